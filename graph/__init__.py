@@ -1,0 +1,29 @@
+"""genai-kg's knowledge and its store: plain Python over pyoxigraph and rdflib, no HTTP."""
+
+from .bootstrap import open_knowledge_graph
+from .errors import (
+    BadData,
+    BadParameter,
+    BadQuery,
+    BadRequest,
+    GraphError,
+    Inconsistent,
+    NotFound,
+    QueryTimeout,
+    ReadOnly,
+)
+from .store import KnowledgeGraph
+
+__all__ = [
+    "BadData",
+    "BadParameter",
+    "BadQuery",
+    "BadRequest",
+    "GraphError",
+    "Inconsistent",
+    "KnowledgeGraph",
+    "NotFound",
+    "QueryTimeout",
+    "ReadOnly",
+    "open_knowledge_graph",
+]

@@ -1,0 +1,19 @@
+"""Opening the knowledge graph the way the service and the CLI need it: loaded and ready to answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .loading import load_shipped
+from .store import KnowledgeGraph
+
+
+def open_knowledge_graph(path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
+    """Open the store at ``path`` (or in memory), loading the shipped knowledge graph into an empty store.
+
+    A store that already holds data is used as it is: what users wrote is never overwritten.
+    """
+    kg = KnowledgeGraph.open(path, read_only=read_only)
+    if kg.is_empty() and not read_only:
+        load_shipped(kg)
+    return kg

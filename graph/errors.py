@@ -1,0 +1,57 @@
+"""Errors raised by ``graph``; the server maps each to one HTTP status in one place.
+
+GraphError
+├── BadRequest            the caller sent something unusable (-> 400)
+│   ├── BadQuery          a SPARQL query or update that does not parse
+│   ├── BadData           RDF that does not parse (with line and column)
+│   └── BadParameter      a named-query parameter that is missing or ill-typed
+├── NotFound              no such graph, resource or named query (-> 404)
+├── ReadOnly              a write to a store opened read-only (-> 403)
+├── QueryTimeout          evaluation ran past its budget and was stopped (-> 503)
+└── Inconsistent          the data violates a disjointness or shape constraint
+"""
+
+
+class GraphError(Exception):
+    """Base of every error ``graph`` raises on purpose."""
+
+
+class BadRequest(GraphError):
+    """The caller's input cannot be used."""
+
+
+class BadQuery(BadRequest):
+    """A SPARQL query or update that does not parse or cannot be evaluated."""
+
+
+class BadData(BadRequest):
+    """RDF that does not parse; ``line`` and ``column`` point at the problem when known."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class BadParameter(BadRequest):
+    """A parameter that is missing or does not have the declared type."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"parameter {name!r}: {message}")
+        self.name = name
+
+
+class NotFound(GraphError):
+    """The graph, resource or named query asked for does not exist."""
+
+
+class ReadOnly(GraphError):
+    """A write was attempted on a store opened read-only."""
+
+
+class QueryTimeout(GraphError):
+    """A query ran past its time budget and was stopped."""
+
+
+class Inconsistent(GraphError):
+    """The data contradicts the ontology (disjoint classes, violated shapes)."""

@@ -1,0 +1,122 @@
+"""Loading RDF into the store: the shipped knowledge graph and any file a user brings.
+
+Loading is all-or-nothing: a file is parsed completely before anything is written, so a syntax error is
+reported with its line and column and leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
+
+from .errors import BadData
+from .namespaces import GRAPH_DATA, GRAPH_LINKS, GRAPH_ONTOLOGY
+from .store import KnowledgeGraph
+
+#: Where the shipped knowledge lives: the ``ontology/`` folder beside the packages.
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file of the shipped knowledge graph and the named graph it goes to."""
+
+    path: Path
+    graph: NamedNode
+
+
+def shipped_sources(root: Path = ONTOLOGY_DIR) -> list[Source]:
+    """The shipped files: the schema, the instance data, the alignment links (not the SHACL shapes)."""
+    sources = [Source(root / "genai.ttl", GRAPH_ONTOLOGY)]
+    sources += [Source(p, GRAPH_DATA) for p in sorted((root / "data").glob("*.ttl"))]
+    sources += [Source(p, GRAPH_LINKS) for p in sorted((root / "links").glob("*.ttl"))]
+    return sources
+
+
+def rdf_format(path: Path, given: str | None = None) -> RdfFormat:
+    """The RDF format named by ``given`` (a media type or extension) or else by the file's extension."""
+    name = given or path.suffix.lstrip(".")
+    found = RdfFormat.from_media_type(name) if "/" in name else RdfFormat.from_extension(name)
+    if found is None:
+        raise BadData(f"unknown RDF format {name!r} for {path.name}")
+    return found
+
+
+class _CountingReader:
+    """A binary file wrapper that reports how many bytes were read (for progress bars)."""
+
+    def __init__(self, file: IO[bytes], progress: Progress) -> None:
+        self._file = file
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._file.read(size)
+        self._progress(len(chunk))
+        return chunk
+
+
+def parse_quads(
+    source: IO[bytes] | bytes | str,
+    format: RdfFormat,
+    *,
+    graph: NamedNode | DefaultGraph | None = None,
+    base_iri: str | None = None,
+    name: str = "input",
+) -> Iterator[Quad]:
+    """Parse RDF lazily, triples into ``graph``; a syntax error becomes :class:`BadData` with line and column."""
+    try:
+        for quad in parse(input=source, format=format, base_iri=base_iri):
+            if graph is not None and isinstance(quad.graph_name, DefaultGraph):
+                quad = Quad(quad.subject, quad.predicate, quad.object, graph)
+            yield quad
+    except SyntaxError as error:
+        raise BadData(f"{name}: {error.msg}", line=error.lineno, column=error.offset) from error
+    except ValueError as error:
+        raise BadData(f"{name}: {error}") from error
+
+
+def read_file(
+    path: Path,
+    *,
+    graph: NamedNode | DefaultGraph | None = None,
+    format: str | None = None,
+    progress: Progress | None = None,
+) -> list[Quad]:
+    """Parse a whole file into quads (nothing is written), reporting bytes read to ``progress``."""
+    fmt = rdf_format(path, format)
+    if not path.is_file():
+        raise BadData(f"no such file: {path}")
+    with path.open("rb") as file:
+        stream: IO[bytes] = _CountingReader(file, progress) if progress else file  # type: ignore[assignment]
+        return list(parse_quads(stream, fmt, graph=graph, base_iri=path.resolve().as_uri(), name=path.name))
+
+
+def load_file(
+    kg: KnowledgeGraph,
+    path: Path,
+    *,
+    graph: NamedNode | DefaultGraph | None = None,
+    format: str | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Add the quads of one file to the store in one transaction; returns how many were read."""
+    quads = read_file(path, graph=graph, format=format, progress=progress)
+    kg.add_quads(quads)
+    return len(quads)
+
+
+def load_shipped(kg: KnowledgeGraph, root: Path = ONTOLOGY_DIR) -> dict[str, int]:
+    """Load the shipped knowledge graph, replacing its named graphs whole (so reloading is a no-op).
+
+    Every file is parsed before any graph is touched, and all graphs change in one transaction.
+    """
+    by_graph: dict[NamedNode | DefaultGraph, list[Quad]] = {}
+    for source in shipped_sources(root):
+        by_graph.setdefault(source.graph, []).extend(read_file(source.path, graph=source.graph))
+    return kg.replace_graphs(by_graph)

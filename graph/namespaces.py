@@ -1,0 +1,61 @@
+"""The IRIs of genai-kg: vocabulary, instances, named graphs and the prefixes users may write."""
+
+from pyoxigraph import NamedNode
+
+BASE = "https://w3id.org/genai-kg/"
+ONTOLOGY_IRI = BASE + "ontology"
+GAI = ONTOLOGY_IRI + "#"
+GAID = BASE + "id/"
+
+GRAPH_ONTOLOGY = NamedNode(BASE + "graph/ontology")
+GRAPH_DATA = NamedNode(BASE + "graph/data")
+GRAPH_LINKS = NamedNode(BASE + "graph/links")
+GRAPH_INFERRED = NamedNode(BASE + "graph/inferred")
+
+#: The graphs the shipped knowledge graph owns; everything else in a store belongs to its users.
+SHIPPED_GRAPHS = (GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_LINKS)
+
+PREFIXES: dict[str, str] = {
+    "gai": GAI,
+    "gaid": GAID,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "vann": "http://purl.org/vocab/vann/",
+    "void": "http://rdfs.org/ns/void#",
+    "wd": "http://www.wikidata.org/entity/",
+    "dbr": "http://dbpedia.org/resource/",
+}
+
+
+def expand(name: str) -> str:
+    """Turn ``prefix:Local`` into a full IRI; a full IRI (or anything unprefixed) comes back unchanged.
+
+    >>> expand("gai:LargeLanguageModel")
+    'https://w3id.org/genai-kg/ontology#LargeLanguageModel'
+    >>> expand("https://example.org/x")
+    'https://example.org/x'
+    """
+    prefix, sep, local = name.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    return name
+
+
+def compact(iri: str) -> str:
+    """The shortest ``prefix:Local`` form of an IRI, or the IRI itself when no prefix fits.
+
+    >>> compact("https://w3id.org/genai-kg/id/ChatGPT")
+    'gaid:ChatGPT'
+    """
+    best = iri
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(prefix) + 1 + len(iri) - len(namespace) < len(best):
+            best = f"{prefix}:{iri[len(namespace) :]}"
+    return best

@@ -1,0 +1,28 @@
+"""The application factory: ``create_app(config)`` builds the whole service around one knowledge graph."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_cors import CORS
+
+from graph import KnowledgeGraph, open_knowledge_graph
+
+from . import errors, knowledge, ops, sparql
+from .config import Config
+
+
+def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None) -> Flask:
+    """Build the Flask app; ``config`` defaults to the ``GENAI_KG_*`` environment, ``kg`` to its store."""
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    app.config["GENAI_KG"] = config
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if kg is None:
+        kg = open_knowledge_graph(config.store, read_only=config.read_only)
+    knowledge.init_app(app, kg)
+    errors.init_app(app)
+    ops.init_app(app)
+    CORS(app, origins=list(config.cors_origins), expose_headers=["Location", "Link", "Content-Location"])
+    app.register_blueprint(sparql.bp)
+    return app

@@ -1,0 +1,169 @@
+"""The ``genai-kg`` command line: serve the knowledge graph, and load, query, export, count, validate it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+from tqdm import tqdm
+
+from graph import GraphError, KnowledgeGraph, loading, open_knowledge_graph, results, stats, validation
+from graph import export as exporting
+from graph.namespaces import expand
+
+from .config import Config
+
+store_option = click.option(
+    "--store",
+    "store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("var/store"),
+    show_default=True,
+    help="Folder of the on-disk store (created and loaded when missing).",
+)
+
+
+@contextmanager
+def _opened(store: Path, *, read_only: bool = False) -> Iterator[KnowledgeGraph]:
+    """Open the store for one command, turning graph errors into a clean exit with the message."""
+    try:
+        kg = open_knowledge_graph(store, read_only=read_only)
+        try:
+            yield kg
+        finally:
+            kg.close()
+    except GraphError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="genai-kg")
+def main() -> None:
+    """genai-kg: a knowledge graph about generative AI, served as SPARQL and linked data."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@store_option
+@click.option("--memory", is_flag=True, help="Use an in-memory store loaded with the shipped graph.")
+@click.option("--read-only", is_flag=True, help="Refuse every write (403).")
+@click.option("--query-timeout", default=30.0, show_default=True, type=float, help="Seconds per query.")
+@click.option("--base-url", default=None, help="Public base URL that replaces http://HOST:PORT in pages.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
+def serve(
+    host: str,
+    port: int,
+    store: Path,
+    memory: bool,
+    read_only: bool,
+    query_timeout: float,
+    base_url: str | None,
+    threads: int,
+) -> None:
+    """Serve SPARQL, linked data and the APIs with granian (one process; the store allows one writer)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    config = Config.from_env(
+        store=None if memory else store, read_only=read_only, query_timeout=query_timeout, base_url=base_url
+    )
+    os.environ.update(config.to_env())
+    click.echo(f"genai-kg serving {'memory' if memory else store} on http://{host}:{port}/", err=True)
+    Granian(
+        "server.app:create_app",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=threads,
+        log_access=False,
+    ).serve()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_option
+@click.option("--graph", "graph_iri", default=None, help="Named graph to load into (default: the default graph).")
+@click.option("--format", "fmt", default=None, help="RDF format (extension or media type); default from name.")
+def load(files: tuple[Path, ...], store: Path, graph_iri: str | None, fmt: str | None) -> None:
+    """Load RDF files; each file is all-or-nothing, and a syntax error names its line and column."""
+    graph = NamedNode(expand(graph_iri)) if graph_iri else None
+    with _opened(store) as kg:
+        for path in files:
+            with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, leave=False) as bar:
+                count = loading.load_file(kg, path, graph=graph, format=fmt, progress=bar.update)
+            click.echo(f"{path}: {count} quads loaded", err=True)
+
+
+@main.command()
+@click.argument("sparql")
+@store_option
+@click.option("--format", "fmt", default="table", show_default=True, help="table, or json/xml/csv/tsv, ttl/nt/…")
+@click.option("--no-infer", is_flag=True, help="Query asserted triples only (no inferred ones).")
+def query(sparql: str, store: Path, fmt: str, no_infer: bool) -> None:
+    """Run a SPARQL query (pass - to read it from standard input) and print the result."""
+    text = sys.stdin.read() if sparql == "-" else sparql
+    with _opened(store, read_only=False) as kg:
+        try:
+            result = kg.query(text, infer=not no_infer)
+            if fmt == "table":
+                click.echo(results.as_table(result))
+            else:
+                results.write(result, results.format_for(result, fmt), sys.stdout.buffer)
+        except GraphError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", default="nq", show_default=True, help="nq or trig (whole dataset), or any")
+@click.option("--graph", "graph_iri", default=None, help="Export only this graph ('default' for the default).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def export(store: Path, fmt: str, graph_iri: str | None, output: Path | None) -> None:
+    """Export the dataset, or one graph, as RDF."""
+    rdf_format = results.GRAPH_FORMATS.get(fmt) or RdfFormat.from_extension(fmt)
+    if rdf_format is None:
+        raise click.BadParameter(f"unknown RDF format {fmt!r}", param_hint="--format")
+    graph = None if graph_iri is None else DefaultGraph() if graph_iri == "default" else NamedNode(expand(graph_iri))
+    with _opened(store) as kg:
+        try:
+            if output is None:
+                exporting.export(kg, sys.stdout.buffer, format=rdf_format, graph=graph)
+            else:
+                with output.open("wb") as file:
+                    exporting.export(kg, file, format=rdf_format, graph=graph)
+        except GraphError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@main.command("stats")
+@store_option
+def stats_command(store: Path) -> None:
+    """Count quads, triples per graph, classes, instances and properties."""
+    with _opened(store) as kg:
+        figures = stats.compute(kg)
+    click.echo(f"quads       {figures.quads}")
+    for graph, count in figures.graphs.items():
+        click.echo(f"  {count:>8}  {graph}")
+    click.echo(f"classes     {figures.classes}")
+    click.echo(f"instances   {figures.instances}")
+    click.echo(f"properties  {figures.properties}")
+
+
+@main.command()
+@store_option
+def validate(store: Path) -> None:
+    """Validate the knowledge graph against the SHACL shapes; exits 1 when it does not conform."""
+    with _opened(store) as kg:
+        report = validation.validate(kg)
+    for violation in report.violations:
+        click.echo(f"{violation.severity}: {violation.focus} {violation.path or ''}: {violation.message}")
+    click.echo("conforms" if report.conforms else f"{len(report.violations)} violation(s)")
+    sys.exit(0 if report.conforms else 1)

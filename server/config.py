@@ -1,0 +1,57 @@
+"""The service's settings: built from CLI options or the environment, never read at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything ``create_app`` needs to build a service.
+
+    ``store`` is a folder for an on-disk store, or None for an in-memory one that is loaded with the
+    shipped knowledge graph at start-up. ``token`` guards writes; with no token, writes are refused.
+    """
+
+    store: Path | None = Path("var/store")
+    read_only: bool = False
+    query_timeout: float = 30.0
+    token: str | None = None
+    base_url: str | None = None
+    cors_origins: tuple[str, ...] = ("*",)
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_query_length: int = 1024 * 1024
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Config:
+        """Settings from ``GENAI_KG_*`` variables, then ``overrides`` (CLI options) on top."""
+        env = os.environ
+        config = cls(
+            store=None if env.get("GENAI_KG_MEMORY") == "1" else Path(env.get("GENAI_KG_STORE", "var/store")),
+            read_only=env.get("GENAI_KG_READ_ONLY") == "1",
+            query_timeout=float(env.get("GENAI_KG_QUERY_TIMEOUT", "30")),
+            token=env.get("GENAI_KG_TOKEN") or None,
+            base_url=env.get("GENAI_KG_BASE_URL") or None,
+            cors_origins=tuple(o for o in env.get("GENAI_KG_CORS_ORIGINS", "*").split(",") if o),
+        )
+        return replace(config, **overrides)
+
+    def to_env(self) -> dict[str, str]:
+        """The variables that make :meth:`from_env` rebuild this config in a server worker process."""
+        env = {
+            "GENAI_KG_MEMORY": "1" if self.store is None else "0",
+            "GENAI_KG_READ_ONLY": "1" if self.read_only else "0",
+            "GENAI_KG_QUERY_TIMEOUT": str(self.query_timeout),
+            "GENAI_KG_CORS_ORIGINS": ",".join(self.cors_origins),
+        }
+        if self.store is not None:
+            env["GENAI_KG_STORE"] = str(self.store)
+        if self.token:
+            env["GENAI_KG_TOKEN"] = self.token
+        if self.base_url:
+            env["GENAI_KG_BASE_URL"] = self.base_url
+        return env
