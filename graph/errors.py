@@ -45,6 +45,10 @@ class NotFound(GraphError):
     """The graph, resource or named query asked for does not exist."""
 
 
+class NotAcceptable(GraphError):
+    """The client accepts none of the formats this kind of result can be written in."""
+
+
 class ReadOnly(GraphError):
     """A write was attempted on a store opened read-only."""
 

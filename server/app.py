@@ -6,6 +6,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from graph import KnowledgeGraph, open_knowledge_graph
+from graph.evaluation import InProcessEvaluator
 
 from . import errors, knowledge, ops, sparql
 from .config import Config
@@ -21,6 +22,7 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     if kg is None:
         kg = open_knowledge_graph(config.store, read_only=config.read_only)
     knowledge.init_app(app, kg)
+    app.extensions["genai_kg_evaluator"] = InProcessEvaluator(kg)
     errors.init_app(app)
     ops.init_app(app)
     CORS(app, origins=list(config.cors_origins), expose_headers=["Location", "Link", "Content-Location"])

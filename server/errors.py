@@ -13,6 +13,7 @@ from graph import errors
 STATUS: list[tuple[type[errors.GraphError], int]] = [
     (errors.BadRequest, 400),
     (errors.NotFound, 404),
+    (errors.NotAcceptable, 406),
     (errors.ReadOnly, 403),
     (errors.QueryTimeout, 503),
     (errors.Inconsistent, 409),
@@ -44,7 +45,14 @@ def _graph_error(error: errors.GraphError) -> Response:
     extra: dict[str, object] = {}
     if isinstance(error, errors.BadData) and error.line is not None:
         extra = {"line": error.line, "column": error.column}
-    title = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 503: "Timeout"}
+    title = {
+        400: "Bad Request",
+        403: "Forbidden",
+        404: "Not Found",
+        406: "Not Acceptable",
+        409: "Conflict",
+        503: "Timeout",
+    }
     response = problem(status, title.get(status, "Error"), str(error), **extra)
     if status == 503:
         response.headers["Retry-After"] = "1"

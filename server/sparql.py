@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
+from pyoxigraph import QueryResultsFormat, RdfFormat
 
-from graph import results
 from graph.errors import BadRequest
+from graph.evaluation import Evaluator, Formats, QueryRequest
 
-from .knowledge import get_graph
 from .negotiation import choose
 
 bp = Blueprint("sparql", __name__)
@@ -28,10 +28,22 @@ GRAPH_TYPES = [
     "application/trig",
     "application/n-quads",
 ]
-ALIASES = {
-    "application/json": "application/sparql-results+json",
-    "application/xml": "application/sparql-results+xml",
-}
+ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml"}
+
+
+def get_evaluator() -> Evaluator:
+    evaluator: Evaluator = current_app.extensions["genai_kg_evaluator"]
+    return evaluator
+
+
+def formats_for(accept: str | None) -> Formats:
+    """The results format and the graph format the ``Accept`` header picks (None where nothing fits)."""
+    results = choose(accept, RESULT_TYPES)
+    graph = choose(accept, GRAPH_TYPES)
+    return Formats(
+        results=QueryResultsFormat.from_media_type(ALIASES.get(results, results)) if results else None,
+        graph=RdfFormat.from_media_type(graph) if graph else None,
+    )
 
 
 def _query_text() -> str | None:
@@ -60,18 +72,14 @@ def endpoint() -> Response:
     sparql = _query_text()
     if sparql is None:
         abort(400, "no query: send ?query=... (GET), a form field query=, or an application/sparql-query body")
-    result = get_graph().query(
+    query = QueryRequest(
         sparql,
         infer=_flag("infer", True),
-        default_graph_uris=request.values.getlist("default-graph-uri"),
-        named_graph_uris=request.values.getlist("named-graph-uri"),
+        default_graph_uris=tuple(request.values.getlist("default-graph-uri")),
+        named_graph_uris=tuple(request.values.getlist("named-graph-uri")),
     )
-    offers = GRAPH_TYPES if results.is_graph(result) else RESULT_TYPES
-    media_type = choose(request.headers.get("Accept"), offers)
-    if media_type is None:
-        abort(406, f"cannot answer in {request.headers.get('Accept')}; available: {', '.join(offers)}")
-    media_type = ALIASES.get(media_type, media_type)
-    body = results.write(result, results.format_for(result, media_type))
-    response = Response(body, mimetype=media_type)
+    timeout = current_app.config["GENAI_KG"].query_timeout
+    answer = get_evaluator().evaluate(query, formats_for(request.headers.get("Accept")), timeout=timeout)
+    response = Response(answer.chunks, mimetype=answer.format.media_type)
     response.vary.add("Accept")
     return response

@@ -1,0 +1,115 @@
+"""Shared fixtures: a fresh knowledge graph and app per test, a CLI runner, real server processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from graph import KnowledgeGraph, open_knowledge_graph
+from server import Config, create_app
+
+TOKEN = "test-token"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def kg() -> KnowledgeGraph:
+    """A fresh in-memory store holding the shipped knowledge graph."""
+    return open_knowledge_graph(None)
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config(store=None, token=TOKEN, query_timeout=10.0)
+
+
+@pytest.fixture
+def app(kg: KnowledgeGraph, config: Config) -> Flask:
+    app = create_app(config, kg=kg)
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """A real ``genai-kg serve`` process on 127.0.0.1, stopped when the test ends."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode() if self.process.stderr else ''}")
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not become ready")
+
+    def kill(self) -> None:
+        """Stop the process the hard way (SIGKILL), as a crash would."""
+        os.killpg(self.process.pid, 9)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., ServerProcess]]:
+    """Start real server processes: ``serve("--memory")``; each is stopped at the end of the test."""
+    started: list[ServerProcess] = []
+
+    def start(*args: str, token: str | None = TOKEN, **env: str) -> ServerProcess:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
+        if token:
+            environment["GENAI_KG_TOKEN"] = token
+        environment.update(env)
+        server = ServerProcess(list(args), environment)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
