@@ -1,0 +1,95 @@
+"""Loading: shipped graphs are idempotent, user files are all-or-nothing with line and column on errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyoxigraph import DefaultGraph, NamedNode
+
+from graph import BadData, KnowledgeGraph, ReadOnly
+from graph.loading import load_file, load_shipped, rdf_format, shipped_sources
+from graph.namespaces import GRAPH_DATA, GRAPH_LINKS, GRAPH_ONTOLOGY
+
+GOOD = '@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\nex:a ex:q [ ex:r "x" ] .\n'
+BROKEN = '@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\nex:c ex:p "unterminated .\n'
+
+
+def test_shipped_sources_cover_schema_data_and_links() -> None:
+    graphs = {source.graph for source in shipped_sources()}
+    assert graphs == {GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_LINKS}
+    assert all(source.path.is_file() for source in shipped_sources())
+
+
+def test_reloading_shipped_graph_replaces_instead_of_duplicating(kg: KnowledgeGraph) -> None:
+    before = len(kg)
+    assert before > 1000
+    load_shipped(kg)
+    load_shipped(kg)
+    assert len(kg) == before
+
+
+def test_reloading_keeps_user_graphs(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    user = NamedNode("http://example.org/mine")
+    (tmp_path / "mine.ttl").write_text(GOOD)
+    load_file(kg, tmp_path / "mine.ttl", graph=user)
+    load_shipped(kg)
+    assert user in kg.named_graphs()
+
+
+def test_load_file_into_named_graph(tmp_path: Path) -> None:
+    kg = KnowledgeGraph.open()
+    path = tmp_path / "good.ttl"
+    path.write_text(GOOD)
+    graph = NamedNode("http://example.org/g")
+    assert load_file(kg, path, graph=graph) == 3
+    assert set(kg.named_graphs()) == {graph}
+
+
+def test_load_file_without_graph_goes_to_default_graph(tmp_path: Path) -> None:
+    kg = KnowledgeGraph.open()
+    path = tmp_path / "good.nt"
+    path.write_text("<http://e/a> <http://e/p> <http://e/b> .\n")
+    load_file(kg, path)
+    assert list(kg.store.quads_for_pattern(None, None, None, DefaultGraph()))
+
+
+def test_syntax_error_names_line_and_column_and_changes_nothing(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    before = len(kg)
+    path = tmp_path / "broken.ttl"
+    path.write_text(BROKEN)
+    with pytest.raises(BadData) as caught:
+        load_file(kg, path)
+    assert caught.value.line == 3
+    assert caught.value.column is not None
+    assert "broken.ttl" in str(caught.value)
+    assert len(kg) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "expected"),
+    [
+        ("a.ttl", None, "TURTLE"),
+        ("a.nt", None, "N_TRIPLES"),
+        ("a.nq", None, "N_QUADS"),
+        ("a.trig", None, "TRIG"),
+        ("a.jsonld", None, "JSON_LD"),
+        ("a.rdf", None, "RDF_XML"),
+        ("a.data", "text/turtle", "TURTLE"),
+        ("a.data", "nt", "N_TRIPLES"),
+    ],
+)
+def test_format_from_extension_or_given(name: str, given: str | None, expected: str) -> None:
+    assert rdf_format(Path(name), given).name == expected
+
+
+def test_unknown_format_is_bad_data() -> None:
+    with pytest.raises(BadData, match="unknown RDF format"):
+        rdf_format(Path("a.docx"))
+
+
+def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
+    KnowledgeGraph.open(tmp_path / "store").close()
+    kg = KnowledgeGraph.open(tmp_path / "store", read_only=True)
+    with pytest.raises(ReadOnly):
+        kg.update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
