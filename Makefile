@@ -8,16 +8,21 @@ PORT ?= 8000
 
 .PHONY: serve test lint check clean
 
-$(BIN)/genai-kg: pyproject.toml
+# The service alone (make serve), and the service with the test tools (make test), in one .venv.
+$(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-serve: $(BIN)/genai-kg
+serve: $(VENV)/.installed
 	$(BIN)/genai-kg serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-lint: $(BIN)/genai-kg
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check graph server tests
 	$(BIN)/ruff format --check graph server tests
 	$(BIN)/mypy
