@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from graph import GraphError, KnowledgeGraph, loading, open_knowledge_graph, results, stats, validation
 from graph import export as exporting
+from graph import generate as generating
 from graph.namespaces import expand
 
 from .config import Config
@@ -167,3 +168,19 @@ def validate(store: Path) -> None:
         click.echo(f"{violation.severity}: {violation.focus} {violation.path or ''}: {violation.message}")
     click.echo("conforms" if report.conforms else f"{len(report.violations)} violation(s)")
     sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.option("--models", "-n", required=True, type=click.IntRange(min=0), help="How many models to generate.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed: the same seed, the same data.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (default: stdout)."
+)
+def generate(models: int, seed: int, output: Path | None) -> None:
+    """Write a synthetic catalogue of MODELS models as N-Triples (about 11 triples a model), for benchmarks."""
+    if output is None:
+        generating.write(models, sys.stdout.buffer, seed=seed)
+        return
+    with output.open("wb") as file, tqdm(unit=" triples", unit_scale=True, desc=output.name, leave=False) as bar:
+        count = generating.write(models, file, seed=seed, progress=bar.update)
+    click.echo(f"{output}: {count} triples for {models} models", err=True)
