@@ -112,7 +112,7 @@ def product_iri(index: int) -> str:
 
 def organizations(models: int) -> int:
     """How many organisations a catalogue of ``models`` models has."""
-    return max(1, models // MODELS_PER_ORGANIZATION)
+    return (models + MODELS_PER_ORGANIZATION - 1) // MODELS_PER_ORGANIZATION
 
 
 def families(models: int) -> int:

@@ -22,6 +22,9 @@ ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 
 Progress = Callable[[int], None]
 
+#: Files this large or larger are validated, then bulk loaded (see :func:`load_file`).
+BULK_LOAD_BYTES = 32 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Source:
@@ -97,6 +100,13 @@ def read_file(
         return list(parse_quads(stream, fmt, graph=graph, base_iri=path.resolve().as_uri(), name=path.name))
 
 
+def count_quads(path: Path, fmt: RdfFormat, *, progress: Progress | None = None) -> int:
+    """Parse a whole file without keeping anything: the validating pass before a bulk load."""
+    with path.open("rb") as file:
+        stream: IO[bytes] = _CountingReader(file, progress) if progress else file  # type: ignore[assignment]
+        return sum(1 for _ in parse_quads(stream, fmt, base_iri=path.resolve().as_uri(), name=path.name))
+
+
 def load_file(
     kg: KnowledgeGraph,
     path: Path,
@@ -105,10 +115,21 @@ def load_file(
     format: str | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Add the quads of one file to the store in one transaction; returns how many were read."""
-    quads = read_file(path, graph=graph, format=format, progress=progress)
-    kg.add_quads(quads)
-    return len(quads)
+    """Add the quads of one file to the store, all or nothing; returns how many were read.
+
+    A small file is parsed into memory and added in one transaction. A file of ``BULK_LOAD_BYTES`` or more
+    is parsed once to validate it (a syntax error stops there, with nothing written) and then handed to
+    Oxigraph's bulk loader, which is three times faster and keeps memory flat.
+    """
+    fmt = rdf_format(path, format)
+    bulk = path.is_file() and path.stat().st_size >= BULK_LOAD_BYTES and (graph is None or not fmt.supports_datasets)
+    if not bulk:
+        quads = read_file(path, graph=graph, format=format, progress=progress)
+        kg.add_quads(quads)
+        return len(quads)
+    count = count_quads(path, fmt, progress=progress)
+    kg.bulk_load(path, fmt, to_graph=graph, base_iri=path.resolve().as_uri())
+    return count
 
 
 def load_shipped(kg: KnowledgeGraph, root: Path = ONTOLOGY_DIR) -> dict[str, int]:

@@ -21,6 +21,7 @@ from pyoxigraph import (
     QueryBoolean,
     QuerySolutions,
     QueryTriples,
+    RdfFormat,
     Store,
     Triple,
     Variable,
@@ -138,6 +139,14 @@ class KnowledgeGraph:
         """Add quads in one transaction."""
         self._check_writable()
         self.store.extend(quads)
+        self._changed()
+
+    def bulk_load(
+        self, path: Path, format: RdfFormat, *, to_graph: NamedNode | DefaultGraph | None, base_iri: str
+    ) -> None:
+        """Load a large file with Oxigraph's bulk loader (fast, not atomic: validate the file first)."""
+        self._check_writable()
+        self.store.bulk_load(path=path, format=format, base_iri=base_iri, to_graph=to_graph)
         self._changed()
 
     def replace_graphs(self, contents: Mapping[NamedNode | DefaultGraph, Iterable[Quad]]) -> dict[str, int]:
