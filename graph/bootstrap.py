@@ -8,12 +8,19 @@ from .loading import load_shipped
 from .store import KnowledgeGraph
 
 
-def open_knowledge_graph(path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
+def open_knowledge_graph(
+    path: str | Path | None = None, *, read_only: bool = False, infer: bool = True
+) -> KnowledgeGraph:
     """Open the store at ``path`` (or in memory), loading the shipped knowledge graph into an empty store.
 
-    A store that already holds data is used as it is: what users wrote is never overwritten.
+    A store that already holds data is used as it is: what users wrote is never overwritten. With ``infer``
+    the inferences are materialised before this returns and kept current after every write.
     """
     kg = KnowledgeGraph.open(path, read_only=read_only)
     if kg.is_empty() and not read_only:
         load_shipped(kg)
+    if infer:
+        from .inference import reasoner_of  # the reasoner imports the store: import it once both exist
+
+        reasoner_of(kg)
     return kg

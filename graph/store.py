@@ -9,6 +9,7 @@ Every write goes through :meth:`KnowledgeGraph.update`, :meth:`KnowledgeGraph.re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,7 +33,20 @@ from .namespaces import GRAPH_INFERRED, PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
-Listener = Callable[["KnowledgeGraph"], None]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a write did, as far as it is known: the quads it added, or the update that ran (effect unknown)."""
+
+    added: tuple[Quad, ...] = ()
+    update: str | None = None
+    base_iri: str | None = None
+    #: True when the write's effect is not known quad by quad (bulk loads, graph replacement).
+    unknown: bool = False
+
+
+Listener = Callable[["KnowledgeGraph", Change], None]
 
 
 class KnowledgeGraph:
@@ -43,6 +57,8 @@ class KnowledgeGraph:
         self.path = path
         self.read_only = read_only
         self._listeners: list[Listener] = []
+        #: Services attached to this store (the reasoner lives at ``extensions["inference"]``).
+        self.extensions: dict[str, Any] = {}
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
@@ -115,12 +131,12 @@ class KnowledgeGraph:
     # -- writes --------------------------------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(self)`` after every write (used to keep inferences current)."""
+        """Call ``listener(self, change)`` after every write (used to keep inferences current)."""
         self._listeners.append(listener)
 
-    def _changed(self) -> None:
+    def _changed(self, change: Change) -> None:
         for listener in self._listeners:
-            listener(self)
+            listener(self, change)
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -133,13 +149,14 @@ class KnowledgeGraph:
             self.store.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
         except SyntaxError as error:
             raise BadQuery(str(error)) from error
-        self._changed()
+        self._changed(Change(update=sparql, base_iri=base_iri))
 
     def add_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction."""
         self._check_writable()
+        quads = tuple(quads)
         self.store.extend(quads)
-        self._changed()
+        self._changed(Change(added=quads))
 
     def bulk_load(
         self, input: IO[bytes], format: RdfFormat, *, to_graph: NamedNode | DefaultGraph | None, base_iri: str
@@ -150,7 +167,7 @@ class KnowledgeGraph:
         """
         self._check_writable()
         self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
-        self._changed()
+        self._changed(Change(unknown=True))
 
     def replace_graphs(self, contents: Mapping[NamedNode | DefaultGraph, Iterable[Quad]]) -> dict[str, int]:
         """Make each graph hold exactly the given quads, all in one transaction; returns triples per graph."""
@@ -168,5 +185,5 @@ class KnowledgeGraph:
                     f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}",
                 ]
         self.store.update(" ;\n".join(operations))
-        self._changed()
+        self._changed(Change(unknown=True))
         return counts
