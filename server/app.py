@@ -8,7 +8,7 @@ from flask_cors import CORS
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.evaluation import InProcessEvaluator
 
-from . import errors, knowledge, ops, sparql
+from . import errors, inference, knowledge, ops, sparql
 from .config import Config
 
 
@@ -27,4 +27,5 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     ops.init_app(app)
     CORS(app, origins=list(config.cors_origins), expose_headers=["Location", "Link", "Content-Location"])
     app.register_blueprint(sparql.bp)
+    inference.init_app(app)
     return app
