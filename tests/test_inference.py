@@ -1,0 +1,117 @@
+"""The article's questions, answered by inference over the shipped knowledge graph (never by assertion)."""
+
+from __future__ import annotations
+
+import pytest
+from pyoxigraph import NamedNode, QuerySolutions
+
+from graph import KnowledgeGraph
+from graph.inference import reasoner_of
+from graph.inference.explanation import is_a, resolve
+from graph.namespaces import GAI, GAID
+
+
+def members(kg: KnowledgeGraph, cls: str, *, infer: bool = True) -> set[str]:
+    result = kg.query("SELECT ?x ?c { ?x a ?c }", infer=infer, substitutions={"c": NamedNode(GAI + cls)})
+    assert isinstance(result, QuerySolutions)
+    return {row["x"].value.removeprefix(GAID) for row in result}
+
+
+def holds(kg: KnowledgeGraph, thing: str, cls: str) -> bool:
+    reasoner = reasoner_of(kg)
+    answer, explanation = is_a(reasoner, resolve(reasoner, thing, what="x"), resolve(reasoner, cls, what="class"))
+    assert (explanation is not None) == answer
+    return answer
+
+
+def test_chatgpt_is_a_generative_ai_product_powered_by_an_llm(kg: KnowledgeGraph) -> None:
+    assert holds(kg, "gaid:ChatGPT", "gai:GenerativeAIProduct")
+    assert holds(kg, "gaid:ChatGPT", "gai:LLMPoweredProduct")
+    assert holds(kg, "gaid:ChatGPT", "gai:GenerativeAI")
+    assert "ChatGPT" not in members(kg, "LLMPoweredProduct", infer=False)
+
+
+def test_every_llm_is_generative_ai(kg: KnowledgeGraph) -> None:
+    llms = members(kg, "LargeLanguageModel")
+    assert len(llms) >= 5
+    assert llms <= members(kg, "GenerativeAI")
+    assert not kg.query("ASK { ?m a gai:LargeLanguageModel FILTER NOT EXISTS { ?m a gai:GenerativeAI } }"), (
+        "an LLM lacks the generative-AI type"
+    )
+    assert not llms & members(kg, "GenerativeAI", infer=False), "generative AI must be inferred, not asserted"
+
+
+def test_generative_ai_exists_without_llms(kg: KnowledgeGraph) -> None:
+    not_llm = members(kg, "GenerativeAI") - members(kg, "LargeLanguageModel")
+    assert {"DALL-E_3", "Midjourney_v6", "Suno"} <= not_llm
+    diffusion_images = members(kg, "DiffusionModel") & members(kg, "ImageGenerator")
+    assert diffusion_images and not diffusion_images & members(kg, "LargeLanguageModel")
+    assert members(kg, "MusicGenerator") - members(kg, "LargeLanguageModel")
+
+
+def test_multimodal_models_are_inferred(kg: KnowledgeGraph) -> None:
+    multimodal = members(kg, "MultimodalModel")
+    assert {"Gemini_1.5_Pro", "GPT-4_Turbo_with_Vision"} <= multimodal
+    assert {"Gemini_1.5_Pro", "GPT-4_Turbo_with_Vision"} <= members(kg, "MultimodalLLM")
+    assert "Mistral_7B" not in multimodal
+    assert not members(kg, "MultimodalModel", infer=False)
+
+
+@pytest.mark.parametrize(
+    ("cls", "expected"),
+    [
+        ("ImageGenerator", {"DALL-E_3", "Midjourney_v6"}),
+        ("VideoGenerator", {"Runway_Gen-3_Alpha"}),
+        ("AudioGenerator", {"Suno"}),
+        ("MusicGenerator", {"Suno"}),
+        ("ThreeDGenerator", {"Meshy"}),
+        ("CodeGenerator", {"Codex", "GitHub_Copilot"}),
+        ("TextGenerator", {"GPT-4.5", "ChatGPT"}),
+        ("DiffusionModel", {"DALL-E_3", "Midjourney_v6"}),
+        ("TransformerBasedModel", {"GPT-4.5"}),
+    ],
+)
+def test_generators_are_inferred_never_asserted(kg: KnowledgeGraph, cls: str, expected: set[str]) -> None:
+    assert expected <= members(kg, cls)
+    assert not members(kg, cls, infer=False)
+
+
+def test_inferred_types_vanish_without_inference(kg: KnowledgeGraph) -> None:
+    ask = "ASK { gaid:GPT-4.5 a gai:GenerativeAI }"
+    assert kg.query(ask)
+    assert not kg.query(ask, infer=False)
+
+
+def test_every_positive_answer_has_an_explanation(kg: KnowledgeGraph) -> None:
+    reasoner = reasoner_of(kg)
+    for cls in ("GenerativeAI", "ImageGenerator", "MultimodalLLM", "LLMPoweredProduct", "CodeGenerator"):
+        for thing in members(kg, cls):
+            assert holds(kg, "gaid:" + thing, "gai:" + cls)
+    assert reasoner.last is not None and reasoner.last.inferred > 0
+
+
+def test_an_update_changes_inferences_before_the_next_read(kg: KnowledgeGraph) -> None:
+    kg.update(
+        "INSERT DATA { GRAPH gai:scratch { gaid:NewModel a gai:GenerativeModel ; gai:outputModality gai:VideoModality } }"
+    )
+    assert "NewModel" in members(kg, "VideoGenerator")
+    kg.update("DELETE DATA { GRAPH gai:scratch { gaid:NewModel gai:outputModality gai:VideoModality } }")
+    assert "NewModel" not in members(kg, "VideoGenerator")
+    assert "NewModel" in members(kg, "GenerativeAI")
+    assert reasoner_of(kg).last is not None and not reasoner_of(kg).last.full
+
+
+def test_a_fact_stated_in_two_graphs_survives_deleting_one(kg: KnowledgeGraph) -> None:
+    kg.update(
+        "INSERT DATA { GRAPH gai:a { gaid:X a gai:LargeLanguageModel } GRAPH gai:b { gaid:X a gai:LargeLanguageModel } }"
+    )
+    kg.update("DELETE DATA { GRAPH gai:a { gaid:X a gai:LargeLanguageModel } }")
+    assert "X" in members(kg, "GenerativeAI")
+
+
+def test_ontology_changes_recompute_everything(kg: KnowledgeGraph) -> None:
+    kg.update("INSERT DATA { GRAPH gai:extra { gai:Product rdfs:subClassOf gai:Claim } }")
+    assert "ChatGPT" in members(kg, "Claim")
+    assert reasoner_of(kg).last is not None and reasoner_of(kg).last.full
+    kg.update("DELETE DATA { GRAPH gai:extra { gai:Product rdfs:subClassOf gai:Claim } }")
+    assert "ChatGPT" not in members(kg, "Claim")
