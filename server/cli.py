@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
@@ -18,6 +19,9 @@ from graph import generate as generating
 from graph.namespaces import expand
 
 from .config import Config
+
+if TYPE_CHECKING:
+    from graph.inference.explanation import Explanation
 
 store_option = click.option(
     "--store",
@@ -184,3 +188,53 @@ def generate(models: int, seed: int, output: Path | None) -> None:
     with output.open("wb") as file, tqdm(unit=" triples", unit_scale=True, desc=output.name, leave=False) as bar:
         count = generating.write(models, file, seed=seed, progress=bar.update)
     click.echo(f"{output}: {count} triples for {models} models", err=True)
+
+
+@main.command()
+@store_option
+def infer(store: Path) -> None:
+    """Materialise the OWL 2 RL inferences into the inferred graph; report counts and time."""
+    from graph.inference import reasoner_of
+
+    try:
+        kg = open_knowledge_graph(store, infer=False)
+        try:
+            report = reasoner_of(kg).last
+        finally:
+            kg.close()
+    except GraphError as error:
+        raise click.ClickException(str(error)) from error
+    assert report is not None
+    click.echo(f"asserted  {report.asserted}")
+    click.echo(f"inferred  {report.inferred}  (+{report.added} -{report.removed} in the inferred graph)")
+    click.echo(f"seconds   {report.seconds:.3f}")
+
+
+def _explanation(store: Path, iri: str, cls: str) -> Explanation | None:
+    """Open, explain and close in one frame, so that no reference to the store outlives it."""
+    from graph.inference import reasoner_of
+    from graph.inference.explanation import is_a, resolve
+
+    with _opened(store) as kg:
+        reasoner = reasoner_of(kg)
+        try:
+            thing, group = resolve(reasoner, iri, what="resource"), resolve(reasoner, cls, what="class")
+        except GraphError as error:
+            raise click.ClickException(str(error)) from error
+        return is_a(reasoner, thing, group)[1]
+
+
+@main.command()
+@click.argument("iri")
+@click.argument("cls", metavar="CLASS")
+@store_option
+def explain(iri: str, cls: str, store: Path) -> None:
+    """Say whether IRI is a CLASS (full IRIs or prefix:Local) and why; exits 1 when it is not."""
+    explanation = _explanation(store, iri, cls)
+    if explanation is None:
+        click.echo(f"no: {iri} is not entailed to be a {cls}")
+        sys.exit(1)
+    click.echo(explanation.sentence)
+    for number, step in enumerate(explanation.steps):
+        source = f" (from {', '.join(map(str, step.premises))})" if step.premises else ""
+        click.echo(f"  {number}. [{step.rule}] {step.text or ' '.join(step.triple)}{source}")

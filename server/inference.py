@@ -77,7 +77,10 @@ def _plain(value: Any) -> Any:
 @bp.get("/index.<suffix>")
 def index(suffix: str | None = None) -> Response:
     report = get_reasoner().last
-    data = {"report": _plain(report), "regime": "OWL 2 RL + RDFS, materialised (queries see asserted and inferred triples unless infer=false)"}
+    data = {
+        "report": _plain(report),
+        "regime": "OWL 2 RL + RDFS, materialised (queries see asserted and inferred triples unless infer=false)",
+    }
     return _answer("index", data, suffix)
 
 
@@ -151,6 +154,7 @@ def classify(suffix: str | None = None) -> Response:
 @bp.get("/consistency.<suffix>")
 def consistency(suffix: str | None = None) -> Response:
     found = [_plain(c) for c in clashes(get_reasoner())]
-    shacl = [_plain(v) for v in shape_violations(get_graph())]
+    check_shapes = request.args.get("shacl", "true").lower() not in ("false", "0", "no", "off")
+    shacl = [_plain(v) for v in shape_violations(get_graph())] if check_shapes else []
     data = {"consistent": not found, "conforms": not shacl, "disjointness": found, "shacl": shacl}
     return _answer("consistency", data, suffix)

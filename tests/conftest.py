@@ -94,6 +94,8 @@ class ServerProcess:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 @pytest.fixture

@@ -84,7 +84,10 @@ class _Checker:
                 for head in closure.objects(node, kind):
                     members = read_list(closure, head) or []
                     found += [(a, b, (node, kind, head)) for i, a in enumerate(members) for b in members[i + 1 :]]
-        return found
+        unique: dict[frozenset[int], tuple[int, int, Triple]] = {}
+        for a, b, axiom in found:
+            unique.setdefault(frozenset((a, b)), (a, b, axiom))
+        return list(unique.values())
 
     def run(self) -> Iterator[Clash]:
         closure, label = self.closure, self.wording.label
