@@ -36,6 +36,7 @@ class Closure:
         self.out: Index = {}
         self.inn: Index = {}
         self.why: dict[Triple, Derivation] = {}
+        self._size = 0
 
     # -- the indexes ---------------------------------------------------------------------------------
 
@@ -44,7 +45,7 @@ class Closure:
         return o in self.out.get(p, _EMPTY).get(s, _NONE)
 
     def __len__(self) -> int:
-        return sum(len(objects) for index in self.out.values() for objects in index.values())
+        return self._size
 
     def objects(self, s: int, p: int) -> set[int] | frozenset[int]:
         return self.out.get(p, _EMPTY).get(s, _NONE)
@@ -85,6 +86,7 @@ class Closure:
             self.inn[p][o] = {s}
         else:
             subjects.add(s)
+        self._size += 1
         return True
 
     def _delete(self, triple: Triple) -> None:
@@ -97,6 +99,7 @@ class Closure:
         subjects.discard(s)
         if not subjects:
             del self.inn[p][o]
+        self._size -= 1
 
     # -- adding --------------------------------------------------------------------------------------
 

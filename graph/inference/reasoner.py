@@ -30,6 +30,7 @@ _ATTACHING = threading.Lock()
 
 #: A delta bigger than this share of the asserted triples is cheaper to recompute than to maintain.
 RECOMPUTE_SHARE = 0.2
+RECOMPUTE_MINIMUM = 1000
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ class Reasoner:
             why = self.closure.why
             before = {t for t in self.closure.triples() if t not in why}
             plus, minus = list(current - before), list(before - current)
-            if len(plus) + len(minus) > RECOMPUTE_SHARE * max(len(current), 1):
+            if len(plus) + len(minus) > max(RECOMPUTE_MINIMUM, RECOMPUTE_SHARE * len(current)):
                 return self.materialize()
             return self._apply(plus, minus, started)
 
