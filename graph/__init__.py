@@ -11,6 +11,7 @@ from .errors import (
     NotFound,
     QueryTimeout,
     ReadOnly,
+    Unavailable,
 )
 from .store import KnowledgeGraph
 
@@ -25,5 +26,6 @@ __all__ = [
     "NotFound",
     "QueryTimeout",
     "ReadOnly",
+    "Unavailable",
     "open_knowledge_graph",
 ]

@@ -8,6 +8,7 @@ GraphError
 ├── NotFound              no such graph, resource or named query (-> 404)
 ├── ReadOnly              a write to a store opened read-only (-> 403)
 ├── QueryTimeout          evaluation ran past its budget and was stopped (-> 503)
+├── Unavailable           too many queries at once, or a query worker was lost (-> 503)
 └── Inconsistent          the data violates a disjointness or shape constraint
 """
 
@@ -55,6 +56,10 @@ class ReadOnly(GraphError):
 
 class QueryTimeout(GraphError):
     """A query ran past its time budget and was stopped."""
+
+
+class Unavailable(GraphError):
+    """The service cannot take this query now (too many at once, or its worker was lost); retrying may work."""
 
 
 class Inconsistent(GraphError):

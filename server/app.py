@@ -6,7 +6,8 @@ from flask import Flask
 from flask_cors import CORS
 
 from graph import KnowledgeGraph, open_knowledge_graph
-from graph.evaluation import InProcessEvaluator
+from graph.snapshots import scratch_directory
+from graph.workers import evaluator_for
 
 from . import errors, inference, knowledge, ops, sparql
 from .config import Config
@@ -20,9 +21,14 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if kg is None:
-        kg = open_knowledge_graph(config.store, read_only=config.read_only)
+        store = config.store
+        if store is None and config.query_workers and not config.read_only:
+            store = scratch_directory()  # worker processes read files: --memory uses a folder removed at exit
+        kg = open_knowledge_graph(store, read_only=config.read_only)
     knowledge.init_app(app, kg)
-    app.extensions["genai_kg_evaluator"] = InProcessEvaluator(kg)
+    app.extensions["genai_kg_evaluator"] = evaluator_for(
+        kg, workers=config.query_workers, max_queries=config.max_queries
+    )
     errors.init_app(app)
     ops.init_app(app)
     CORS(app, origins=list(config.cors_origins), expose_headers=["Location", "Link", "Content-Location"])

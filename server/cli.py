@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,18 @@ def main() -> None:
 @click.option("--query-timeout", default=30.0, show_default=True, type=float, help="Seconds per query.")
 @click.option("--base-url", default=None, help="Public base URL that replaces http://HOST:PORT in pages.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
+@click.option(
+    "--query-workers",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Processes that evaluate queries, killed at the timeout (default: one per core, 2 to 8; 0: none).",
+)
+@click.option(
+    "--max-queries",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Queries at once before 503 (default: 2 per worker).",
+)
 def serve(
     host: str,
     port: int,
@@ -70,6 +83,8 @@ def serve(
     query_timeout: float,
     base_url: str | None,
     threads: int,
+    query_workers: int | None,
+    max_queries: int | None,
 ) -> None:
     """Serve SPARQL, linked data and the APIs with granian (one process; the store allows one writer)."""
     from granian import Granian
@@ -78,6 +93,10 @@ def serve(
     config = Config.from_env(
         store=None if memory else store, read_only=read_only, query_timeout=query_timeout, base_url=base_url
     )
+    if query_workers is not None:
+        config = replace(config, query_workers=query_workers)
+    if max_queries is not None:
+        config = replace(config, max_queries=max_queries)
     os.environ.update(config.to_env())
     click.echo(f"genai-kg serving {'memory' if memory else store} on http://{host}:{port}/", err=True)
     Granian(

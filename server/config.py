@@ -24,6 +24,10 @@ class Config:
     cors_origins: tuple[str, ...] = ("*",)
     max_body_bytes: int = 64 * 1024 * 1024
     max_query_length: int = 1024 * 1024
+    #: Worker processes that evaluate queries (0: in the request thread, and timeouts cannot stop a query).
+    query_workers: int = field(default_factory=lambda: default_query_workers())
+    #: Queries admitted at once (running or waiting for a worker); beyond it, 503. None: 2 per worker.
+    max_queries: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -34,6 +38,8 @@ class Config:
             store=None if env.get("GENAI_KG_MEMORY") == "1" else Path(env.get("GENAI_KG_STORE", "var/store")),
             read_only=env.get("GENAI_KG_READ_ONLY") == "1",
             query_timeout=float(env.get("GENAI_KG_QUERY_TIMEOUT", "30")),
+            query_workers=int(env.get("GENAI_KG_QUERY_WORKERS") or default_query_workers()),
+            max_queries=int(env["GENAI_KG_MAX_QUERIES"]) if env.get("GENAI_KG_MAX_QUERIES") else None,
             token=env.get("GENAI_KG_TOKEN") or None,
             base_url=env.get("GENAI_KG_BASE_URL") or None,
             cors_origins=tuple(o for o in env.get("GENAI_KG_CORS_ORIGINS", "*").split(",") if o),
@@ -46,12 +52,20 @@ class Config:
             "GENAI_KG_MEMORY": "1" if self.store is None else "0",
             "GENAI_KG_READ_ONLY": "1" if self.read_only else "0",
             "GENAI_KG_QUERY_TIMEOUT": str(self.query_timeout),
+            "GENAI_KG_QUERY_WORKERS": str(self.query_workers),
             "GENAI_KG_CORS_ORIGINS": ",".join(self.cors_origins),
         }
         if self.store is not None:
             env["GENAI_KG_STORE"] = str(self.store)
+        if self.max_queries is not None:
+            env["GENAI_KG_MAX_QUERIES"] = str(self.max_queries)
         if self.token:
             env["GENAI_KG_TOKEN"] = self.token
         if self.base_url:
             env["GENAI_KG_BASE_URL"] = self.base_url
         return env
+
+
+def default_query_workers() -> int:
+    """One query worker per core, at least 2 (so one runaway query never blocks the rest) and at most 8."""
+    return max(2, min(8, os.cpu_count() or 2))

@@ -16,6 +16,7 @@ STATUS: list[tuple[type[errors.GraphError], int]] = [
     (errors.NotAcceptable, 406),
     (errors.ReadOnly, 403),
     (errors.QueryTimeout, 503),
+    (errors.Unavailable, 503),
     (errors.Inconsistent, 409),
 ]
 
@@ -51,7 +52,7 @@ def _graph_error(error: errors.GraphError) -> Response:
         404: "Not Found",
         406: "Not Acceptable",
         409: "Conflict",
-        503: "Timeout",
+        503: "Query Timeout" if isinstance(error, errors.QueryTimeout) else "Service Unavailable",
     }
     response = problem(status, title.get(status, "Error"), str(error), **extra)
     if status == 503:

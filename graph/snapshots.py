@@ -1,0 +1,127 @@
+"""Checkpoint generations of the store, so that worker processes read files nobody writes and may be killed.
+
+RocksDB allows one read-write opener, and opening a store read-only while another process writes to it is
+undefined behaviour. A checkpoint (``Store.backup``: hard links to the immutable table files and a copy of
+the live log) is a consistent store of its own that nobody writes, so any number of processes may open it
+read-only and killing one of them never harms anything. After every write the server publishes a new
+generation, before the write is acknowledged (so a later query sees it); a generation is deleted once it
+is neither the newest nor held by a worker.
+
+Layout, beside the store folder ``STORE/``::
+
+    STORE.snapshots/1/   the checkpoint taken when the server opened the store
+    STORE.snapshots/2/   after the first write, and so on; stale folders are removed at the next start
+
+A store opened read-only is never written by this process, so its one generation is the store itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from multiprocessing import util
+from pathlib import Path
+
+from .store import Change, KnowledgeGraph
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published generation of the store: a folder that ``Store.read_only`` can open."""
+
+    generation: int
+    path: Path
+
+
+class Snapshots:
+    """The generations of one on-disk knowledge graph: publish after writes, hand out the newest, delete the unused."""
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        if kg.path is None:
+            raise ValueError("snapshots need an on-disk store; an in-memory store has no files to share")
+        self._lock = threading.Lock()
+        self._holds: dict[int, int] = {}
+        self._closed = False
+        self.kg = kg
+        if kg.read_only:
+            self.root: Path | None = None
+            self._latest = Snapshot(0, kg.path)
+            return
+        self.root = kg.path.with_name(kg.path.name + ".snapshots")
+        # The read-write store is open, so its lock is ours: folders left here came from a crashed run.
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True)
+        self._latest = self._checkpoint(1)
+        kg.subscribe(self._on_change)
+
+    def _checkpoint(self, generation: int) -> Snapshot:
+        assert self.root is not None
+        path = self.root / str(generation)
+        self.kg.store.backup(str(path))
+        return Snapshot(generation, path)
+
+    def _on_change(self, kg: KnowledgeGraph, change: Change) -> None:
+        self.publish()
+
+    def publish(self) -> Snapshot:
+        """Checkpoint the store as it is now and make it the newest generation (called after every write)."""
+        with self._lock:
+            if self._closed or self.root is None:
+                return self._latest
+            previous = self._latest
+            self._latest = self._checkpoint(previous.generation + 1)
+            self._collect(previous)
+            return self._latest
+
+    def latest(self) -> Snapshot:
+        with self._lock:
+            return self._latest
+
+    def renew(self, held: Snapshot | None) -> Snapshot:
+        """Move a holder (a worker) from ``held`` to the newest generation, deleting ``held`` if now unused."""
+        with self._lock:
+            latest = self._latest
+            if held is not None and held.generation == latest.generation:
+                return latest
+            self._holds[latest.generation] = self._holds.get(latest.generation, 0) + 1
+            if held is not None:
+                self._release(held)
+            return latest
+
+    def release(self, held: Snapshot | None) -> None:
+        """A holder is gone (a killed worker): its generation may be deleted."""
+        if held is not None:
+            with self._lock:
+                self._release(held)
+
+    def _release(self, held: Snapshot) -> None:
+        self._holds[held.generation] -= 1
+        self._collect(held)
+
+    def _collect(self, snapshot: Snapshot) -> None:
+        if self.root is None or self._holds.get(snapshot.generation, 0) > 0 or snapshot == self._latest:
+            return
+        self._holds.pop(snapshot.generation, None)
+        shutil.rmtree(snapshot.path, ignore_errors=True)
+
+    def generations(self) -> list[int]:
+        """The generations on disk now (for tests and metrics)."""
+        if self.root is None:
+            return [0]
+        return sorted(int(p.name) for p in self.root.iterdir() if p.name.isdigit())
+
+    def close(self) -> None:
+        """Delete every generation; call once no worker reads them any more."""
+        with self._lock:
+            self._closed = True
+            if self.root is not None:
+                shutil.rmtree(self.root, ignore_errors=True)
+
+
+def scratch_directory() -> Path:
+    """A temporary store folder for ``--memory`` with worker processes, removed when the process exits."""
+    path = Path(tempfile.mkdtemp(prefix="genai-kg-memory-"))
+    util.Finalize(None, shutil.rmtree, args=(path,), kwargs={"ignore_errors": True}, exitpriority=10)
+    return path / "store"

@@ -1,0 +1,407 @@
+"""Query evaluation in worker processes that can be killed: the only way to stop a runaway pyoxigraph query.
+
+pyoxigraph cannot cancel a query (oxigraph issue #1926) and a thread cannot be stopped, so each query runs
+in one of a pool of worker processes that open a read-only checkpoint of the store (:mod:`.snapshots`).
+The server process keeps the deadline: when it passes, the worker is killed (SIGKILL: it only reads
+immutable files, so this is always safe) and a fresh one replaces it, while the other workers go on.
+
+A worker streams what pyoxigraph's serialisers write, in frames over a pipe (``multiprocessing``
+connections; one tag byte, then the payload):
+
+    R             ready (after start-up)
+    W kind data   the whole answer (it fitted in one frame); kind is ``r`` (results) or ``g`` (graph)
+    S kind data   the first frame of a longer answer; D frames follow, then E
+    D data        more of the answer
+    E             the answer is complete
+    X json        an error: {"kind": a graph.errors class name, "message": ...}
+
+Run as ``python -m graph.workers REQUESTS_FD ANSWERS_FD``; the pool starts it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from multiprocessing import util
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from pyoxigraph import QueryResultsFormat, RdfFormat, Store
+
+from . import errors, results
+from .evaluation import Answer, Evaluator, Formats, InProcessEvaluator, QueryRequest, pick_format
+from .snapshots import Snapshot, Snapshots
+from .store import KnowledgeGraph
+
+log = logging.getLogger(__name__)
+
+READY, WHOLE, START, DATA, END, ERROR = b"R", b"W", b"S", b"D", b"E", b"X"
+#: Bytes per frame: big enough that a point look-up is one frame, small enough to stream.
+FRAME = 64 * 1024
+#: Errors a worker reports by name; anything else is a bug and answers 500.
+REPORTED: dict[str, type[errors.GraphError]] = {
+    kind.__name__: kind
+    for kind in (errors.BadQuery, errors.BadRequest, errors.NotAcceptable, errors.NotFound, errors.QueryTimeout)
+}
+
+
+# -- the worker process -----------------------------------------------------------------------------
+
+
+class _FrameWriter:
+    """A write-only file for pyoxigraph's serialisers that sends what they write as frames."""
+
+    def __init__(self, answers: Connection, kind: bytes) -> None:
+        self.answers = answers
+        self.kind = kind
+        self.buffer = bytearray()
+        self.started = False
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= FRAME:
+            self.answers.send_bytes((DATA if self.started else START + self.kind) + self.buffer)
+            self.started = True
+            self.buffer.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """Frames go out when full and at the end; a serialiser's flush changes nothing."""
+
+    def finish(self) -> None:
+        if not self.started:
+            self.answers.send_bytes(WHOLE + self.kind + self.buffer)
+            return
+        if self.buffer:
+            self.answers.send_bytes(DATA + self.buffer)
+        self.answers.send_bytes(END)
+
+
+def _answer(kg: KnowledgeGraph, request: QueryRequest, formats: Formats, answers: Connection) -> None:
+    result = kg.query(
+        request.sparql,
+        infer=request.infer,
+        default_graph_uris=request.default_graph_uris,
+        named_graph_uris=request.named_graph_uris,
+        substitutions=dict(request.substitutions) or None,
+        base_iri=request.base_iri,
+    )
+    chosen = pick_format(result, formats)
+    writer = _FrameWriter(answers, b"g" if isinstance(chosen, RdfFormat) else b"r")
+    results.write(result, chosen, writer)  # type: ignore[arg-type]
+    writer.finish()
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the server process is gone, even in the middle of a query (pyoxigraph releases the GIL)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def serve(requests: Connection, answers: Connection) -> None:
+    """The worker's loop: one query at a time, on the snapshot the server names, until the pipe closes."""
+    opened: tuple[str, KnowledgeGraph] | None = None
+    answers.send_bytes(READY)
+    while True:
+        try:
+            path, request, results_type, graph_type = requests.recv()
+        except EOFError:
+            return
+        try:
+            if opened is None or opened[0] != path:
+                opened = None  # drop the old store before opening the new one
+                opened = (path, KnowledgeGraph(Store.read_only(path), path=Path(path), read_only=True))
+            formats = Formats(
+                results=QueryResultsFormat.from_media_type(results_type) if results_type else None,
+                graph=RdfFormat.from_media_type(graph_type) if graph_type else None,
+            )
+            _answer(opened[1], request, formats, answers)
+        except errors.GraphError as error:
+            _report(answers, type(error).__name__, str(error))
+        except (OSError, ValueError) as error:  # pyoxigraph's evaluation errors (SERVICE failures, ...)
+            _report(answers, "BadQuery", f"the query could not be evaluated: {error}")
+
+
+def _report(answers: Connection, kind: str, message: str) -> None:
+    answers.send_bytes(ERROR + json.dumps({"kind": kind, "message": message}).encode())
+
+
+def main(argv: list[str]) -> None:
+    requests_fd, answers_fd = int(argv[0]), int(argv[1])
+    _watch_parent(os.getppid())
+    serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False))
+
+
+# -- the server side --------------------------------------------------------------------------------
+
+
+class _Worker:
+    """One worker process and the two pipes that talk to it."""
+
+    def __init__(self) -> None:
+        requests_read, requests_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        command = [sys.executable, "-m", "graph.workers", str(requests_read), str(answers_write)]
+        self.process = subprocess.Popen(command, pass_fds=(requests_read, answers_write), stdin=subprocess.DEVNULL)
+        os.close(requests_read)
+        os.close(answers_write)
+        self.requests = Connection(requests_write, readable=False)
+        self.answers = Connection(answers_read, writable=False)
+        self.snapshot: Snapshot | None = None
+        #: When the query it runs must be answered by (monotonic clock), None when idle or unbounded.
+        self.deadline: float | None = None
+        self.timed_out = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.answers.poll(timeout) or self.answers.recv_bytes() != READY:
+            raise RuntimeError("a query worker did not start")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.requests.close()
+        self.answers.close()
+
+
+class WorkerPool:
+    """An :class:`Evaluator` that runs each query in a worker process and kills it when the budget runs out.
+
+    At most ``max_queries`` queries are admitted at once (more are refused with :class:`errors.Unavailable`);
+    admitted queries wait, within their budget, for one of the ``size`` workers.
+    """
+
+    def __init__(self, kg: KnowledgeGraph, *, size: int = 2, max_queries: int | None = None) -> None:
+        if size < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self.size = size
+        self.max_queries = max_queries or 2 * size
+        self.snapshots = Snapshots(kg)
+        self._admission = threading.BoundedSemaphore(self.max_queries)
+        self._lock = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._closed = False
+        self._starting = 0
+        workers = [_Worker() for _ in range(size)]
+        for worker in workers:
+            worker.wait_ready(30)
+        self._idle.extend(workers)
+        self._reaper = threading.Thread(target=self._reap, name="query-reaper", daemon=True)
+        self._reaper.start()
+        # Run at exit in a plain process (atexit) and in granian's forked worker (which skips atexit).
+        util.Finalize(None, self.close, exitpriority=20)
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for tests and operators)."""
+        with self._lock:
+            return [w.pid for w in (*self._idle, *self._busy)]
+
+    # -- evaluation ----------------------------------------------------------------------------------
+
+    def evaluate(self, request: QueryRequest, formats: Formats, *, timeout: float | None = None) -> Answer:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._admission.acquire(blocking=False):
+            raise errors.Unavailable(f"the server is answering {self.max_queries} queries already; retry shortly")
+        try:
+            worker = self._checkout(deadline, timeout)
+        except BaseException:
+            self._admission.release()
+            raise
+        healthy = False
+        try:
+            worker.snapshot = self.snapshots.renew(worker.snapshot)
+            results_type = formats.results.media_type if formats.results else None
+            graph_type = formats.graph.media_type if formats.graph else None
+            try:
+                worker.requests.send((str(worker.snapshot.path), request, results_type, graph_type))
+            except OSError:
+                raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
+            message = self._receive(worker, timeout)
+            tag, kind, data = message[:1], message[1:2], message[2:]
+            chosen = formats.graph if kind == b"g" else formats.results
+            if tag == WHOLE:
+                healthy = True
+                assert chosen is not None
+                return Answer(chosen, iter([data]))
+            if tag == ERROR:
+                healthy = True
+                raise _error(message[1:])
+            assert tag == START and chosen is not None, tag
+        except BaseException:
+            self._checkin(worker, healthy=healthy)
+            raise
+        return Answer(chosen, _Stream(self, worker, timeout, data))
+
+    def _checkout(self, deadline: float | None, timeout: float | None) -> _Worker:
+        with self._lock:
+            while not self._idle:
+                if self._closed:
+                    raise errors.Unavailable("the server is shutting down")
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise errors.QueryTimeout(f"no query worker became free within the {timeout:g} s budget")
+                self._lock.wait(remaining)
+            worker = self._idle.pop()
+            worker.deadline, worker.timed_out = deadline, False
+            self._busy.add(worker)
+            return worker
+
+    def _receive(self, worker: _Worker, timeout: float | None) -> bytes:
+        """The worker's next frame; past the deadline the worker is killed and :class:`QueryTimeout` raised."""
+        remaining = None if worker.deadline is None else max(0.0, worker.deadline - time.monotonic())
+        try:
+            if worker.answers.poll(remaining):
+                return worker.answers.recv_bytes()
+        except (EOFError, OSError):
+            if not worker.timed_out:
+                raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
+        worker.timed_out = True
+        worker.kill()
+        raise errors.QueryTimeout(f"the query ran past the {timeout:g} s budget and was stopped")
+
+    def _checkin(self, worker: _Worker, *, healthy: bool) -> None:
+        """Return a worker whose answer is complete; any other is killed and replaced."""
+        with self._lock:
+            self._busy.discard(worker)
+            worker.deadline = None
+            if healthy and not self._closed:
+                self._idle.append(worker)
+                self._lock.notify()
+        self._admission.release()
+        if not healthy:
+            worker.kill()
+            self.snapshots.release(worker.snapshot)
+            worker.snapshot = None
+            self._replace()
+
+    def _replace(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._starting += 1
+        threading.Thread(target=self._start_one, name="query-worker-start", daemon=True).start()
+
+    def _start_one(self) -> None:
+        worker: _Worker | None = None
+        try:
+            worker = _Worker()
+            worker.wait_ready(30)
+        except (OSError, RuntimeError):
+            log.exception("could not start a query worker")
+            if worker is not None:
+                worker.kill()
+            worker = None
+        with self._lock:
+            self._starting -= 1
+            if worker is not None and not self._closed:
+                self._idle.append(worker)
+                self._lock.notify()
+                return
+        if worker is not None:
+            worker.kill()
+
+    def _reap(self) -> None:
+        """Kill workers whose deadline passed a second ago while nobody read their answer (a stalled client)."""
+        while True:
+            time.sleep(0.25)
+            with self._lock:
+                if self._closed:
+                    return
+                late = [w for w in self._busy if w.deadline is not None and time.monotonic() > w.deadline + 1]
+            for worker in late:
+                worker.timed_out = True
+                if worker.process.poll() is None:
+                    worker.process.kill()
+
+    def close(self) -> None:
+        """Stop every worker and delete the snapshots; queries still waiting are refused."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            workers = [*self._idle, *self._busy]
+            self._idle.clear()
+            self._lock.notify_all()
+        for worker in workers:
+            worker.kill()
+        self.snapshots.close()
+
+
+class _Stream:
+    """The chunks of a streamed answer; the worker goes back to the pool at the end, or is killed on close."""
+
+    def __init__(self, pool: WorkerPool, worker: _Worker, timeout: float | None, first: bytes) -> None:
+        self.pool = pool
+        self.worker: _Worker | None = worker
+        self.timeout = timeout
+        self.pending: bytes | None = first
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.pending is not None:
+            first, self.pending = self.pending, None
+            return first
+        worker = self.worker
+        if worker is None:
+            raise StopIteration
+        try:
+            message = self.pool._receive(worker, self.timeout)
+        except BaseException:
+            self._done(healthy=False)
+            raise
+        tag = message[:1]
+        if tag == DATA:
+            return message[1:]
+        self._done(healthy=True)
+        if tag == ERROR:
+            raise _error(message[1:])
+        raise StopIteration
+
+    def _done(self, *, healthy: bool) -> None:
+        if self.worker is not None:
+            worker, self.worker = self.worker, None
+            self.pool._checkin(worker, healthy=healthy)
+
+    def close(self) -> None:
+        """The client went away (or the server stopped reading) before the end: the worker is killed."""
+        self._done(healthy=False)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _error(payload: bytes) -> Exception:
+    report = json.loads(payload)
+    kind = REPORTED.get(report["kind"])
+    if kind is None:
+        return RuntimeError(f"query worker error {report['kind']}: {report['message']}")
+    return kind(report["message"])
+
+
+def evaluator_for(kg: KnowledgeGraph, *, workers: int, max_queries: int | None = None) -> Evaluator:
+    """A worker pool for an on-disk store when ``workers`` > 0; otherwise evaluation in the calling thread."""
+    if workers > 0 and kg.path is not None:
+        return WorkerPool(kg, size=workers, max_queries=max_queries)
+    return InProcessEvaluator(kg)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
