@@ -31,6 +31,8 @@ _ATTACHING = threading.Lock()
 #: A delta bigger than this share of the asserted triples is cheaper to recompute than to maintain.
 RECOMPUTE_SHARE = 0.2
 RECOMPUTE_MINIMUM = 1000
+#: Writes of more inferred triples than this use Oxigraph's bulk loader.
+BULK_WRITE = 10_000
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,10 @@ class Reasoner:
         for quad in stale:
             store.remove(quad)
         missing = [t for t in why if t not in present]
-        store.extend(self._quads(missing))
+        if len(missing) > BULK_WRITE:
+            store.bulk_extend(self._quads(missing))  # much faster; atomicity is not needed for derived data
+        else:
+            store.extend(self._quads(missing))
         return len(missing), len(stale)
 
     def _quads(self, triples: Iterable[Triple]) -> Iterator[Quad]:
