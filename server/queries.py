@@ -1,0 +1,204 @@
+"""Named queries over HTTP: ``/queries`` lists them, ``/queries/<name>`` runs one with bound parameters.
+
+Results come in the same formats, chosen the same way, as ``/sparql``; a ``.rq`` suffix gives the file itself,
+and a browser gets the query, a form for its parameters and the results as a table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, url_for
+from jinja2 import TemplateNotFound
+from pyoxigraph import QueryResultsFormat, RdfFormat, parse
+from werkzeug.datastructures import MultiDict
+
+from graph import named_queries
+from graph.errors import BadParameter
+from graph.evaluation import Formats, QueryRequest
+from graph.named_queries import NamedQuery
+from graph.namespaces import GAID, compact
+
+from .negotiation import SUFFIXES, choose, prefers_html
+from .sparql import formats_for, get_evaluator
+
+bp = Blueprint("queries", __name__)
+
+EXTENSION = "genai_kg_named_queries"
+
+
+def init_app(app: Flask) -> None:
+    """Load and check every named query (a broken file stops start-up here), then register the routes."""
+    folder = app.config["GENAI_KG"].extra.get("queries_dir", named_queries.QUERIES_DIR)
+    app.extensions[EXTENSION] = named_queries.load(Path(folder))
+    app.register_blueprint(bp)
+
+
+def get_queries() -> dict[str, NamedQuery]:
+    """The named queries of the app handling the current request, by name."""
+    queries: dict[str, NamedQuery] = current_app.extensions[EXTENSION]
+    return queries
+
+
+def describe(query: NamedQuery) -> dict[str, Any]:
+    """A named query as JSON: what its header declares, and where to run it."""
+    return {
+        "name": query.name,
+        "title": query.title,
+        "description": query.description,
+        "tags": list(query.tags),
+        "kind": query.kind,
+        "params": [
+            {
+                "name": p.name,
+                "type": p.type,
+                "required": p.required,
+                "default": p.default,
+                "enum": list(p.enum),
+                "description": p.description,
+                "example": p.example,
+            }
+            for p in query.params
+        ],
+        "url": url_for("queries.run", name=query.name, _external=True),
+        "sparql": url_for("queries.run", name=f"{query.name}.rq", _external=True),
+    }
+
+
+@bp.get("/queries")
+@bp.get("/queries.<suffix>")
+def index(suffix: str | None = None) -> Response:
+    wanted = choose(request.headers.get("Accept"), ["application/json", "text/html"], suffix=suffix)
+    if wanted is None:
+        abort(404 if suffix else 406, "the list of named queries is available as application/json and text/html")
+    queries = sorted(get_queries().values(), key=lambda q: q.name)
+    if wanted == "text/html":
+        response = Response(render_template("queries/index.html", base=_base(), queries=queries), mimetype="text/html")
+    else:
+        response = jsonify({"queries": [describe(q) for q in queries]})
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/queries/<name>", methods=["GET", "POST"])
+def run(name: str) -> Response:
+    name, _, suffix = name.partition(".")
+    query = named_queries.get(get_queries(), name)
+    if suffix == "rq":
+        return Response(query.sparql, mimetype="application/sparql-query")
+    if suffix and suffix not in SUFFIXES:
+        abort(404, f"unknown suffix .{suffix}; try .rq, .html, .json, .srx, .csv, .tsv or an RDF suffix")
+    values = _values()
+    if suffix == "html" or (not suffix and prefers_html(request.headers.get("Accept"))):
+        return _page(query, values)
+    formats = formats_for(SUFFIXES[suffix] if suffix else request.headers.get("Accept"))
+    answer = _evaluate(query, values, formats)
+    response = Response(answer.chunks, mimetype=answer.format.media_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _values() -> dict[str, str]:
+    """The caller's parameters: the query string (GET) or the form (POST); each given once at most."""
+    source: MultiDict[str, str]
+    if request.method == "POST":
+        if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            abort(415, f"unsupported body type {request.mimetype!r}; send a form (application/x-www-form-urlencoded)")
+        source = request.form
+    else:
+        source = request.args
+    values: dict[str, str] = {}
+    for key in source:
+        given = source.getlist(key)
+        if len(given) > 1:
+            raise BadParameter(key, f"given {len(given)} times; give it once")
+        values[key] = given[0]
+    return values
+
+
+def _evaluate(query: NamedQuery, values: dict[str, str], formats: Formats) -> Any:
+    request_ = QueryRequest(query.sparql, substitutions=query.bind(values))
+    timeout = current_app.config["GENAI_KG"].query_timeout
+    return get_evaluator().evaluate(request_, formats, timeout=timeout)
+
+
+def _page(query: NamedQuery, values: dict[str, str]) -> Response:
+    """The query, a form for its parameters and, once it can run, its results as a table."""
+    error, table, status = None, None, 200
+    missing = [p.name for p in query.params if p.required and not values.get(p.name)]
+    if not (missing and not values):
+        try:
+            table = _table(query, values)
+        except BadParameter as problem:
+            error, status = str(problem), 400
+    html = render_template(
+        "queries/query.html",
+        base=_base(),
+        query=query,
+        values=values,
+        query_string=f"?{urlencode(values)}" if values else "",
+        table=table,
+        error=error,
+    )
+    response = Response(html, status=status, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def _table(query: NamedQuery, values: dict[str, str]) -> dict[str, Any]:
+    """Run the query and lay the answer out as columns and rows of displayable cells."""
+    formats = Formats(results=QueryResultsFormat.JSON, graph=RdfFormat.N_TRIPLES)
+    answer = _evaluate(query, values, formats)
+    body = b"".join(answer.chunks)
+    if answer.format == RdfFormat.N_TRIPLES:
+        triples = parse(body, format=RdfFormat.N_TRIPLES)
+        rows = [[_node(t.subject), _node(t.predicate), _node(t.object)] for t in triples]
+        return {"columns": ["subject", "predicate", "object"], "rows": rows}
+    data = json.loads(body)
+    if "boolean" in data:
+        return {"boolean": data["boolean"], "columns": [], "rows": []}
+    columns = data["head"]["vars"]
+    rows = [[_cell(binding.get(column)) for column in columns] for binding in data["results"]["bindings"]]
+    return {"columns": columns, "rows": rows}
+
+
+def _cell(term: dict[str, str] | None) -> dict[str, str | None]:
+    """A SPARQL JSON term as text to show and, for IRIs, a link (local pages for this graph's resources)."""
+    if term is None:
+        return {"text": "", "href": None, "note": None}
+    if term["type"] == "uri":
+        return {"text": compact(term["value"]), "href": _href(term["value"]), "note": None}
+    if term["type"] == "bnode":
+        return {"text": f"_:{term['value']}", "href": None, "note": None}
+    note = f"@{term['xml:lang']}" if "xml:lang" in term else compact(term["datatype"]) if "datatype" in term else None
+    return {"text": term["value"], "href": None, "note": note}
+
+
+def _node(term: Any) -> dict[str, str | None]:
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return _cell({"type": "uri", "value": term.value})
+    if kind == "Literal":
+        literal: dict[str, str] = {"type": "literal", "value": term.value}
+        if term.language:
+            literal["xml:lang"] = term.language
+        else:
+            literal["datatype"] = term.datatype.value
+        return _cell(literal)
+    return _cell({"type": "bnode", "value": str(term)[2:]})
+
+
+def _href(iri: str) -> str:
+    return "/id/" + iri[len(GAID) :] if iri.startswith(GAID) else iri
+
+
+def _base() -> str:
+    """The page layout: the site's ``base.html`` when the pages blueprint provides one, else ours."""
+    try:
+        current_app.jinja_env.get_template("base.html")
+    except TemplateNotFound:
+        return "queries/_layout.html"
+    return "base.html"
