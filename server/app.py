@@ -9,7 +9,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.snapshots import scratch_directory
 from graph.workers import evaluator_for
 
-from . import errors, inference, knowledge, ops, sparql
+from . import errors, inference, knowledge, openapi, ops, queries, sparql
 from .config import Config
 
 
@@ -34,4 +34,6 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     CORS(app, origins=list(config.cors_origins), expose_headers=["Location", "Link", "Content-Location"])
     app.register_blueprint(sparql.bp)
     inference.init_app(app)
+    queries.init_app(app)
+    openapi.init_app(app)
     return app
