@@ -14,10 +14,11 @@ import click
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 from tqdm import tqdm
 
-from graph import GraphError, KnowledgeGraph, loading, open_knowledge_graph, results, stats, validation
+from graph import GraphError, KnowledgeGraph, loading, named_queries, open_knowledge_graph, results, stats, validation
 from graph import export as exporting
 from graph import generate as generating
 from graph.namespaces import expand
+from graph.store import Term
 
 from .config import Config
 
@@ -127,22 +128,69 @@ def load(files: tuple[Path, ...], store: Path, graph_iri: str | None, fmt: str |
 
 
 @main.command()
-@click.argument("sparql")
+@click.argument("sparql", required=False)
 @store_option
 @click.option("--format", "fmt", default="table", show_default=True, help="table, or json/xml/csv/tsv, ttl/nt/…")
 @click.option("--no-infer", is_flag=True, help="Query asserted triples only (no inferred ones).")
-def query(sparql: str, store: Path, fmt: str, no_infer: bool) -> None:
-    """Run a SPARQL query (pass - to read it from standard input) and print the result."""
-    text = sys.stdin.read() if sparql == "-" else sparql
+@click.option("--named", default=None, metavar="NAME", help="Run the named query NAME (see `genai-kg queries`).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A named query's parameter; repeatable.")
+def query(
+    sparql: str | None, store: Path, fmt: str, no_infer: bool, named: str | None, params: tuple[str, ...]
+) -> None:
+    """Run a SPARQL query (pass - to read it from standard input), or a named query, and print the result."""
+    if (sparql is None) == (named is None):
+        raise click.UsageError("give either a SPARQL query or --named NAME")
+    if params and named is None:
+        raise click.UsageError("--param goes with --named")
+    substitutions: dict[str, Term] = {}
+    if named is not None:
+        try:
+            chosen = named_queries.get(named_queries.load(), named)
+            values = dict(_key_value(param) for param in params)
+            text, substitutions = chosen.sparql, dict(chosen.bind(values))
+        except GraphError as error:
+            raise click.ClickException(str(error)) from error
+    else:
+        text = sys.stdin.read() if sparql == "-" else str(sparql)
     with _opened(store, read_only=False) as kg:
         try:
-            result = kg.query(text, infer=not no_infer)
+            result = kg.query(text, infer=not no_infer, substitutions=substitutions)
             if fmt == "table":
                 click.echo(results.as_table(result))
             else:
                 results.write(result, results.format_for(result, fmt), sys.stdout.buffer)
         except GraphError as error:
             raise click.ClickException(str(error)) from error
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise click.BadParameter(f"{text!r} is not KEY=VALUE", param_hint="--param")
+    return key, value
+
+
+@main.command("queries")
+def queries_command() -> None:
+    """List the named queries in queries/ with their parameters."""
+    try:
+        found = named_queries.load()
+    except GraphError as error:
+        raise click.ClickException(str(error)) from error
+    for name, named in found.items():
+        click.echo(f"{name}: {named.title}")
+        for param in named.params:
+            details = ", ".join(
+                part
+                for part in (
+                    param.type,
+                    "required" if param.required else "",
+                    f"default {param.default}" if param.default else "",
+                    f"one of {' '.join(param.enum)}" if param.enum else "",
+                )
+                if part
+            )
+            click.echo(f"    --param {param.name}=…  ({details})")
 
 
 @main.command()
