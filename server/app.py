@@ -9,7 +9,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.snapshots import scratch_directory
 from graph.workers import evaluator_for
 
-from . import errors, inference, knowledge, openapi, ops, queries, sparql
+from . import errors, graph_store, inference, knowledge, openapi, ops, queries, sparql
 from .config import Config
 
 
@@ -31,8 +31,14 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     )
     errors.init_app(app)
     ops.init_app(app)
-    CORS(app, origins=list(config.cors_origins), expose_headers=["Location", "Link", "Content-Location"])
+    CORS(
+        app,
+        origins=list(config.cors_origins),
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=["Location", "Link", "Content-Location", "WWW-Authenticate", "Retry-After"],
+    )
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(graph_store.bp)
     inference.init_app(app)
     queries.init_app(app)
     openapi.init_app(app)

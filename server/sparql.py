@@ -1,14 +1,25 @@
-"""The SPARQL 1.1 Protocol endpoint at ``/sparql``: queries by GET and POST."""
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql``: queries by GET and POST, updates by POST.
+
+Without a query or an update, ``/sparql`` answers with the query editor (browsers) or the Service
+Description (everyone else). Requests are read strictly: one query or one update, in a body whose media
+type says which; unknown parameters (``format``, ``output``, ``results``, ``method``) are ignored.
+"""
 
 from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, request
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from graph.errors import BadRequest
 from graph.evaluation import Evaluator, Formats, QueryRequest
+from graph.update_dataset import with_using
 
-from .negotiation import choose
+from . import auth, service_description
+from .knowledge import get_graph
+from .negotiation import choose, prefers_html
 
 bp = Blueprint("sparql", __name__)
 
@@ -30,6 +41,10 @@ GRAPH_TYPES = [
 ]
 ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml"}
 
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+
 
 def get_evaluator() -> Evaluator:
     evaluator: Evaluator = current_app.extensions["genai_kg_evaluator"]
@@ -46,14 +61,52 @@ def formats_for(accept: str | None) -> Formats:
     )
 
 
-def _query_text() -> str | None:
-    if request.method == "GET":
-        return request.args.get("query")
-    if request.mimetype == "application/sparql-query":
-        return request.get_data(as_text=True)
-    if request.mimetype == "application/x-www-form-urlencoded":
-        return request.form.get("query")
-    abort(415, f"unsupported body type {request.mimetype!r}; send application/sparql-query or a form")
+@dataclass(frozen=True)
+class Operation:
+    """What one protocol request asks for: a query or an update (never both), as text."""
+
+    query: str | None = None
+    update: str | None = None
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise BadRequest(f"{len(values)} {name} parameters: send exactly one {name} per request")
+    return values[0] if values else None
+
+
+def _body_text() -> str:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        abort(415, f"the body must be UTF-8, not {charset}")
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"the body is not valid UTF-8 (byte {error.start})") from error
+
+
+def read_operation() -> Operation:
+    """The query or update of this request, per the protocol's three ways of sending each."""
+    if "update" in request.args:
+        raise BadRequest("an update must be POSTed (form field update= or an application/sparql-update body)")
+    if request.method in ("GET", "HEAD"):
+        return Operation(query=_single(request.args.getlist("query"), "query"))
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        query = _single(request.form.getlist("query"), "query")
+        update = _single(request.form.getlist("update"), "update")
+        if _single(request.args.getlist("query"), "query") is not None:
+            raise BadRequest("send the query in the form body, not in the URL, when POSTing a form")
+        if query is not None and update is not None:
+            raise BadRequest("a request carries a query or an update, not both")
+        return Operation(query=query, update=update)
+    if mimetype in (QUERY_BODY, UPDATE_BODY):
+        if "query" in request.args:
+            raise BadRequest(f"the query is the {mimetype} body; do not also send query= in the URL")
+        text = _body_text()
+        return Operation(query=text) if mimetype == QUERY_BODY else Operation(update=text)
+    shown = mimetype or "no Content-Type"
+    abort(415, f"unsupported body type ({shown}); send {QUERY_BODY}, {UPDATE_BODY} or {FORM}")
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -67,19 +120,62 @@ def _flag(name: str, default: bool) -> bool:
     raise BadRequest(f"{name} must be true or false, not {value!r}")
 
 
+def _check_length(text: str, what: str) -> None:
+    limit = current_app.config["GENAI_KG"].max_query_length
+    if len(text) > limit:
+        abort(413, f"the {what} is {len(text)} characters long; this service accepts at most {limit}")
+
+
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
-    sparql = _query_text()
-    if sparql is None:
-        abort(400, "no query: send ?query=... (GET), a form field query=, or an application/sparql-query body")
+    operation = read_operation()
+    if operation.update is not None:
+        return _update(operation.update)
+    if operation.query is not None:
+        return _query(operation.query)
+    if request.method == "POST":
+        raise BadRequest("no query and no update: send query= or update=, or a SPARQL body")
+    return _no_query()
+
+
+def _query(sparql: str) -> Response:
+    _check_length(sparql, "query")
     query = QueryRequest(
         sparql,
         infer=_flag("infer", True),
-        default_graph_uris=tuple(request.values.getlist("default-graph-uri")),
-        named_graph_uris=tuple(request.values.getlist("named-graph-uri")),
+        default_graph_uris=tuple(request.args.getlist("default-graph-uri") + _form_list("default-graph-uri")),
+        named_graph_uris=tuple(request.args.getlist("named-graph-uri") + _form_list("named-graph-uri")),
+        base_iri=service_description.endpoint_url(),
     )
     timeout = current_app.config["GENAI_KG"].query_timeout
     answer = get_evaluator().evaluate(query, formats_for(request.headers.get("Accept")), timeout=timeout)
     response = Response(answer.chunks, mimetype=answer.format.media_type)
     response.vary.add("Accept")
     return response
+
+
+def _form_list(name: str) -> list[str]:
+    return request.form.getlist(name) if request.mimetype == FORM else []
+
+
+def _update(sparql: str) -> Response:
+    auth.require_write()
+    _check_length(sparql, "update")
+    using = request.args.getlist("using-graph-uri") + _form_list("using-graph-uri")
+    using_named = request.args.getlist("using-named-graph-uri") + _form_list("using-named-graph-uri")
+    sparql = with_using(sparql, using, using_named)
+    get_graph().update(sparql, base_iri=service_description.endpoint_url())
+    return Response(status=204)
+
+
+def _no_query() -> Response:
+    """The editor for browsers (when it is installed), else the Service Description."""
+    if prefers_html(request.headers.get("Accept")):
+        try:
+            editor = importlib.import_module("server.editor")  # the editor may not be installed yet
+        except ModuleNotFoundError:
+            pass
+        else:
+            page: Response = editor.page()
+            return page
+    return service_description.response()

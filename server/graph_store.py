@@ -1,0 +1,113 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at ``/store``: whole graphs by GET, HEAD, PUT, POST and DELETE.
+
+Graphs are named indirectly (``/store?default``, ``/store?graph=IRI``) or directly (the graph whose IRI is
+the request URL, ``/store/<path>``). ``POST /store`` with neither creates a new graph: 201 and ``Location``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, abort, request
+from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
+
+from graph.errors import BadData, NotAcceptable, NotFound
+from graph.graph_store import GraphName, GraphStore, graph_name
+
+from . import auth
+from .knowledge import get_graph
+from .negotiation import choose
+from .service_description import public_url
+
+bp = Blueprint("graph_store", __name__)
+
+GRAPH_TYPES = [
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/trig",
+    "application/n-quads",
+]
+METHODS = ["GET", "PUT", "POST", "DELETE"]
+
+
+def _store() -> GraphStore:
+    return GraphStore(get_graph())
+
+
+def _target(path: str | None) -> GraphName | None:
+    """The graph the request names, or None for ``POST /store`` (create a graph)."""
+    if path is not None:
+        if "default" in request.args or "graph" in request.args:
+            raise BadData("a direct graph URL takes no ?default or ?graph parameter")
+        return graph_name(public_url("store/" + path))
+    if "default" in request.args:
+        if "graph" in request.args:
+            raise BadData("send ?default or ?graph=IRI, not both")
+        return graph_name(None)
+    iris = request.args.getlist("graph")
+    if len(iris) > 1:
+        raise BadData("send one ?graph=IRI per request")
+    if iris:
+        return graph_name(iris[0])
+    if request.method == "POST":
+        return None
+    raise BadData("name a graph: /store?default or /store?graph=IRI")
+
+
+@bp.route("/store", methods=METHODS)
+@bp.route("/store/<path:path>", methods=METHODS)
+def graph_store(path: str | None = None) -> Response:
+    target = _target(path)
+    if request.method == "GET":
+        return _get(target)
+    auth.require_write()
+    store = _store()
+    if request.method == "DELETE":
+        assert target is not None
+        store.drop(target)
+        return Response(status=204)
+    if target is None:
+        created = NamedNode(public_url(f"store/{uuid.uuid4()}"))
+        store.merge(created, _body(store, created))
+        response = Response(status=201)
+        response.headers["Location"] = created.value
+        return response
+    quads = _body(store, target)
+    is_new = store.replace(target, quads) if request.method == "PUT" else store.merge(target, quads)
+    return Response(status=201 if is_new else 204)
+
+
+def _get(target: GraphName | None) -> Response:
+    assert target is not None
+    store = _store()
+    if not store.exists(target):
+        raise NotFound(f"no graph {target}")
+    chosen = choose(request.headers.get("Accept"), GRAPH_TYPES)
+    if chosen is None:
+        raise NotAcceptable("a graph is RDF; accept one of " + ", ".join(GRAPH_TYPES))
+    rdf_format = RdfFormat.from_media_type(chosen)
+    assert rdf_format is not None
+    body = serialize(store.triples(target), format=rdf_format)
+    response = Response(body, mimetype=rdf_format.media_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _body(store: GraphStore, graph: GraphName) -> list[Quad]:
+    """The quads of the request body for ``graph``: one RDF document, or several as multipart/form-data."""
+    base = graph.value if isinstance(graph, NamedNode) else public_url("store")
+    if request.mimetype == "multipart/form-data":
+        quads: list[Quad] = []
+        for part in request.files.values():
+            quads += store.parse(part.stream.read(), _format(part.mimetype), graph, base_iri=base)
+        return quads
+    return store.parse(request.get_data(), _format(request.mimetype), graph, base_iri=base)
+
+
+def _format(mimetype: str) -> RdfFormat:
+    found = RdfFormat.from_media_type(mimetype) if mimetype else None
+    if found is None:
+        abort(415, f"unsupported RDF type ({mimetype or 'no Content-Type'}); send one of {', '.join(GRAPH_TYPES)}")
+    return found
