@@ -223,30 +223,32 @@ class WorkerPool:
         except BaseException:
             self._admission.release()
             raise
-        healthy = False
         try:
-            worker.snapshot = self.snapshots.renew(worker.snapshot)
-            results_type = formats.results.media_type if formats.results else None
-            graph_type = formats.graph.media_type if formats.graph else None
-            try:
-                worker.requests.send((str(worker.snapshot.path), request, results_type, graph_type))
-            except OSError:
-                raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
-            message = self._receive(worker, timeout)
-            tag, kind, data = message[:1], message[1:2], message[2:]
-            chosen = formats.graph if kind == b"g" else formats.results
-            if tag == WHOLE:
-                healthy = True
-                assert chosen is not None
-                return Answer(chosen, iter([data]))
-            if tag == ERROR:
-                healthy = True
-                raise _error(message[1:])
-            assert tag == START and chosen is not None, tag
-        except BaseException:
-            self._checkin(worker, healthy=healthy)
+            message = self._ask(worker, request, formats, timeout)
+        except BaseException:  # timed out, lost, or interrupted: what the worker will send next is unknown
+            self._checkin(worker, healthy=False)
             raise
-        return Answer(chosen, _Stream(self, worker, timeout, data))
+        tag, kind, data = message[:1], message[1:2], message[2:]
+        chosen = formats.graph if kind == b"g" else formats.results
+        if tag == START and chosen is not None:
+            return Answer(chosen, _Stream(self, worker, timeout, data))
+        self._checkin(worker, healthy=tag in (WHOLE, ERROR))
+        if tag == WHOLE and chosen is not None:
+            return Answer(chosen, iter([data]))
+        if tag == ERROR:
+            raise _error(message[1:])
+        raise RuntimeError(f"a query worker answered an unexpected frame {tag!r}")
+
+    def _ask(self, worker: _Worker, request: QueryRequest, formats: Formats, timeout: float | None) -> bytes:
+        """Send the query to ``worker`` with the newest snapshot; its first frame."""
+        worker.snapshot = self.snapshots.renew(worker.snapshot)
+        results_type = formats.results.media_type if formats.results else None
+        graph_type = formats.graph.media_type if formats.graph else None
+        try:
+            worker.requests.send((str(worker.snapshot.path), request, results_type, graph_type))
+        except OSError:
+            raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
+        return self._receive(worker, timeout)
 
     def _checkout(self, deadline: float | None, timeout: float | None) -> _Worker:
         with self._lock:
@@ -264,16 +266,17 @@ class WorkerPool:
 
     def _receive(self, worker: _Worker, timeout: float | None) -> bytes:
         """The worker's next frame; past the deadline the worker is killed and :class:`QueryTimeout` raised."""
-        remaining = None if worker.deadline is None else max(0.0, worker.deadline - time.monotonic())
-        try:
-            if worker.answers.poll(remaining):
-                return worker.answers.recv_bytes()
-        except (EOFError, OSError):
-            if not worker.timed_out:
-                raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
+        remaining = None if worker.deadline is None else worker.deadline - time.monotonic()
+        if remaining is None or remaining > 0:  # checked first: a fast stream must not outrun the deadline
+            try:
+                if worker.answers.poll(remaining):
+                    return worker.answers.recv_bytes()
+            except (EOFError, OSError):
+                if not worker.timed_out:
+                    raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
         worker.timed_out = True
         worker.kill()
-        raise errors.QueryTimeout(f"the query ran past the {timeout:g} s budget and was stopped")
+        raise errors.QueryTimeout(f"query timed out: it ran past the {timeout:g} s budget and was stopped")
 
     def _checkin(self, worker: _Worker, *, healthy: bool) -> None:
         """Return a worker whose answer is complete; any other is killed and replaced."""
