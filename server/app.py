@@ -9,7 +9,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.snapshots import scratch_directory
 from graph.workers import evaluator_for
 
-from . import errors, graph_store, inference, knowledge, openapi, ops, queries, sparql
+from . import errors, graph_store, inference, knowledge, openapi, ops, pages, queries, sparql, void
 from .config import Config
 
 
@@ -42,4 +42,6 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     inference.init_app(app)
     queries.init_app(app)
     openapi.init_app(app)
+    pages.init_app(app)
+    void.init_app(app)
     return app

@@ -1,0 +1,113 @@
+"""Browsing views computed from the graph: class counts for the home page and the modality-by-architecture matrix.
+
+Modalities and architectures reach SPARQL only as bound terms, after they are checked to be declared ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import Literal, NamedNode, QuerySolutions
+
+from .describe import label
+from .errors import BadParameter
+from .namespaces import GAI
+from .store import KnowledgeGraph
+
+#: Which modality property a matrix reads: what models produce, take in, or either.
+DIRECTIONS = {"output": GAI + "outputModality", "input": GAI + "inputModality", "any": GAI + "modality"}
+SUBJECTS = NamedNode(GAI + "GenerativeAI")
+
+CLASS_COUNTS = """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  ?class a owl:Class . FILTER(isIRI(?class) && STRSTARTS(STR(?class), STR(gai:)))
+  OPTIONAL { ?s a ?class }
+} GROUP BY ?class ORDER BY DESC(?n) ?class
+"""
+MEMBERS = "SELECT ?type ?x WHERE { ?x a ?type FILTER(isIRI(?x)) } ORDER BY ?x"
+CELLS = """
+SELECT ?type ?by ?modality ?architecture (COUNT(DISTINCT ?m) AS ?n) WHERE {
+  ?m a ?type ; ?by ?modality .
+  OPTIONAL { ?m gai:architecture ?a }
+  BIND(COALESCE(?a, gai:none) AS ?architecture)
+} GROUP BY ?type ?by ?modality ?architecture
+"""
+MODELS = """
+SELECT DISTINCT ?type ?by ?modality ?architecture ?m WHERE {
+  ?m a ?type ; ?by ?modality .
+  OPTIONAL { ?m gai:architecture ?a }
+  FILTER(COALESCE(?a, gai:none) = ?architecture)
+} ORDER BY ?m
+"""
+#: Stands for "no architecture recorded" in the matrix (never stored).
+NONE = NamedNode(GAI + "none")
+
+
+@dataclass
+class Matrix:
+    """Counts of generative AI systems per modality (rows) and architecture (columns)."""
+
+    direction: str
+    modalities: list[tuple[NamedNode, str]]
+    architectures: list[tuple[NamedNode, str]]
+    counts: dict[tuple[str, str], int]
+
+
+def class_counts(kg: KnowledgeGraph) -> list[tuple[NamedNode, str, int]]:
+    """Every ``gai:`` class with its label and number of members (asserted or inferred)."""
+    result = kg.query(CLASS_COUNTS)
+    assert isinstance(result, QuerySolutions)
+    return [
+        (row["class"], label(kg, row["class"]), int(row["n"].value))
+        for row in result
+        if isinstance(row["class"], NamedNode) and isinstance(row["n"], Literal)
+    ]
+
+
+def members(kg: KnowledgeGraph, type_iri: str) -> list[tuple[NamedNode, str]]:
+    """The named members of a class, with their labels, sorted by label."""
+    result = kg.query(MEMBERS, substitutions={"type": NamedNode(type_iri)})
+    assert isinstance(result, QuerySolutions)
+    found = [(row["x"], label(kg, row["x"])) for row in result if isinstance(row["x"], NamedNode)]
+    return sorted(found, key=lambda pair: pair[1].lower())
+
+
+def _direction(direction: str) -> NamedNode:
+    if direction not in DIRECTIONS:
+        raise BadParameter("by", f"must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+    return NamedNode(DIRECTIONS[direction])
+
+
+def matrix(kg: KnowledgeGraph, direction: str = "output") -> Matrix:
+    """How many generative AI systems produce (or take in) each modality with each architecture."""
+    by = _direction(direction)
+    result = kg.query(CELLS, substitutions={"type": SUBJECTS, "by": by})
+    assert isinstance(result, QuerySolutions)
+    counts = {}
+    for row in result:
+        if isinstance(row["modality"], NamedNode) and isinstance(row["architecture"], NamedNode):
+            counts[(row["modality"].value, row["architecture"].value)] = int(row["n"].value)
+    modalities = members(kg, GAI + "Modality")
+    architectures = [*members(kg, GAI + "Architecture"), (NONE, "not recorded")]
+    return Matrix(direction, modalities, architectures, counts)
+
+
+def models_in(
+    kg: KnowledgeGraph, modality: str, architecture: str, direction: str = "output"
+) -> list[tuple[NamedNode, str]]:
+    """The generative AI systems of one matrix cell; unknown modalities or architectures are refused."""
+    by = _direction(direction)
+    if modality not in {m.value for m, _ in members(kg, GAI + "Modality")}:
+        raise BadParameter("modality", f"unknown modality {modality!r}")
+    if architecture != NONE.value and architecture not in {a.value for a, _ in members(kg, GAI + "Architecture")}:
+        raise BadParameter("architecture", f"unknown architecture {architecture!r}")
+    substitutions = {
+        "type": SUBJECTS,
+        "by": by,
+        "modality": NamedNode(modality),
+        "architecture": NamedNode(architecture),
+    }
+    result = kg.query(MODELS, substitutions=substitutions)
+    assert isinstance(result, QuerySolutions)
+    found = [(row["m"], label(kg, row["m"])) for row in result if isinstance(row["m"], NamedNode)]
+    return sorted(found, key=lambda pair: pair[1].lower())

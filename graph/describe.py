@@ -1,0 +1,278 @@
+"""Resource descriptions as data: what the graph says about one IRI, for linked-data pages and RDF documents.
+
+A description is the IRI's outgoing triples (asserted and inferred, each with the named graphs that hold it),
+the closure of the blank nodes it points to (OWL restrictions, lists), and its incoming triples. The IRI
+reaches SPARQL only as a bound term (``substitutions``), never as query text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, QuerySolutions, QueryTriples, Triple
+
+from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, compact
+from .store import KnowledgeGraph
+
+RDF = PREFIXES["rdf"]
+RDFS = PREFIXES["rdfs"]
+OWL = PREFIXES["owl"]
+SKOS = PREFIXES["skos"]
+DCTERMS = PREFIXES["dcterms"]
+
+TYPE = NamedNode(RDF + "type")
+LABEL = NamedNode(RDFS + "label")
+PREF_LABEL = NamedNode(SKOS + "prefLabel")
+DEFINITION = NamedNode(SKOS + "definition")
+COMMENT = NamedNode(RDFS + "comment")
+SOURCE = NamedNode(DCTERMS + "source")
+MATCHES = (NamedNode(SKOS + "exactMatch"), NamedNode(SKOS + "closeMatch"), NamedNode(OWL + "sameAs"))
+
+#: Incoming triples an RDF description carries at most (a class may have thousands of members).
+INCOMING_LIMIT = 1000
+
+Value = NamedNode | BlankNode | Literal
+
+DESCRIBE = f"""
+CONSTRUCT {{ ?s ?p ?o . ?x ?q ?s }}
+WHERE {{
+  {{ ?s ?p ?o
+    FILTER(!isBlank(?o) || EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {GRAPH_INFERRED}) }}) }}
+  UNION
+  {{ SELECT ?x ?q ?s WHERE {{ ?x ?q ?s FILTER(!isBlank(?x)) }} ORDER BY ?q ?x LIMIT {INCOMING_LIMIT} }}
+}}
+"""
+
+INCOMING_COUNTS = """
+SELECT ?s ?q (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x ?q ?s FILTER(!isBlank(?x)) } GROUP BY ?s ?q ORDER BY ?q
+"""
+
+INCOMING_PAGE = """
+SELECT DISTINCT ?s ?x ?q WHERE { ?x ?q ?s FILTER(!isBlank(?x)) } ORDER BY ?q ?x LIMIT %d OFFSET %d
+"""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One outgoing fact: predicate and value, the graphs that hold it, and whether only inference says it."""
+
+    predicate: NamedNode
+    value: Value
+    graphs: tuple[str, ...]
+
+    @property
+    def inferred(self) -> bool:
+        return self.graphs == (GRAPH_INFERRED.value,)
+
+
+@dataclass(frozen=True)
+class Referrer:
+    """One incoming link: ``subject predicate <the described IRI>``."""
+
+    subject: NamedNode
+    predicate: NamedNode
+
+
+@dataclass
+class Description:
+    """What the graph says about one IRI, arranged for a page."""
+
+    iri: str
+    label: str | None
+    definition: str | None
+    types: list[Statement]
+    statements: list[Statement]
+    matches: list[Statement]
+    sources: list[Statement]
+    incoming: dict[NamedNode, int]
+    #: Readable forms of the blank nodes among the values (class expressions), keyed by blank node.
+    expressions: dict[BlankNode, list[str | NamedNode]] = field(default_factory=dict)
+
+    @property
+    def incoming_total(self) -> int:
+        return sum(self.incoming.values())
+
+
+def exists(kg: KnowledgeGraph, iri: str) -> bool:
+    """True when some triple has ``iri`` as subject, predicate or object."""
+    node = NamedNode(iri)
+    patterns = ((node, None, None), (None, None, node), (None, node, None))
+    return any(next(iter(kg.store.quads_for_pattern(*p)), None) is not None for p in patterns)
+
+
+def _graph_name(graph: NamedNode | BlankNode | DefaultGraph) -> str:
+    return graph.value if isinstance(graph, NamedNode) else ""
+
+
+def _literal_text(kg: KnowledgeGraph, node: NamedNode | BlankNode, predicate: NamedNode) -> str | None:
+    """The English (or untagged) literal value of ``predicate`` on ``node``, else any."""
+    found = [q.object for q in kg.store.quads_for_pattern(node, predicate, None) if isinstance(q.object, Literal)]
+    found.sort(key=lambda lit: (lit.language not in (None, "en"), lit.value))
+    return found[0].value if found else None
+
+
+def label(kg: KnowledgeGraph, node: NamedNode) -> str:
+    """A person's name for ``node``: its label, else its prefixed name."""
+    return _literal_text(kg, node, LABEL) or _literal_text(kg, node, PREF_LABEL) or compact(node.value)
+
+
+def labels(kg: KnowledgeGraph, nodes: Iterable[object]) -> dict[str, str]:
+    """Labels for every IRI among ``nodes``, keyed by IRI string."""
+    return {n.value: label(kg, n) for n in set(nodes) if isinstance(n, NamedNode)}
+
+
+def describe(kg: KnowledgeGraph, iri: str) -> Description:
+    """Everything the graph states about ``iri`` (outgoing, grouped), and counts of what points at it."""
+    node = NamedNode(iri)
+    held: dict[tuple[NamedNode, Value], list[str]] = {}
+    for quad in kg.store.quads_for_pattern(node, None, None):
+        value = quad.object
+        if isinstance(value, Triple):
+            continue
+        graph = _graph_name(quad.graph_name)
+        if isinstance(value, BlankNode) and graph == GRAPH_INFERRED.value:
+            continue  # anonymous classes the reasoner derived: true but unreadable
+        held.setdefault((quad.predicate, value), []).append(graph)
+    statements = [Statement(p, v, tuple(sorted(set(g)))) for (p, v), g in held.items()]
+    statements.sort(key=lambda s: (compact(s.predicate.value), s.inferred, str(s.value)))
+    description = Description(
+        iri=iri,
+        label=_literal_text(kg, node, LABEL) or _literal_text(kg, node, PREF_LABEL),
+        definition=_literal_text(kg, node, DEFINITION) or _literal_text(kg, node, COMMENT),
+        types=[s for s in statements if s.predicate == TYPE and isinstance(s.value, NamedNode)],
+        statements=[s for s in statements if s.predicate not in (TYPE, *MATCHES, SOURCE)],
+        matches=[s for s in statements if s.predicate in MATCHES],
+        sources=[s for s in statements if s.predicate == SOURCE],
+        incoming=incoming_counts(kg, iri),
+    )
+    for statement in statements:
+        if isinstance(statement.value, BlankNode):
+            description.expressions[statement.value] = expression(kg, statement.value)
+    return description
+
+
+def incoming_counts(kg: KnowledgeGraph, iri: str) -> dict[NamedNode, int]:
+    """How many distinct resources point at ``iri``, per predicate."""
+    result = kg.query(INCOMING_COUNTS, substitutions={"s": NamedNode(iri)})
+    assert isinstance(result, QuerySolutions)
+    counts: dict[NamedNode, int] = {}
+    for row in result:
+        predicate, count = row["q"], row["n"]
+        if isinstance(predicate, NamedNode) and isinstance(count, Literal):
+            counts[predicate] = int(count.value)
+    return counts
+
+
+def incoming(kg: KnowledgeGraph, iri: str, *, offset: int = 0, limit: int = 50) -> list[Referrer]:
+    """One page of the resources that point at ``iri``, ordered by predicate then subject."""
+    sparql = INCOMING_PAGE % (max(limit, 0), max(offset, 0))
+    result = kg.query(sparql, substitutions={"s": NamedNode(iri)})
+    assert isinstance(result, QuerySolutions)
+    return [
+        Referrer(row["x"], row["q"])
+        for row in result
+        if isinstance(row["x"], NamedNode) and isinstance(row["q"], NamedNode)
+    ]
+
+
+def _blank_closure(kg: KnowledgeGraph, start: Iterable[BlankNode]) -> Iterator[Triple]:
+    """The asserted triples reachable from ``start`` through blank nodes (restrictions, RDF lists)."""
+    seen: set[BlankNode] = set()
+    todo = list(start)
+    while todo:
+        blank = todo.pop()
+        if blank in seen:
+            continue
+        seen.add(blank)
+        for quad in kg.store.quads_for_pattern(blank, None, None):
+            if quad.graph_name == GRAPH_INFERRED:
+                continue
+            yield Triple(quad.subject, quad.predicate, quad.object)
+            if isinstance(quad.object, BlankNode):
+                todo.append(quad.object)
+
+
+def description_triples(kg: KnowledgeGraph, iri: str) -> list[Triple]:
+    """The RDF description of ``iri``: outgoing and incoming triples plus the blank-node closure."""
+    result = kg.query(DESCRIBE, substitutions={"s": NamedNode(iri)})
+    assert isinstance(result, QueryTriples)
+    triples = list(dict.fromkeys(result))  # a triple held in several graphs comes once
+    blanks = [t.object for t in triples if isinstance(t.object, BlankNode)]
+    closure = [t for t in _blank_closure(kg, blanks) if t not in triples]
+    return [t for t in triples if isinstance(t, Triple)] + list(dict.fromkeys(closure))
+
+
+def ontology_triples(kg: KnowledgeGraph) -> list[Triple]:
+    """The ontology document: every triple of the ontology graph."""
+    quads = kg.store.quads_for_pattern(None, None, None, GRAPH_ONTOLOGY)
+    return [Triple(q.subject, q.predicate, q.object) for q in quads]
+
+
+# -- class expressions in Manchester-like words ----------------------------------------------------------
+
+_RESTRICTIONS = {
+    "someValuesFrom": "some",
+    "allValuesFrom": "only",
+    "hasValue": "value",
+    "minCardinality": "min",
+    "maxCardinality": "max",
+    "cardinality": "exactly",
+    "minQualifiedCardinality": "min",
+    "maxQualifiedCardinality": "max",
+    "qualifiedCardinality": "exactly",
+}
+_CONNECTIVES = {"intersectionOf": "and", "unionOf": "or"}
+
+
+def rdf_list(kg: KnowledgeGraph, head: object, *, limit: int = 100) -> list[object]:
+    """The members of an RDF list."""
+    items: list[object] = []
+    first, rest, nil = NamedNode(RDF + "first"), NamedNode(RDF + "rest"), NamedNode(RDF + "nil")
+    while isinstance(head, BlankNode) and len(items) < limit:
+        items += [q.object for q in islice(kg.store.quads_for_pattern(head, first, None), 1)]
+        nxt = [q.object for q in islice(kg.store.quads_for_pattern(head, rest, None), 1)]
+        head = nxt[0] if nxt else nil
+    return items
+
+
+def expression(kg: KnowledgeGraph, node: object, depth: int = 0) -> list[str | NamedNode]:
+    """A class expression as tokens (words and IRIs), e.g. ``[gai:GenerativeModel, ' and (', ...]``."""
+    if isinstance(node, NamedNode):
+        return [node]
+    if isinstance(node, Literal):
+        return [node.value]
+    if not isinstance(node, BlankNode) or depth > 6:
+        return ["…"]
+    facts = {q.predicate.value: q.object for q in kg.store.quads_for_pattern(node, None, None)}
+    for key, word in _CONNECTIVES.items():
+        if OWL + key in facts:
+            members = rdf_list(kg, facts[OWL + key])
+            tokens: list[str | NamedNode] = []
+            for i, member in enumerate(members):
+                if i:
+                    tokens.append(f" {word} ")
+                inner = expression(kg, member, depth + 1)
+                tokens += ["(", *inner, ")"] if isinstance(member, BlankNode) else inner
+            return tokens
+    if OWL + "complementOf" in facts:
+        return ["not ", *expression(kg, facts[OWL + "complementOf"], depth + 1)]
+    if OWL + "oneOf" in facts:
+        tokens = ["{"]
+        for i, member in enumerate(rdf_list(kg, facts[OWL + "oneOf"])):
+            tokens += ([", "] if i else []) + expression(kg, member, depth + 1)
+        return [*tokens, "}"]
+    if OWL + "onProperty" in facts:
+        prop = expression(kg, facts[OWL + "onProperty"], depth + 1)
+        for key, word in _RESTRICTIONS.items():
+            if OWL + key in facts:
+                tokens = [*prop, f" {word} ", *expression(kg, facts[OWL + key], depth + 1)]
+                qualifier = facts.get(OWL + "onClass")
+                return tokens + ([" ", *expression(kg, qualifier, depth + 1)] if qualifier is not None else [])
+    if RDF + "first" in facts:
+        tokens = []
+        for i, member in enumerate(rdf_list(kg, node)):
+            tokens += ([" ∘ "] if i else []) + expression(kg, member, depth + 1)
+        return tokens
+    return ["…"]

@@ -1,0 +1,152 @@
+"""Ontology documentation as data, read live from the ontology graph: header, classes, properties, individuals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+from .describe import COMMENT, DEFINITION, OWL, RDFS, TYPE, expression, label, rdf_list
+from .namespaces import GAI, GRAPH_ONTOLOGY, ONTOLOGY_IRI
+from .store import KnowledgeGraph
+
+Tokens = list[str | NamedNode]
+
+PROPERTY_KINDS = {
+    OWL + "ObjectProperty": "object property",
+    OWL + "DatatypeProperty": "datatype property",
+    OWL + "AnnotationProperty": "annotation property",
+}
+CHARACTERISTICS = {
+    OWL + "TransitiveProperty": "transitive",
+    OWL + "SymmetricProperty": "symmetric",
+    OWL + "AsymmetricProperty": "asymmetric",
+    OWL + "FunctionalProperty": "functional",
+    OWL + "InverseFunctionalProperty": "inverse functional",
+    OWL + "IrreflexiveProperty": "irreflexive",
+    OWL + "ReflexiveProperty": "reflexive",
+}
+
+
+@dataclass
+class Term:
+    """One term of the vocabulary with what its documentation shows."""
+
+    iri: str
+    label: str
+    definition: str | None
+    comment: str | None
+    kind: str
+    parents: list[NamedNode] = field(default_factory=list)
+    equivalents: list[Tokens] = field(default_factory=list)
+    domain: list[Tokens] = field(default_factory=list)
+    range: list[Tokens] = field(default_factory=list)
+    characteristics: list[str] = field(default_factory=list)
+    inverse: list[NamedNode] = field(default_factory=list)
+    chains: list[Tokens] = field(default_factory=list)
+    types: list[NamedNode] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.iri[len(GAI) :] if self.iri.startswith(GAI) else self.iri
+
+    @property
+    def defined(self) -> bool:
+        """A defined class: membership follows from an equivalence, so it is inferred, never asserted."""
+        return bool(self.equivalents)
+
+
+@dataclass
+class OntologyDoc:
+    """The ontology's documentation: header values and its terms by kind."""
+
+    header: dict[str, list[Literal | NamedNode]]
+    classes: list[Term]
+    properties: list[Term]
+    individuals: list[Term]
+
+
+def _objects(kg: KnowledgeGraph, node: NamedNode | BlankNode, predicate: str) -> list[object]:
+    return [q.object for q in kg.store.quads_for_pattern(node, NamedNode(predicate), None, GRAPH_ONTOLOGY)]
+
+
+def _text(kg: KnowledgeGraph, node: NamedNode, predicate: NamedNode) -> str | None:
+    found = [o for o in _objects(kg, node, predicate.value) if isinstance(o, Literal)]
+    found.sort(key=lambda lit: lit.language not in (None, "en"))
+    return found[0].value if found else None
+
+
+def _term(kg: KnowledgeGraph, node: NamedNode, kind: str) -> Term:
+    term = Term(
+        iri=node.value,
+        label=label(kg, node),
+        definition=_text(kg, node, DEFINITION),
+        comment=_text(kg, node, COMMENT),
+        kind=kind,
+    )
+    sub = RDFS + ("subClassOf" if kind == "class" else "subPropertyOf")
+    term.parents = sorted((o for o in _objects(kg, node, sub) if isinstance(o, NamedNode)), key=lambda n: n.value)
+    if kind == "class":
+        term.equivalents = [expression(kg, o) for o in _objects(kg, node, OWL + "equivalentClass")]
+        term.equivalents += [expression(kg, o) for o in _objects(kg, node, sub) if isinstance(o, BlankNode)]
+    else:
+        term.domain = [expression(kg, o) for o in _objects(kg, node, RDFS + "domain")]
+        term.range = [expression(kg, o) for o in _objects(kg, node, RDFS + "range")]
+        types = {o.value for o in _objects(kg, node, TYPE.value) if isinstance(o, NamedNode)}
+        term.characteristics = [word for iri, word in CHARACTERISTICS.items() if iri in types]
+        term.inverse = [o for o in _objects(kg, node, OWL + "inverseOf") if isinstance(o, NamedNode)]
+        term.chains = [
+            [t for i, m in enumerate(rdf_list(kg, o)) for t in ([" ∘ "] if i else []) + expression(kg, m)]
+            for o in _objects(kg, node, OWL + "propertyChainAxiom")
+        ]
+    return term
+
+
+def _subjects_of_type(kg: KnowledgeGraph, type_iri: str) -> list[NamedNode]:
+    quads = kg.store.quads_for_pattern(None, TYPE, NamedNode(type_iri), GRAPH_ONTOLOGY)
+    return sorted({q.subject for q in quads if isinstance(q.subject, NamedNode) and q.subject.value.startswith(GAI)})
+
+
+def ontology_doc(kg: KnowledgeGraph) -> OntologyDoc:
+    """The documentation of the ``gai:`` vocabulary as the ontology graph now holds it."""
+    ontology = NamedNode(ONTOLOGY_IRI)
+    header: dict[str, list[Literal | NamedNode]] = {}
+    for quad in kg.store.quads_for_pattern(ontology, None, None, GRAPH_ONTOLOGY):
+        if isinstance(quad.object, Literal | NamedNode):
+            header.setdefault(quad.predicate.value, []).append(quad.object)
+    classes = [_term(kg, n, "class") for n in _subjects_of_type(kg, OWL + "Class")]
+    properties = [
+        _term(kg, n, kind) for type_iri, kind in PROPERTY_KINDS.items() for n in _subjects_of_type(kg, type_iri)
+    ]
+    seen = {t.iri for t in classes} | {t.iri for t in properties}
+    individuals = []
+    for node in _subjects_of_type(kg, OWL + "NamedIndividual"):
+        if node.value not in seen:
+            term = _term(kg, node, "individual")
+            term.types = [
+                o for o in _objects(kg, node, TYPE.value) if isinstance(o, NamedNode) and o.value.startswith(GAI)
+            ]
+            individuals.append(term)
+    by_label = lambda t: t.label.lower()  # noqa: E731
+    return OntologyDoc(
+        header=header,
+        classes=sorted(classes, key=by_label),
+        properties=sorted(properties, key=lambda t: (t.kind, t.label.lower())),
+        individuals=sorted(individuals, key=lambda t: ([ty.value for ty in t.types], t.label.lower())),
+    )
+
+
+def term_kind(kg: KnowledgeGraph, iri: str) -> str | None:
+    """``class``, a property kind or ``individual`` for a ``gai:`` term the ontology declares, else None."""
+    types = {o.value for o in _objects(kg, NamedNode(iri), TYPE.value) if isinstance(o, NamedNode)}
+    if OWL + "Class" in types:
+        return "class"
+    for type_iri, kind in PROPERTY_KINDS.items():
+        if type_iri in types:
+            return kind
+    return "individual" if types else None
+
+
+def labelled(kg: KnowledgeGraph, nodes: list[NamedNode]) -> list[tuple[NamedNode, str]]:
+    """Nodes with their labels, for lists in pages."""
+    return [(n, label(kg, n)) for n in nodes]

@@ -1,0 +1,77 @@
+"""Pages for finding one's way: the home page, the modality-by-architecture matrix and the models in a cell."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from pyoxigraph import NamedNode
+
+from graph.browse import DIRECTIONS, NONE, class_counts, matrix, models_in
+from graph.describe import labels
+from graph.errors import BadParameter
+from graph.namespaces import GAI, expand
+from graph.void import statistics
+
+from ..knowledge import get_graph
+
+bp = Blueprint("browse", __name__)
+
+#: The defined "kinds of model" the home page offers as entry points.
+KINDS = [
+    "TextGenerator",
+    "ImageGenerator",
+    "VideoGenerator",
+    "AudioGenerator",
+    "MusicGenerator",
+    "CodeGenerator",
+    "ThreeDGenerator",
+    "MultimodalLLM",
+    "DiffusionModel",
+    "TransformerBasedModel",
+    "LLMPoweredProduct",
+]
+
+
+@bp.get("/")
+def home() -> Response:
+    kg = get_graph()
+    counts = class_counts(kg)
+    by_iri = {c.value: (c, name, n) for c, name, n in counts}
+    kinds = [by_iri[GAI + k] for k in KINDS if GAI + k in by_iri]
+    stats = statistics(kg)
+    links = sum(sum(per.values()) for per in stats.linksets.values())
+    html = render_template("pages/home.html", stats=stats, classes=counts, kinds=kinds, links=links)
+    return Response(html, mimetype="text/html")
+
+
+def _direction() -> str:
+    direction = request.args.get("by", "output")
+    if direction not in DIRECTIONS:
+        raise BadParameter("by", f"must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+    return direction
+
+
+@bp.get("/matrix")
+def modality_matrix() -> Response:
+    grid = matrix(get_graph(), _direction())
+    html = render_template("pages/matrix.html", m=grid, directions=list(DIRECTIONS), none=NONE.value)
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/matrix/models")
+def cell() -> Response:
+    kg = get_graph()
+    direction = _direction()
+    modality = expand(request.args.get("modality", ""))
+    architecture = expand(request.args.get("architecture", ""))
+    found = models_in(kg, modality, architecture, direction)
+    names = labels(kg, [NamedNode(modality), NamedNode(architecture)])
+    names[NONE.value] = "no architecture recorded"
+    html = render_template(
+        "pages/models.html",
+        models=found,
+        modality=modality,
+        architecture=architecture,
+        direction=direction,
+        labels=names,
+    )
+    return Response(html, mimetype="text/html")
