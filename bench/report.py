@@ -1,0 +1,269 @@
+"""``bench/RESULTS.md``: the figures as ratios against the targets, the machine, and the commands that made them."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import peers, queries
+
+if TYPE_CHECKING:
+    from .run import SizeResult
+
+MIB = 2**20
+REFERENCE = "oxigraph"
+GENAI = "genai-kg"
+GENAI_ASSERTED = "genai-kg (infer=false)"
+STREAM_FIRST_BYTE_MS = 100.0
+STREAM_PEAK_RSS = 200 * MIB
+LOAD_TARGET = 0.8
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    cpu = "unknown"
+    with Path("/proc/cpuinfo").open() as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+    return {"cores (nproc)": str(os.cpu_count()), "memory": memory, "CPU": cpu, "kernel": platform.release()}
+
+
+def hot_functions(raw: str, top: int = 12) -> list[tuple[str, float]]:
+    """The functions most often on the stack in py-spy's ``raw`` (collapsed) output, with their share of samples."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        total += int(count)
+        for frame in set(stack.split(";")):
+            if "site-packages/granian" in frame or frame.startswith(("process ", "thread ")):
+                continue
+            inclusive[frame] += int(count)
+    return [(frame, count / total) for frame, count in inclusive.most_common(top)] if total else []
+
+
+def _ratio(value: float | None, reference: float | None) -> float | None:
+    if value is None or not reference:
+        return None
+    return value / reference
+
+
+def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
+    return "—" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def _met(value: float | None, target: float, *, below: bool = False) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value < target if below else value >= target) else "**missed**"
+
+
+def _rps(result: SizeResult, query: str, label: str) -> float | None:
+    figure = result.throughput.get(query, {}).get(label)
+    return None if figure is None else float(figure["rps"])
+
+
+def _load_rate(result: SizeResult, label: str) -> float | None:
+    seconds = result.load_seconds.get(label)
+    return result.triples / seconds if seconds else None
+
+
+def targets(result: SizeResult) -> list[str]:
+    lines = [
+        f"## Targets, at the largest size measured ({result.models:,} models, {result.triples:,} triples)",
+        "",
+        "| figure | target | genai-kg | met | genai-kg, infer=false | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for query in queries.THROUGHPUT:
+        on = _ratio(_rps(result, query.name, GENAI), _rps(result, query.name, REFERENCE))
+        off = _ratio(_rps(result, query.name, GENAI_ASSERTED), _rps(result, query.name, REFERENCE))
+        lines.append(
+            f"| {query.title}: throughput ÷ Oxigraph's server | ≥ {query.target:.2f}x | {_fmt(on, 2, 'x')} | "
+            f"{_met(on, query.target)} | {_fmt(off, 2, 'x')} | {_met(off, query.target)} |"
+        )
+    stream = result.stream.get(GENAI)
+    if stream is not None:
+        rows = f"{stream['rows']:,}-row"
+        first, peak = stream["first_byte_ms"], stream["peak_rss"]
+        lines.append(
+            f"| {rows} SELECT: time to first byte | < {STREAM_FIRST_BYTE_MS:.0f} ms | {_fmt(first, 0, ' ms')} | "
+            f"{_met(first, STREAM_FIRST_BYTE_MS, below=True)} | | |"
+        )
+        lines.append(
+            f"| {rows} SELECT: server peak RSS | < {STREAM_PEAK_RSS // MIB} MiB | {_fmt(peak / MIB, 0, ' MiB')} | "
+            f"{_met(peak, STREAM_PEAK_RSS, below=True)} | | |"
+        )
+    load = _ratio(_load_rate(result, GENAI), _load_rate(result, REFERENCE))
+    lines.append(
+        f"| bulk load: triples/s ÷ `oxigraph load` | ≥ {LOAD_TARGET:.1f}x | {_fmt(load, 2, 'x')} | "
+        f"{_met(load, LOAD_TARGET)} | | |"
+    )
+    return lines
+
+
+def throughput_table(result: SizeResult) -> list[str]:
+    labels = [label for label in (REFERENCE, GENAI, GENAI_ASSERTED, "rdflib-endpoint") if _has(result, label)]
+    lines = [
+        f"### {result.models:,} models ({result.triples:,} triples)",
+        "",
+        "Answers per second (higher is better); ratios are genai-kg ÷ Oxigraph's server.",
+        "",
+        "| query | " + " | ".join(labels) + " | ratio | ratio, infer=false | rows |",
+        "| --- | " + " | ".join("---:" for _ in labels) + " | ---: | ---: | --- |",
+    ]
+    for query in queries.THROUGHPUT:
+        cells = [_fmt(_rps(result, query.name, label), 1) for label in labels]
+        on = _ratio(_rps(result, query.name, GENAI), _rps(result, query.name, REFERENCE))
+        off = _ratio(_rps(result, query.name, GENAI_ASSERTED), _rps(result, query.name, REFERENCE))
+        rows = ", ".join(f"{k}: {v:,}" for k, v in result.rows.get(query.name, {}).items())
+        lines.append(
+            f"| {query.name} | " + " | ".join(cells) + f" | {_fmt(on, 2, 'x')} | {_fmt(off, 2, 'x')} | {rows} |"
+        )
+    lines += ["", "| other figure | " + " | ".join(labels[:2]) + " | ratio |", "| --- | ---: | ---: | ---: |"]
+    rates = [_load_rate(result, label) for label in (REFERENCE, GENAI)]
+    lines.append(
+        f"| load, triples/s | {_fmt(rates[0], 0)} | {_fmt(rates[1], 0)} | {_fmt(_ratio(rates[1], rates[0]), 2, 'x')} |"
+    )
+    starts = [result.startup_seconds.get(label) for label in (REFERENCE, GENAI)]
+    lines.append(f"| start-up until the first answer, s | {_fmt(starts[0], 1)} | {_fmt(starts[1], 1)} | |")
+    idle = [result.idle_rss.get(label) for label in (REFERENCE, GENAI)]
+    lines.append(
+        f"| RSS when ready, MiB | {_fmt(idle[0] and idle[0] / MIB, 0)} | {_fmt(idle[1] and idle[1] / MIB, 0)} | |"
+    )
+    streams = [result.stream.get(label) for label in (REFERENCE, GENAI)]
+    if any(streams):
+        for key, title, scale, digits in (
+            ("first_byte_ms", "stream: first byte, ms", 1.0, 0),
+            ("seconds", "stream: whole answer, s", 1.0, 1),
+            ("peak_rss", "stream: peak RSS, MiB", MIB, 0),
+            ("rows", "stream: rows", 1.0, 0),
+        ):
+            values = [None if s is None else s[key] / scale for s in streams]
+            lines.append(f"| {title} | {_fmt(values[0], digits)} | {_fmt(values[1], digits)} | |")
+    for note in result.notes:
+        lines += ["", f"Note: {note}"]
+    return lines
+
+
+def _has(result: SizeResult, label: str) -> bool:
+    return any(label in per for per in result.throughput.values())
+
+
+def growth(results: list[SizeResult]) -> list[str]:
+    lines = [
+        "## Growth",
+        "",
+        "| figure | " + " | ".join(f"{r.models:,} models" for r in results) + " |",
+        "| --- | " + " | ".join("---:" for _ in results) + " |",
+        "| triples | " + " | ".join(f"{r.triples:,}" for r in results) + " |",
+        "| generate, triples/s | "
+        + " | ".join(_fmt(r.triples / r.generate_seconds if r.generate_seconds else None, 0) for r in results)
+        + " |",
+    ]
+    for label in (GENAI, REFERENCE):
+        lines.append(
+            f"| load, {label}, triples/s | " + " | ".join(_fmt(_load_rate(r, label), 0) for r in results) + " |"
+        )
+    for query in queries.THROUGHPUT:
+        for label in (GENAI, GENAI_ASSERTED, REFERENCE):
+            cells = [_fmt(_rps(r, query.name, label), 1) for r in results]
+            lines.append(f"| {query.name}, {label}, answers/s | " + " | ".join(cells) + " |")
+    for label in (GENAI, REFERENCE):
+        cells = [_fmt(r.stream[label]["first_byte_ms"], 0) if label in r.stream else "—" for r in results]
+        lines.append(f"| stream first byte, {label}, ms | " + " | ".join(cells) + " |")
+        cells = [_fmt(r.stream[label]["peak_rss"] / MIB, 0) if label in r.stream else "—" for r in results]
+        lines.append(f"| stream peak RSS, {label}, MiB | " + " | ".join(cells) + " |")
+    cells = [_fmt(r.startup_seconds.get(GENAI), 1) for r in results]
+    lines.append("| genai-kg start-up (materialises inferences), s | " + " | ".join(cells) + " |")
+    return lines
+
+
+def profiles(results: list[SizeResult]) -> list[str]:
+    lines: list[str] = []
+    for result in results:
+        for query, functions in result.profile.items():
+            lines += [
+                f"### py-spy: genai-kg's worker under the {query} load, {result.models:,} models",
+                "",
+                "Share of samples with the function on the stack (granian's own frames left out).",
+                "",
+                "| share | function |",
+                "| ---: | --- |",
+            ]
+            lines += [f"| {share:.0%} | `{frame}` |" for frame, share in functions]
+            lines.append("")
+    return ["## Profiles", "", *lines] if lines else []
+
+
+def commands(results: list[SizeResult], command: str) -> list[str]:
+    sizes = ",".join(str(r.models) for r in results)
+    return [
+        "## Commands",
+        "",
+        "This file was written by:",
+        "",
+        "```sh",
+        f"make bench SIZES={sizes}        # = .venv/bin/python {command.removeprefix('python ')}",
+        "```",
+        "",
+        "which, for each size N, runs (in `bench/out/N/`):",
+        "",
+        "```sh",
+        "genai-kg generate --models N --seed 42 --output catalogue.nt",
+        "genai-kg stats --store genai-kg        # creates the store with the shipped graph (untimed)",
+        "genai-kg load catalogue.nt --store genai-kg                         # timed",
+        "bench/.venv/bin/oxigraph load --location oxigraph --file catalogue.nt  # timed",
+        "genai-kg serve --store genai-kg --host 127.0.0.1 --port P",
+        "bench/.venv/bin/oxigraph serve-read-only --location oxigraph --bind 127.0.0.1:P",
+        "bench/.venv/bin/rdflib-endpoint serve catalogue.nt --host 127.0.0.1 --port P   # smallest size only",
+        "wrk -t1 -c4 -d5s --timeout 120s -s query.lua http://127.0.0.1:P   # -c2 for aggregate and large",
+        "```",
+        "",
+        "The Lua script sends `GET <endpoint>?query=…` with `Accept: application/sparql-results+json`, filling the",
+        "query's slot with a random model or organisation; genai-kg is driven twice, with and without `&infer=false`.",
+        "The full growth run (10k to 1M models, about an hour on 2 cores):",
+        "",
+        "```sh",
+        "make bench SIZES=10000,100000,1000000",
+        "```",
+    ]
+
+
+def markdown(results: list[SizeResult], tools: peers.Peers, command: str, inference: str | None) -> str:
+    """The whole report."""
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench` (see [README](README.md) for",
+        "what each figure means). Ratios are genai-kg ÷ the peer, so above 1 genai-kg is faster.",
+        "",
+    ]
+    if results:
+        lines += targets(results[-1])
+        lines.append("")
+    lines += ["## Machine", "", "| | |", "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in machine().items()]
+    lines += [f"| {k} | {v} |" for k, v in peers.versions(tools).items()]
+    lines += ["", "## Figures per size", ""]
+    for result in results:
+        lines += [*throughput_table(result), ""]
+    if len(results) > 1:
+        lines += [*growth(results), ""]
+    if inference:
+        lines += ["## Inference (`bench/inference.py`)", "", inference.strip(), ""]
+    lines += profiles(results)
+    lines += commands(results, command)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,292 @@
+"""``make bench``: measure genai-kg against Oxigraph's server, rdflib-endpoint, owlrl and reasonable, as ratios.
+
+For each size it generates the same catalogue for everyone, loads it (``genai-kg load`` vs ``oxigraph
+load``), drives each server with the same queries (``wrk``), streams a million-row answer while sampling the
+server's memory, and runs ``bench/inference.py`` when it exists. ``bench/RESULTS.md`` gets the figures, the
+ratios, the machine and the commands; ``bench/out/results.json`` the raw numbers.
+
+    python -m bench.run --sizes 10000,100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph import generate
+
+from . import loadgen, peers, queries, report
+from .servers import RssSampler, Server
+from .servers import genai_kg as genai_kg_server
+from .servers import oxigraph as oxigraph_server
+from .servers import rdflib_endpoint as rdflib_endpoint_server
+
+BENCH = Path(__file__).resolve().parent
+DEFAULT_SIZES = (10_000, 100_000)
+SEED = 42
+
+
+@dataclass
+class Options:
+    sizes: tuple[int, ...] = DEFAULT_SIZES
+    seconds: float = 5.0
+    out: Path = BENCH / "out"
+    results: Path | None = BENCH / "RESULTS.md"
+    install: bool = True
+    use_peers: bool = True
+    rdflib_max: int = 10_000
+    stream: bool = True
+    inference: bool = True
+    profile: bool = False
+    #: "wrk", "python", or "auto" (wrk where installed).
+    loadgen: str = "auto"
+    command: str = ""
+
+
+@dataclass
+class SizeResult:
+    """Everything measured at one size; ``throughput[query][server]`` is answers per second."""
+
+    models: int
+    triples: int = 0
+    generate_seconds: float = 0.0
+    load_seconds: dict[str, float] = field(default_factory=dict)
+    startup_seconds: dict[str, float] = field(default_factory=dict)
+    idle_rss: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    throughput: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    stream: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profile: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def timed(command: list[str], output: Path) -> float:
+    """Run a command to completion (its output appended to ``output``) and return its wall time."""
+    with output.open("ab") as out:
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=out, stderr=subprocess.STDOUT)
+        return time.perf_counter() - started
+
+
+def generate_data(models: int, out: Path, result: SizeResult) -> Path:
+    """The catalogue of ``models`` models as N-Triples (generated once per size and seed)."""
+    path = out / f"catalogue-{models}-seed{SEED}.nt"
+    started = time.perf_counter()
+    with path.open("wb") as file:
+        result.triples = generate.write(models, file, seed=SEED)
+    result.generate_seconds = time.perf_counter() - started
+    return path
+
+
+def measure_loads(tools: peers.Peers, data: Path, stores: Path, result: SizeResult, output: Path) -> dict[str, Path]:
+    """Load the catalogue into a fresh store per server; the shipped graph goes in first, untimed."""
+    genai_store = stores / "genai-kg"
+    shutil.rmtree(genai_store, ignore_errors=True)
+    timed([str(tools.genai_kg), "stats", "--store", str(genai_store)], output)
+    result.load_seconds["genai-kg"] = timed(
+        [str(tools.genai_kg), "load", str(data), "--store", str(genai_store)], output
+    )
+    found = {"genai-kg": genai_store}
+    if tools.oxigraph is not None:
+        oxigraph_store = stores / "oxigraph"
+        shutil.rmtree(oxigraph_store, ignore_errors=True)
+        command = [str(tools.oxigraph), "load", "--location", str(oxigraph_store), "--file", str(data)]
+        result.load_seconds["oxigraph"] = timed(command, output)
+        found["oxigraph"] = oxigraph_store
+    return found
+
+
+def drive(server: Server, tools: peers.Peers, options: Options, result: SizeResult, label: str) -> None:
+    """Every throughput query against one running server, after a warm-up answer that also counts rows."""
+    for query in queries.THROUGHPUT:
+        started = time.perf_counter()
+        try:
+            n = 5 % max(1, query.values(result.models))
+            result.rows.setdefault(query.name, {})[label] = loadgen.rows(server, query, n=n)
+        except RuntimeError as error:
+            result.notes.append(str(error))
+            continue
+        single = time.perf_counter() - started
+        seconds = max(options.seconds, min(60.0, 4 * single * query.connections))
+        if tools.wrk is not None and options.loadgen != "python":
+            figure = loadgen.run_wrk(
+                tools.wrk, server, query, result.models, seconds=seconds, connections=query.connections
+            )
+        else:
+            figure = loadgen.run_python(server, query, result.models, seconds=seconds, connections=query.connections)
+        result.throughput.setdefault(query.name, {})[label] = {**asdict(figure), "rps": figure.rps}
+        log(f"  {label:<24} {query.name:<10} {figure.rps:10.1f} answers/s  ({figure.errors} errors)")
+
+
+def measure_stream(server: Server, result: SizeResult, label: str) -> None:
+    """Time to first byte, total time and the server's peak memory for the million-row answer."""
+    with RssSampler(server) as sampler:
+        figure = loadgen.stream(server, queries.STREAM)
+    result.stream[label] = {**asdict(figure), "peak_rss": sampler.peak, "baseline_rss": sampler.baseline}
+    log(
+        f"  {label:<24} stream {figure.rows} rows, first byte {figure.first_byte_ms:.0f} ms, "
+        f"total {figure.seconds:.1f} s, peak RSS {sampler.peak / 2**20:.0f} MiB"
+    )
+
+
+def profile_server(server: Server, tools: peers.Peers, options: Options, result: SizeResult, out: Path) -> None:
+    """Sample genai-kg with py-spy while ``wrk`` drives the look-up, and keep the busiest functions."""
+    if tools.py_spy is None or tools.wrk is None:
+        return
+    for query in (queries.LOOKUP, queries.LARGE):
+        raw = out / f"profile-{result.models}-{query.name}.txt"
+        worker = server.pids()[-1]
+        spy = subprocess.Popen(
+            [
+                str(tools.py_spy),
+                "record",
+                "--pid",
+                str(worker),
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)
+        loadgen.run_wrk(tools.wrk, server, query, result.models, seconds=options.seconds, connections=query.connections)
+        spy.send_signal(2)
+        spy.wait(60)
+        if raw.exists():
+            result.profile[query.name] = report.hot_functions(raw.read_text())
+
+
+def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
+    result = SizeResult(models)
+    out = options.out / str(models)
+    out.mkdir(parents=True, exist_ok=True)
+    output = out / "commands.log"
+    log(f"{models} models: generating")
+    data = generate_data(models, options.out, result)
+    log(f"{models} models: {result.triples} triples in {result.generate_seconds:.1f} s; loading")
+    stores = measure_loads(tools, data, out / "stores", result, output)
+    for name, seconds in result.load_seconds.items():
+        log(f"  {name:<24} load {result.triples / seconds:12.0f} triples/s ({seconds:.1f} s)")
+
+    servers: list[tuple[Server, list[str]]] = []
+    if "oxigraph" in stores and tools.oxigraph is not None:
+        servers.append((oxigraph_server(tools.oxigraph, stores["oxigraph"]), ["oxigraph"]))
+    servers.append((genai_kg_server(tools.genai_kg, stores["genai-kg"]), ["genai-kg", "genai-kg (infer=false)"]))
+    if tools.rdflib_endpoint is not None and options.use_peers and models <= options.rdflib_max:
+        servers.append((rdflib_endpoint_server(tools.rdflib_endpoint, data), ["rdflib-endpoint"]))
+    for server, labels in servers:
+        with server.start(output):
+            result.startup_seconds[server.name] = server.startup_seconds
+            result.idle_rss[server.name] = server.rss_bytes()
+            log(f"{server.name} ready in {server.startup_seconds:.1f} s, RSS {server.rss_bytes() / 2**20:.0f} MiB")
+            for label in labels:
+                server.extra = "&infer=false" if label.endswith("(infer=false)") else ""
+                drive(server, tools, options, result, label)
+            server.extra = ""
+            if options.stream and server.name != "rdflib-endpoint":
+                measure_stream(server, result, server.name)
+            if options.profile and server.name == "genai-kg":
+                profile_server(server, tools, options, result, out)
+    data.unlink(missing_ok=True)
+    return result
+
+
+def inference_runs(options: Options) -> list[list[str]]:
+    """The ``bench/inference.py`` runs: owlrl only on small data (it is far slower), the rest larger."""
+    runs = [["--departments", "3"], ["--departments", "30", "--skip", "owlrl"]]
+    if max(options.sizes, default=0) >= 1_000_000:
+        runs.append(["--departments", "300", "--skip", "owlrl"])
+    return runs
+
+
+def run_inference(tools: peers.Peers, options: Options) -> str | None:
+    """The figures of ``bench/inference.py`` (owned by the inference work, run as it is), as Markdown."""
+    if not options.inference or not (BENCH / "inference.py").exists():
+        return None
+    python = str(tools.python) if tools.python is not None else sys.executable
+    parts = []
+    for arguments in inference_runs(options):
+        command = [python, "-m", "bench.inference", *arguments]
+        log("inference: " + " ".join(command[1:]))
+        done = subprocess.run(command, cwd=BENCH.parent, capture_output=True, text=True)
+        shown = "python " + " ".join(command[1:])
+        body = done.stdout.strip() if done.returncode == 0 else f"failed ({done.returncode}): {done.stderr[-2000:]}"
+        parts.append(f"`{shown}`\n\n```\n{body}\n```\n")
+    return "\n".join(parts)
+
+
+def run(options: Options) -> list[SizeResult]:
+    options.out.mkdir(parents=True, exist_ok=True)
+    setup_log = options.out / "setup.log"
+    if options.use_peers and options.install:
+        log("installing the peers into bench/.venv (log: bench/out/setup.log)")
+        tools = peers.install(setup_log)
+    else:
+        tools = peers.find()
+    if not options.use_peers:
+        tools = peers.Peers(tools.genai_kg, None, None, None, tools.wrk, None)
+    if options.loadgen == "wrk" and tools.wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk), and --loadgen wrk asks for it")
+    results = [run_size(models, tools, options) for models in options.sizes]
+    inference = run_inference(tools, options) if options.use_peers else None
+    raw: dict[str, Any] = {"options": {**asdict(options), "out": str(options.out), "results": str(options.results)}}
+    raw["sizes"] = [asdict(r) for r in results]
+    (options.out / "results.json").write_text(json.dumps(raw, indent=1))
+    if options.results is not None:
+        options.results.write_text(report.markdown(results, tools, options.command, inference))
+        log(f"wrote {options.results}")
+    return results
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", default=",".join(str(s) for s in DEFAULT_SIZES), help="models per run, comma-separated"
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each load phase (at least)")
+    parser.add_argument("--out", type=Path, default=BENCH / "out", help="working folder (stores, logs, raw results)")
+    parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md", help="where the Markdown report goes")
+    parser.add_argument("--no-install", action="store_true", help="use the peers already installed, install none")
+    parser.add_argument("--no-peers", action="store_true", help="measure genai-kg alone")
+    parser.add_argument("--rdflib-max", type=int, default=10_000, help="largest size given to rdflib-endpoint")
+    parser.add_argument("--no-stream", action="store_true", help="skip the million-row streaming figure")
+    parser.add_argument("--no-inference", action="store_true", help="skip bench/inference.py")
+    parser.add_argument("--profile", action="store_true", help="sample genai-kg with py-spy under load")
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="load generator")
+    args = parser.parse_args(argv)
+    return Options(
+        sizes=tuple(int(s.replace("_", "")) for s in args.sizes.split(",") if s),
+        seconds=args.seconds,
+        out=args.out,
+        results=args.results,
+        install=not args.no_install,
+        use_peers=not args.no_peers,
+        rdflib_max=args.rdflib_max,
+        stream=not args.no_stream,
+        inference=not args.no_inference,
+        profile=args.profile,
+        loadgen=args.loadgen,
+        command=" ".join(["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The benchmark harness at a tiny size, so it never rots: figures are recorded, never compared to thresholds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import loadgen, peers, queries, report, run
+from bench.servers import Server
+
+
+def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
+    """genai-kg always; Oxigraph's server and rdflib-endpoint when ``bench/.venv`` has them."""
+    tools = peers.find()
+    options = run.Options(
+        sizes=(200,),
+        seconds=0.3,
+        loadgen="python",
+        out=tmp_path / "out",
+        results=tmp_path / "RESULTS.md",
+        install=False,
+        use_peers=tools.oxigraph is not None,
+        inference=False,
+        command="python -m bench.run --sizes 200",
+    )
+    (result,) = run.run(options)
+
+    assert result.triples > 200 * 10
+    assert set(result.load_seconds) >= {"genai-kg"}
+    for query in queries.THROUGHPUT:
+        assert result.rows[query.name]["genai-kg"] > 0, result.notes
+        assert result.rows[query.name]["genai-kg (infer=false)"] > 0, result.notes
+        assert result.throughput[query.name]["genai-kg"]["requests"] > 0
+    assert result.stream["genai-kg"]["status"] == 200
+    assert result.stream["genai-kg"]["rows"] >= result.triples
+    if tools.oxigraph is not None:
+        assert result.rows["lookup"]["oxigraph"] == result.rows["lookup"]["genai-kg (infer=false)"]
+        assert result.stream["oxigraph"]["rows"] == result.triples
+
+    text = options.results.read_text() if options.results else ""
+    for heading in ("## Targets", "## Machine", "## Figures per size", "## Commands"):
+        assert heading in text
+    raw = json.loads((options.out / "results.json").read_text())
+    assert raw["sizes"][0]["models"] == 200
+
+
+@pytest.mark.skipif(peers.find().wrk is None, reason="wrk is not installed")
+def test_wrk_load_generator_counts_answers(tmp_path: Path) -> None:
+    """wrk with the Lua script that fills each query's slot, against a real genai-kg server."""
+    tools = peers.find()
+    assert tools.wrk is not None
+    server = Server("genai-kg", [str(tools.genai_kg), "serve", "--memory", "--port", "{port}"], "/sparql")
+    with server.start(tmp_path / "server.log"):
+        figure = loadgen.run_wrk(tools.wrk, server, queries.JOIN, 1000, seconds=1, connections=2)
+    assert figure.requests > 0
+    assert figure.tool == "wrk"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("process 1;a (x.py:1);b (y.py:2) 3\nprocess 1;a (x.py:1) 1\n", [("a (x.py:1)", 1.0), ("b (y.py:2)", 0.75)]),
+        ("", []),
+    ],
+)
+def test_hot_functions_share_of_samples(raw: str, expected: list[tuple[str, float]]) -> None:
+    assert report.hot_functions(raw) == expected
