@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STORE ?= var/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SIZES ?= 10000,100000
+BENCH_SECONDS ?= 5
 
-.PHONY: serve test lint check clean
+.PHONY: serve test lint check clean bench
 
 # The service alone (make serve), and the service with the test tools (make test), in one .venv.
 $(VENV)/.installed: pyproject.toml
@@ -23,12 +25,17 @@ serve: $(VENV)/.installed
 	$(BIN)/genai-kg serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check graph server tests
-	$(BIN)/ruff format --check graph server tests
+	$(BIN)/ruff check graph server tests bench
+	$(BIN)/ruff format --check graph server tests bench
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest
+
+# Measure against Oxigraph's server, rdflib-endpoint, owlrl and reasonable (installed into bench/.venv);
+# writes bench/RESULTS.md. The full growth run: make bench SIZES=10000,100000,1000000
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run --sizes $(SIZES) --seconds $(BENCH_SECONDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
