@@ -60,7 +60,7 @@ def _target(path: str | None) -> GraphName | None:
 @bp.route("/store/<path:path>", methods=METHODS)
 def graph_store(path: str | None = None) -> Response:
     target = _target(path)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _get(target)
     auth.require_write()
     store = _store()
