@@ -13,7 +13,6 @@ from typing import IO
 from flask import Blueprint, Flask, Response, render_template
 from pyoxigraph import RdfFormat, serialize
 
-from graph.namespaces import PREFIXES
 from graph.void import DATASET, statistics, void_triples
 
 from .knowledge import get_graph
@@ -75,8 +74,8 @@ def dump_nquads() -> Response:
 
 @bp.get("/dump.ttl")
 def dump_turtle() -> Response:
-    """The default union graph (asserted and inferred triples) as Turtle."""
+    """The default union graph (asserted and inferred triples) as Turtle, in full IRIs (safe for any parser)."""
     file = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by the response stream, after the last chunk
     result = get_graph().query(UNION)
-    serialize(result, file, format=RdfFormat.TURTLE, prefixes=PREFIXES)  # type: ignore[arg-type]
+    serialize(result, file, format=RdfFormat.TURTLE)  # type: ignore[arg-type]
     return _download(file, "text/turtle", "genai-kg.ttl")

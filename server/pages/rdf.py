@@ -8,15 +8,15 @@ variant ``Accept`` picks and names it (``Content-Location: /id/ChatGPT.ttl``), w
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
-import rdflib
 from flask import Response, abort, request
 from markupsafe import Markup
-from pyoxigraph import RdfFormat, Triple, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
-from graph.namespaces import PREFIXES
+from graph.namespaces import PREFIXES, compact
 
 from ..negotiation import SUFFIXES, choose
 
@@ -24,6 +24,10 @@ from ..negotiation import SUFFIXES, choose
 OFFERS = ["text/turtle", "text/html", "application/ld+json", "application/rdf+xml", "application/n-triples"]
 RDF_OFFERS = [o for o in OFFERS if o != "text/html"]
 EXTENSIONS = {media: ext for ext, media in SUFFIXES.items() if media in OFFERS}
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+PLAIN_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+XSD_STRING = PREFIXES["xsd"] + "string"
 
 #: The JSON-LD context of every JSON-LD document we send, also published at ``/context.jsonld``.
 CONTEXT: dict[str, Any] = {"@context": dict(PREFIXES)}
@@ -51,11 +55,30 @@ def variant(suffix: str | None, offers: list[str] = OFFERS) -> str:
     return chosen
 
 
+def _jsonld_term(term: object) -> dict[str, str]:
+    if isinstance(term, NamedNode):
+        return {"@id": compact(term.value)}
+    if isinstance(term, BlankNode):
+        return {"@id": f"_:{term.value}"}
+    assert isinstance(term, Literal)
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == XSD_STRING:
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": compact(term.datatype.value)}
+
+
 def jsonld(triples: Iterable[Triple]) -> str:
-    """Triples as compact JSON-LD with our published context (rdflib compacts, pyoxigraph cannot yet)."""
-    graph = rdflib.Graph()
-    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
-    return graph.serialize(format="json-ld", context=CONTEXT["@context"], indent=2)
+    """Triples as JSON-LD in compact IRIs under our published context (pyoxigraph writes expanded JSON-LD only)."""
+    nodes: dict[str, dict[str, Any]] = {}
+    for triple in triples:
+        subject = _jsonld_term(triple.subject)["@id"]
+        node = nodes.setdefault(subject, {"@id": subject})
+        if triple.predicate.value == RDF_TYPE and isinstance(triple.object, NamedNode):
+            node.setdefault("@type", []).append(compact(triple.object.value))
+        else:
+            node.setdefault(compact(triple.predicate.value), []).append(_jsonld_term(triple.object))
+    return json.dumps({**CONTEXT, "@graph": list(nodes.values())}, indent=2, ensure_ascii=False)
 
 
 def script_jsonld(triples: Iterable[Triple]) -> Markup:
@@ -63,11 +86,32 @@ def script_jsonld(triples: Iterable[Triple]) -> Markup:
     return Markup(jsonld(triples).replace("</", "<\\/"))
 
 
+def safe_prefixes(triples: Iterable[Triple]) -> dict[str, str]:
+    """The prefixes under which every IRI of ``triples`` has a plain local name (no backslash escapes).
+
+    Turtle allows ``dbr:Adobe_Inc\\.``, but common parsers (rdflib) reject it: such a prefix is left out.
+    """
+    unsafe = set()
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            iri = (
+                term.datatype.value
+                if isinstance(term, Literal)
+                else term.value
+                if isinstance(term, NamedNode)
+                else None
+            )
+            for prefix, namespace in PREFIXES.items():
+                if iri and iri.startswith(namespace) and not PLAIN_LOCAL.match(iri[len(namespace) :]):
+                    unsafe.add(prefix)
+    return {prefix: namespace for prefix, namespace in PREFIXES.items() if prefix not in unsafe}
+
+
 def rdf_body(triples: list[Triple], media: str) -> bytes:
     """Triples in the RDF format ``media`` names."""
     if media == "application/ld+json":
         return jsonld(triples).encode()
-    prefixes = PREFIXES if media == "text/turtle" else None
+    prefixes = safe_prefixes(triples) if media == "text/turtle" else None
     body = serialize(triples, format=RdfFormat.from_media_type(media), prefixes=prefixes)
     assert body is not None  # no output file: the bytes come back
     return body
