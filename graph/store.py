@@ -28,6 +28,7 @@ from pyoxigraph import (
     Variable,
 )
 
+from .dataset_clauses import query_names_dataset
 from .errors import BadQuery, NotFound, ReadOnly
 from .namespaces import GRAPH_INFERRED, PREFIXES
 
@@ -103,18 +104,25 @@ class KnowledgeGraph:
     ) -> QueryResult:
         """Evaluate a SPARQL query; the default graph is the union of the graphs ``infer`` lets it see.
 
-        Explicit ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset) win over that rule.
+        Explicit ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset), or else the query's own
+        ``FROM``/``FROM NAMED``, win over that rule.
 
         >>> kg = KnowledgeGraph.open()
         >>> bool(kg.query("ASK { ?s ?p ?o }"))
         False
         """
         options: dict[str, Any] = {"base_iri": base_iri, "prefixes": PREFIXES}
-        defaults = [NamedNode(iri) for iri in default_graph_uris]
-        named = [NamedNode(iri) for iri in named_graph_uris]
+        try:
+            defaults = [NamedNode(iri) for iri in default_graph_uris]
+            named = [NamedNode(iri) for iri in named_graph_uris]
+        except ValueError as error:
+            raise BadQuery(f"a dataset graph is not an IRI: {error}") from error
         if defaults or named:
-            options["default_graph"] = defaults or DefaultGraph()
-            options["named_graphs"] = named or self.named_graphs(infer=infer)
+            # the protocol's dataset is exactly the graphs it names (SPARQL 1.1 Protocol, 2.1.4)
+            options["default_graph"] = defaults
+            options["named_graphs"] = named
+        elif query_names_dataset(sparql):
+            pass  # FROM/FROM NAMED in the query decide; the union rule must not replace them
         elif infer:
             options["use_default_graph_as_union"] = True
         else:

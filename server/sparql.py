@@ -15,7 +15,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from graph.errors import BadRequest
 from graph.evaluation import Evaluator, Formats, QueryRequest
-from graph.update_dataset import with_using
+from graph.dataset_clauses import with_using
 
 from . import auth, service_description
 from .knowledge import get_graph

@@ -1,6 +1,7 @@
-"""The SPARQL Protocol's ``using-graph-uri``/``using-named-graph-uri`` applied to an update as USING clauses.
+"""Dataset clauses in SPARQL text: whether a query or update names its own dataset, and the protocol's one.
 
-Oxigraph's Python API takes no dataset for updates, so the protocol's dataset is written into the update
+A query with ``FROM``/``FROM NAMED`` keeps its dataset (the store's union default graph must not replace
+it). Oxigraph's Python API takes no dataset for updates, so the protocol's dataset is written into the update
 the way the specification defines it: as if each ``DELETE``/``INSERT … WHERE`` operation carried
 ``USING <g>``/``USING NAMED <g>``. The text is scanned with a tokenizer that knows SPARQL's strings, IRIs and
 comments, and only validated IRIs (serialised by pyoxigraph) are inserted — never the caller's raw text.
@@ -65,6 +66,17 @@ def _keyword(token: _Token, *words: str) -> bool:
 def names_dataset(sparql: str) -> bool:
     """True when the update has a ``USING`` or ``WITH`` clause of its own (outside strings and groups)."""
     return any(_keyword(token, "USING", "WITH") for token in _tokens(sparql))
+
+
+def query_names_dataset(sparql: str) -> bool:
+    """True when the query has a ``FROM`` or ``FROM NAMED`` clause (outside strings and groups).
+
+    >>> query_names_dataset("SELECT * FROM <http://ex/g> WHERE { ?s ?p 'FROM' }")
+    True
+    >>> query_names_dataset("SELECT * WHERE { ?s ?p 'FROM' } # FROM")
+    False
+    """
+    return any(_keyword(token, "FROM") for token in _tokens(sparql))
 
 
 def _iri(value: str) -> str:
