@@ -8,6 +8,7 @@ delta is unknown and large) recomputes everything.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import weakref
@@ -91,7 +92,22 @@ class Reasoner:
     # -- materialising -------------------------------------------------------------------------------
 
     def materialize(self) -> Report:
-        """Recompute the whole closure from the asserted triples and make the inferred graph match it."""
+        """Recompute the whole closure from the asserted triples and make the inferred graph match it.
+
+        The closure is millions of small tuples and sets with no reference cycles: the cyclic garbage
+        collector is paused while they are built, then they are frozen out of its scans (refcounting
+        still frees them), so that later collections do not walk them on every update.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._materialize()
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
+
+    def _materialize(self) -> Report:
         with self.lock:
             started = time.perf_counter()
             self.dictionary = TermDictionary()

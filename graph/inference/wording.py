@@ -77,7 +77,7 @@ class Wording:
         name = self.label(id)
         if not article:
             return name
-        return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+        return f"{_article(name)} {name}"
 
     def verb(self, prop: int) -> str:
         label = self.label(prop)
@@ -127,3 +127,9 @@ class Wording:
     def _members(self, head: int, kind: int) -> str:
         members = read_list(self.closure, head) or []
         return (" and " if kind == INTERSECTION else " or ").join(self.noun(m) for m in members)
+
+
+def _article(noun: str) -> str:
+    """'a' or 'an' by sound: "an image generator", "an LLM-powered product", "a 3D generator"."""
+    acronym = noun[:2].isupper()
+    return "an" if noun[:1] in ("AEFHILMNORSX" if acronym else "aeiouAEIOU8") else "a"
