@@ -17,11 +17,13 @@ A store opened read-only is never written by this process, so its one generation
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
-from multiprocessing import util
 from pathlib import Path
 
 from .store import Change, KnowledgeGraph
@@ -120,8 +122,26 @@ class Snapshots:
                 shutil.rmtree(self.root, ignore_errors=True)
 
 
+#: Waits until its standard input reaches end of file (its parent has exited, however), then deletes a folder.
+JANITOR = "import shutil, sys; sys.stdin.buffer.read(); shutil.rmtree(sys.argv[1], ignore_errors=True)"
+_janitor_pipes: list[int] = []
+
+
 def scratch_directory() -> Path:
-    """A temporary store folder for ``--memory`` with worker processes, removed when the process exits."""
+    """A temporary store folder for ``--memory`` with worker processes, deleted once this process has ended.
+
+    The store stays open until the process exits (RocksDB writes on close), so the folder is deleted by a
+    small janitor process that waits for this one to end, even by ``kill -9``.
+    """
     path = Path(tempfile.mkdtemp(prefix="genai-kg-memory-"))
-    util.Finalize(None, shutil.rmtree, args=(path,), kwargs={"ignore_errors": True}, exitpriority=10)
+    read_end, write_end = os.pipe()
+    subprocess.Popen(
+        [sys.executable, "-c", JANITOR, str(path)],
+        stdin=read_end,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # signals sent to the server's process group leave it to do its work
+    )
+    os.close(read_end)
+    _janitor_pipes.append(write_end)  # held open, never written: closed by the kernel when this process ends
     return path / "store"

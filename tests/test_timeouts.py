@@ -1,0 +1,140 @@
+"""Honest timeouts against a real server: a runaway query is stopped and answered 503, never a cut 200."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from .conftest import ServerProcess
+
+RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+RUNAWAY_ROWS = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+SIMPLE = "ASK { gaid:ChatGPT ?p ?o }"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+def workers(server: ServerProcess) -> set[int]:
+    """The ids of the server's query worker processes."""
+    children = psutil.Process(server.process.pid).children(recursive=True)
+    return {p.pid for p in children if "graph.workers" in " ".join(p.cmdline())}
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+def ask(server: ServerProcess, sparql: str = SIMPLE, **kwargs: object) -> requests.Response:
+    return requests.post(server.url + "/sparql", data={"query": sparql}, headers=JSON, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_runaway_query_is_stopped_and_answered_503_while_others_answer(serve: Callable[..., ServerProcess]) -> None:
+    server = serve("--memory", "--query-timeout", "1", "--query-workers", "2")
+    wait_for(lambda: len(workers(server)) == 2)
+    before = workers(server)
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        outcome["response"] = ask(server, RUNAWAY_COUNT)
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    answered_meanwhile = 0
+    while thread.is_alive():
+        response = ask(server)
+        assert response.status_code == 200 and response.json()["boolean"] is True
+        answered_meanwhile += thread.is_alive()
+    thread.join()
+    assert answered_meanwhile > 0
+
+    response = outcome["response"]
+    assert isinstance(response, requests.Response)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "timed out" in response.text
+    assert outcome["seconds"] < 5  # budget + 1 s, with room for a loaded machine
+
+    # the worker that ran it is gone (no core kept busy), and a fresh one took its place
+    killed = before - workers(server)
+    assert len(killed) == 1
+    assert not any(psutil.pid_exists(pid) for pid in killed)
+    wait_for(lambda: len(workers(server)) == 2)
+    assert ask(server).status_code == 200
+
+
+def test_a_stream_over_budget_is_cut_not_completed(serve: Callable[..., ServerProcess]) -> None:
+    server = serve("--memory", "--query-timeout", "1", "--query-workers", "2")
+    with requests.post(
+        server.url + "/sparql", data={"query": RUNAWAY_ROWS}, headers=JSON, stream=True, timeout=30
+    ) as response:
+        assert response.status_code == 200  # streaming had begun when the budget ran out
+        received = 0
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            for chunk in response.iter_content(65536):
+                received += len(chunk)
+        assert received > 0
+    # and a plain request (not streamed) fails as a whole instead of returning a partial document
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        ask(server, RUNAWAY_ROWS)
+    assert ask(server).status_code == 200
+
+
+def test_too_many_queries_at_once_are_refused_quickly(serve: Callable[..., ServerProcess]) -> None:
+    server = serve("--memory", "--query-timeout", "30", "--query-workers", "1", "--max-queries", "1")
+    with requests.post(
+        server.url + "/sparql", data={"query": RUNAWAY_ROWS}, headers=JSON, stream=True, timeout=30
+    ) as held:
+        chunks = held.iter_content(1024)  # kept: dropping it would close the connection
+        next(chunks)  # the one admitted query is streaming now
+        refused = ask(server)
+        assert next(chunks)  # and goes on streaming
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"]
+    assert "retry" in refused.text and "timed out" not in refused.text
+    wait_for(lambda: ask(server).status_code == 200)  # the held query's worker is replaced once it is dropped
+
+
+def test_the_workers_stop_with_the_server(serve: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    server = serve("--store", str(tmp_path / "store"), "--query-workers", "2")
+    wait_for(lambda: len(workers(server)) == 2)
+    processes = [psutil.Process(pid) for pid in workers(server)]
+    assert (tmp_path / "store.snapshots").is_dir()
+    os.kill(server.process.pid, signal.SIGTERM)  # the server alone, not its process group
+    server.process.wait(30)
+    _, alive = psutil.wait_procs(processes, timeout=10)
+    assert not alive
+    assert not (tmp_path / "store.snapshots").exists()
+
+
+def test_nothing_outlives_a_crashed_server(serve: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    server = serve("--memory", "--query-timeout", "30", "--query-workers", "2", TMPDIR=str(tmp_path))
+    wait_for(lambda: len(workers(server)) == 2)
+    processes = [psutil.Process(pid) for pid in workers(server)]
+    assert len(list(tmp_path.glob("genai-kg-memory-*"))) == 1  # --memory's scratch store
+
+    def runaway() -> None:
+        with pytest.raises(requests.RequestException):
+            ask(server, RUNAWAY_COUNT)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    wait_for(lambda: any(p.cpu_percent(0.1) > 10 for p in processes))  # a worker is busy with it
+    parent = processes[0].parent()
+    assert parent is not None
+    parent.kill()  # the process that owns the pool dies without any clean-up
+    _, alive = psutil.wait_procs(processes, timeout=10)
+    assert not alive
+    thread.join()
+    wait_for(lambda: not list(tmp_path.glob("genai-kg-memory-*")))
