@@ -283,6 +283,53 @@ FIXED: dict[str, tuple[str, dict[str, Any]]] = {
             }
         },
     ),
+    "/ontology": (
+        "/ontology",
+        {
+            "get": {
+                "tags": ["linked data"],
+                "summary": "The ontology https://w3id.org/genai-kg/ontology, content-negotiated",
+                "operationId": "ontology",
+                "responses": RDF_PAGE,
+            }
+        },
+    ),
+    "/ontology/<term>": (
+        "/ontology/{term}",
+        {
+            "get": {
+                "tags": ["linked data"],
+                "summary": "The page of the ontology term https://w3id.org/genai-kg/ontology#{term}",
+                "operationId": "ontologyTerm",
+                "parameters": [_path_parameter("term", "LargeLanguageModel")],
+                "responses": RDF_PAGE,
+            }
+        },
+    ),
+    "/.well-known/void": (
+        "/.well-known/void",
+        {
+            "get": {
+                "tags": ["linked data"],
+                "summary": "VoID description of the dataset",
+                "operationId": "void",
+                "responses": RDF_PAGE,
+            }
+        },
+    ),
+    "/metrics": (
+        "/metrics",
+        {
+            "get": {
+                "tags": ["operations"],
+                "summary": "Prometheus metrics",
+                "operationId": "metrics",
+                "responses": {
+                    "200": {"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}
+                },
+            }
+        },
+    ),
     "/health": (
         "/health",
         {

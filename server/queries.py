@@ -104,7 +104,9 @@ def run(name: str) -> Response:
 def _values() -> dict[str, str]:
     """The caller's parameters: the query string (GET) or the form (POST); each given once at most."""
     source: MultiDict[str, str]
-    if request.method == "POST":
+    if request.method == "POST" and not request.mimetype and not request.get_data():
+        source = MultiDict()  # a POST with no body: no parameters
+    elif request.method == "POST":
         if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
             abort(415, f"unsupported body type {request.mimetype!r}; send a form (application/x-www-form-urlencoded)")
         source = request.form

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from pyoxigraph import Literal, NamedNode, Store
 
-from graph import BadParameter, KnowledgeGraph
+from graph import BadParameter, KnowledgeGraph, open_knowledge_graph
 from graph import named_queries as nq
 from graph.binding import Param, bind
 from graph.namespaces import compact
@@ -38,6 +38,14 @@ HOSTILE = [
     "x@en } #",
     '"> } ; DROP ALL ; #@en',
 ]
+
+
+@pytest.fixture(scope="module")
+def reader() -> FlaskClient:
+    """One app for this module's read-only tests; a fresh store for each would cost most of their time."""
+    app = create_app(Config(store=None, query_timeout=10.0), kg=open_knowledge_graph(None))
+    app.testing = True
+    return app.test_client()
 
 
 def queries() -> dict[str, nq.NamedQuery]:
@@ -113,7 +121,8 @@ def test_runs_with_its_documented_parameters(name: str, kg: KnowledgeGraph) -> N
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_hostile_values_are_refused_or_inert(name: str, client: FlaskClient, kg: KnowledgeGraph) -> None:
+def test_hostile_values_are_refused_or_inert(name: str, reader: FlaskClient) -> None:
+    client, kg = reader, reader.application.extensions["genai_kg"]
     query = queries()[name]
     before = dump(kg)
     for param in query.params:
@@ -223,9 +232,9 @@ ANSWERS: list[tuple[str, dict[str, str], str, Any]] = [
 
 @pytest.mark.parametrize(("name", "params", "column", "expected"), ANSWERS, ids=lambda v: str(v)[:40])
 def test_answers_on_the_shipped_data(
-    client: FlaskClient, name: str, params: dict[str, str], column: str, expected: Any
+    reader: FlaskClient, name: str, params: dict[str, str], column: str, expected: Any
 ) -> None:
-    found = [row[column] for row in rows(client, name, **params) if column in row]
+    found = [row[column] for row in rows(reader, name, **params) if column in row]
     if expected is None:
         assert found
     elif isinstance(expected, list):
@@ -379,8 +388,8 @@ def test_index_lists_every_file_as_json_and_html(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=NAMES)
-def test_the_raw_file_is_served_as_it_is(client: FlaskClient, path: Path) -> None:
-    response = client.get(f"/queries/{path.stem}.rq")
+def test_the_raw_file_is_served_as_it_is(reader: FlaskClient, path: Path) -> None:
+    response = reader.get(f"/queries/{path.stem}.rq")
     assert response.mimetype == "application/sparql-query"
     assert response.get_data(as_text=True) == path.read_text(encoding="utf-8")
 
@@ -398,10 +407,10 @@ def test_the_raw_file_is_served_as_it_is(client: FlaskClient, path: Path) -> Non
     ],
 )
 def test_results_are_negotiated_as_on_sparql(
-    client: FlaskClient, accept: str | None, suffix: str, media_type: str
+    reader: FlaskClient, accept: str | None, suffix: str, media_type: str
 ) -> None:
     headers = {"Accept": accept} if accept else {}
-    response = client.get(f"/queries/multimodal-models{suffix}", headers=headers)
+    response = reader.get(f"/queries/multimodal-models{suffix}", headers=headers)
     assert response.status_code == 200
     assert response.mimetype == media_type
     assert "Gemini" in response.get_data(as_text=True)
