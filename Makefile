@@ -8,7 +8,7 @@ PORT ?= 8000
 SIZES ?= 10000,100000
 BENCH_SECONDS ?= 5
 
-.PHONY: serve test lint check clean bench
+.PHONY: serve test lint check clean bench chromium
 
 # The service alone (make serve), and the service with the test tools (make test), in one .venv.
 $(VENV)/.installed: pyproject.toml
@@ -29,8 +29,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check graph server tests bench
 	$(BIN)/mypy
 
-test: lint
+test: lint chromium
 	$(BIN)/pytest
+
+# Headless Chromium for tests/test_browser.py: Debian's package, installed when missing (CI runs as root).
+# Without root or apt-get it only warns, and the browser tests skip saying why.
+chromium:
+	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	else echo "chromium is missing and cannot be installed here: the browser tests will be skipped"; fi
 
 # Measure against Oxigraph's server, rdflib-endpoint, owlrl and reasonable (installed into bench/.venv);
 # writes bench/RESULTS.md. The full growth run: make bench SIZES=10000,100000,1000000
