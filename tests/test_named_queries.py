@@ -491,6 +491,11 @@ def test_over_http_values_stay_values(serve: Callable[..., ServerProcess]) -> No
     assert "Llama_4" in answer.text
     form = requests.post(f"{server.url}/queries/faq-tool-for-the-job", data={"work": "'; DROP ALL; #"}, timeout=30)
     assert form.status_code == 400 and "work" in form.text
+    search = f"{server.url}/queries/search-by-label.json"
+    inert = requests.get(search, params={"text": '"> } ; DROP ALL ; #'}, timeout=30)
+    assert inert.status_code == 200 and inert.json()["results"]["bindings"] == []
+    found = requests.get(search, params={"text": "gemini 1.5"}, timeout=30).json()["results"]["bindings"]
+    assert {row["resource"]["value"].rsplit("/", 1)[1] for row in found} == {"Gemini_1.5", "Gemini_1.5_Pro"}
     still = requests.get(f"{server.url}/queries/faq-are-all-llms-generative-ai.json", timeout=30)
     assert still.json()["boolean"] is True
 
