@@ -13,7 +13,9 @@ from pathlib import Path
 from flask import Response, current_app, render_template, url_for
 
 from graph.named_queries import QUERIES_DIR
-from graph.namespaces import PREFIXES
+from graph.namespaces import GAI, GAID, PREFIXES
+
+from .pages.links import href
 
 TITLE = re.compile(r"^#\+\s*title:\s*(.+?)\s*$", re.MULTILINE)
 
@@ -79,6 +81,8 @@ def page() -> Response:
         "prefixes": PREFIXES,
         "query": listed[0].query if listed else "",
         "examples": [asdict(e) for e in listed],
+        # result links to our IRIs open our pages (the w3id.org names may not resolve offline)
+        "pages": {GAID: href(GAID + "_")[:-1], GAI: href(GAI + "_")[:-1]},
     }
     html = render_template("editor.html", config=config, examples=listed)
     response = Response(html, mimetype="text/html")

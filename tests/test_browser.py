@@ -125,6 +125,8 @@ def test_editor_runs_a_query_and_shows_a_table(site: tuple[str, Watched]) -> Non
     rows.first.wait_for(timeout=15_000)
     assert rows.count() >= 2
     assert "Gemini_1.5_Pro" in page.locator(".yasr table").inner_text()
+    # result links to our IRIs open our own pages
+    assert page.locator('.yasr table a[href="/id/Gemini_1.5_Pro"]').count() == 1
     # the examples menu loads a named query into the editor
     page.locator("#examples").select_option(index=1)
     page.locator("#load-example").click()

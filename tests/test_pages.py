@@ -140,6 +140,12 @@ def test_unknown_names_are_404(site: FlaskClient, path: str) -> None:
     assert site.get(path, headers={"Accept": "text/turtle"}).status_code == 404
 
 
+def test_unknown_names_get_a_page_in_browsers(site: FlaskClient) -> None:
+    response = site.get("/id/NoSuchThing", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "https://w3id.org/genai-kg/id/NoSuchThing" in response.get_data(as_text=True)
+
+
 def test_names_with_dots_are_not_suffixes(site: FlaskClient) -> None:
     response = site.get("/id/Gemini_1.5_Pro", headers={"Accept": "text/turtle"})
     assert response.headers["Content-Location"] == "/id/Gemini_1.5_Pro.ttl"

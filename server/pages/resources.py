@@ -12,6 +12,7 @@ from graph.errors import BadParameter
 from graph.namespaces import GAI, GAID
 
 from ..knowledge import get_graph
+from ..negotiation import prefers_html
 from . import rdf
 from .links import page_path
 
@@ -38,6 +39,9 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
     kg = get_graph()
     if not exists(kg, iri):
+        if suffix is None and prefers_html(request.headers.get("Accept")):
+            html = render_template("pages/not_found.html", iri=iri)
+            return Response(html, status=404, mimetype="text/html")
         abort(404, f"nothing is known about <{iri}>")
     media = rdf.variant(suffix)
     if media != "text/html":

@@ -31,5 +31,19 @@
     current.setQuery(chosen.query);
     current.setName(chosen.title);
   });
+  // Result tables link IRIs to themselves; ours open this server's pages instead.
+  function localise(root) {
+    root.querySelectorAll("a[href]").forEach(function (anchor) {
+      Object.keys(config.pages).forEach(function (namespace) {
+        var target = anchor.getAttribute("href");
+        if (target.indexOf(namespace) === 0) {
+          anchor.setAttribute("href", config.pages[namespace] + target.slice(namespace.length));
+        }
+      });
+    });
+  }
+  new MutationObserver(function () {
+    localise(document.getElementById("yasgui"));
+  }).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
   window.genaiKgEditor = yasgui;
 })();
