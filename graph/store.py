@@ -38,9 +38,11 @@ QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
 @dataclass(frozen=True)
 class Change:
-    """What a write did, as far as it is known: the quads it added, or the update that ran (effect unknown)."""
+    """What a write did, as far as it is known: the quads it added and removed, or the update that ran."""
 
     added: tuple[Quad, ...] = ()
+    #: Quads that were in the store before the write and may be gone (a replaced graph's old content).
+    removed: tuple[Quad, ...] = ()
     update: str | None = None
     base_iri: str | None = None
     #: True when the write's effect is not known quad by quad (bulk loads, graph replacement).
@@ -181,7 +183,11 @@ class KnowledgeGraph:
         """Make each graph hold exactly the given quads, all in one transaction; returns triples per graph."""
         self._check_writable()
         operations, counts = [], {}
-        for graph, quads in contents.items():
+        added: list[Quad] = []
+        removed = [q for graph in contents for q in self.store.quads_for_pattern(None, None, None, graph)]
+        for graph, given in contents.items():
+            quads = list(given)
+            added += (Quad(q.subject, q.predicate, q.object, graph) for q in quads)
             lines = [f"{q.subject} {q.predicate} {q.object} ." for q in quads]
             counts[str(graph)] = len(lines)
             body = "\n".join(lines)
@@ -193,5 +199,5 @@ class KnowledgeGraph:
                     f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}",
                 ]
         self.store.update(" ;\n".join(operations))
-        self._changed(Change(unknown=True))
+        self._changed(Change(added=tuple(added), removed=tuple(removed)))
         return counts

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from pyoxigraph import NamedNode, QuerySolutions
+from pyoxigraph import NamedNode, Quad, QuerySolutions
 
 from graph import KnowledgeGraph
 from graph.inference import reasoner_of
 from graph.inference.explanation import is_a, resolve
-from graph.namespaces import GAI, GAID
+from graph.namespaces import GAI, GAID, PREFIXES
 
 
 def members(kg: KnowledgeGraph, cls: str, *, infer: bool = True) -> set[str]:
@@ -115,3 +115,16 @@ def test_ontology_changes_recompute_everything(kg: KnowledgeGraph) -> None:
     assert reasoner_of(kg).last is not None and reasoner_of(kg).last.full
     kg.update("DELETE DATA { GRAPH gai:extra { gai:Product rdfs:subClassOf gai:Claim } }")
     assert "ChatGPT" not in members(kg, "Claim")
+
+
+def test_replacing_a_graph_is_maintained_incrementally(kg: KnowledgeGraph) -> None:
+    graph = NamedNode(GAI + "scratch")
+    model, video = NamedNode(GAID + "Replaced"), NamedNode(GAI + "VideoModality")
+    typed = Quad(model, NamedNode(PREFIXES["rdf"] + "type"), NamedNode(GAI + "GenerativeModel"), graph)
+    makes_video = Quad(model, NamedNode(GAI + "outputModality"), video, graph)
+    kg.replace_graphs({graph: [typed, makes_video]})
+    assert "Replaced" in members(kg, "VideoGenerator")
+    kg.replace_graphs({graph: [typed]})
+    assert "Replaced" not in members(kg, "VideoGenerator")
+    assert "Replaced" in members(kg, "GenerativeAI")
+    assert reasoner_of(kg).last is not None and not reasoner_of(kg).last.full

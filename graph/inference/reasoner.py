@@ -181,8 +181,10 @@ class Reasoner:
                 self.apply(*delta)
         elif change.unknown:
             self.refresh()
+        elif len(change.added) + len(change.removed) > max(RECOMPUTE_MINIMUM, RECOMPUTE_SHARE * len(self.closure)):
+            self.materialize()
         else:
-            self.apply(change.added, ())
+            self.apply(change.added, change.removed)
 
     def _is_asserted(self, quad: Quad) -> bool:
         return any(
