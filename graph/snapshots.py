@@ -3,14 +3,15 @@
 RocksDB allows one read-write opener, and opening a store read-only while another process writes to it is
 undefined behaviour. A checkpoint (``Store.backup``: hard links to the immutable table files and a copy of
 the live log) is a consistent store of its own that nobody writes, so any number of processes may open it
-read-only and killing one of them never harms anything. After every write the server publishes a new
-generation, before the write is acknowledged (so a later query sees it); a generation is deleted once it
-is neither the newest nor held by a worker.
+read-only and killing one of them never harms anything. A write marks the newest generation stale before
+it is acknowledged; the next query publishes a new one before it runs, so it sees every acknowledged write
+(a burst of writes costs one checkpoint, not one each). A generation is deleted once it is neither the
+newest nor held by a worker.
 
 Layout, beside the store folder ``STORE/``::
 
     STORE.snapshots/1/   the checkpoint taken when the server opened the store
-    STORE.snapshots/2/   after the first write, and so on; stale folders are removed at the next start
+    STORE.snapshots/2/   for the first query after a write, and so on; stale folders go at the next start
 
 A store opened read-only is never written by this process, so its one generation is the store itself.
 """
@@ -46,6 +47,7 @@ class Snapshots:
         self._lock = threading.Lock()
         self._holds: dict[int, int] = {}
         self._closed = False
+        self._stale = False
         self.kg = kg
         if kg.read_only:
             self.root: Path | None = None
@@ -65,26 +67,34 @@ class Snapshots:
         return Snapshot(generation, path)
 
     def _on_change(self, kg: KnowledgeGraph, change: Change) -> None:
-        self.publish()
+        with self._lock:  # waits for a checkpoint in progress, which may have missed this write
+            self._stale = True
 
     def publish(self) -> Snapshot:
-        """Checkpoint the store as it is now and make it the newest generation (called after every write)."""
+        """Checkpoint the store as it is now and make it the newest generation."""
         with self._lock:
-            if self._closed or self.root is None:
-                return self._latest
-            previous = self._latest
-            self._latest = self._checkpoint(previous.generation + 1)
-            self._collect(previous)
+            return self._publish()
+
+    def _publish(self) -> Snapshot:
+        if self._closed or self.root is None:
             return self._latest
+        self._stale = False
+        previous = self._latest
+        self._latest = self._checkpoint(previous.generation + 1)
+        self._collect(previous)
+        return self._latest
 
     def latest(self) -> Snapshot:
         with self._lock:
             return self._latest
 
     def renew(self, held: Snapshot | None) -> Snapshot:
-        """Move a holder (a worker) from ``held`` to the newest generation, deleting ``held`` if now unused."""
+        """Move a holder (a worker) from ``held`` to a generation with every write so far.
+
+        ``held`` is deleted if nobody else holds it and it is not the newest.
+        """
         with self._lock:
-            latest = self._latest
+            latest = self._publish() if self._stale else self._latest
             if held is not None and held.generation == latest.generation:
                 return latest
             self._holds[latest.generation] = self._holds.get(latest.generation, 0) + 1
