@@ -32,6 +32,8 @@ RULES: dict[str, str] = {
     "cls-hv2": "something with the value is in the hasValue restriction",
     "cls-avf": "the values of an allValuesFrom restriction's members are instances of the filler",
     "cls-maxc2": "two values of a property limited to one value are the same individual",
+    "cls-maxqc4": "two values of a property limited to one value of owl:Thing are the same individual",
+    "cls-oo": "the members of an enumeration are instances of it",
     "eq-sym": "sameAs is symmetric",
     "eq-trans": "sameAs is transitive",
     "eq-rep-s": "the same individual has the same statements (as subject)",

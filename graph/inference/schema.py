@@ -28,8 +28,11 @@ from .vocabulary import (
     INVERSE,
     INVERSE_FUNCTIONAL,
     MAX_CARDINALITY,
+    MAX_QUALIFIED,
     NIL,
+    ON_CLASS,
     ON_PROPERTY,
+    ONE_OF,
     RANGE,
     REST,
     SOME_VALUES,
@@ -75,6 +78,7 @@ class Schema:
         self.values = self._restrictions(HAS_VALUE)
         self.alls = self._restrictions(ALL_VALUES)
         self.intersections = self._lists(INTERSECTION)
+        self.enumerations = self._lists(ONE_OF)
         self.unions = self._lists(UNION)
 
     def _restrictions(self, kind: int) -> list[Restriction]:
@@ -208,6 +212,11 @@ class Schema:
         """Run the schema rules to a fixpoint; returns the entailed schema triples with their derivations."""
         while self._round():
             pass
+        for owner, members, axiom in self.enumerations:  # cls-oo: the members of an enumeration
+            for member in members:
+                triple = (member, TYPE, owner)
+                if triple not in self.closure and member not in self.closure.values:
+                    self.derived.setdefault(triple, ("cls-oo", (axiom,)))
         return self.derived
 
     # -- compiling -----------------------------------------------------------------------------------
@@ -254,7 +263,8 @@ class Schema:
         for r, p, filler, axiom in self.alls:
             rules.all_by_property.setdefault(p, []).append((r, filler, axiom))
             rules.all_by_class.setdefault(r, []).append((p, filler, axiom))
-        for r, p, bound, axiom in self._restrictions(MAX_CARDINALITY):
+        qualified = [r for r in self._restrictions(MAX_QUALIFIED) if THING in self.closure.objects(r[0], ON_CLASS)]
+        for r, p, bound, axiom in self._restrictions(MAX_CARDINALITY) + qualified:  # cls-maxc2, cls-maxqc4
             if self.lexical(bound) == "1":
                 rules.single_by_property.setdefault(p, []).append((r, axiom))
                 rules.single_by_class.setdefault(r, []).append((p, axiom))

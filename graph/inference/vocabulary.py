@@ -47,6 +47,7 @@ TERMS: tuple[str, ...] = (
     OWL + "AllDifferent",
     OWL + "distinctMembers",
     RDFS + "label",
+    OWL + "oneOf",
 )
 
 (
@@ -89,6 +90,7 @@ TERMS: tuple[str, ...] = (
     ALL_DIFFERENT,
     DISTINCT_MEMBERS,
     LABEL,
+    ONE_OF,
 ) = range(len(TERMS))
 
 #: Predicates whose triples change the compiled rules: a write touching one recompiles the schema.
@@ -113,6 +115,7 @@ SCHEMA_PREDICATES = frozenset(
         ON_CLASS,
         FIRST,
         REST,
+        ONE_OF,
     }
 )
 
