@@ -170,8 +170,9 @@ def _operation_id(name: str, method: str) -> str:
 
 
 def _query_path(query: NamedQuery) -> dict[str, Any]:
-    description = f"{query.description}\n\nThe SPARQL: /queries/{query.name}.rq".strip()
-    common = {"summary": query.title, "description": description, "tags": ["named queries", *query.tags]}
+    tags = f"\n\nTags: {', '.join(query.tags)}." if query.tags else ""
+    description = f"{query.description}{tags}\n\nThe SPARQL: /queries/{query.name}.rq".strip()
+    common = {"summary": query.title, "description": description, "tags": ["named queries"]}
     form = {
         "type": "object",
         "properties": {p.name: _schema(p) for p in query.params},

@@ -20,7 +20,7 @@ from graph import named_queries
 from graph.errors import BadParameter
 from graph.evaluation import Formats, QueryRequest
 from graph.named_queries import NamedQuery
-from graph.namespaces import GAID, compact
+from graph.namespaces import GAI, GAID, compact
 
 from .negotiation import SUFFIXES, choose, prefers_html
 from .sparql import formats_for, get_evaluator
@@ -28,6 +28,9 @@ from .sparql import formats_for, get_evaluator
 bp = Blueprint("queries", __name__)
 
 EXTENSION = "genai_kg_named_queries"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Datatypes a table shows without a note: the value says what it is.
+PLAIN = {"string", "integer", "decimal", "boolean"}
 
 
 def init_app(app: Flask) -> None:
@@ -63,9 +66,15 @@ def describe(query: NamedQuery) -> dict[str, Any]:
             }
             for p in query.params
         ],
-        "url": url_for("queries.run", name=query.name, _external=True),
-        "sparql": url_for("queries.run", name=f"{query.name}.rq", _external=True),
+        "url": _absolute(url_for("queries.run", name=query.name)),
+        "sparql": _absolute(url_for("queries.run", name=f"{query.name}.rq")),
     }
+
+
+def _absolute(path: str) -> str:
+    """``path`` on the public base URL when one is configured, else on the host the request came to."""
+    base = current_app.config["GENAI_KG"].base_url or request.host_url
+    return str(base).rstrip("/") + path
 
 
 @bp.get("/queries")
@@ -175,7 +184,10 @@ def _cell(term: dict[str, str] | None) -> dict[str, str | None]:
         return {"text": compact(term["value"]), "href": _href(term["value"]), "note": None}
     if term["type"] == "bnode":
         return {"text": f"_:{term['value']}", "href": None, "note": None}
-    note = f"@{term['xml:lang']}" if "xml:lang" in term else compact(term["datatype"]) if "datatype" in term else None
+    datatype = term.get("datatype")
+    note = f"@{term['xml:lang']}" if "xml:lang" in term else None
+    if datatype and datatype.removeprefix(XSD) not in PLAIN:
+        note = compact(datatype)
     return {"text": term["value"], "href": None, "note": note}
 
 
@@ -194,7 +206,12 @@ def _node(term: Any) -> dict[str, str | None]:
 
 
 def _href(iri: str) -> str:
-    return "/id/" + iri[len(GAID) :] if iri.startswith(GAID) else iri
+    """This graph's resources and terms link to their local pages; other IRIs link out."""
+    if iri.startswith(GAID):
+        return "/id/" + iri[len(GAID) :]
+    if iri.startswith(GAI):
+        return "/ontology/" + iri[len(GAI) :]
+    return iri
 
 
 def _base() -> str:
