@@ -73,6 +73,15 @@ CASES = {
         " owl:onClass owl:Thing ] . :x a :C ; :p :a , :b .",
         ":a owl:sameAs :b .",
     ),
+    "max qualified cardinality one": (
+        ':C rdfs:subClassOf [ owl:onProperty :p ; owl:maxQualifiedCardinality "1"^^xsd:nonNegativeInteger ;'
+        " owl:onClass :D ] . :x a :C ; :p :a , :b , :c . :a a :D . :b a :D .",
+        ":a owl:sameAs :b .",
+    ),
+    "key": (
+        ":Person owl:hasKey ( :ssn :country ) . :x a :Person ; :ssn 7 ; :country :fr . :y a :Person ; :ssn 7 ; :country :fr .",
+        ":x owl:sameAs :y .",
+    ),
     "schema subsumption of defined classes": (
         ":Employee owl:intersectionOf ( :Person [ owl:onProperty :worksFor ; owl:someValuesFrom :Org ] ) ."
         ":Chair rdfs:subClassOf :Person , [ owl:onProperty :headOf ; owl:someValuesFrom :Dept ] ."

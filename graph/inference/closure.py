@@ -21,6 +21,7 @@ Premises = tuple[Triple, ...]
 Derivation = tuple[str, Premises]
 Candidate = tuple[Triple, str, Premises]
 Index = dict[int, dict[int, set[int]]]
+Emit = Callable[[Candidate], None]
 
 _NONE: frozenset[int] = frozenset()
 _EMPTY: dict[int, set[int]] = {}
@@ -230,11 +231,9 @@ class Closure:
             for restriction, filler, axiom in r.all_by_property.get(p, ()):
                 if restriction in self.objects(s, TYPE):
                     emit(((o, TYPE, filler), "cls-avf", ((s, TYPE, restriction), t, axiom)))
-            for restriction, axiom in r.single_by_property.get(p, ()):
+            for restriction, cls, axiom in r.single_by_property.get(p, ()):
                 if restriction in self.objects(s, TYPE):
-                    for other in list(out[p].get(s, _NONE)):
-                        if other != o and other not in values:
-                            emit(((o, SAME_AS, other), "cls-maxc2", ((s, TYPE, restriction), t, (s, p, other), axiom)))
+                    self._fire_single(s, restriction, p, cls, axiom, emit)
             functional = r.functional.get(p)
             if functional is not None:
                 for other in out[p].get(s, _NONE):
@@ -245,6 +244,9 @@ class Closure:
             for other in inn[p].get(o, _NONE):
                 if other != s:
                     emit(((s, SAME_AS, other), "prp-ifp", (t, (other, p, o), inverse_functional)))
+        for cls, properties, axiom in r.keys_by_property.get(p, ()):
+            if cls in self.objects(s, TYPE):
+                self._fire_key(s, cls, properties, axiom, emit)
         if SAME_AS in out:
             self._fire_same(t, emit)
 
@@ -266,12 +268,44 @@ class Closure:
             for y in self.objects(s, prop):
                 if y not in self.values:
                     emit(((y, TYPE, filler), "cls-avf", (t, (s, prop, y), axiom)))
-        for prop, axiom in r.single_by_class.get(c, ()):
-            ys = [y for y in self.objects(s, prop) if y not in self.values]
-            for y1 in ys:
-                for y2 in ys:
-                    if y1 != y2:
-                        emit(((y1, SAME_AS, y2), "cls-maxc2", (t, (s, prop, y1), (s, prop, y2), axiom)))
+        for prop, cls, axiom in r.single_by_class.get(c, ()):
+            self._fire_single(s, c, prop, cls, axiom, emit)
+        for restriction, prop, axiom in r.single_by_filler.get(c, ()):
+            for x in self.subjects(prop, s):
+                if restriction in self.objects(x, TYPE):
+                    self._fire_single(x, restriction, prop, c, axiom, emit)
+        for properties, axiom in r.keys_by_class.get(c, ()):
+            self._fire_key(s, c, properties, axiom, emit)
+
+    def _fire_single(self, x: int, restriction: int, prop: int, cls: int, axiom: Triple, emit: Emit) -> None:
+        """cls-maxc2 and cls-maxqc3/4: ``x`` has at most one ``prop`` value (in ``cls``), so all are the same."""
+        ys = [
+            y for y in self.objects(x, prop) if y not in self.values and (cls == THING or cls in self.objects(y, TYPE))
+        ]
+        rule = "cls-maxc2" if cls == THING else "cls-maxqc3"
+        for y1 in ys:
+            for y2 in ys:
+                if y1 != y2:
+                    typed = () if cls == THING else ((y1, TYPE, cls), (y2, TYPE, cls))
+                    premises = ((x, TYPE, restriction), (x, prop, y1), (x, prop, y2), *typed, axiom)
+                    emit(((y1, SAME_AS, y2), rule, premises))
+
+    def _fire_key(self, x: int, cls: int, properties: tuple[int, ...], axiom: Triple, emit: Emit) -> None:
+        """prp-key: another instance of ``cls`` with the same values of every key property is ``x``."""
+        first = properties[0]
+        candidates = {y for z in self.objects(x, first) for y in self.subjects(first, z)} - {x}
+        for y in candidates:
+            if cls not in self.objects(y, TYPE):
+                continue
+            values: list[Triple] = []
+            for p in properties:
+                common = self.objects(x, p) & self.objects(y, p)
+                if not common:
+                    break
+                z = next(iter(common))
+                values += ((x, p, z), (y, p, z))
+            else:
+                emit(((x, SAME_AS, y), "prp-key", ((x, TYPE, cls), (y, TYPE, cls), *values, axiom)))
 
     def _fire_chains(self, t: Triple, emit: Callable[[Candidate], None]) -> None:
         s, p, o = t

@@ -32,7 +32,9 @@ RULES: dict[str, str] = {
     "cls-hv2": "something with the value is in the hasValue restriction",
     "cls-avf": "the values of an allValuesFrom restriction's members are instances of the filler",
     "cls-maxc2": "two values of a property limited to one value are the same individual",
+    "cls-maxqc3": "two values in a class of a property limited to one value in that class are the same individual",
     "cls-maxqc4": "two values of a property limited to one value of owl:Thing are the same individual",
+    "prp-key": "two instances of a class with the same values of its key properties are the same individual",
     "cls-oo": "the members of an enumeration are instances of it",
     "eq-sym": "sameAs is symmetric",
     "eq-trans": "sameAs is transitive",
@@ -82,8 +84,13 @@ class Rules:
     #: allValuesFrom by property -> (restriction, filler) and by restriction -> (property, filler)
     all_by_property: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
     all_by_class: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    #: maxCardinality 1 by property -> restriction and by restriction -> property
-    single_by_property: dict[int, list[tuple[int, Axiom]]] = field(default_factory=dict)
-    single_by_class: dict[int, list[tuple[int, Axiom]]] = field(default_factory=dict)
+    #: (qualified) cardinality at most 1: by restriction -> (property, class of the values; owl:Thing when
+    #: unqualified), by property -> (restriction, class), by class (qualified only) -> (restriction, property)
+    single_by_class: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
+    single_by_property: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
+    single_by_filler: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
+    #: owl:hasKey by class -> (key properties, axiom) and by property -> (class, key properties, axiom)
+    keys_by_class: dict[int, list[tuple[tuple[int, ...], Axiom]]] = field(default_factory=dict)
+    keys_by_property: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)
     #: member class -> (intersection, its classes, axiom)
     intersections: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)

@@ -23,6 +23,7 @@ from .vocabulary import (
     EQUIVALENT_PROPERTY,
     FIRST,
     FUNCTIONAL,
+    HAS_KEY,
     HAS_VALUE,
     INTERSECTION,
     INVERSE,
@@ -263,11 +264,22 @@ class Schema:
         for r, p, filler, axiom in self.alls:
             rules.all_by_property.setdefault(p, []).append((r, filler, axiom))
             rules.all_by_class.setdefault(r, []).append((p, filler, axiom))
-        qualified = [r for r in self._restrictions(MAX_QUALIFIED) if THING in self.closure.objects(r[0], ON_CLASS)]
-        for r, p, bound, axiom in self._restrictions(MAX_CARDINALITY) + qualified:  # cls-maxc2, cls-maxqc4
+        bounded = [(r, p, THING, bound, axiom) for r, p, bound, axiom in self._restrictions(MAX_CARDINALITY)]
+        bounded += [
+            (r, p, c, bound, axiom)
+            for r, p, bound, axiom in self._restrictions(MAX_QUALIFIED)
+            for c in self.closure.objects(r, ON_CLASS)
+        ]
+        for r, p, c, bound, axiom in bounded:  # cls-maxc2, cls-maxqc3, cls-maxqc4
             if self.lexical(bound) == "1":
-                rules.single_by_property.setdefault(p, []).append((r, axiom))
-                rules.single_by_class.setdefault(r, []).append((p, axiom))
+                rules.single_by_class.setdefault(r, []).append((p, c, axiom))
+                rules.single_by_property.setdefault(p, []).append((r, c, axiom))
+                if c != THING:
+                    rules.single_by_filler.setdefault(c, []).append((r, p, axiom))
+        for owner, properties, axiom in self._lists(HAS_KEY):
+            rules.keys_by_class.setdefault(owner, []).append((properties, axiom))
+            for prop in set(properties):
+                rules.keys_by_property.setdefault(prop, []).append((owner, properties, axiom))
         for owner, members, axiom in self.intersections:
             for member in set(members):
                 rules.intersections.setdefault(member, []).append((owner, members, axiom))

@@ -48,6 +48,7 @@ TERMS: tuple[str, ...] = (
     OWL + "distinctMembers",
     RDFS + "label",
     OWL + "oneOf",
+    OWL + "hasKey",
 )
 
 (
@@ -91,6 +92,7 @@ TERMS: tuple[str, ...] = (
     DISTINCT_MEMBERS,
     LABEL,
     ONE_OF,
+    HAS_KEY,
 ) = range(len(TERMS))
 
 #: Predicates whose triples change the compiled rules: a write touching one recompiles the schema.
@@ -116,6 +118,7 @@ SCHEMA_PREDICATES = frozenset(
         FIRST,
         REST,
         ONE_OF,
+        HAS_KEY,
     }
 )
 
