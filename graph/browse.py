@@ -5,25 +5,21 @@ Modalities and architectures reach SPARQL only as bound terms, after they are ch
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions
+from pyoxigraph import NamedNode, QuerySolutions
 
-from .describe import label
+from .describe import OWL, TYPE, label
 from .errors import BadParameter
-from .namespaces import GAI
+from .namespaces import GAI, GRAPH_ONTOLOGY
 from .store import KnowledgeGraph
 
 #: Which modality property a matrix reads: what models produce, take in, or either.
 DIRECTIONS = {"output": GAI + "outputModality", "input": GAI + "inputModality", "any": GAI + "modality"}
 SUBJECTS = NamedNode(GAI + "GenerativeAI")
+OWL_CLASS = NamedNode(OWL + "Class")
 
-CLASS_COUNTS = """
-SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
-  ?class a owl:Class . FILTER(isIRI(?class) && STRSTARTS(STR(?class), STR(gai:)))
-  OPTIONAL { ?s a ?class }
-} GROUP BY ?class ORDER BY DESC(?n) ?class
-"""
 MEMBERS = "SELECT ?type ?x WHERE { ?x a ?type FILTER(isIRI(?x)) } ORDER BY ?x"
 CELLS = """
 SELECT ?type ?by ?modality ?architecture (COUNT(DISTINCT ?m) AS ?n) WHERE {
@@ -53,15 +49,12 @@ class Matrix:
     counts: dict[tuple[str, str], int]
 
 
-def class_counts(kg: KnowledgeGraph) -> list[tuple[NamedNode, str, int]]:
-    """Every ``gai:`` class with its label and number of members (asserted or inferred)."""
-    result = kg.query(CLASS_COUNTS)
-    assert isinstance(result, QuerySolutions)
-    return [
-        (row["class"], label(kg, row["class"]), int(row["n"].value))
-        for row in result
-        if isinstance(row["class"], NamedNode) and isinstance(row["n"], Literal)
-    ]
+def class_counts(kg: KnowledgeGraph, members: Mapping[str, int]) -> list[tuple[NamedNode, str, int]]:
+    """Every ``gai:`` class the ontology declares, with its label and its number of ``members`` (by class IRI)."""
+    quads = kg.store.quads_for_pattern(None, TYPE, OWL_CLASS, GRAPH_ONTOLOGY)
+    classes = {q.subject for q in quads if isinstance(q.subject, NamedNode) and q.subject.value.startswith(GAI)}
+    counted = [(c, label(kg, c), members.get(c.value, 0)) for c in classes]
+    return sorted(counted, key=lambda row: (-row[2], row[1].lower()))
 
 
 def members(kg: KnowledgeGraph, type_iri: str) -> list[tuple[NamedNode, str]]:

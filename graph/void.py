@@ -55,6 +55,39 @@ class Statistics:
     linksets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+class StatisticsCache:
+    """The statistics of one store, computed on first use and forgotten after every write.
+
+    It subscribes after the reasoner, so a write's inferences are in place before the next count.
+    """
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self._value: Statistics | None = None
+        self._generation = 0
+        kg.subscribe(self._forget)
+
+    def _forget(self, kg: KnowledgeGraph, change: object) -> None:
+        self._generation += 1
+        self._value = None
+
+    def get(self, kg: KnowledgeGraph) -> Statistics:
+        value = self._value
+        if value is None:
+            generation = self._generation
+            value = statistics(kg)
+            if generation == self._generation:  # no write while counting
+                self._value = value
+        return value
+
+
+def cached_statistics(kg: KnowledgeGraph) -> Statistics:
+    """:func:`statistics`, recomputed only after a write (counting a large store takes seconds)."""
+    cache = kg.extensions.get("void")
+    if not isinstance(cache, StatisticsCache):
+        cache = kg.extensions["void"] = StatisticsCache(kg)
+    return cache.get(kg)
+
+
 def _int(term: object) -> int:
     return int(term.value) if isinstance(term, Literal) else 0
 

@@ -13,7 +13,7 @@ from typing import IO
 from flask import Blueprint, Flask, Response, render_template
 from pyoxigraph import RdfFormat, serialize
 
-from graph.void import DATASET, statistics, void_triples
+from graph.void import DATASET, cached_statistics, void_triples
 
 from .knowledge import get_graph
 from .pages import rdf
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
 @bp.get("/.well-known/void.<suffix>")
 def void(suffix: str | None = None) -> Response:
     media = rdf.variant(suffix)
-    stats = statistics(get_graph())
+    stats = cached_statistics(get_graph())
     triples = void_triples(stats, site=site())
     if media == "text/html":
         turtle = rdf.rdf_body(triples, "text/turtle").decode()

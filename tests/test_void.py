@@ -73,6 +73,22 @@ def test_linksets_to_wikidata_and_dbpedia(client: FlaskClient) -> None:
     assert targets["http://dbpedia.org/"] >= 10
 
 
+def test_counts_follow_writes(client: FlaskClient, kg: KnowledgeGraph) -> None:
+    """Statistics are cached, but a write (and what it lets the reasoner infer) shows in the next answer."""
+
+    def members(cls: str) -> int:
+        graph = void_graph(client)
+        parts = {graph.value(p, VOID["class"]): p for p in graph.objects(DATASET, VOID.classPartition)}
+        return number(graph, parts[URIRef(GAI + cls)], VOID.entities)
+
+    before = members("LargeLanguageModel"), members("GenerativeAI")
+    kg.update(
+        "INSERT DATA { GRAPH <https://w3id.org/genai-kg/graph/data> { "
+        "<https://w3id.org/genai-kg/id/TestLLM> a <https://w3id.org/genai-kg/ontology#LargeLanguageModel> } }"
+    )
+    assert (members("LargeLanguageModel"), members("GenerativeAI")) == (before[0] + 1, before[1] + 1)
+
+
 @pytest.mark.parametrize(
     ("suffix", "media", "parser"),
     [

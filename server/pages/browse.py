@@ -9,7 +9,7 @@ from graph.browse import DIRECTIONS, NONE, class_counts, matrix, models_in
 from graph.describe import labels
 from graph.errors import BadParameter
 from graph.namespaces import GAI, expand
-from graph.void import statistics
+from graph.void import cached_statistics
 
 from ..knowledge import get_graph
 
@@ -34,10 +34,10 @@ KINDS = [
 @bp.get("/")
 def home() -> Response:
     kg = get_graph()
-    counts = class_counts(kg)
+    stats = cached_statistics(kg)
+    counts = class_counts(kg, stats.classes)
     by_iri = {c.value: (c, name, n) for c, name, n in counts}
     kinds = [by_iri[GAI + k] for k in KINDS if GAI + k in by_iri]
-    stats = statistics(kg)
     links = sum(sum(per.values()) for per in stats.linksets.values())
     html = render_template("pages/home.html", stats=stats, classes=counts, kinds=kinds, links=links)
     return Response(html, mimetype="text/html")
