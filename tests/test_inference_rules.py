@@ -145,3 +145,17 @@ def test_disjointness_is_an_inconsistency_not_an_entailment() -> None:
     )
     found = {c.rule for c in clashes(reasoner_of(kg))}
     assert found == {"cax-dw", "prp-irp"}
+
+
+def test_cardinality_zero_and_negative_assertions_are_inconsistencies() -> None:
+    from graph.inference.consistency import clashes
+
+    kg = graph_of(
+        ':Hermit rdfs:subClassOf [ owl:onProperty :friend ; owl:maxCardinality "0"^^xsd:nonNegativeInteger ] .'
+        ":x a :Hermit ; :friend :y . :knows owl:inverseOf :knownBy . :b :knownBy :a ."
+        "[] a owl:NegativePropertyAssertion ; owl:sourceIndividual :a ; owl:assertionProperty :knows ;"
+        " owl:targetIndividual :b ."
+    )
+    found = {c.rule: c for c in clashes(reasoner_of(kg))}
+    assert set(found) == {"cls-maxc1", "prp-npa1"}
+    assert any(t["inferred"] for t in found["prp-npa1"].triples)

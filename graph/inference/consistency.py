@@ -1,7 +1,7 @@
 """Inconsistencies: individuals in disjoint classes, and properties used against their characteristics.
 
 These are the OWL 2 RL rules whose conclusion is ``false`` (cax-dw, cax-adc, cls-nothing2, cls-com,
-prp-irp, prp-asyp, prp-pdw, eq-diff1). They are checked on demand against the closure, so a violation
+cls-maxc1, cls-maxqc1/2, prp-irp, prp-asyp, prp-pdw, prp-npa1/2, eq-diff1/2/3). They are checked on demand against the closure, so a violation
 shows the triples that clash, each of which can be explained.
 """
 
@@ -24,16 +24,25 @@ from .schema import read_list
 from .vocabulary import (
     ALL_DIFFERENT,
     ALL_DISJOINT,
+    ASSERTION_PROPERTY,
     ASYMMETRIC,
     COMPLEMENT,
     DIFFERENT_FROM,
     DISJOINT_WITH,
     DISTINCT_MEMBERS,
     IRREFLEXIVE,
+    MAX_CARDINALITY,
+    MAX_QUALIFIED,
     MEMBERS,
     NOTHING,
+    ON_CLASS,
+    ON_PROPERTY,
     PROPERTY_DISJOINT,
     SAME_AS,
+    SOURCE_INDIVIDUAL,
+    TARGET_INDIVIDUAL,
+    TARGET_VALUE,
+    THING,
     TYPE,
 )
 from .wording import Wording
@@ -119,6 +128,8 @@ class _Checker:
                     for y in objects & closure.objects(x, q):
                         message = f"{label(x)} is related to {label(y)} by disjoint properties"
                         yield self.clash("prp-pdw", x, message, (x, p, y), (x, q, y), (p, PROPERTY_DISJOINT, q))
+        yield from self.cardinalities()
+        yield from self.negative_assertions()
         different = [
             (x, y, (x, DIFFERENT_FROM, y)) for x, ys in closure.out.get(DIFFERENT_FROM, {}).items() for y in ys
         ]
@@ -131,6 +142,40 @@ class _Checker:
             if y in closure.objects(x, SAME_AS):
                 message = f"{label(x)} and {label(y)} are said to be different, yet are the same"
                 yield self.clash("eq-diff1", x, message, (x, SAME_AS, y), axiom)
+
+    def cardinalities(self) -> Iterator[Clash]:
+        """cls-maxc1, cls-maxqc1/2: a value of a property a class allows none of."""
+        closure, label, lexical = self.closure, self.wording.label, self.reasoner.lexical
+        for kind in (MAX_CARDINALITY, MAX_QUALIFIED):
+            for r, bounds in closure.out.get(kind, {}).items():
+                for bound in bounds:
+                    if lexical(bound) != "0":
+                        continue
+                    classes = closure.objects(r, ON_CLASS) if kind == MAX_QUALIFIED else {THING}
+                    for p in closure.objects(r, ON_PROPERTY):
+                        for x in closure.subjects(TYPE, r):
+                            for y in closure.objects(x, p):
+                                for c in classes:
+                                    if c == THING or c in closure.objects(y, TYPE):
+                                        message = f"{label(x)} may have no '{label(p)}', yet has {label(y)}"
+                                        typed = () if c == THING else ((y, TYPE, c),)
+                                        rule = "cls-maxc1" if kind == MAX_CARDINALITY else "cls-maxqc1"
+                                        yield self.clash(
+                                            rule, x, message, (x, TYPE, r), (x, p, y), *typed, (r, kind, bound)
+                                        )
+
+    def negative_assertions(self) -> Iterator[Clash]:
+        """prp-npa1/2: a negative property assertion that the closure contradicts."""
+        closure, label = self.closure, self.wording.label
+        for n, sources in closure.out.get(SOURCE_INDIVIDUAL, {}).items():
+            for s in sources:
+                for p in closure.objects(n, ASSERTION_PROPERTY):
+                    for kind in (TARGET_INDIVIDUAL, TARGET_VALUE):
+                        for o in closure.objects(n, kind):
+                            if (s, p, o) in closure:
+                                message = f"{label(s)} {self.wording.verb(p)} {label(o)}, which is asserted not to hold"
+                                rule = "prp-npa1" if kind == TARGET_INDIVIDUAL else "prp-npa2"
+                                yield self.clash(rule, s, message, (s, p, o), (n, SOURCE_INDIVIDUAL, s))
 
 
 @dataclass(frozen=True)

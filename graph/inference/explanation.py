@@ -25,7 +25,7 @@ class Step:
 
     rule: str
     triple: tuple[str, str, str]
-    text: str | None
+    text: str
     premises: tuple[int, ...]
 
     def as_json(self) -> dict[str, object]:
@@ -72,12 +72,12 @@ def explain(reasoner: Reasoner, triple: Triple) -> Explanation:
                 if derivation is None:
                     facts.append(current)
                     index[current] = len(steps)
-                    steps.append(Step("asserted", strings(decode, current), wording.clause(current), ()))
+                    steps.append(Step("asserted", strings(decode, current), wording.step(current), ()))
                 elif expanded:
                     rule, premises = derivation
                     refs = tuple(index[p] for p in premises)
                     index[current] = len(steps)
-                    steps.append(Step(rule, strings(decode, current), wording.clause(current), refs))
+                    steps.append(Step(rule, strings(decode, current), wording.step(current), refs))
                 else:
                     stack.append((current, True))
                     stack.extend((p, False) for p in reversed(derivation[1]) if p not in index)

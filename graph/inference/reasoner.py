@@ -85,7 +85,8 @@ class Reasoner:
         s, p, o = ids.get(subject), ids.get(predicate), ids.get(object)
         return None if s is None or p is None or o is None else (s, p, o)
 
-    def _lexical(self, id: int) -> str | None:
+    def lexical(self, id: int) -> str | None:
+        """The lexical form of a literal's id, or None for other terms."""
         term = self.dictionary.decode(id)
         return term.value if isinstance(term, Literal) else None
 
@@ -117,7 +118,7 @@ class Reasoner:
                 (encode(q.subject), encode(q.predicate), encode(q.object)) for q in self.asserted_quads()
             )
             reasoning = time.perf_counter()
-            schema = Schema(closure, self._lexical)
+            schema = Schema(closure, self.lexical)
             derived = schema.close()
             closure.rules = schema.compile()
             closure.saturate_all(derived.items())

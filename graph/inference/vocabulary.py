@@ -49,6 +49,10 @@ TERMS: tuple[str, ...] = (
     RDFS + "label",
     OWL + "oneOf",
     OWL + "hasKey",
+    OWL + "sourceIndividual",
+    OWL + "assertionProperty",
+    OWL + "targetIndividual",
+    OWL + "targetValue",
 )
 
 (
@@ -93,6 +97,10 @@ TERMS: tuple[str, ...] = (
     LABEL,
     ONE_OF,
     HAS_KEY,
+    SOURCE_INDIVIDUAL,
+    ASSERTION_PROPERTY,
+    TARGET_INDIVIDUAL,
+    TARGET_VALUE,
 ) = range(len(TERMS))
 
 #: Predicates whose triples change the compiled rules: a write touching one recompiles the schema.

@@ -124,6 +124,13 @@ class Wording:
             return f"{label(s)} is the same as {label(o)}"
         return f"{label(s)} {self.verb(p)} {label(o)}"
 
+    def step(self, triple: Triple) -> str:
+        """The triple as a clause; a triple that spells out an anonymous class names the class it defines."""
+        clause = self.clause(triple)
+        if clause is not None:
+            return clause
+        return f"“{self.noun(triple[0])}” is a class"
+
     def _members(self, head: int, kind: int) -> str:
         members = read_list(self.closure, head) or []
         return (" and " if kind == INTERSECTION else " or ").join(self.noun(m) for m in members)
