@@ -139,7 +139,17 @@ def test_hostile_values_are_refused_or_inert(name: str, reader: FlaskClient) -> 
                 if echoed is not None:  # the value comes back as one ordinary literal, unchanged
                     assert echoed["type"] == "literal"
                     assert echoed["value"] in (value, value.rpartition("@")[0])
+    if query.params:  # the same through a form
+        form = {**sample_values(query), query.params[0].name: HOSTILE[0]}
+        response = client.post(f"/queries/{name}", data=form, headers={"Accept": "application/json"})
+        assert response.status_code in (200, 400)
     assert dump(kg) == before
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_query_is_documented(name: str) -> None:
+    docs = (nq.QUERIES_DIR.parent / "docs" / "named-queries.md").read_text(encoding="utf-8")
+    assert f"`{name}`" in docs, f"add {name} to the table of shipped queries in docs/named-queries.md"
 
 
 # -- answers on the shipped data ------------------------------------------------------------------------
