@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
+import select
 import subprocess
 import sys
 import threading
@@ -31,6 +33,7 @@ from collections.abc import Iterator
 from multiprocessing import util
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import QueryResultsFormat, RdfFormat, Store
 
@@ -83,14 +86,15 @@ class _FrameWriter:
         self.answers.send_bytes(END)
 
 
-def _answer(kg: KnowledgeGraph, request: QueryRequest, formats: Formats, answers: Connection) -> None:
+def _answer(kg: KnowledgeGraph, request: tuple[Any, ...], formats: Formats, answers: Connection) -> None:
+    sparql, infer, default_graph_uris, named_graph_uris, base_iri, substitutions = request
     result = kg.query(
-        request.sparql,
-        infer=request.infer,
-        default_graph_uris=request.default_graph_uris,
-        named_graph_uris=request.named_graph_uris,
-        substitutions=dict(request.substitutions) or None,
-        base_iri=request.base_iri,
+        sparql,
+        infer=infer,
+        default_graph_uris=default_graph_uris,
+        named_graph_uris=named_graph_uris,
+        substitutions=dict(substitutions) or None,
+        base_iri=base_iri,
     )
     chosen = pick_format(result, formats)
     writer = _FrameWriter(answers, b"g" if isinstance(chosen, RdfFormat) else b"r")
@@ -115,7 +119,7 @@ def serve(requests: Connection, answers: Connection) -> None:
     answers.send_bytes(READY)
     while True:
         try:
-            path, request, results_type, graph_type = requests.recv()
+            path, results_type, graph_type, *request = pickle.loads(requests.recv_bytes())
         except EOFError:
             return
         try:
@@ -126,7 +130,7 @@ def serve(requests: Connection, answers: Connection) -> None:
                 results=QueryResultsFormat.from_media_type(results_type) if results_type else None,
                 graph=RdfFormat.from_media_type(graph_type) if graph_type else None,
             )
-            _answer(opened[1], request, formats, answers)
+            _answer(opened[1], tuple(request), formats, answers)
         except errors.GraphError as error:
             _report(answers, type(error).__name__, str(error))
         except (OSError, ValueError) as error:  # pyoxigraph's evaluation errors (SERVICE failures, ...)
@@ -158,6 +162,8 @@ class _Worker:
         os.close(answers_write)
         self.requests = Connection(requests_write, readable=False)
         self.answers = Connection(answers_read, writable=False)
+        self._poller = select.poll()  # cheaper than Connection.poll, which builds a selector each call
+        self._poller.register(answers_read, select.POLLIN)
         self.snapshot: Snapshot | None = None
         #: When the query it runs must be answered by (monotonic clock), None when idle or unbounded.
         self.deadline: float | None = None
@@ -167,8 +173,12 @@ class _Worker:
     def pid(self) -> int:
         return self.process.pid
 
+    def readable(self, timeout: float | None) -> bool:
+        """Wait up to ``timeout`` seconds (None: forever) for a frame, or for the end of the pipe."""
+        return bool(self._poller.poll(None if timeout is None else max(0, round(timeout * 1000))))
+
     def wait_ready(self, timeout: float) -> None:
-        if not self.answers.poll(timeout) or self.answers.recv_bytes() != READY:
+        if not self.readable(timeout) or self.answers.recv_bytes() != READY:
             raise RuntimeError("a query worker did not start")
 
     def kill(self) -> None:
@@ -190,9 +200,9 @@ class WorkerPool:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size = size
-        self.max_queries = max_queries or 2 * size
+        self.max_queries = max_queries or 8 * size
         self.snapshots = Snapshots(kg)
-        self._admission = threading.BoundedSemaphore(self.max_queries)
+        self._admitted = 0
         self._lock = threading.Condition()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
@@ -216,13 +226,7 @@ class WorkerPool:
 
     def evaluate(self, request: QueryRequest, formats: Formats, *, timeout: float | None = None) -> Answer:
         deadline = None if timeout is None else time.monotonic() + timeout
-        if not self._admission.acquire(blocking=False):
-            raise errors.Unavailable(f"the server is answering {self.max_queries} queries already; retry shortly")
-        try:
-            worker = self._checkout(deadline, timeout)
-        except BaseException:
-            self._admission.release()
-            raise
+        worker = self._checkout(deadline, timeout)
         try:
             message = self._ask(worker, request, formats, timeout)
         except BaseException:  # timed out, lost, or interrupted: what the worker will send next is unknown
@@ -242,23 +246,40 @@ class WorkerPool:
     def _ask(self, worker: _Worker, request: QueryRequest, formats: Formats, timeout: float | None) -> bytes:
         """Send the query to ``worker`` with the newest snapshot; its first frame."""
         worker.snapshot = self.snapshots.renew(worker.snapshot)
-        results_type = formats.results.media_type if formats.results else None
-        graph_type = formats.graph.media_type if formats.graph else None
+        message = (
+            str(worker.snapshot.path),
+            formats.results.media_type if formats.results else None,
+            formats.graph.media_type if formats.graph else None,
+            request.sparql,
+            request.infer,
+            request.default_graph_uris,
+            request.named_graph_uris,
+            request.base_iri,
+            request.substitutions,
+        )
         try:
-            worker.requests.send((str(worker.snapshot.path), request, results_type, graph_type))
+            worker.requests.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
         return self._receive(worker, timeout)
 
     def _checkout(self, deadline: float | None, timeout: float | None) -> _Worker:
+        """Admit the query and wait, within its budget, for an idle worker."""
         with self._lock:
-            while not self._idle:
-                if self._closed:
-                    raise errors.Unavailable("the server is shutting down")
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise errors.QueryTimeout(f"no query worker became free within the {timeout:g} s budget")
-                self._lock.wait(remaining)
+            if self._admitted >= self.max_queries:
+                raise errors.Unavailable(f"the server is answering {self.max_queries} queries already; retry shortly")
+            self._admitted += 1
+            try:
+                while not self._idle:
+                    if self._closed:
+                        raise errors.Unavailable("the server is shutting down")
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        raise errors.QueryTimeout(f"no query worker became free within the {timeout:g} s budget")
+                    self._lock.wait(remaining)
+            except BaseException:
+                self._admitted -= 1
+                raise
             worker = self._idle.pop()
             worker.deadline, worker.timed_out = deadline, False
             self._busy.add(worker)
@@ -269,7 +290,7 @@ class WorkerPool:
         remaining = None if worker.deadline is None else worker.deadline - time.monotonic()
         if remaining is None or remaining > 0:  # checked first: a fast stream must not outrun the deadline
             try:
-                if worker.answers.poll(remaining):
+                if worker.readable(remaining):
                     return worker.answers.recv_bytes()
             except (EOFError, OSError):
                 if not worker.timed_out:
@@ -281,12 +302,12 @@ class WorkerPool:
     def _checkin(self, worker: _Worker, *, healthy: bool) -> None:
         """Return a worker whose answer is complete; any other is killed and replaced."""
         with self._lock:
+            self._admitted -= 1
             self._busy.discard(worker)
             worker.deadline = None
             if healthy and not self._closed:
                 self._idle.append(worker)
                 self._lock.notify()
-        self._admission.release()
         if not healthy:
             worker.kill()
             self.snapshots.release(worker.snapshot)

@@ -73,7 +73,7 @@ def main() -> None:
     "--max-queries",
     default=None,
     type=click.IntRange(min=1),
-    help="Queries at once before 503 (default: 2 per worker).",
+    help="Queries at once before 503 (default: 8 per worker).",
 )
 def serve(
     host: str,

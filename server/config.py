@@ -26,7 +26,7 @@ class Config:
     max_query_length: int = 1024 * 1024
     #: Worker processes that evaluate queries (0: in the request thread, and timeouts cannot stop a query).
     query_workers: int = field(default_factory=lambda: default_query_workers())
-    #: Queries admitted at once (running or waiting for a worker); beyond it, 503. None: 2 per worker.
+    #: Queries admitted at once (running or waiting for a worker); beyond it, 503. None: 8 per worker.
     max_queries: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
