@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class NamedQuery:
     kind: str = "select"
 
     def param(self, name: str) -> Param | None:
+        """The declared parameter called ``name``, if any."""
         return next((p for p in self.params if p.name == name), None)
 
     def bind(self, values: Mapping[str, str]) -> tuple[tuple[str, Term], ...]:
@@ -129,9 +130,8 @@ def parse(name: str, text: str) -> NamedQuery:
         tags=tuple(tags),
         params=params,
         sparql=text,
-        kind="select",
     )
-    return _checked(query, body)
+    return replace(query, kind=_checked(query, body))
 
 
 def _param(spec: Any) -> Param:
@@ -182,8 +182,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _checked(query: NamedQuery, body: str) -> NamedQuery:
-    """Parse the SPARQL on an empty store, with and without every parameter bound, and learn its kind."""
+def _checked(query: NamedQuery, body: str) -> str:
+    """Parse the SPARQL on an empty store, with and without every parameter bound; return its kind."""
     for param in query.params:
         if not re.search(rf"[?$]{param.name}(?![A-Za-z0-9_])", body):
             raise ValueError(f"parameter {param.name!r} is declared but ?{param.name} is not in the query")
@@ -198,8 +198,7 @@ def _checked(query: NamedQuery, body: str) -> NamedQuery:
         raise ValueError(f"the SPARQL does not parse: {error}") from error
     except RuntimeError as error:  # Oxigraph binds only variables the SELECT clause projects
         raise ValueError(f"a parameter cannot be bound: {error}") from error
-    kind = "graph" if isinstance(result, QueryTriples) else "ask" if isinstance(result, QueryBoolean) else "select"
-    return NamedQuery(query.name, query.title, query.description, query.tags, query.params, query.sparql, kind)
+    return "graph" if isinstance(result, QueryTriples) else "ask" if isinstance(result, QueryBoolean) else "select"
 
 
 #: A value of each type, to check at load time that every parameter can be bound.
@@ -220,6 +219,7 @@ def load(folder: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
 
 
 def load_files(paths: Iterable[Path]) -> dict[str, NamedQuery]:
+    """The named queries in ``paths``, by file stem; the first broken file raises :class:`QueryFileError`."""
     queries: dict[str, NamedQuery] = {}
     for path in paths:
         try:
