@@ -137,6 +137,8 @@ class KnowledgeGraph:
             return self.store.query(sparql, **options)
         except SyntaxError as error:
             raise BadQuery(str(error)) from error
+        except RuntimeError as error:  # Oxigraph's evaluation errors: unknown function, bad dataset, …
+            raise BadQuery(f"the query cannot be evaluated: {error}") from error
 
     # -- writes --------------------------------------------------------------------------------------
 
@@ -159,6 +161,8 @@ class KnowledgeGraph:
             self.store.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
         except SyntaxError as error:
             raise BadQuery(str(error)) from error
+        except RuntimeError as error:  # e.g. DROP GRAPH of a graph that does not exist (without SILENT)
+            raise BadQuery(f"the update failed and changed nothing: {error}") from error
         self._changed(Change(update=sparql, base_iri=base_iri))
 
     def add_quads(self, quads: Iterable[Quad]) -> None:
