@@ -2,7 +2,9 @@
 
 An :class:`Evaluator` turns a :class:`QueryRequest` into an :class:`Answer`: the format chosen for the kind
 of result the query turned out to produce, and the serialised bytes as an iterator of chunks. The server
-only sends what an evaluator yields, so how evaluation is isolated and stopped lives here, not in HTTP code.
+only sends what an evaluator yields, so how evaluation is isolated and stopped lives here, not in HTTP code:
+:class:`InProcessEvaluator` below, and :class:`graph.workers.WorkerPool`, which runs queries in worker
+processes that it kills at the deadline (see ``docs/timeouts.md``).
 """
 
 from __future__ import annotations
@@ -46,7 +48,11 @@ class Answer:
 
 class Evaluator(Protocol):
     def evaluate(self, request: QueryRequest, formats: Formats, *, timeout: float | None = None) -> Answer:
-        """Evaluate ``request``; raise before the first chunk for errors known up front."""
+        """Evaluate ``request`` within ``timeout`` seconds (None: no limit), chunks included.
+
+        Errors known before the first chunk are raised here (:class:`QueryTimeout` too); past the first
+        chunk, iterating ``chunks`` raises, and the server must abort the response rather than end it.
+        """
         ...
 
     def close(self) -> None: ...

@@ -124,6 +124,16 @@ def test_a_stream_past_its_deadline_fails_midway(pool: WorkerPool) -> None:
     wait_for(lambda: len(pool.pids()) == 2)
 
 
+def test_a_stream_nobody_reads_is_stopped_after_its_deadline(pool: WorkerPool) -> None:
+    answer = pool.evaluate(QueryRequest(RUNAWAY_ROWS), JSON, timeout=0.3)
+    next(iter(answer.chunks))
+    (busy,) = set(pool.pids()) - {w.pid for w in pool._idle}
+    process = psutil.Process(busy)
+    process.wait(10)  # killed by the pool's reaper, though nothing pulls the stream
+    with pytest.raises(QueryTimeout):
+        list(answer.chunks)
+
+
 def test_other_queries_are_answered_while_one_runs_away(disk_kg: KnowledgeGraph) -> None:
     pool = WorkerPool(disk_kg, size=2)
     try:
