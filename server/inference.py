@@ -21,6 +21,7 @@ from graph.inference.hierarchy import neighbours
 from graph.inference.hierarchy import types as types_of
 from graph.loading import parse_quads
 
+from . import knowledge
 from .knowledge import get_graph
 from .negotiation import choose
 
@@ -32,7 +33,7 @@ CLASSIFY_FORMATS = ["text/turtle", "application/ld+json", "application/n-triples
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and materialise the inferences before the first request."""
-    reasoner_of(app.extensions["genai_kg"])
+    reasoner_of(app.extensions[knowledge.EXTENSION])
     app.register_blueprint(bp)
 
 
