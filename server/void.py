@@ -60,6 +60,7 @@ def _stream(file: IO[bytes]) -> Iterator[bytes]:
 
 def _download(file: IO[bytes], media: str, name: str) -> Response:
     response = Response(_stream(file), mimetype=media)
+    response.call_on_close(file.close)  # also when the body is never read (HEAD, a client gone early)
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 

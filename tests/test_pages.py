@@ -171,6 +171,28 @@ def test_jsonld_uses_the_published_context(site: FlaskClient) -> None:
     assert document["@context"] == published
 
 
+FOLLOWED = ("/id/", "/ontology", "/matrix", "/.well-known/void")
+
+
+def test_every_internal_link_resolves(site: FlaskClient) -> None:
+    """Crawl the site from ``/``: every page of ours is reachable and no link on it is dead."""
+    seen, todo, checked = {"/"}, ["/"], {}
+    while todo:
+        path = todo.pop()
+        response = site.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 200, path
+        for link in re.findall(r'href="(/[^"#]*)', response.get_data(as_text=True)):
+            link = link.replace("&amp;", "&")
+            if link.startswith(FOLLOWED) and "?page=" not in link and link not in seen:
+                seen.add(link)
+                todo.append(link)
+            elif link not in seen and link not in checked:
+                with site.get(link, headers={"Accept": "text/html"}) as other:
+                    checked[link] = other.status_code
+    assert len(seen) > 300
+    assert {link: status for link, status in checked.items() if status >= 400} == {}
+
+
 def test_resource_page(client: FlaskClient) -> None:
     html = client.get("/id/ChatGPT", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "https://w3id.org/genai-kg/id/ChatGPT" in html  # the canonical IRI

@@ -53,7 +53,7 @@ def _direction() -> str:
 @bp.get("/matrix")
 def modality_matrix() -> Response:
     grid = matrix(get_graph(), _direction())
-    html = render_template("pages/matrix.html", m=grid, directions=list(DIRECTIONS), none=NONE.value)
+    html = render_template("pages/matrix.html", m=grid, directions=list(DIRECTIONS), no_architecture=NONE.value)
     return Response(html, mimetype="text/html")
 
 
@@ -73,5 +73,6 @@ def cell() -> Response:
         architecture=architecture,
         direction=direction,
         labels=names,
+        no_architecture=NONE.value,
     )
     return Response(html, mimetype="text/html")
