@@ -128,24 +128,32 @@ def run_python(
     return Throughput(len(latencies), elapsed, errors[0], p50, p99, "python")
 
 
-def rows(server: Server, query: Query, n: int = 0, *, patience: float = 60.0) -> int:
-    """Ask ``query`` once (slot filled with ``n``) and count the rows of the answer; raises on an error status.
-
-    A 503 (a server still busy with the requests of the run before) is retried for up to ``patience`` seconds.
-    """
+def _get(
+    server: Server, query: Query, n: int, patience: float
+) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse, float]:
+    """Send ``query`` (slot filled with ``n``); a 503 is retried for ``patience`` seconds, for a server still
+    busy with the requests of the run before. Returns the open connection, the response and when it was sent."""
     url = urllib.parse.urlsplit(server.url(query.text(n)))
     deadline = time.monotonic() + patience
     while True:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
-        try:
-            connection.request("GET", f"{url.path}?{url.query}", headers={"Accept": ACCEPT})
-            response = connection.getresponse()
-            body = response.read()
-        finally:
-            connection.close()
+        started = time.perf_counter()
+        connection.request("GET", f"{url.path}?{url.query}", headers={"Accept": ACCEPT})
+        response = connection.getresponse()
         if response.status != 503 or time.monotonic() > deadline:
-            break
+            return connection, response, started
+        response.read()
+        connection.close()
         time.sleep(0.2)
+
+
+def rows(server: Server, query: Query, n: int = 0, *, patience: float = 60.0) -> int:
+    """Ask ``query`` once (slot filled with ``n``) and count the rows of the answer; raises on an error status."""
+    connection, response, _ = _get(server, query, n, patience)
+    try:
+        body = response.read()
+    finally:
+        connection.close()
     if response.status != 200:
         raise RuntimeError(f"{server.name}: {query.name} answered {response.status}: {body[:300]!r}")
     return len(json.loads(body)["results"]["bindings"])
@@ -160,16 +168,14 @@ class Stream:
     bytes: int
     rows: int
     status: int
+    #: The start of the body when the status is not 200.
+    error: str = ""
 
 
-def stream(server: Server, query: Query, *, row_marker: bytes = b'{"s":') -> Stream:
+def stream(server: Server, query: Query, *, row_marker: bytes = b'{"s":', patience: float = 60.0) -> Stream:
     """Read ``query``'s answer in 64 KiB chunks, timing the first byte; rows are counted by ``row_marker``."""
-    url = urllib.parse.urlsplit(server.url(query.text()))
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+    connection, response, started = _get(server, query, 0, patience)
     try:
-        started = time.perf_counter()
-        connection.request("GET", f"{url.path}?{url.query}", headers={"Accept": ACCEPT})
-        response = connection.getresponse()
         first = response.read1(65536) if response.status == 200 else response.read()
         first_byte = time.perf_counter() - started
         total, count, tail = len(first), first.count(row_marker), first[-8:]
@@ -180,4 +186,5 @@ def stream(server: Server, query: Query, *, row_marker: bytes = b'{"s":') -> Str
         seconds = time.perf_counter() - started
     finally:
         connection.close()
-    return Stream(first_byte * 1e3, seconds, total, count, response.status)
+    error = "" if response.status == 200 else first[:300].decode(errors="replace")
+    return Stream(first_byte * 1e3, seconds, total, count, response.status, error)

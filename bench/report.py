@@ -38,8 +38,16 @@ def machine() -> dict[str, str]:
     return {"cores (nproc)": str(os.cpu_count()), "memory": memory, "CPU": cpu, "kernel": platform.release()}
 
 
+#: Frames on nearly every stack that say nothing about where the time goes.
+GENERIC_FRAMES = ("<frozen ", "threading.py", "site-packages/granian", "site-packages/click", "<module> (")
+
+
 def hot_functions(raw: str, top: int = 12) -> list[tuple[str, float]]:
-    """The functions most often on the stack in py-spy's ``raw`` (collapsed) output, with their share of samples."""
+    """The functions most often on the stack in py-spy's ``raw`` (collapsed) output, with their share of samples.
+
+    Start-up frames (runpy, threads, granian, click, module bodies) and py-spy's process and thread lines
+    are left out.
+    """
     inclusive: Counter[str] = Counter()
     total = 0
     for line in raw.splitlines():
@@ -48,7 +56,7 @@ def hot_functions(raw: str, top: int = 12) -> list[tuple[str, float]]:
             continue
         total += int(count)
         for frame in set(stack.split(";")):
-            if "site-packages/granian" in frame or frame.startswith(("process ", "thread ")):
+            if frame.startswith(("process ", "thread ")) or any(g in frame for g in GENERIC_FRAMES):
                 continue
             inclusive[frame] += int(count)
     return [(frame, count / total) for frame, count in inclusive.most_common(top)] if total else []
@@ -153,6 +161,8 @@ def throughput_table(result: SizeResult) -> list[str]:
         ):
             values = [None if s is None else s[key] / scale for s in streams]
             lines.append(f"| {title} | {_fmt(values[0], digits)} | {_fmt(values[1], digits)} | |")
+        growth = [None if s is None else (s["peak_rss"] - s["baseline_rss"]) / MIB for s in streams]
+        lines.append(f"| stream: peak RSS above the RSS before, MiB | {_fmt(growth[0], 0)} | {_fmt(growth[1], 0)} | |")
     for note in result.notes:
         lines += ["", f"Note: {note}"]
     return lines

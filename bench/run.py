@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -134,6 +135,8 @@ def measure_stream(server: Server, result: SizeResult, label: str) -> None:
     with RssSampler(server) as sampler:
         figure = loadgen.stream(server, queries.STREAM)
     result.stream[label] = {**asdict(figure), "peak_rss": sampler.peak, "baseline_rss": sampler.baseline}
+    if figure.status != 200:
+        result.notes.append(f"{label}: the streamed query answered {figure.status}: {figure.error}")
     log(
         f"  {label:<24} stream {figure.rows} rows, first byte {figure.first_byte_ms:.0f} ms, "
         f"total {figure.seconds:.1f} s, peak RSS {sampler.peak / 2**20:.0f} MiB"
@@ -141,30 +144,17 @@ def measure_stream(server: Server, result: SizeResult, label: str) -> None:
 
 
 def profile_server(server: Server, tools: peers.Peers, options: Options, result: SizeResult, out: Path) -> None:
-    """Sample genai-kg with py-spy while ``wrk`` drives the look-up, and keep the busiest functions."""
-    if tools.py_spy is None or tools.wrk is None:
+    """Sample all of genai-kg's processes with py-spy while ``wrk`` drives a query; keep the busiest functions."""
+    if tools.py_spy is None or tools.wrk is None or server.process is None:
         return
     for query in (queries.LOOKUP, queries.LARGE):
         raw = out / f"profile-{result.models}-{query.name}.txt"
-        worker = server.pids()[-1]
-        spy = subprocess.Popen(
-            [
-                str(tools.py_spy),
-                "record",
-                "--pid",
-                str(worker),
-                "--format",
-                "raw",
-                "--output",
-                str(raw),
-                "--nonblocking",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        command = [str(tools.py_spy), "record", "--pid", str(server.process.pid), "--subprocesses", "--nonblocking"]
+        command += ["--format", "raw", "--output", str(raw)]
+        spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)
         loadgen.run_wrk(tools.wrk, server, query, result.models, seconds=options.seconds, connections=query.connections)
-        spy.send_signal(2)
+        spy.send_signal(signal.SIGINT)
         spy.wait(60)
         if raw.exists():
             result.profile[query.name] = report.hot_functions(raw.read_text())

@@ -62,6 +62,7 @@ def test_wrk_load_generator_counts_answers(tmp_path: Path) -> None:
     ("raw", "expected"),
     [
         ("process 1;a (x.py:1);b (y.py:2) 3\nprocess 1;a (x.py:1) 1\n", [("a (x.py:1)", 1.0), ("b (y.py:2)", 0.75)]),
+        ("_run_code (<frozen runpy>:88);f (x.py:1) 2\n", [("f (x.py:1)", 1.0)]),
         ("", []),
     ],
 )
