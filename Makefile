@@ -8,7 +8,7 @@ PORT ?= 8000
 SIZES ?= 10000,100000
 BENCH_SECONDS ?= 5
 
-.PHONY: serve test lint check clean bench chromium
+.PHONY: serve test lint check clean bench chromium conformance
 
 # The service alone (make serve), and the service with the test tools (make test), in one .venv.
 $(VENV)/.installed: pyproject.toml
@@ -44,6 +44,13 @@ chromium:
 # writes bench/RESULTS.md. The full growth run: make bench SIZES=10000,100000,1000000
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run --sizes $(SIZES) --seconds $(BENCH_SECONDS)
+
+# The W3C SPARQL 1.1 suites (query, update, syntax, protocol, Graph Store, Service Description) when the
+# test data is checked out beside this repository; prints pass/fail counts. Not part of `make test`.
+W3C_SPARQL ?= ../shared/w3c-rdf-tests/sparql
+conformance: $(VENV)/.installed-test
+	@if [ -d $(W3C_SPARQL)/sparql11 ]; then $(BIN)/python -m tests.conformance.run --suites query,sparql10,syntax,update,protocol,gsp,sd $(W3C_SPARQL); \
+	else echo "no W3C test data at $(W3C_SPARQL): set W3C_SPARQL=path/to/w3c-rdf-tests/sparql"; fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -40,6 +40,8 @@ def choose(accept: str | None, offers: Sequence[str], *, suffix: str | None = No
     'text/html'
     >>> choose("image/png", ["text/turtle"]) is None
     True
+    >>> choose("text/turtle; charset=utf-8", ["application/ld+json", "text/turtle"])
+    'text/turtle'
     """
     if suffix is not None:
         wanted = SUFFIXES.get(suffix.lower())
@@ -49,7 +51,9 @@ def choose(accept: str | None, offers: Sequence[str], *, suffix: str | None = No
     parsed = parse_accept_header(accept, MIMEAccept)
     if not parsed:
         return offers[0]
-    return parsed.best_match(offers)
+    # parameters other than q (text/turtle; charset=utf-8) do not change which format fits
+    plain = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in parsed])
+    return plain.best_match(offers)
 
 
 def prefers_html(accept: str | None) -> bool:

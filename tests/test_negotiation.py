@@ -24,6 +24,8 @@ GRAPHS = ["text/turtle", "application/n-triples", "application/ld+json", "applic
         ("application/rdf+xml, */*;q=0.1", None, "application/rdf+xml"),
         ("image/png", None, None),
         ("text/turtle;q=0", None, None),
+        ("text/turtle; charset=utf-8", None, "text/turtle"),
+        ("application/rdf+xml;charset=UTF-8;q=0.9, text/turtle;q=0.5", None, "application/rdf+xml"),
         ("application/rdf+xml", "ttl", "text/turtle"),
         (None, "jsonld", "application/ld+json"),
         (None, "png", None),

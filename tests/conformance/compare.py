@@ -69,7 +69,7 @@ def _result_set(graph: rdflib.Graph) -> bool | list[Row]:
         for binding in graph.objects(solution, rs.binding):
             name = str(graph.value(binding, rs.variable))
             row[name] = from_rdflib(graph.value(binding, rs.value))  # type: ignore[arg-type]
-        index = graph.value(solution, rs.index)
+        index = graph.value(solution, rs["index"])  # rs.index is str.index
         indexed.append((int(index) if index is not None else 0, row))  # type: ignore[call-overload]
     return [row for _, row in sorted(indexed, key=lambda pair: pair[0])]
 
