@@ -43,6 +43,8 @@ class Config:
             token=env.get("GENAI_KG_TOKEN") or None,
             base_url=env.get("GENAI_KG_BASE_URL") or None,
             cors_origins=tuple(o for o in env.get("GENAI_KG_CORS_ORIGINS", "*").split(",") if o),
+            max_body_bytes=int(env.get("GENAI_KG_MAX_BODY_BYTES") or cls.max_body_bytes),
+            max_query_length=int(env.get("GENAI_KG_MAX_QUERY_LENGTH") or cls.max_query_length),
         )
         return replace(config, **overrides)
 
@@ -54,6 +56,8 @@ class Config:
             "GENAI_KG_QUERY_TIMEOUT": str(self.query_timeout),
             "GENAI_KG_QUERY_WORKERS": str(self.query_workers),
             "GENAI_KG_CORS_ORIGINS": ",".join(self.cors_origins),
+            "GENAI_KG_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "GENAI_KG_MAX_QUERY_LENGTH": str(self.max_query_length),
         }
         if self.store is not None:
             env["GENAI_KG_STORE"] = str(self.store)

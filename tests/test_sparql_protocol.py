@@ -336,3 +336,20 @@ def test_real_server_update_then_query(serve) -> None:  # type: ignore[no-untype
     response = requests.get(url, params={"update": "CLEAR ALL"}, headers=AUTH, timeout=30)
     assert response.status_code == 400
     assert requests.get(url, params={"query": ASK_INSERTED}, timeout=30).json()["boolean"] is True
+
+
+def test_real_server_body_limit_from_the_environment(serve) -> None:  # type: ignore[no-untyped-def]
+    server = serve("--memory", GENAI_KG_MAX_BODY_BYTES="2000")
+    before = requests.get(server.url + "/health", timeout=30).json()["quads"]
+    body = "INSERT DATA { " + " ".join(f"<urn:s> <urn:p> {i} ." for i in range(400)) + " }"
+    headers = {**AUTH, "Content-Type": "application/sparql-update"}
+    response = requests.post(server.url + "/sparql", data=body, headers=headers, timeout=30)
+    assert response.status_code == 413
+    assert requests.get(server.url + "/health", timeout=30).json()["quads"] == before
+
+
+def test_service_reaches_another_endpoint(serve, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+    """The Service Description claims sd:BasicFederatedQuery: SERVICE to a SPARQL endpoint works."""
+    remote = serve("--memory")
+    query = f"ASK {{ SERVICE <{remote.url}/sparql> {{ gaid:ChatGPT a gai:Product }} }}"
+    assert ask(client, query)
