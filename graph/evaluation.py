@@ -16,7 +16,7 @@ from typing import Protocol
 from pyoxigraph import QueryResultsFormat, QueryTriples, RdfFormat
 
 from . import results
-from .errors import NotAcceptable
+from .errors import BadQuery, NotAcceptable
 from .store import KnowledgeGraph, Term
 
 
@@ -83,7 +83,10 @@ class InProcessEvaluator:
             base_iri=request.base_iri,
         )
         chosen = pick_format(result, formats)
-        body = results.write(result, chosen)
+        try:
+            body = results.write(result, chosen)
+        except (OSError, ValueError, RuntimeError) as error:  # lazy evaluation errors (SERVICE failures, ...)
+            raise BadQuery(f"the query could not be evaluated: {error}") from error
         assert body is not None
         return Answer(chosen, iter([body]))
 

@@ -61,7 +61,10 @@ class GraphStore:
         """Make ``graph`` hold exactly ``quads``, atomically; True when the graph did not exist before."""
         self._check_writable(graph)
         created = not self.exists(graph)
-        self.kg.replace_graphs({graph: list(quads)})
+        quads = list(quads)
+        self.kg.replace_graphs({graph: quads})
+        if not quads and isinstance(graph, NamedNode):
+            self.kg.store.add_graph(graph)  # an empty graph PUT is still a graph that exists
         return created
 
     def merge(self, graph: GraphName, quads: Iterable[Quad]) -> bool:

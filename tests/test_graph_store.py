@@ -191,3 +191,9 @@ def test_real_server_put_get_delete(serve) -> None:  # type: ignore[no-untyped-d
     assert requests.get(server.url + "/sparql", params=query, timeout=30).json()["boolean"] is True
     assert requests.delete(url, params={"graph": GRAPH}, headers=AUTH, timeout=30).status_code == 204
     assert requests.get(url, params={"graph": GRAPH}, timeout=30).status_code == 404
+
+
+def test_put_of_an_empty_graph_creates_it(client: FlaskClient) -> None:
+    assert put(client, "") == 201
+    assert names(client) == set()
+    assert put(client, ALICE) == 204

@@ -353,3 +353,15 @@ def test_service_reaches_another_endpoint(serve, client: FlaskClient) -> None:  
     remote = serve("--memory")
     query = f"ASK {{ SERVICE <{remote.url}/sparql> {{ gaid:ChatGPT a gai:Product }} }}"
     assert ask(client, query)
+
+
+def test_unreachable_service_is_400_not_500(client: FlaskClient, serve) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import free_port
+
+    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{free_port()}/sparql> {{ ?s ?p ?o }} }}"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert b"could not be evaluated" in response.data
+    server = serve("--memory")
+    response = requests.get(server.url + "/sparql", params={"query": query}, timeout=30)
+    assert response.status_code == 400
