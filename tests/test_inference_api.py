@@ -10,10 +10,12 @@ import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from pyoxigraph import RdfFormat, parse
 
 from server.cli import main
 
-from .conftest import ServerProcess
+from .conftest import TOKEN, ServerProcess
+from .test_inference_university import DATA, ONTOLOGY, UB, generate
 
 GAI = "https://w3id.org/genai-kg/ontology#"
 
@@ -158,3 +160,32 @@ def test_cli_infer_and_explain(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 1
     result = runner.invoke(main, ["query", "--no-infer", "ASK { gaid:GPT-4.5 a gai:GenerativeAI }", "--store", store])
     assert result.exit_code == 0 and "false" in result.output.lower()
+
+
+def test_http_updates_change_inferences_before_the_next_read(serve: Callable[..., ServerProcess]) -> None:
+    server = serve("--memory")
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    accept = {"Accept": "application/sparql-results+json"}
+    ask = {"query": "ASK { gaid:Sketcher a gai:ThreeDGenerator }"}
+    fact = "GRAPH gai:scratch { gaid:Sketcher a gai:GenerativeModel ; gai:outputModality gai:ThreeDModality }"
+    for operation, expected in (("INSERT", True), ("DELETE", False)):
+        done = requests.post(server.url + "/sparql", data=f"{operation} DATA {{ {fact} }}", headers=auth, timeout=10)
+        assert done.status_code == 204, done.text
+        assert (
+            requests.get(server.url + "/sparql", params=ask, headers=accept, timeout=10).json()["boolean"] is expected
+        )
+
+
+def test_a_loaded_ontology_is_reasoned_over(runner: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "university.ttl"
+    lines = [str(q.triple) + " ." for q in parse(ONTOLOGY, format=RdfFormat.TURTLE)]
+    data.write_text("\n".join(lines + list(generate(1, 1))))
+    store = str(tmp_path / "store")
+    assert (
+        runner.invoke(main, ["load", str(data), "--graph", "urn:example:university", "--store", store]).exit_code == 0
+    )
+    chair = f"ASK {{ <{DATA}University0/Department0/FullProfessor0> a <{UB}Employee> }}"
+    result = runner.invoke(main, ["query", chair, "--store", store, "--format", "json"])
+    assert result.exit_code == 0 and '"boolean":true' in result.output.replace(" ", "")
+    result = runner.invoke(main, ["query", chair, "--store", store, "--format", "json", "--no-infer"])
+    assert result.exit_code == 0 and '"boolean":false' in result.output.replace(" ", "")
