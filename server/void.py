@@ -27,12 +27,14 @@ UNION = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?
 
 
 def init_app(app: Flask) -> None:
+    """Register the VoID and dump routes."""
     app.register_blueprint(bp)
 
 
 @bp.get("/.well-known/void")
 @bp.get("/.well-known/void.<suffix>")
 def void(suffix: str | None = None) -> Response:
+    """The VoID description of the dataset, computed from the store (cached until the next write)."""
     media = rdf.variant(suffix)
     stats = cached_statistics(get_graph())
     triples = void_triples(stats, site=site())

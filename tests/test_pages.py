@@ -11,6 +11,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import rdflib
@@ -19,7 +20,8 @@ from flask.testing import FlaskClient
 from rdflib import RDF, URIRef
 from rdflib.namespace import OWL
 
-from graph import open_knowledge_graph
+from graph import KnowledgeGraph, open_knowledge_graph
+from graph.diagram import class_diagram
 from graph.namespaces import GAI, GAID, ONTOLOGY_IRI
 from server import Config, create_app
 from server.pages.links import page_path
@@ -223,8 +225,8 @@ def test_incoming_links_are_counted_and_paged(client: FlaskClient) -> None:
     assert client.get("/ontology/TextModality.html?page=x").status_code == 400
 
 
-def test_public_base_url_rewrites_links(kg: object) -> None:
-    app: Flask = create_app(Config(store=None, base_url="https://kg.example.org/", query_workers=0), kg=kg)  # type: ignore[arg-type]
+def test_public_base_url_rewrites_links(kg: KnowledgeGraph) -> None:
+    app: Flask = create_app(Config(store=None, base_url="https://kg.example.org/", query_workers=0), kg=kg)
     html = app.test_client().get("/id/ChatGPT.html").get_data(as_text=True)
     assert 'href="https://kg.example.org/id/OpenAI"' in html
     assert 'href="/id/OpenAI"' not in html
@@ -242,6 +244,21 @@ def test_ontology_page(client: FlaskClient) -> None:
     svg = client.get("/ontology/diagram.svg")
     assert svg.mimetype == "image/svg+xml"
     assert 'href="/ontology/LargeLanguageModel"' in svg.get_data(as_text=True)
+
+
+def test_class_diagram_draws_every_class_once(kg: KnowledgeGraph) -> None:
+    svg = class_diagram(kg, lambda iri: "/ontology/" + iri[len(GAI) :])
+    root = ElementTree.fromstring(svg)  # well-formed SVG
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    links = [a.get("href") for a in root.iterfind(".//svg:a", ns)]
+    declared = rdflib.Graph().parse(ROOT / "ontology" / "genai.ttl")
+    classes = {str(c)[len(GAI) :] for c in declared.subjects(RDF.type, OWL.Class) if str(c).startswith(GAI)}
+    assert sorted(links) == sorted(f"/ontology/{c}" for c in classes)
+    defined = {a.get("href") for a in root.iterfind(".//svg:a", ns) if "defined" in (a.get("class") or "")}
+    assert "/ontology/ImageGenerator" in defined and "/ontology/LargeLanguageModel" not in defined
+    # LLM sits under generative model, under generative AI: indented further each time
+    x = {a.get("href"): float(a.find("svg:rect", ns).get("x")) for a in root.iterfind(".//svg:a", ns)}  # type: ignore[union-attr]
+    assert x["/ontology/GenerativeAI"] < x["/ontology/GenerativeModel"] < x["/ontology/LargeLanguageModel"]
 
 
 def test_home_page(client: FlaskClient) -> None:

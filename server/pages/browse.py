@@ -33,6 +33,7 @@ KINDS = [
 
 @bp.get("/")
 def home() -> Response:
+    """What this is, how big it is, and where to start."""
     kg = get_graph()
     stats = cached_statistics(kg)
     counts = class_counts(kg, stats.classes)
@@ -52,6 +53,7 @@ def _direction() -> str:
 
 @bp.get("/matrix")
 def modality_matrix() -> Response:
+    """Counts of generative AI systems per modality and architecture, each linking to its systems."""
     grid = matrix(get_graph(), _direction())
     html = render_template("pages/matrix.html", m=grid, directions=list(DIRECTIONS), no_architecture=NONE.value)
     return Response(html, mimetype="text/html")
@@ -59,6 +61,7 @@ def modality_matrix() -> Response:
 
 @bp.get("/matrix/models")
 def cell() -> Response:
+    """The systems of one matrix cell."""
     kg = get_graph()
     direction = _direction()
     modality = expand(request.args.get("modality", ""))

@@ -33,6 +33,7 @@ HEADER = [
 @bp.get("/ontology")
 @bp.get("/ontology.<suffix>")
 def ontology(suffix: str | None = None) -> Response:
+    """The ontology: its documentation in HTML, the ontology graph in RDF formats."""
     media = rdf.variant(suffix)
     kg = get_graph()
     if media != "text/html":
@@ -60,4 +61,5 @@ def ontology(suffix: str | None = None) -> Response:
 
 @bp.get("/ontology/diagram.svg")
 def diagram() -> Response:
+    """The class hierarchy picture on its own."""
     return Response(class_diagram(get_graph(), href), mimetype="image/svg+xml")

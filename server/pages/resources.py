@@ -76,6 +76,7 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
 
 @bp.get("/id/<name>")
 def instance(name: str) -> Response:
+    """An instance, ``https://w3id.org/genai-kg/id/<name>``; a known suffix picks the format."""
     stem, suffix = rdf.split_suffix(name)
     if suffix and not exists(get_graph(), GAID + stem) and exists(get_graph(), GAID + name):
         stem, suffix = name, None  # a name that merely ends like a suffix
@@ -84,10 +85,12 @@ def instance(name: str) -> Response:
 
 @bp.get("/ontology/<term>")
 def term(term: str) -> Response:
+    """A term of the ontology, ``https://w3id.org/genai-kg/ontology#<term>``."""
     stem, suffix = rdf.split_suffix(term)
     return resource_response(GAI + stem, page_path(GAI + stem) or "", suffix)
 
 
 @bp.get("/context.jsonld")
 def context() -> Response:
+    """The JSON-LD context every JSON-LD document of ours uses."""
     return rdf.context_response()
