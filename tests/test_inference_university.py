@@ -305,3 +305,28 @@ def test_unknown_deltas_are_found_by_comparison() -> None:
     kg.update("DELETE WHERE { GRAPH ?g { ?chair <http://swat.cse.lehigh.edu/onto/univ-bench.owl#headOf> ?d } }")
     assert inferred(kg) == fresh_inferred(kg)
     assert not kg.query(f"ASK {{ ?x a <{UB}Chair> }}")
+
+
+def test_every_inferred_triple_has_a_well_founded_explanation(university: KnowledgeGraph) -> None:
+    from graph.inference.explanation import explain
+
+    reasoner = reasoner_of(university)
+    inferred_triples = list(reasoner.closure.why)
+    for triple in random.Random(2).sample(inferred_triples, 300):
+        steps = explain(reasoner, triple).steps
+        assert steps[-1].rule != "asserted"
+        for number, step in enumerate(steps):
+            assert all(premise < number for premise in step.premises)
+            assert (step.rule == "asserted") == (not step.premises)
+        pending, seen = [triple], set()
+        while pending:  # the derivation records bottom out in triples asserted in the store
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            derivation = reasoner.closure.why.get(current)
+            if derivation is None:
+                s, p, o = (reasoner.dictionary.decode(x) for x in current)
+                assert any(q.graph_name != GRAPH_INFERRED for q in university.store.quads_for_pattern(s, p, o, None))  # type: ignore[arg-type]
+            else:
+                pending.extend(derivation[1])
