@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, current_app, request
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
+from graph.dataset_clauses import with_using
 from graph.errors import BadRequest
 from graph.evaluation import Evaluator, Formats, QueryRequest
-from graph.dataset_clauses import with_using
 
 from . import auth, service_description
 from .knowledge import get_graph
