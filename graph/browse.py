@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyoxigraph import NamedNode, QuerySolutions
+from pyoxigraph import Literal, NamedNode, QuerySolutions
 
 from .describe import OWL, TYPE, label
 from .errors import BadParameter
@@ -34,6 +34,12 @@ SELECT DISTINCT ?type ?by ?modality ?architecture ?m WHERE {
   OPTIONAL { ?m gai:architecture ?a }
   FILTER(COALESCE(?a, gai:none) = ?architecture)
 } ORDER BY ?m
+"""
+SEARCH = """
+SELECT ?text ?x (SAMPLE(?name) AS ?label) WHERE {
+  ?x rdfs:label|skos:altLabel|skos:prefLabel ?name
+  FILTER(isIRI(?x) && CONTAINS(LCASE(STR(?name)), LCASE(?text)))
+} GROUP BY ?text ?x ORDER BY STRLEN(STR(?label)) ?label LIMIT 100
 """
 #: Stands for "no architecture recorded" in the matrix (never stored).
 NONE = NamedNode(GAI + "none")
@@ -104,3 +110,12 @@ def models_in(
     assert isinstance(result, QuerySolutions)
     found = [(row["m"], label(kg, row["m"])) for row in result if isinstance(row["m"], NamedNode)]
     return sorted(found, key=lambda pair: pair[1].lower())
+
+
+def search(kg: KnowledgeGraph, text: str) -> list[tuple[NamedNode, str]]:
+    """Resources whose label (or alternative label) contains ``text``, ignoring case; shortest labels first."""
+    if not text.strip():
+        return []
+    result = kg.query(SEARCH, substitutions={"text": Literal(text.strip())})
+    assert isinstance(result, QuerySolutions)
+    return [(row["x"], label(kg, row["x"])) for row in result if isinstance(row["x"], NamedNode)]

@@ -281,6 +281,22 @@ def test_matrix_cells_link_to_their_models(client: FlaskClient) -> None:
     assert client.get("/matrix/models?modality=gai:Nope&architecture=gai:DiffusionArchitecture").status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("gpt-4.5", "/id/GPT-4.5"), ("OPENAI", "/id/OpenAI"), ("Multimodal LLM", "/ontology/MultimodalLLM")],
+)
+def test_search_by_label(site: FlaskClient, text: str, expected: str) -> None:
+    html = site.get("/search", query_string={"q": text}).get_data(as_text=True)
+    assert f'href="{expected}"' in html
+
+
+def test_search_text_is_bound_not_spliced(site: FlaskClient) -> None:
+    for text in ['") } DROP ALL #', "\\", "' UNION { ?x ?p ?o } '"]:
+        response = site.get("/search", query_string={"q": text})
+        assert response.status_code == 200 and "0 resources" in response.get_data(as_text=True)
+    assert site.get("/search", query_string={"q": "x" * 201}).status_code == 400
+
+
 def test_editor_page(client: FlaskClient) -> None:
     response = client.get("/sparql", headers={"Accept": "text/html"})
     html = response.get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from pyoxigraph import NamedNode
 
-from graph.browse import DIRECTIONS, NONE, class_counts, matrix, models_in
+from graph.browse import DIRECTIONS, NONE, class_counts, matrix, models_in, search
 from graph.describe import labels
 from graph.errors import BadParameter
 from graph.namespaces import GAI, expand
@@ -78,4 +78,14 @@ def cell() -> Response:
         labels=names,
         no_architecture=NONE.value,
     )
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/search")
+def find() -> Response:
+    """Resources by label, for people who know a name but not its IRI."""
+    text = request.args.get("q", "")
+    if len(text) > 200:
+        raise BadParameter("q", "at most 200 characters")
+    html = render_template("pages/search.html", text=text, found=search(get_graph(), text))
     return Response(html, mimetype="text/html")
