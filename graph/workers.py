@@ -133,8 +133,8 @@ def serve(requests: Connection, answers: Connection) -> None:
             _answer(opened[1], tuple(request), formats, answers)
         except errors.GraphError as error:
             _report(answers, type(error).__name__, str(error))
-        except (OSError, ValueError) as error:  # pyoxigraph's evaluation errors (SERVICE failures, ...)
-            _report(answers, "BadQuery", f"the query could not be evaluated: {error}")
+        except (OSError, ValueError, RuntimeError) as error:  # pyoxigraph's lazy evaluation errors (SERVICE, …)
+            _report(answers, "BadQuery", f"the query cannot be evaluated: {error}")
 
 
 def _report(answers: Connection, kind: str, message: str) -> None:
