@@ -44,6 +44,11 @@ CASES = {
         ":HasChild owl:equivalentClass [ owl:onProperty :child ; owl:someValuesFrom owl:Thing ] . :x :child :y .",
         ":x a :HasChild .",
     ),
+    "some values from a datatype": (
+        ":Named owl:equivalentClass [ owl:onProperty :name ; owl:someValuesFrom xsd:string ] ."
+        ':Aged owl:equivalentClass [ owl:onProperty :age ; owl:someValuesFrom rdfs:Literal ] . :x :name "X" ; :age 3 .',
+        ":x a :Named , :Aged .",
+    ),
     "has value both ways": (
         ":Red owl:equivalentClass [ owl:onProperty :colour ; owl:hasValue :red ] . :x :colour :red . :y a :Red .",
         ":x a :Red . :y :colour :red .",

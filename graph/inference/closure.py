@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from .rules import Rules, Triple
-from .vocabulary import SAME_AS, THING, TYPE
+from .vocabulary import LITERAL, SAME_AS, THING, TYPE
 
 Premises = tuple[Triple, ...]
 Derivation = tuple[str, Premises]
@@ -30,9 +30,9 @@ _EMPTY: dict[int, set[int]] = {}
 class Closure:
     """A set of triples closed under compiled :class:`Rules`, kept closed as triples come and go."""
 
-    def __init__(self, rules: Rules, values: set[int]) -> None:
+    def __init__(self, rules: Rules, values: dict[int, int]) -> None:
         self.rules = rules
-        #: Ids that cannot be subjects (literals); shared with the term dictionary.
+        #: Ids that cannot be subjects (literals), to their datatype; shared with the term dictionary.
         self.values = values
         self.out: Index = {}
         self.inn: Index = {}
@@ -224,6 +224,8 @@ class Closure:
                 emit(((s, TYPE, restriction), "cls-svf2", (t, axiom)))
             elif filler in self.objects(o, TYPE):
                 emit(((s, TYPE, restriction), "cls-svf1", (t, (o, TYPE, filler), axiom)))
+            elif o in values and filler in (LITERAL, values[o]):  # a data range: the literal's datatype
+                emit(((s, TYPE, restriction), "cls-svf1", (t, axiom)))
         for restriction, value, axiom in r.value_by_property.get(p, ()):
             if o == value:
                 emit(((s, TYPE, restriction), "cls-hv2", (t, axiom)))

@@ -15,8 +15,8 @@ class TermDictionary:
     def __init__(self) -> None:
         self.ids: dict[Term, int] = {}
         self.terms: list[Term] = []
-        #: Ids of terms that cannot be a subject (literals, quoted triples).
-        self.values: set[int] = set()
+        #: Ids of terms that cannot be a subject (literals, quoted triples), each to its datatype's id (or -1).
+        self.values: dict[int, int] = {}
         for iri in TERMS:
             self.encode(NamedNode(iri))
 
@@ -29,8 +29,11 @@ class TermDictionary:
         if found is None:
             found = self.ids[term] = len(self.terms)
             self.terms.append(term)
-            if not isinstance(term, NamedNode | BlankNode):
-                self.values.add(found)
+            if isinstance(term, Literal):
+                self.values[found] = -1
+                self.values[found] = self.encode(term.datatype)
+            elif not isinstance(term, NamedNode | BlankNode):
+                self.values[found] = -1
         return found
 
     def lookup(self, term: Term) -> int | None:
@@ -44,5 +47,6 @@ class TermDictionary:
         """Forget every term added after the dictionary had ``size`` terms (undo for hypothetical data)."""
         for term in self.terms[size:]:
             del self.ids[term]
-        self.values.difference_update(range(size, len(self.terms)))
+        for id in range(size, len(self.terms)):
+            self.values.pop(id, None)
         del self.terms[size:]

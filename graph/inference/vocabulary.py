@@ -53,6 +53,7 @@ TERMS: tuple[str, ...] = (
     OWL + "assertionProperty",
     OWL + "targetIndividual",
     OWL + "targetValue",
+    RDFS + "Literal",
 )
 
 (
@@ -101,6 +102,7 @@ TERMS: tuple[str, ...] = (
     ASSERTION_PROPERTY,
     TARGET_INDIVIDUAL,
     TARGET_VALUE,
+    LITERAL,
 ) = range(len(TERMS))
 
 #: Predicates whose triples change the compiled rules: a write touching one recompiles the schema.
