@@ -17,7 +17,7 @@ from graph.dataset_clauses import with_using
 from graph.errors import BadRequest
 from graph.evaluation import Evaluator, Formats, QueryRequest
 
-from . import auth, service_description
+from . import auth, limits, service_description
 from .knowledge import get_graph
 from .negotiation import choose, prefers_html
 
@@ -148,7 +148,9 @@ def _query(sparql: str) -> Response:
         base_iri=service_description.endpoint_url(),
     )
     timeout = current_app.config["GENAI_KG"].query_timeout
-    answer = get_evaluator().evaluate(query, formats_for(request.headers.get("Accept")), timeout=timeout)
+    evaluator = get_evaluator()
+    with limits.admitted(evaluator):
+        answer = evaluator.evaluate(query, formats_for(request.headers.get("Accept")), timeout=timeout)
     response = Response(answer.chunks, mimetype=answer.format.media_type)
     response.vary.add("Accept")
     return response

@@ -365,3 +365,18 @@ def test_unreachable_service_is_400_not_500(client: FlaskClient, serve) -> None:
     server = serve("--memory")
     response = requests.get(server.url + "/sparql", params={"query": query}, timeout=30)
     assert response.status_code == 400
+
+
+def test_too_many_queries_at_once_is_503_with_retry_after(kg: KnowledgeGraph, config: Config) -> None:
+    from server.limits import get_gate
+
+    app = create_app(replace(config, max_queries=2, query_workers=0), kg=kg)
+    client = app.test_client()
+    with app.app_context():
+        gate = get_gate()
+    with gate.admit(), gate.admit():  # two queries in flight
+        response = client.get("/sparql", query_string={"query": "ASK {}"})
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "1"
+        assert b"2 queries" in response.data
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
