@@ -330,3 +330,15 @@ def test_every_inferred_triple_has_a_well_founded_explanation(university: Knowle
                 assert any(q.graph_name != GRAPH_INFERRED for q in university.store.quads_for_pattern(s, p, o, None))  # type: ignore[arg-type]
             else:
                 pending.extend(derivation[1])
+
+
+def test_direct_superclasses_skip_anonymous_classes(university: KnowledgeGraph) -> None:
+    from graph.inference.hierarchy import neighbours
+
+    reasoner = reasoner_of(university)
+    chair = reasoner.dictionary.ids[NamedNode(UB + "Chair")]
+    up = neighbours(reasoner, chair, up=True)
+    assert [c.iri for c in up.direct] == [UB + "Professor"]
+    assert {UB + "Employee", UB + "Person", UB + "Faculty", UB + "Academic"} <= {c.iri for c in up.all}
+    assistant = reasoner.dictionary.ids[NamedNode(UB + "ResearchAssistant")]
+    assert [c.iri for c in neighbours(reasoner, assistant, up=True).direct] == [UB + "Employee"]

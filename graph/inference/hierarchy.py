@@ -61,13 +61,14 @@ def neighbours(reasoner: Reasoner, cls: int, *, up: bool) -> Hierarchy:
             return set(found) - {c}
 
         reached = step(cls, up)
-        equivalent = {c for c in reached if cls in step(c, up)}
+        beyond = {c: step(c, up) for c in reached}
+        equivalent = {c for c in reached if cls in beyond[c]}
         strict = reached - equivalent
-        direct = {
-            c
-            for c in strict
-            if not any(c in step(other, up) and other not in step(c, up) for other in strict if other != c)
-        }
+        # direct: no named class strictly between (anonymous class expressions are not listed, so they do not
+        # hide what is above them; an intermediate equivalent to c does not count)
+        decode = reasoner.dictionary.decode
+        named = {c for c in strict if isinstance(decode(c), NamedNode)}
+        direct = {c for c in named if not any(c in beyond[o] and o not in beyond[c] for o in named if o != c)}
         return Hierarchy(
             direct=_named(reasoner, direct), all=_named(reasoner, strict), equivalent=_named(reasoner, equivalent)
         )
