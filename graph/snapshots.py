@@ -63,6 +63,7 @@ class Snapshots:
     def _checkpoint(self, generation: int) -> Snapshot:
         assert self.root is not None
         path = self.root / str(generation)
+        shutil.rmtree(path, ignore_errors=True)  # what a failed attempt (a full disk) left behind
         self.kg.store.backup(str(path))
         return Snapshot(generation, path)
 
@@ -78,9 +79,9 @@ class Snapshots:
     def _publish(self) -> Snapshot:
         if self._closed or self.root is None:
             return self._latest
-        self._stale = False
         previous = self._latest
-        self._latest = self._checkpoint(previous.generation + 1)
+        self._latest = self._checkpoint(previous.generation + 1)  # if this fails, the next query tries again
+        self._stale = False
         self._collect(previous)
         return self._latest
 

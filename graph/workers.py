@@ -245,7 +245,10 @@ class WorkerPool:
 
     def _ask(self, worker: _Worker, request: QueryRequest, formats: Formats, timeout: float | None) -> bytes:
         """Send the query to ``worker`` with the newest snapshot; its first frame."""
-        worker.snapshot = self.snapshots.renew(worker.snapshot)
+        try:
+            worker.snapshot = self.snapshots.renew(worker.snapshot)
+        except OSError as error:  # the checkpoint could not be written (a full disk, say)
+            raise errors.Unavailable(f"the store's latest writes cannot be published to readers: {error}") from error
         message = (
             str(worker.snapshot.path),
             formats.results.media_type if formats.results else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,6 +155,19 @@ def test_reads_see_acknowledged_writes(pool: WorkerPool, disk_kg: KnowledgeGraph
         assert body(pool, f"ASK {{ <urn:test:{n}> <urn:test:p> {n} }}").count(b"true") == 1
     # generations nobody reads are deleted: at most one per worker, plus the newest
     assert len(pool.snapshots.generations()) <= pool.size + 1
+
+
+def test_a_snapshot_that_cannot_be_written_is_retried(pool: WorkerPool, disk_kg: KnowledgeGraph) -> None:
+    root = pool.snapshots.root
+    assert root is not None
+    disk_kg.update("INSERT DATA { <urn:test:late> <urn:test:p> 1 }")
+    shutil.rmtree(root)
+    root.write_bytes(b"")  # no folder to checkpoint into, as on a full disk
+    with pytest.raises(Unavailable, match="cannot be published"):
+        pool.evaluate(QueryRequest("ASK { <urn:test:late> ?p ?o }"), JSON, timeout=10)
+    root.unlink()
+    root.mkdir()
+    assert b"true" in body(pool, "ASK { <urn:test:late> ?p ?o }")
 
 
 def test_too_many_queries_are_refused_at_once(disk_kg: KnowledgeGraph) -> None:
