@@ -237,6 +237,8 @@ def test_ontology_page(client: FlaskClient) -> None:
     html = response.get_data(as_text=True)
     assert response.headers["Content-Location"] == "/ontology.html"
     assert "<svg" in html and "Class hierarchy" in html
+    assert "<title>Ontology · genai-kg</title>" in html and html.count('id="namespaces"') == 1
+    assert re.search(r'href="/ontology/LargeLanguageModel#incoming">\d+ members</a>', html)
     for header in ("Version IRI", "0.1.0", "License", "Preferred prefix"):
         assert header in html
     for term in ontology_terms():

@@ -9,6 +9,7 @@ from graph.describe import labels, ontology_triples
 from graph.diagram import class_diagram
 from graph.docs import ontology_doc
 from graph.namespaces import ONTOLOGY_IRI, PREFIXES
+from graph.void import cached_statistics
 
 from ..knowledge import get_graph
 from . import rdf
@@ -40,6 +41,13 @@ def ontology(suffix: str | None = None) -> Response:
         body = rdf.rdf_body(ontology_triples(kg), media)
         return rdf.linked(Response(body, mimetype=media), "/ontology", media, iri=ONTOLOGY_IRI)
     doc = ontology_doc(kg)
+    used: dict[str, dict[str, list[NamedNode]]] = {}
+    for prop in doc.properties:
+        for role, expressions in (("domain", prop.domain), ("range", prop.range)):
+            for tokens in expressions:
+                for token in tokens:
+                    if isinstance(token, NamedNode):
+                        used.setdefault(token.value, {}).setdefault(role, []).append(NamedNode(prop.iri))
     nodes: list[object] = []
     for term in [*doc.classes, *doc.properties, *doc.individuals]:
         nodes += [NamedNode(term.iri), *term.parents, *term.inverse, *term.types]
@@ -54,6 +62,9 @@ def ontology(suffix: str | None = None) -> Response:
         header=[(name, doc.header[key]) for key, name in HEADER if key in doc.header],
         labels=labels(kg, nodes),
         diagram=class_diagram(kg, href),
+        used=used,
+        members=cached_statistics(kg).classes,
+        prefixes=PREFIXES,
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )
     return rdf.linked(Response(html, mimetype="text/html"), "/ontology", media, iri=ONTOLOGY_IRI)
