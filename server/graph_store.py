@@ -71,12 +71,14 @@ def graph_store(path: str | None = None) -> Response:
     if target is None:
         created = NamedNode(public_url(f"store/{uuid.uuid4()}"))
         store.merge(created, _body(store, created))
-        response = Response(status=201)
+        response = Response(f"created {created.value}\n", status=201, mimetype="text/plain")
         response.headers["Location"] = created.value
         return response
     quads = _body(store, target)
     is_new = store.replace(target, quads) if request.method == "PUT" else store.merge(target, quads)
-    return Response(status=201 if is_new else 204)
+    if is_new:
+        return Response(f"created {target}\n", status=201, mimetype="text/plain")
+    return Response(status=204)
 
 
 def _get(target: GraphName | None) -> Response:
