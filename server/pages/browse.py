@@ -6,9 +6,9 @@ from flask import Blueprint, Response, render_template, request
 from pyoxigraph import NamedNode
 
 from graph.browse import DIRECTIONS, NONE, class_counts, matrix, models_in, search
-from graph.describe import labels
+from graph.describe import exists, label, labels
 from graph.errors import BadParameter
-from graph.namespaces import GAI, expand
+from graph.namespaces import GAI, GAID, expand
 from graph.void import cached_statistics
 
 from ..knowledge import get_graph
@@ -31,6 +31,10 @@ KINDS = [
 ]
 
 
+#: Instances the home page offers as examples (those the graph holds).
+EXAMPLES = ["ChatGPT", "GPT-4.5", "OpenAI", "Gemini_1.5_Pro", "Midjourney_v6", "DALL-E_3", "Suno"]
+
+
 @bp.get("/")
 def home() -> Response:
     """What this is, how big it is, and where to start."""
@@ -40,7 +44,8 @@ def home() -> Response:
     by_iri = {c.value: (c, name, n) for c, name, n in counts}
     kinds = [by_iri[GAI + k] for k in KINDS if GAI + k in by_iri]
     links = sum(sum(per.values()) for per in stats.linksets.values())
-    html = render_template("pages/home.html", stats=stats, classes=counts, kinds=kinds, links=links)
+    examples = [(GAID + name, label(kg, NamedNode(GAID + name))) for name in EXAMPLES if exists(kg, GAID + name)]
+    html = render_template("pages/home.html", stats=stats, classes=counts, kinds=kinds, links=links, examples=examples)
     return Response(html, mimetype="text/html")
 
 
