@@ -15,7 +15,7 @@ from flask import Response, current_app, render_template, url_for
 from graph.named_queries import QUERIES_DIR
 from graph.namespaces import GAI, GAID, PREFIXES
 
-from .pages.links import href
+from .pages.links import href, site
 
 TITLE = re.compile(r"^#\+\s*title:\s*(.+?)\s*$", re.MULTILINE)
 
@@ -77,7 +77,7 @@ def page() -> Response:
     """The editor page: YASGUI pointed at this server's endpoint, with our prefixes and examples."""
     listed = examples()
     config = {
-        "endpoint": url_for("sparql.endpoint", _external=True),
+        "endpoint": site() + url_for("sparql.endpoint"),
         "prefixes": PREFIXES,
         "query": listed[0].query if listed else "",
         "examples": [asdict(e) for e in listed],
