@@ -198,6 +198,10 @@ class Closure:
         out, inn, values = self.out, self.inn, self.values
         if p == TYPE:
             self._fire_type(t, emit)
+        if p not in r.active:
+            if SAME_AS in out:
+                self._fire_same(t, emit)
+            return
         for c, axiom in r.domains.get(p, ()):
             emit(((s, TYPE, c), "prp-dom", (t, axiom)))
         for q, axiom in r.superproperties.get(p, ()):

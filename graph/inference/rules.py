@@ -92,5 +92,7 @@ class Rules:
     #: owl:hasKey by class -> (key properties, axiom) and by property -> (class, key properties, axiom)
     keys_by_class: dict[int, list[tuple[tuple[int, ...], Axiom]]] = field(default_factory=dict)
     keys_by_property: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)
+    #: Properties with at least one property rule (the others skip straight to the sameAs rules).
+    active: set[int] = field(default_factory=set)
     #: member class -> (intersection, its classes, axiom)
     intersections: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)

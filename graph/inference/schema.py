@@ -11,7 +11,7 @@ and ``scm-int-sub`` (a subclass of every class of an intersection is a subclass 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .closure import Closure, Derivation
 from .rules import Rules, Triple
@@ -283,4 +283,21 @@ class Schema:
         for owner, members, axiom in self.intersections:
             for member in set(members):
                 rules.intersections.setdefault(member, []).append((owner, members, axiom))
+        by_property: list[Mapping[int, object]] = [
+            rules.domains,
+            rules.superproperties,
+            rules.ranges,
+            rules.inverses,
+            rules.symmetric,
+            rules.transitive,
+            rules.chains,
+            rules.some_by_property,
+            rules.value_by_property,
+            rules.all_by_property,
+            rules.single_by_property,
+            rules.functional,
+            rules.inverse_functional,
+            rules.keys_by_property,
+        ]
+        rules.active = {p for table in by_property for p in table}
         return rules
