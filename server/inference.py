@@ -77,6 +77,7 @@ def _plain(value: Any) -> Any:
 @bp.get("/")
 @bp.get("/index.<suffix>")
 def index(suffix: str | None = None) -> Response:
+    """The entailment regime and the last materialisation or update: counts and time."""
     report = get_reasoner().last
     data = {
         "report": _plain(report),
@@ -88,6 +89,7 @@ def index(suffix: str | None = None) -> Response:
 @bp.get("/types")
 @bp.get("/types.<suffix>")
 def types(suffix: str | None = None) -> Response:
+    """The classes of ?iri=: asserted and inferred, separated."""
     reasoner = get_reasoner()
     iri = _param("iri")
     found = types_of(reasoner, resolve(reasoner, iri, what="resource"))
@@ -97,6 +99,7 @@ def types(suffix: str | None = None) -> Response:
 @bp.get("/is-a")
 @bp.get("/is-a.<suffix>")
 def is_a(suffix: str | None = None) -> Response:
+    """Whether ?iri= is a ?class= (instance or subclass), with an explanation when it is."""
     reasoner = get_reasoner()
     iri, cls = _param("iri"), _param("class")
     holds, explanation = entails(
@@ -119,18 +122,21 @@ def _hierarchy(up: bool, suffix: str | None) -> Response:
 @bp.get("/superclasses")
 @bp.get("/superclasses.<suffix>")
 def superclasses(suffix: str | None = None) -> Response:
+    """The superclasses of ?class=: direct, all, and equivalent classes."""
     return _hierarchy(True, suffix)
 
 
 @bp.get("/subclasses")
 @bp.get("/subclasses.<suffix>")
 def subclasses(suffix: str | None = None) -> Response:
+    """The subclasses of ?class=: direct, all, and equivalent classes."""
     return _hierarchy(False, suffix)
 
 
 @bp.route("/classify", methods=["GET", "POST"])
 @bp.route("/classify.<suffix>", methods=["GET", "POST"])
 def classify(suffix: str | None = None) -> Response:
+    """The classes a POSTed RDF description (Turtle, JSON-LD, …) would fall into; nothing is stored."""
     if request.method == "GET":
         return _answer("classify", {"results": None, "data": "", "format": "text/turtle"}, suffix)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -154,6 +160,7 @@ def classify(suffix: str | None = None) -> Response:
 @bp.get("/consistency")
 @bp.get("/consistency.<suffix>")
 def consistency(suffix: str | None = None) -> Response:
+    """Disjointness and other OWL 2 RL clashes, and SHACL violations (?shacl=false skips them)."""
     found = [_plain(c) for c in clashes(get_reasoner())]
     check_shapes = request.args.get("shacl", "true").lower() not in ("false", "0", "no", "off")
     shacl = [_plain(v) for v in shape_violations(get_graph())] if check_shapes else []
