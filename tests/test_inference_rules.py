@@ -72,7 +72,10 @@ CASES = {
         ':C rdfs:subClassOf [ owl:onProperty :p ; owl:maxCardinality "1"^^xsd:nonNegativeInteger ] . :x a :C ; :p :a , :b .',
         ":a owl:sameAs :b .",
     ),
-    "enumeration": (":Primary owl:oneOf ( :red :green :blue ) .", ":red a :Primary . :blue a :Primary ."),
+    "enumeration": (
+        ":Primary owl:oneOf ( :red :green :blue ) . :Colour rdfs:subClassOf :Primary . :red a :Colour .",
+        ":red a :Primary . :blue a :Primary .",
+    ),
     "max qualified cardinality one on owl:Thing": (
         ':C rdfs:subClassOf [ owl:onProperty :p ; owl:maxQualifiedCardinality "1"^^xsd:nonNegativeInteger ;'
         " owl:onClass owl:Thing ] . :x a :C ; :p :a , :b .",

@@ -37,6 +37,8 @@ class Closure:
         self.out: Index = {}
         self.inn: Index = {}
         self.why: dict[Triple, Derivation] = {}
+        #: Triples the schema closure entails (with their derivations): they hold until the schema changes.
+        self.fixed: dict[Triple, Derivation] = {}
         self._size = 0
 
     # -- the indexes ---------------------------------------------------------------------------------
@@ -114,7 +116,8 @@ class Closure:
         """Add already-derived triples (the schema closure), then run the rules from every triple present."""
         queue: deque[Triple] = deque(self.triples())
         inferred = []
-        for triple, derivation in derived:
+        self.fixed = dict(derived)
+        for triple, derivation in self.fixed.items():
             if self._insert(triple):
                 self.why[triple] = derivation
                 queue.append(triple)
@@ -170,6 +173,11 @@ class Closure:
             self._delete(triple)
             why.pop(triple, None)
         rederived: deque[Triple] = deque()
+        for triple in over:
+            derivation = self.fixed.get(triple)
+            if derivation is not None and self._insert(triple):
+                why[triple] = derivation
+                rederived.append(triple)
         for node in {s for s, _, _ in over}:
             for premise in list(self.mentioning(node)):
                 self.fire(premise, pending.append)
