@@ -342,3 +342,17 @@ def test_direct_superclasses_skip_anonymous_classes(university: KnowledgeGraph) 
     assert {UB + "Employee", UB + "Person", UB + "Faculty", UB + "Academic"} <= {c.iri for c in up.all}
     assistant = reasoner.dictionary.ids[NamedNode(UB + "ResearchAssistant")]
     assert [c.iri for c in neighbours(reasoner, assistant, up=True).direct] == [UB + "Employee"]
+
+
+def test_batched_updates_equal_recomputation() -> None:
+    kg = university_graph(1, 1)
+    reasoner_of(kg)
+    data = list(kg.store.quads_for_pattern(None, None, None, DATA_GRAPH))
+    rng = random.Random(3)
+    for _ in range(4):
+        batch = rng.sample(data, 25)
+        body = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in batch)
+        kg.update(f"DELETE DATA {{ GRAPH {DATA_GRAPH} {{ {body} }} }}")
+        assert inferred(kg) == fresh_inferred(kg)
+        kg.update(f"INSERT DATA {{ GRAPH {DATA_GRAPH} {{ {body} }} }}")
+        assert inferred(kg) == fresh_inferred(kg)
