@@ -208,6 +208,8 @@ class WorkerPool:
         self._busy: set[_Worker] = set()
         self._closed = False
         self._starting = 0
+        #: Events since start, for metrics: queries stopped at their budget, refused, workers replaced.
+        self.counts = {"timeouts": 0, "refused": 0, "replaced": 0}
         workers = [_Worker() for _ in range(size)]
         for worker in workers:
             worker.wait_ready(30)
@@ -216,6 +218,12 @@ class WorkerPool:
         self._reaper.start()
         # Run at exit in a plain process (atexit) and in granian's forked worker (which skips atexit).
         util.Finalize(None, self.close, exitpriority=20)
+
+    def stats(self) -> dict[str, int]:
+        """Figures for metrics: workers running and busy, queries admitted, and the event counts."""
+        with self._lock:
+            running = {"workers": len(self._idle) + len(self._busy), "busy": len(self._busy)}
+            return {**running, "admitted": self._admitted, **self.counts}
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests and operators)."""
@@ -270,6 +278,7 @@ class WorkerPool:
         """Admit the query and wait, within its budget, for an idle worker."""
         with self._lock:
             if self._admitted >= self.max_queries:
+                self.counts["refused"] += 1
                 raise errors.Unavailable(f"the server is answering {self.max_queries} queries already; retry shortly")
             self._admitted += 1
             try:
@@ -278,6 +287,7 @@ class WorkerPool:
                         raise errors.Unavailable("the server is shutting down")
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
+                        self.counts["timeouts"] += 1
                         raise errors.QueryTimeout(f"no query worker became free within the {timeout:g} s budget")
                     self._lock.wait(remaining)
             except BaseException:
@@ -300,6 +310,8 @@ class WorkerPool:
                     raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
         worker.timed_out = True
         worker.kill()
+        with self._lock:
+            self.counts["timeouts"] += 1
         raise errors.QueryTimeout(f"query timed out: it ran past the {timeout:g} s budget and was stopped")
 
     def _checkin(self, worker: _Worker, *, healthy: bool) -> None:
@@ -322,6 +334,7 @@ class WorkerPool:
             if self._closed:
                 return
             self._starting += 1
+            self.counts["replaced"] += 1
         threading.Thread(target=self._start_one, name="query-worker-start", daemon=True).start()
 
     def _start_one(self) -> None:

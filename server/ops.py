@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import (
@@ -13,6 +14,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from .knowledge import get_graph
 
@@ -33,6 +35,36 @@ class Metrics:
         self.quads = Gauge("genai_kg_store_quads", "Quads in the store", registry=self.registry)
 
 
+#: The worker pool's figures (``WorkerPool.stats()``): key, metric name, help text.
+POOL_GAUGES = (
+    ("workers", "genai_kg_query_workers", "Query worker processes running"),
+    ("busy", "genai_kg_query_workers_busy", "Query workers evaluating a query"),
+    ("admitted", "genai_kg_queries_admitted", "Queries running or waiting for a worker"),
+)
+POOL_COUNTERS = (
+    ("timeouts", "genai_kg_query_timeouts", "Queries stopped at their time budget"),
+    ("refused", "genai_kg_queries_refused", "Queries refused because too many ran at once"),
+    ("replaced", "genai_kg_query_workers_replaced", "Query workers killed and replaced"),
+)
+
+
+class QueryWorkerCollector:
+    """The query worker pool's figures, read at scrape time (nothing when queries run in process)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[Metric]:
+        stats = getattr(self.app.extensions.get("genai_kg_evaluator"), "stats", None)
+        if stats is None:
+            return
+        figures = stats()
+        for key, name, help_text in POOL_GAUGES:
+            yield GaugeMetricFamily(name, help_text, value=figures[key])
+        for key, name, help_text in POOL_COUNTERS:
+            yield CounterMetricFamily(name, help_text, value=figures[key])
+
+
 @bp.get("/health")
 def health() -> Response:
     kg = get_graph()
@@ -48,6 +80,7 @@ def metrics() -> Response:
 
 def init_app(app: Flask) -> None:
     state = Metrics()
+    state.registry.register(QueryWorkerCollector(app))
     app.extensions["genai_kg_metrics"] = state
 
     @app.before_request

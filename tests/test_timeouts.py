@@ -73,6 +73,13 @@ def test_a_runaway_query_is_stopped_and_answered_503_while_others_answer(serve: 
     wait_for(lambda: len(workers(server)) == 2)
     assert ask(server).status_code == 200
 
+    def metrics() -> str:
+        return requests.get(server.url + "/metrics", timeout=10).text
+
+    wait_for(lambda: "genai_kg_query_workers 2.0" in metrics())  # the replacement is ready
+    assert "genai_kg_query_timeouts_total 1.0" in metrics()
+    assert "genai_kg_query_workers_replaced_total 1.0" in metrics()
+
 
 def test_a_stream_over_budget_is_cut_not_completed(serve: Callable[..., ServerProcess]) -> None:
     server = serve("--memory", "--query-timeout", "1", "--query-workers", "2")
