@@ -20,15 +20,18 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     app.config["GENAI_KG"] = config
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    memory = False
     if kg is None:
-        store = config.store
-        if store is None and config.query_workers and not config.read_only:
+        store, memory = config.store, config.store is None
+        if memory and config.query_workers:
             store = scratch_directory()  # worker processes read files: --memory uses a folder removed at exit
-        kg = open_knowledge_graph(store, read_only=config.read_only)
+        kg = open_knowledge_graph(store, read_only=config.read_only and not memory)
     knowledge.init_app(app, kg)
     app.extensions["genai_kg_evaluator"] = evaluator_for(
         kg, workers=config.query_workers, max_queries=config.max_queries
     )
+    if memory and config.read_only:
+        kg.read_only = True  # --memory --read-only: the shipped graph is loaded (and snapshotted); writes refused
     errors.init_app(app)
     ops.init_app(app)
     CORS(

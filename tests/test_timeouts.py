@@ -145,3 +145,14 @@ def test_nothing_outlives_a_crashed_server(serve: Callable[..., ServerProcess], 
     assert not alive
     thread.join()
     wait_for(lambda: not list(tmp_path.glob("genai-kg-memory-*")))
+
+
+def test_a_read_only_memory_server_stops_runaway_queries_too(serve: Callable[..., ServerProcess]) -> None:
+    server = serve("--memory", "--read-only", "--query-timeout", "1", "--query-workers", "1")
+    assert ask(server).json()["boolean"] is True  # the shipped graph is loaded
+    assert ask(server, RUNAWAY_COUNT).status_code == 503
+    refused = requests.post(
+        server.url + "/sparql", data={"update": "CLEAR ALL"}, headers={"Authorization": "Bearer test-token"}, timeout=30
+    )
+    assert refused.status_code == 403
+    assert ask(server).json()["boolean"] is True
