@@ -360,14 +360,14 @@ class WorkerPool:
         """Kill workers whose deadline passed a second ago while nobody read their answer (a stalled client)."""
         while True:
             time.sleep(0.25)
-            with self._lock:
+            with self._lock:  # held while killing, so that the worker cannot move on to another query
                 if self._closed:
                     return
-                late = [w for w in self._busy if w.deadline is not None and time.monotonic() > w.deadline + 1]
-            for worker in late:
-                worker.timed_out = True
-                if worker.process.poll() is None:
-                    worker.process.kill()
+                for worker in self._busy:
+                    if worker.deadline is not None and time.monotonic() > worker.deadline + 1:
+                        worker.timed_out = True
+                        if worker.process.poll() is None:
+                            worker.process.kill()
 
     def close(self) -> None:
         """Stop every worker and delete the snapshots; queries still waiting are refused."""
