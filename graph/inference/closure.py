@@ -269,6 +269,8 @@ class Closure:
         r = self.rules
         for d, axiom in r.superclasses.get(c, ()):
             emit(((s, TYPE, d), "cax-sco", (t, axiom)))
+        if c not in r.active_classes:
+            return
         types = self.out[TYPE].get(s, _NONE)
         for intersection, members, axiom in r.intersections.get(c, ()):
             if all(m in types for m in members):

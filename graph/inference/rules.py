@@ -94,5 +94,7 @@ class Rules:
     keys_by_property: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)
     #: Properties with at least one property rule (the others skip straight to the sameAs rules).
     active: set[int] = field(default_factory=set)
+    #: Classes with at least one class rule besides their superclasses.
+    active_classes: set[int] = field(default_factory=set)
     #: member class -> (intersection, its classes, axiom)
     intersections: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)

@@ -300,4 +300,14 @@ class Schema:
             rules.keys_by_property,
         ]
         rules.active = {p for table in by_property for p in table}
+        by_class: list[Mapping[int, object]] = [
+            rules.intersections,
+            rules.some_by_filler,
+            rules.value_by_class,
+            rules.all_by_class,
+            rules.single_by_class,
+            rules.single_by_filler,
+            rules.keys_by_class,
+        ]
+        rules.active_classes = {c for table in by_class for c in table}
         return rules
