@@ -8,7 +8,7 @@ from pyoxigraph import NamedNode, Quad, QuerySolutions
 from graph import KnowledgeGraph
 from graph.inference import reasoner_of
 from graph.inference.explanation import is_a, resolve
-from graph.namespaces import GAI, GAID, PREFIXES
+from graph.namespaces import GAI, GAID, GRAPH_INFERRED, PREFIXES
 
 
 def members(kg: KnowledgeGraph, cls: str, *, infer: bool = True) -> set[str]:
@@ -128,3 +128,10 @@ def test_replacing_a_graph_is_maintained_incrementally(kg: KnowledgeGraph) -> No
     assert "Replaced" not in members(kg, "VideoGenerator")
     assert "Replaced" in members(kg, "GenerativeAI")
     assert reasoner_of(kg).last is not None and not reasoner_of(kg).last.full
+
+
+def test_closure_of_the_shipped_graph_contains_owlrl_closure(kg: KnowledgeGraph) -> None:
+    from .test_inference_university import missing_from_owlrl
+
+    asserted = [q for q in kg.store if q.graph_name != GRAPH_INFERRED]
+    assert missing_from_owlrl(asserted) == []
