@@ -7,7 +7,6 @@ type says which; unknown parameters (``format``, ``output``, ``results``, ``meth
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -17,7 +16,7 @@ from graph.dataset_clauses import with_using
 from graph.errors import BadRequest
 from graph.evaluation import Evaluator, Formats, QueryRequest
 
-from . import auth, limits, service_description
+from . import auth, editor, limits, service_description
 from .knowledge import get_graph
 from .negotiation import choose, prefers_html
 
@@ -171,13 +170,7 @@ def _update(sparql: str) -> Response:
 
 
 def _no_query() -> Response:
-    """The editor for browsers (when it is installed), else the Service Description."""
+    """The query editor for browsers, the Service Description for everyone else."""
     if prefers_html(request.headers.get("Accept")):
-        try:
-            editor = importlib.import_module("server.editor")  # the editor may not be installed yet
-        except ModuleNotFoundError:
-            pass
-        else:
-            page: Response = editor.page()
-            return page
+        return editor.page()
     return service_description.response()

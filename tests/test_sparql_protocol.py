@@ -285,10 +285,10 @@ def test_no_query_answers_with_the_service_description(client: FlaskClient) -> N
     assert b"sparql-service-description" in response.data
 
 
-def test_browser_gets_html_or_the_description(client: FlaskClient) -> None:
+def test_browser_gets_the_editor(client: FlaskClient) -> None:
     response = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 200
-    assert response.mimetype in ("text/html", "text/turtle")
+    assert response.mimetype == "text/html"
 
 
 # -- limits -----------------------------------------------------------------------------------------
