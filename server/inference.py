@@ -11,12 +11,12 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from jinja2 import TemplateNotFound
 from pyoxigraph import RdfFormat
 
-from graph.errors import BadRequest
+from graph.errors import BadRequest, NotFound
 from graph.inference import Reasoner, reasoner_of
 from graph.inference.classify import classify as classify_description
 from graph.inference.consistency import clashes, shape_violations
+from graph.inference.explanation import explain, resolve
 from graph.inference.explanation import is_a as entails
-from graph.inference.explanation import resolve
 from graph.inference.hierarchy import neighbours
 from graph.inference.hierarchy import types as types_of
 from graph.loading import parse_quads
@@ -108,6 +108,19 @@ def is_a(suffix: str | None = None) -> Response:
     data: dict[str, Any] = {"iri": iri, "class": cls, "result": holds}
     data["explanation"] = explanation.as_json() if explanation else None
     return _answer("is_a", data, suffix)
+
+
+@bp.get("/explain")
+@bp.get("/explain.<suffix>")
+def explain_triple(suffix: str | None = None) -> Response:
+    """Why ?subject= ?predicate= ?object= (IRIs) holds: asserted, or its derivation; 404 when it does not."""
+    reasoner = get_reasoner()
+    s, p, o = (resolve(reasoner, _param(name), what=name) for name in ("subject", "predicate", "object"))
+    if (s, p, o) not in reasoner.closure:
+        raise NotFound("the knowledge graph neither states nor entails this triple")
+    data = {name: request.values[name] for name in ("subject", "predicate", "object")}
+    data["explanation"] = explain(reasoner, (s, p, o)).as_json()
+    return _answer("explain", data, suffix)
 
 
 def _hierarchy(up: bool, suffix: str | None) -> Response:

@@ -189,3 +189,12 @@ def test_a_loaded_ontology_is_reasoned_over(runner: CliRunner, tmp_path: Path) -
     assert result.exit_code == 0 and '"boolean":true' in result.output.replace(" ", "")
     result = runner.invoke(main, ["query", chair, "--store", store, "--format", "json", "--no-infer"])
     assert result.exit_code == 0 and '"boolean":false' in result.output.replace(" ", "")
+
+
+def test_any_triple_can_be_explained(client: FlaskClient) -> None:
+    query = {"subject": "gaid:ChatGPT", "predicate": "rdf:type", "object": "gai:GenerativeAIProduct"}
+    body = client.get("/infer/explain", query_string=query).get_json()
+    assert body["explanation"]["steps"][-1]["rule"] != "asserted"
+    query["object"] = "gai:Claim"
+    assert client.get("/infer/explain", query_string=query).status_code == 404
+    assert client.get("/infer/explain.html", query_string={**query, "object": "gai:Product"}).status_code == 200
