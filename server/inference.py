@@ -118,7 +118,7 @@ def explain_triple(suffix: str | None = None) -> Response:
     s, p, o = (resolve(reasoner, _param(name), what=name) for name in ("subject", "predicate", "object"))
     if (s, p, o) not in reasoner.closure:
         raise NotFound("the knowledge graph neither states nor entails this triple")
-    data = {name: request.values[name] for name in ("subject", "predicate", "object")}
+    data: dict[str, Any] = {name: request.values[name] for name in ("subject", "predicate", "object")}
     data["explanation"] = explain(reasoner, (s, p, o)).as_json()
     return _answer("explain", data, suffix)
 
