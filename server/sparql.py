@@ -126,6 +126,7 @@ def _check_length(text: str, what: str) -> None:
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql/", methods=["GET", "POST"])
 def endpoint() -> Response:
     operation = read_operation()
     if operation.update is not None:

@@ -380,3 +380,8 @@ def test_too_many_queries_at_once_is_503_with_retry_after(kg: KnowledgeGraph, co
         assert response.headers["Retry-After"] == "1"
         assert b"2 queries" in response.data
     assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+def test_trailing_slash_is_the_same_endpoint(client: FlaskClient) -> None:
+    response = client.get("/sparql/", query_string={"query": ASK_CHATGPT}, headers={"Accept": "application/json"})
+    assert response.json["boolean"] is True
