@@ -90,6 +90,12 @@ CASES = {
         ":Person owl:hasKey ( :ssn :country ) . :x a :Person ; :ssn 7 ; :country :fr . :y a :Person ; :ssn 7 ; :country :fr .",
         ":x owl:sameAs :y .",
     ),
+    "anonymous inverse property in a restriction and a chain": (
+        ":HasParent owl:equivalentClass [ owl:onProperty [ owl:inverseOf :parentOf ] ; owl:someValuesFrom :Person ] ."
+        ":sibling owl:propertyChainAxiom ( [ owl:inverseOf :parentOf ] :parentOf ) ."
+        ":p a :Person ; :parentOf :a , :b .",
+        ":a a :HasParent . :a :sibling :b . :b :sibling :a .",
+    ),
     "schema subsumption of defined classes": (
         ":Employee owl:intersectionOf ( :Person [ owl:onProperty :worksFor ; owl:someValuesFrom :Org ] ) ."
         ":Chair rdfs:subClassOf :Person , [ owl:onProperty :headOf ; owl:someValuesFrom :Dept ] ."
