@@ -32,6 +32,8 @@ _ATTACHING = threading.Lock()
 #: A delta bigger than this share of the asserted triples is cheaper to recompute than to maintain.
 RECOMPUTE_SHARE = 0.2
 RECOMPUTE_MINIMUM = 1000
+#: Closures of at least this many triples are frozen out of the garbage collector's scans.
+FREEZE_MINIMUM = 200_000
 #: Writes of more inferred triples than this use Oxigraph's bulk loader.
 BULK_WRITE = 10_000
 
@@ -96,15 +98,18 @@ class Reasoner:
         """Recompute the whole closure from the asserted triples and make the inferred graph match it.
 
         The closure is millions of small tuples and sets with no reference cycles: the cyclic garbage
-        collector is paused while they are built, then they are frozen out of its scans (refcounting
-        still frees them), so that later collections do not walk them on every update.
+        collector is paused while they are built and, for a big closure, they are then frozen out of its
+        scans (refcounting still frees them), so that later collections do not walk them on every update.
+        Freezing also keeps whatever cyclic garbage exists at that moment, which is why small closures
+        (tests, the shipped graph) are not frozen.
         """
         collecting = gc.isenabled()
         gc.disable()
         try:
             return self._materialize()
         finally:
-            gc.freeze()
+            if len(self.closure) >= FREEZE_MINIMUM:
+                gc.freeze()
             if collecting:
                 gc.enable()
 
