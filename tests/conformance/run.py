@@ -75,13 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     suites = set(args.suites.split(","))
     sparql11 = root / "sparql11"
     failed_protocol = 0
+    evaluated: list[Outcome] = []
     if "query" in suites:
         outcomes = evaluate(sparql11 / "manifest-sparql11-query.ttl", QUERY_KINDS, run_query_test)
         outcomes += evaluate(sparql11 / "manifest-sparql11-results.ttl", QUERY_KINDS, run_query_test)
         report("SPARQL 1.1 query evaluation", outcomes, verbose=args.verbose)
+        evaluated += outcomes
     if "sparql10" in suites:
         outcomes = evaluate(root / "sparql10" / "manifest-evaluation.ttl", QUERY_KINDS, run_query_test)
         report("SPARQL 1.0 query evaluation", outcomes, verbose=args.verbose)
+        evaluated += outcomes
+    if "query" in suites and "sparql10" in suites:
+        report("query evaluation, both", evaluated, verbose=False)
     if "syntax" in suites:
         outcomes = evaluate(sparql11 / "manifest-sparql11-query.ttl", SYNTAX_KINDS, run_syntax_test)
         outcomes += evaluate(sparql11 / "manifest-sparql11-update.ttl", SYNTAX_KINDS, run_syntax_test)
