@@ -110,3 +110,19 @@ def test_rdflib_sparqlupdatestore_without_the_token_fails(serve: Callable[..., S
         graph.update("INSERT DATA { <http://example.org/s> <http://example.org/p> 'nope' }")
     assert raised.value.code == 401
     raised.value.close()
+
+
+def test_sparqlwrapper_update_with_the_token(serve: Callable[..., ServerProcess]) -> None:
+    from SPARQLWrapper import POSTDIRECTLY, URLENCODED
+
+    server = serve("--memory")
+    endpoint = server.url + "/sparql"
+    for number, request_method in enumerate([URLENCODED, POSTDIRECTLY]):
+        sparql = SPARQLWrapper(endpoint)
+        sparql.setMethod(POST)
+        sparql.setRequestMethod(request_method)
+        sparql.addCustomHttpHeader("Authorization", f"Bearer {TOKEN}")
+        sparql.setQuery(f"INSERT DATA {{ <http://example.org/s> <http://example.org/p> {number} }}")
+        assert sparql.query().response.status == 204
+    check = wrapper(server, "SELECT (COUNT(*) AS ?n) WHERE { <http://example.org/s> <http://example.org/p> ?o }", JSON)
+    assert check.queryAndConvert()["results"]["bindings"][0]["n"]["value"] == "2"  # type: ignore[index,call-overload]
