@@ -158,12 +158,17 @@ def run_sd_test(server: ServerProcess, test: Test) -> Outcome:
     if name == "has-endpoint-triple":
         found = any((s, SD.endpoint, rdflib.URIRef(endpoint)) in description for s in services)
         return Outcome(test, found, f"no sd:endpoint <{endpoint}>")
-    languages = {SD.SPARQL10Query, SD.SPARQL11Query, SD.SPARQL11Update}
-    ok = len(services) == 1 and all(
-        set(description.objects(services[0], SD.supportedLanguage)) <= languages
-        and any(description.objects(services[0], SD.supportedLanguage))
-        and all(isinstance(e, rdflib.URIRef) for e in description.objects(services[0], SD.endpoint))
-        for _ in [0]
+    if len(services) != 1:
+        return Outcome(test, False, f"{len(services)} sd:Service nodes")
+    service = services[0]
+    languages = set(description.objects(service, SD.supportedLanguage))
+    endpoints = list(description.objects(service, SD.endpoint))
+    ok = (
+        bool(languages)
+        and languages <= {SD.SPARQL10Query, SD.SPARQL11Query, SD.SPARQL11Update}
+        and bool(endpoints)
+        and all(isinstance(e, rdflib.URIRef) for e in endpoints)
+        and all(isinstance(f, rdflib.URIRef) for f in description.objects(service, SD.resultFormat))
     )
     return Outcome(test, ok, "does not conform to the SD schema")
 
