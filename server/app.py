@@ -37,7 +37,7 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     CORS(
         app,
         origins=list(config.cors_origins),
-        allow_headers=["Authorization", "Content-Type", "Accept"],
+        allow_headers="*",  # reflect what a preflight asks for: Authorization, Content-Type, Accept, …
         expose_headers=["Location", "Link", "Content-Location", "WWW-Authenticate", "Retry-After"],
     )
     app.register_blueprint(sparql.bp)

@@ -147,3 +147,17 @@ def test_real_server_without_a_token_refuses_writes(serve) -> None:  # type: ign
     headers = {"Content-Type": "application/sparql-update", "Authorization": "Bearer anything"}
     response = requests.post(server.url + "/sparql", data="CLEAR ALL", headers=headers, timeout=30)
     assert response.status_code == 403
+
+
+def test_cors_preflight_allows_other_request_headers(client: FlaskClient) -> None:
+    response = client.options(
+        "/store",
+        headers={
+            "Origin": "https://comunica.example",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, content-type, x-requested-with",
+        },
+    )
+    allowed = response.headers["Access-Control-Allow-Headers"].lower()
+    assert {"authorization", "content-type", "x-requested-with"} <= {h.strip() for h in allowed.split(",")}
+    assert "PUT" in response.headers["Access-Control-Allow-Methods"]
