@@ -10,8 +10,13 @@ import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import RdfFormat, Store, parse
 
+from graph import KnowledgeGraph
+from graph.inference.vocabulary import OWL
+from graph.loading import parse_quads
+from graph.namespaces import GRAPH_ONTOLOGY
+from server import Config, create_app
 from server.cli import main
 
 from .conftest import TOKEN, ServerProcess
@@ -106,8 +111,7 @@ def test_classify_reads_json_ld_and_rejects_bad_bodies(client: FlaskClient) -> N
 
 
 def test_consistency_reports_disjointness_with_the_offending_triples(client: FlaskClient, app: Flask) -> None:
-    body = client.get("/infer/consistency").get_json()
-    assert body["consistent"] is True and body["conforms"] is True
+    assert client.get("/infer/consistency?shacl=false").get_json()["consistent"] is True
     kg = app.extensions["genai_kg"]
     kg.update(
         "INSERT DATA { GRAPH gai:test { gai:Organization owl:disjointWith gai:Product . gaid:OpenAI a gai:Product } }"
@@ -117,6 +121,17 @@ def test_consistency_reports_disjointness_with_the_offending_triples(client: Fla
     (clash,) = [c for c in body["disjointness"] if c["focus"].endswith("/OpenAI")]
     assert clash["rule"] == "cax-dw"
     assert {t["object"] for t in clash["triples"]} >= {GAI + "Organization", GAI + "Product"}
+
+
+def test_consistency_reports_shape_violations_with_their_triples(config: Config) -> None:
+    kg = KnowledgeGraph(Store())
+    header = "<https://w3id.org/genai-kg/ontology> a owl:Ontology ; owl:versionInfo '1' , '2' ."
+    prefixes = "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+    kg.add_quads(parse_quads((prefixes + header).encode(), RdfFormat.TURTLE, graph=GRAPH_ONTOLOGY))
+    body = create_app(config, kg=kg).test_client().get("/infer/consistency").get_json()
+    assert body["conforms"] is False
+    (violation,) = [v for v in body["shacl"] if v["path"] == OWL + "versionInfo"]
+    assert len(violation["triples"]) == 2
 
 
 @pytest.mark.parametrize(
