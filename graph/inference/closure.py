@@ -71,6 +71,22 @@ class Closure:
             for s in index.get(node, _NONE):
                 yield (s, p, node)
 
+    def premises_about(self, node: int) -> Iterator[Triple]:
+        """The triples that can be a premise of a conclusion whose subject is ``node``.
+
+        Every rule has such a premise with ``node`` as its subject, except the rules that conclude about a
+        premise's object (range, inverse, symmetry, allValuesFrom, functional or at-most-one values, and
+        sameAs): for those predicates, triples with ``node`` as object count too.
+        """
+        for p, index in self.out.items():
+            for o in index.get(node, _NONE):
+                yield (node, p, o)
+        about_object = self.rules.about_object
+        for p, index in self.inn.items():
+            if p in about_object or p == SAME_AS:
+                for s in index.get(node, _NONE):
+                    yield (s, p, node)
+
     def _insert(self, triple: Triple) -> bool:
         s, p, o = triple
         index = self.out.get(p)
@@ -179,7 +195,7 @@ class Closure:
                 why[triple] = derivation
                 rederived.append(triple)
         for node in {s for s, _, _ in over}:
-            for premise in list(self.mentioning(node)):
+            for premise in list(self.premises_about(node)):
                 self.fire(premise, pending.append)
                 for triple, rule, premises in pending:
                     if triple in over and self._insert(triple):

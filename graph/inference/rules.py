@@ -94,6 +94,8 @@ class Rules:
     keys_by_property: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)
     #: Properties with at least one property rule (the others skip straight to the sameAs rules).
     active: set[int] = field(default_factory=set)
+    #: Properties whose triples can entail something about their object (see ``Closure.premises_about``).
+    about_object: set[int] = field(default_factory=set)
     #: Classes with at least one class rule besides their superclasses.
     active_classes: set[int] = field(default_factory=set)
     #: member class -> (intersection, its classes, axiom)

@@ -300,6 +300,15 @@ class Schema:
             rules.keys_by_property,
         ]
         rules.active = {p for table in by_property for p in table}
+        about_object: list[Mapping[int, object]] = [
+            rules.ranges,
+            rules.inverses,
+            rules.symmetric,
+            rules.all_by_property,
+            rules.functional,
+            rules.single_by_property,
+        ]
+        rules.about_object = {p for table in about_object for p in table}
         by_class: list[Mapping[int, object]] = [
             rules.intersections,
             rules.some_by_filler,
