@@ -39,7 +39,7 @@ class Snapshot:
 
 
 class Snapshots:
-    """The generations of one on-disk knowledge graph: publish after writes, hand out the newest, delete the unused."""
+    """The generations of one on-disk store: published when a query follows writes, deleted once unused."""
 
     def __init__(self, kg: KnowledgeGraph) -> None:
         if kg.path is None:
