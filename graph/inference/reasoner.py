@@ -215,8 +215,10 @@ class Reasoner:
         if any(_touches_schema(t) for t in (*plus, *minus)):
             return self.materialize()
         closure = self.closure
+        reasoning = time.perf_counter()
         gone, still = closure.retract(minus)
         new, promoted = closure.assert_triples(plus)
+        reasoning = time.perf_counter() - reasoning
         if not self.kg.read_only:
             store = self.kg.store
             for quad in self._quads([*gone, *promoted]):
@@ -229,6 +231,7 @@ class Reasoner:
             removed=len(gone) + len(promoted),
             seconds=time.perf_counter() - started,
             full=False,
+            closure_seconds=reasoning,
         )
         self.last = report
         return report
