@@ -92,7 +92,8 @@ def types(suffix: str | None = None) -> Response:
     """The classes of ?iri=: asserted and inferred, separated."""
     reasoner = get_reasoner()
     iri = _param("iri")
-    found = types_of(reasoner, resolve(reasoner, iri, what="resource"))
+    with reasoner.lock:  # ids are only meaningful for the closure they were resolved against
+        found = types_of(reasoner, resolve(reasoner, iri, what="resource"))
     return _answer("types", {"iri": iri, **_plain(found)}, suffix)
 
 
@@ -102,9 +103,10 @@ def is_a(suffix: str | None = None) -> Response:
     """Whether ?iri= is a ?class= (instance or subclass), with an explanation when it is."""
     reasoner = get_reasoner()
     iri, cls = _param("iri"), _param("class")
-    holds, explanation = entails(
-        reasoner, resolve(reasoner, iri, what="resource"), resolve(reasoner, cls, what="class")
-    )
+    with reasoner.lock:
+        holds, explanation = entails(
+            reasoner, resolve(reasoner, iri, what="resource"), resolve(reasoner, cls, what="class")
+        )
     data: dict[str, Any] = {"iri": iri, "class": cls, "result": holds}
     data["explanation"] = explanation.as_json() if explanation else None
     return _answer("is_a", data, suffix)
@@ -115,18 +117,20 @@ def is_a(suffix: str | None = None) -> Response:
 def explain_triple(suffix: str | None = None) -> Response:
     """Why ?subject= ?predicate= ?object= (IRIs) holds: asserted, or its derivation; 404 when it does not."""
     reasoner = get_reasoner()
-    s, p, o = (resolve(reasoner, _param(name), what=name) for name in ("subject", "predicate", "object"))
-    if (s, p, o) not in reasoner.closure:
-        raise NotFound("the knowledge graph neither states nor entails this triple")
-    data: dict[str, Any] = {name: request.values[name] for name in ("subject", "predicate", "object")}
-    data["explanation"] = explain(reasoner, (s, p, o)).as_json()
+    data: dict[str, Any] = {name: _param(name) for name in ("subject", "predicate", "object")}
+    with reasoner.lock:
+        s, p, o = (resolve(reasoner, data[name], what=name) for name in ("subject", "predicate", "object"))
+        if (s, p, o) not in reasoner.closure:
+            raise NotFound("the knowledge graph neither states nor entails this triple")
+        data["explanation"] = explain(reasoner, (s, p, o)).as_json()
     return _answer("explain", data, suffix)
 
 
 def _hierarchy(up: bool, suffix: str | None) -> Response:
     reasoner = get_reasoner()
     cls = _param("class")
-    found = neighbours(reasoner, resolve(reasoner, cls, what="class"), up=up)
+    with reasoner.lock:
+        found = neighbours(reasoner, resolve(reasoner, cls, what="class"), up=up)
     return _answer(
         "hierarchy", {"class": cls, "direction": "superclasses" if up else "subclasses", **_plain(found)}, suffix
     )
