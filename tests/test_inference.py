@@ -135,3 +135,32 @@ def test_closure_of_the_shipped_graph_contains_owlrl_closure(kg: KnowledgeGraph)
 
     asserted = [q for q in kg.store if q.graph_name != GRAPH_INFERRED]
     assert missing_from_owlrl(asserted) == []
+
+
+def test_reads_during_writes_from_other_threads(kg: KnowledgeGraph) -> None:
+    import threading
+
+    reasoner, errors = reasoner_of(kg), []
+
+    def write() -> None:
+        for i in range(30):
+            kg.update(f"INSERT DATA {{ GRAPH gai:t {{ gaid:M{i} a gai:LargeLanguageModel }} }}")
+            if i % 10 == 0:  # a schema change: everything is recomputed and the terms renumbered
+                kg.update(f"INSERT DATA {{ GRAPH gai:t {{ gai:C{i} rdfs:subClassOf gai:Product }} }}")
+
+    def read() -> None:
+        try:
+            for _ in range(60):
+                with reasoner.lock:
+                    thing = resolve(reasoner, "gaid:GPT-4.5", what="x")
+                    assert is_a(reasoner, thing, resolve(reasoner, "gai:GenerativeAI", what="class"))[0]
+        except Exception as error:  # collected here, asserted on in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=write), threading.Thread(target=read), threading.Thread(target=read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {f"M{i}" for i in range(30)} <= members(kg, "GenerativeAI")
