@@ -30,7 +30,7 @@ from .servers import oxigraph as oxigraph_server
 from .servers import rdflib_endpoint as rdflib_endpoint_server
 
 BENCH = Path(__file__).resolve().parent
-DEFAULT_SIZES = (10_000, 100_000)
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 SEED = 42
 LOADING_PATH = "genai-kg (loading path)"
 

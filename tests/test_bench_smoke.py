@@ -68,3 +68,18 @@ def test_wrk_load_generator_counts_answers(tmp_path: Path) -> None:
 )
 def test_hot_functions_share_of_samples(raw: str, expected: list[tuple[str, float]]) -> None:
     assert report.hot_functions(raw) == expected
+
+
+def test_inference_figures_are_read_from_bench_inference_output() -> None:
+    text = """```
+102769 asserted triples (30 departments)
+  genai-kg: seconds=0.544, seconds_with_store=1.169, add_ms_median=0.124, add_ms_max=0.432, remove_ms_max=0.345
+reasonable: seconds=1.663, closure=260000
+```"""
+    ((triples, figures),) = report.inference_figures(text)
+    assert triples == 102769
+    assert figures["reasonable"]["seconds"] == 1.663
+    rows = report.inference_targets(text)
+    assert len(rows) == 2
+    assert "3.06x" in rows[0]
+    assert "met" in rows[1]
