@@ -33,6 +33,8 @@ BENCH = Path(__file__).resolve().parent
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 SEED = 42
 LOADING_PATH = "genai-kg (loading path)"
+#: Oxigraph's server on a copy of genai-kg's own dataset, reading the union of its graphs like genai-kg.
+SAME_DATASET = "oxigraph (same dataset, union)"
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Options:
     profile: bool = False
     #: "wrk", "python", or "auto" (wrk where installed).
     loadgen: str = "auto"
+    report_only: bool = False
     command: str = ""
 
 
@@ -133,6 +136,18 @@ def measure_loads(
     return found
 
 
+def copy_dataset(oxigraph_bin: Path, genai_store: Path, target: Path, output: Path) -> Path:
+    """An Oxigraph store holding exactly genai-kg's dataset (shipped graph, catalogue, inferred graph)."""
+    dump = target.with_suffix(".nq")
+    script = "import sys; from pyoxigraph import RdfFormat, Store; "
+    script += "Store.read_only(sys.argv[1]).dump(output=sys.argv[2], format=RdfFormat.N_QUADS)"
+    timed([sys.executable, "-c", script, str(genai_store), str(dump)], output)
+    shutil.rmtree(target, ignore_errors=True)
+    timed([str(oxigraph_bin), "load", "--location", str(target), "--file", str(dump)], output)
+    dump.unlink()
+    return target
+
+
 def drive(server: Server, tools: peers.Peers, options: Options, result: SizeResult, label: str) -> None:
     """Every throughput query against one running server, after a warm-up answer that also counts rows."""
     for query in queries.THROUGHPUT:
@@ -210,6 +225,8 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
     servers: list[tuple[Server, list[str]]] = []
     if "oxigraph" in stores and tools.oxigraph is not None:
         servers.append((oxigraph_server(tools.oxigraph, stores["oxigraph"]), ["oxigraph"]))
+        same = copy_dataset(tools.oxigraph, stores["genai-kg"], out / "stores" / "oxigraph-same-dataset", output)
+        servers.append((oxigraph_server(tools.oxigraph, same, union=True, name=SAME_DATASET), [SAME_DATASET]))
     servers.append((genai_kg_server(tools.genai_kg, stores["genai-kg"]), ["genai-kg", "genai-kg (infer=false)"]))
     if tools.rdflib_endpoint is not None and options.use_peers and models <= options.rdflib_max:
         servers.append((rdflib_endpoint_server(tools.rdflib_endpoint, data), ["rdflib-endpoint"]))
@@ -270,11 +287,22 @@ def run(options: Options) -> list[SizeResult]:
     inference = run_inference(tools, options) if options.use_peers else None
     raw: dict[str, Any] = {"options": {**asdict(options), "out": str(options.out), "results": str(options.results)}}
     raw["sizes"] = [asdict(r) for r in results]
+    raw["inference"] = inference
     (options.out / "results.json").write_text(json.dumps(raw, indent=1))
     if options.results is not None:
         options.results.write_text(report.markdown(results, tools, options.command, inference))
         log(f"wrote {options.results}")
     return results
+
+
+def report_only(options: Options) -> None:
+    """Write the report again from ``results.json`` (after editing LIMITS.md or the report's layout)."""
+    raw = json.loads((options.out / "results.json").read_text())
+    results = [SizeResult(**size) for size in raw["sizes"]]
+    command = raw["options"].get("command", options.command)
+    if options.results is not None:
+        options.results.write_text(report.markdown(results, peers.find(), command, raw.get("inference")))
+        log(f"wrote {options.results} from {options.out / 'results.json'}")
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -297,6 +325,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--no-stream", action="store_true", help="skip the million-row streaming figure")
     parser.add_argument("--no-inference", action="store_true", help="skip bench/inference.py")
     parser.add_argument("--profile", action="store_true", help="sample genai-kg with py-spy under load")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from bench/out/results.json")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="load generator")
     args = parser.parse_args(argv)
     return Options(
@@ -312,12 +341,17 @@ def parse_args(argv: list[str] | None = None) -> Options:
         inference=not args.no_inference,
         profile=args.profile,
         loadgen=args.loadgen,
+        report_only=args.report_only,
         command=" ".join(["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),
     )
 
 
 def main(argv: list[str] | None = None) -> None:
-    run(parse_args(argv))
+    options = parse_args(argv)
+    if options.report_only:
+        report_only(options)
+    else:
+        run(options)
 
 
 if __name__ == "__main__":

@@ -161,10 +161,11 @@ def genai_kg(genai_kg_bin: Path, store: Path, *, infer: bool = True) -> Server:
     return Server(name, command, "/sparql", extra="" if infer else "&infer=false")
 
 
-def oxigraph(oxigraph_bin: Path, store: Path) -> Server:
-    """Oxigraph's own Rust server on the same kind of store, read-only."""
+def oxigraph(oxigraph_bin: Path, store: Path, *, union: bool = False, name: str = "oxigraph") -> Server:
+    """Oxigraph's own Rust server on the same kind of store, read-only (the default graph as the union of all
+    graphs with ``union``, as genai-kg reads it)."""
     command = [str(oxigraph_bin), "serve-read-only", "--location", str(store), "--bind", "127.0.0.1:{port}"]
-    return Server("oxigraph", command, "/query")
+    return Server(name, [*command, "--union-default-graph"] if union else command, "/query")
 
 
 def rdflib_endpoint(rdflib_endpoint_bin: Path, data: Path) -> Server:
