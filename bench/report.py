@@ -132,7 +132,11 @@ def targets(results: list[SizeResult]) -> list[str]:
     if result is not None:
         stream = result.stream[GENAI]
         rows = f"{stream['rows']:,}-row"
-        first, peak, above = stream["first_byte_ms"], stream["peak_rss"], stream["peak_rss"] - stream["baseline_rss"]
+        first, peak, above = (
+            stream["first_byte_ms"],
+            stream["peak_rss"],
+            max(0, stream["peak_rss"] - stream["baseline_rss"]),
+        )
         lines.append(
             f"| {rows} SELECT: time to first byte | < {STREAM_FIRST_BYTE_MS:.0f} ms | {result.models:,} | "
             f"{_fmt(first, 0, ' ms')} | {_met(first, STREAM_FIRST_BYTE_MS, below=True)} | | |"
@@ -251,7 +255,7 @@ def throughput_table(result: SizeResult) -> list[str]:
         ):
             values = [None if s is None else s[key] / scale for s in streams]
             lines.append(f"| {title} | {_fmt(values[0], digits)} | {_fmt(values[1], digits)} | |")
-        growth = [None if s is None else (s["peak_rss"] - s["baseline_rss"]) / MIB for s in streams]
+        growth = [None if s is None else max(0, s["peak_rss"] - s["baseline_rss"]) / MIB for s in streams]
         lines.append(f"| stream: peak RSS above the RSS before, MiB | {_fmt(growth[0], 0)} | {_fmt(growth[1], 0)} | |")
     for note in result.notes:
         lines += ["", f"Note: {note}"]
@@ -296,7 +300,7 @@ def profiles(results: list[SizeResult]) -> list[str]:
     for result in results:
         for query, functions in result.profile.items():
             lines += [
-                f"### py-spy: genai-kg's worker under the {query} load, {result.models:,} models",
+                f"### py-spy: genai-kg's processes under the {query} load, {result.models:,} models",
                 "",
                 "Share of samples with the function on the stack (granian's own frames left out).",
                 "",
@@ -313,11 +317,11 @@ def commands(results: list[SizeResult], command: str) -> list[str]:
     return [
         "## Commands",
         "",
-        "This file was written by:",
+        f"This file came from `.venv/bin/python {command.removeprefix('python ')}`. To reproduce it on a fresh",
+        "machine (the peers are installed first):",
         "",
         "```sh",
         f"make bench SIZES={sizes}",
-        f".venv/bin/python {command.removeprefix('python ')}   # what make ran",
         "```",
         "",
         "which, for each size N, runs (in `bench/out/N/`):",
