@@ -12,10 +12,12 @@ from bench.servers import Server
 
 
 def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
-    """genai-kg always; Oxigraph's server and rdflib-endpoint when ``bench/.venv`` has them."""
+    """genai-kg always; Oxigraph's server and rdflib-endpoint when ``bench/.venv`` has them; the larger size
+    is above ``serve_max``, so only its loads are measured."""
     tools = peers.find()
     options = run.Options(
-        sizes=(200,),
+        sizes=(200, 400),
+        serve_max=200,
         seconds=0.3,
         loadgen="python",
         out=tmp_path / "out",
@@ -25,7 +27,7 @@ def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
         inference=False,
         command="python -m bench.run --sizes 200",
     )
-    (result,) = run.run(options)
+    result, loads_only = run.run(options)
 
     assert result.triples > 200 * 10
     assert set(result.load_seconds) >= {"genai-kg"}
@@ -39,11 +41,15 @@ def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
         assert result.rows["lookup"]["oxigraph"] == result.rows["lookup"]["genai-kg (infer=false)"]
         assert result.stream["oxigraph"]["rows"] == result.triples
 
+    assert run.LOADING_PATH in loads_only.load_seconds
+    assert "genai-kg" not in loads_only.load_seconds
+    assert not loads_only.throughput
+
     text = options.results.read_text() if options.results else ""
-    for heading in ("## Targets", "## Machine", "## Figures per size", "## Commands"):
+    for heading in ("## Targets", "## Machine", "## Figures per size", "## Growth", "## Commands"):
         assert heading in text
     raw = json.loads((options.out / "results.json").read_text())
-    assert raw["sizes"][0]["models"] == 200
+    assert [size["models"] for size in raw["sizes"]] == [200, 400]
 
 
 @pytest.mark.skipif(peers.find().wrk is None, reason="wrk is not installed")
