@@ -172,6 +172,7 @@ def drive(server: Server, tools: peers.Peers, options: Options, result: SizeResu
 
 def measure_stream(server: Server, result: SizeResult, label: str) -> None:
     """Time to first byte, total time and the server's peak memory for the million-row answer."""
+    time.sleep(2.0)  # let the server finish what the last load phase left queued: measure it idle
     with RssSampler(server) as sampler:
         figure = loadgen.stream(server, queries.STREAM)
     result.stream[label] = {**asdict(figure), "peak_rss": sampler.peak, "baseline_rss": sampler.baseline}
