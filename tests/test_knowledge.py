@@ -71,7 +71,7 @@ ARTICLE_ENTITIES = [
 ]
 
 FIND = """
-SELECT ?entity WHERE {
+SELECT ?entity ?name WHERE {
   GRAPH ?g { ?entity a ?class ; rdfs:label ?label ; dcterms:source ?source . }
   FILTER(LCASE(STR(?label)) = LCASE(STR(?name)))
 }
@@ -193,7 +193,7 @@ def test_contradictory_table_claim_is_a_sourced_claim_not_an_axiom(kg: Knowledge
     ],
 )
 def test_article_figures(kg: KnowledgeGraph, label: str, prop: str, value: int) -> None:
-    found = rows(kg, f"SELECT ?v {{ ?m rdfs:label ?l ; {prop} ?v FILTER(STR(?l) = STR(?name)) }}", name=Literal(label))
+    found = rows(kg, f"SELECT ?v ?name {{ ?m rdfs:label ?l ; {prop} ?v FILTER(STR(?l) = STR(?name)) }}", name=Literal(label))
     assert [int(row["v"].value) for row in found] == [value]
 
 

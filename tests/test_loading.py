@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyoxigraph import DefaultGraph, NamedNode
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
 from graph import BadData, KnowledgeGraph, ReadOnly
 from graph.loading import load_file, load_shipped, rdf_format, shipped_sources
@@ -69,18 +69,18 @@ def test_syntax_error_names_line_and_column_and_changes_nothing(kg: KnowledgeGra
 @pytest.mark.parametrize(
     ("name", "given", "expected"),
     [
-        ("a.ttl", None, "TURTLE"),
-        ("a.nt", None, "N_TRIPLES"),
-        ("a.nq", None, "N_QUADS"),
-        ("a.trig", None, "TRIG"),
-        ("a.jsonld", None, "JSON_LD"),
-        ("a.rdf", None, "RDF_XML"),
-        ("a.data", "text/turtle", "TURTLE"),
-        ("a.data", "nt", "N_TRIPLES"),
+        ("a.ttl", None, RdfFormat.TURTLE),
+        ("a.nt", None, RdfFormat.N_TRIPLES),
+        ("a.nq", None, RdfFormat.N_QUADS),
+        ("a.trig", None, RdfFormat.TRIG),
+        ("a.jsonld", None, RdfFormat.JSON_LD),
+        ("a.rdf", None, RdfFormat.RDF_XML),
+        ("a.data", "text/turtle", RdfFormat.TURTLE),
+        ("a.data", "nt", RdfFormat.N_TRIPLES),
     ],
 )
-def test_format_from_extension_or_given(name: str, given: str | None, expected: str) -> None:
-    assert rdf_format(Path(name), given).name == expected
+def test_format_from_extension_or_given(name: str, given: str | None, expected: RdfFormat) -> None:
+    assert rdf_format(Path(name), given) == expected
 
 
 def test_unknown_format_is_bad_data() -> None:
