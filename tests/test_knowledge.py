@@ -193,7 +193,9 @@ def test_contradictory_table_claim_is_a_sourced_claim_not_an_axiom(kg: Knowledge
     ],
 )
 def test_article_figures(kg: KnowledgeGraph, label: str, prop: str, value: int) -> None:
-    found = rows(kg, f"SELECT ?v ?name {{ ?m rdfs:label ?l ; {prop} ?v FILTER(STR(?l) = STR(?name)) }}", name=Literal(label))
+    found = rows(
+        kg, f"SELECT ?v ?name {{ ?m rdfs:label ?l ; {prop} ?v FILTER(STR(?l) = STR(?name)) }}", name=Literal(label)
+    )
     assert [int(row["v"].value) for row in found] == [value]
 
 
