@@ -16,19 +16,11 @@ from graph.graph_store import GraphName, GraphStore, graph_name
 
 from . import auth
 from .knowledge import get_graph
-from .negotiation import choose
+from .negotiation import GRAPH_TYPES, choose
 from .service_description import public_url
 
 bp = Blueprint("graph_store", __name__)
 
-GRAPH_TYPES = [
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-    "application/trig",
-    "application/n-quads",
-]
 METHODS = ["GET", "PUT", "POST", "DELETE"]
 
 

@@ -10,6 +10,16 @@ from collections.abc import Sequence
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+#: Media types for RDF graphs (CONSTRUCT/DESCRIBE results, Graph Store, Service Description), default first.
+GRAPH_TYPES = [
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/trig",
+    "application/n-quads",
+]
+
 #: File suffixes users may put on a URL, and the media type each one asks for.
 SUFFIXES: dict[str, str] = {
     "html": "text/html",

@@ -16,8 +16,9 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from graph.binding import Param
 from graph.named_queries import NamedQuery
 
+from .negotiation import GRAPH_TYPES
 from .queries import get_queries
-from .sparql import GRAPH_TYPES, RESULT_TYPES
+from .sparql import RESULT_TYPES
 
 bp = Blueprint("openapi", __name__)
 

@@ -12,7 +12,7 @@ from graph.errors import NotAcceptable
 from graph.namespaces import GRAPH_INFERRED
 
 from .knowledge import get_graph
-from .negotiation import choose
+from .negotiation import GRAPH_TYPES, choose
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -33,14 +33,6 @@ RESULT_FORMATS = (
     "TriG",
     "N-Quads",
 )
-GRAPH_TYPES = [
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-    "application/trig",
-    "application/n-quads",
-]
 ENTAILMENT_NOTE = (
     "The default graph is the union of all named graphs, including the OWL 2 RL entailments materialised in "
     f"{GRAPH_INFERRED.value}; send infer=false with a query to leave the entailments out."

@@ -18,7 +18,7 @@ from graph.evaluation import Evaluator, Formats, QueryRequest
 
 from . import auth, editor, limits, service_description
 from .knowledge import get_graph
-from .negotiation import choose, prefers_html
+from .negotiation import GRAPH_TYPES, choose, prefers_html
 
 bp = Blueprint("sparql", __name__)
 
@@ -29,14 +29,6 @@ RESULT_TYPES = [
     "text/tab-separated-values",
     "application/json",
     "application/xml",
-]
-GRAPH_TYPES = [
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-    "application/trig",
-    "application/n-quads",
 ]
 ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml"}
 
@@ -125,8 +117,7 @@ def _check_length(text: str, what: str) -> None:
         abort(413, f"the {what} is {len(text)} characters long; this service accepts at most {limit}")
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
-@bp.route("/sparql/", methods=["GET", "POST"])
+@bp.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
 def endpoint() -> Response:
     operation = read_operation()
     if operation.update is not None:
