@@ -63,8 +63,6 @@ class GraphStore:
         created = not self.exists(graph)
         quads = list(quads)
         self.kg.replace_graphs({graph: quads})
-        if not quads and isinstance(graph, NamedNode):
-            self.kg.store.add_graph(graph)  # an empty graph PUT is still a graph that exists
         return created
 
     def merge(self, graph: GraphName, quads: Iterable[Quad]) -> bool:

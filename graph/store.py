@@ -184,7 +184,10 @@ class KnowledgeGraph:
         self._changed(Change(unknown=True))
 
     def replace_graphs(self, contents: Mapping[NamedNode | DefaultGraph, Iterable[Quad]]) -> dict[str, int]:
-        """Make each graph hold exactly the given quads, all in one transaction; returns triples per graph."""
+        """Make each graph hold exactly the given quads, all in one transaction; returns triples per graph.
+
+        A named graph given no quads still exists afterwards (an empty graph, as the Graph Store Protocol wants).
+        """
         self._check_writable()
         operations, counts = [], {}
         added: list[Quad] = []
@@ -200,6 +203,7 @@ class KnowledgeGraph:
             else:
                 operations += [
                     f"DROP SILENT GRAPH {graph}",
+                    f"CREATE SILENT GRAPH {graph}",
                     f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}",
                 ]
         self.store.update(" ;\n".join(operations))
