@@ -75,7 +75,7 @@ def health() -> Response:
 def metrics() -> Response:
     state: Metrics = current_app.extensions["genai_kg_metrics"]
     state.quads.set(len(get_graph()))
-    return Response(generate_latest(state.registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(state.registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def init_app(app: Flask) -> None:

@@ -30,6 +30,8 @@ def test_on_disk_store_is_created_and_reused(serve: Callable[..., ServerProcess]
 def test_metrics_are_prometheus_text(serve: Callable[..., ServerProcess]) -> None:
     server = serve("--memory")
     requests.get(server.url + "/health", timeout=5)
-    body = requests.get(server.url + "/metrics", timeout=5).text
+    response = requests.get(server.url + "/metrics", timeout=5)
+    assert response.headers["Content-Type"].count("charset") == 1
+    body = response.text
     assert "genai_kg_requests_total" in body
     assert "genai_kg_store_quads" in body
