@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -83,6 +84,13 @@ class ServerProcess:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("server did not become ready")
+
+    def quads(self) -> int:
+        """How many quads the server's store holds, from its Prometheus metrics."""
+        metrics = requests.get(self.url + "/metrics", timeout=30).text
+        found = re.search(r"^genai_kg_store_quads (\S+)$", metrics, re.M)
+        assert found, "no genai_kg_store_quads in /metrics"
+        return int(float(found.group(1)))
 
     def kill(self) -> None:
         """Stop the process the hard way (SIGKILL), as a crash would."""

@@ -20,11 +20,11 @@ def test_memory_server_answers_ask(serve: Callable[..., ServerProcess]) -> None:
 def test_on_disk_store_is_created_and_reused(serve: Callable[..., ServerProcess], tmp_path: Path) -> None:
     store = tmp_path / "store"
     server = serve("--store", str(store))
-    quads = requests.get(server.url + "/health", timeout=5).json()["quads"]
+    quads = server.quads()
     assert quads > 1000
     server.stop()
     again = serve("--store", str(store))
-    assert requests.get(again.url + "/health", timeout=5).json()["quads"] == quads
+    assert again.quads() == quads
 
 
 def test_metrics_are_prometheus_text(serve: Callable[..., ServerProcess]) -> None:

@@ -340,12 +340,12 @@ def test_real_server_update_then_query(serve) -> None:  # type: ignore[no-untype
 
 def test_real_server_body_limit_from_the_environment(serve) -> None:  # type: ignore[no-untyped-def]
     server = serve("--memory", GENAI_KG_MAX_BODY_BYTES="2000")
-    before = requests.get(server.url + "/health", timeout=30).json()["quads"]
+    before = server.quads()
     body = "INSERT DATA { " + " ".join(f"<urn:s> <urn:p> {i} ." for i in range(400)) + " }"
     headers = {**AUTH, "Content-Type": "application/sparql-update"}
     response = requests.post(server.url + "/sparql", data=body, headers=headers, timeout=30)
     assert response.status_code == 413
-    assert requests.get(server.url + "/health", timeout=30).json()["quads"] == before
+    assert server.quads() == before
 
 
 def test_service_reaches_another_endpoint(serve, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
