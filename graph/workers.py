@@ -1,21 +1,9 @@
 """Query evaluation in worker processes that can be killed: the only way to stop a runaway pyoxigraph query.
 
 pyoxigraph cannot cancel a query (oxigraph issue #1926) and a thread cannot be stopped, so each query runs
-in one of a pool of worker processes that open a read-only checkpoint of the store (:mod:`.snapshots`).
-The server process keeps the deadline: when it passes, the worker is killed (SIGKILL: it only reads
-immutable files, so this is always safe) and a fresh one replaces it, while the other workers go on.
-
-A worker streams what pyoxigraph's serialisers write, in frames over a pipe (``multiprocessing``
-connections; one tag byte, then the payload):
-
-    R             ready (after start-up)
-    W kind data   the whole answer (it fitted in one frame); kind is ``r`` (results) or ``g`` (graph)
-    S kind data   the first frame of a longer answer; D frames follow, then E
-    D data        more of the answer
-    E             the answer is complete
-    X json        an error: {"kind": a graph.errors class name, "message": ...}
-
-Run as ``python -m graph.workers REQUESTS_FD ANSWERS_FD``; the pool starts it.
+in one of a pool of worker processes (:mod:`.worker_process`) that open a read-only checkpoint of the store
+(:mod:`.snapshots`). The server process keeps the deadline: when it passes, the worker is killed (SIGKILL: it
+only reads immutable files, so this is always safe) and a fresh one replaces it, while the other workers go on.
 """
 
 from __future__ import annotations
@@ -32,122 +20,14 @@ import time
 from collections.abc import Iterator
 from multiprocessing import util
 from multiprocessing.connection import Connection
-from pathlib import Path
-from typing import Any
 
-from pyoxigraph import QueryResultsFormat, RdfFormat, Store
-
-from . import errors, results
-from .evaluation import Answer, Evaluator, Formats, InProcessEvaluator, QueryRequest, pick_format
+from . import errors
+from .evaluation import Answer, Evaluator, Formats, InProcessEvaluator, QueryRequest
 from .snapshots import Snapshot, Snapshots
 from .store import KnowledgeGraph
+from .worker_process import DATA, ERROR, READY, REPORTED, START, WHOLE
 
 log = logging.getLogger(__name__)
-
-READY, WHOLE, START, DATA, END, ERROR = b"R", b"W", b"S", b"D", b"E", b"X"
-#: Bytes per frame: big enough that a point look-up is one frame, small enough to stream.
-FRAME = 64 * 1024
-#: Errors a worker reports by name; anything else is a bug and answers 500.
-REPORTED: dict[str, type[errors.GraphError]] = {
-    kind.__name__: kind
-    for kind in (errors.BadQuery, errors.BadRequest, errors.NotAcceptable, errors.NotFound, errors.QueryTimeout)
-}
-
-
-# -- the worker process -----------------------------------------------------------------------------
-
-
-class _FrameWriter:
-    """A write-only file for pyoxigraph's serialisers that sends what they write as frames."""
-
-    def __init__(self, answers: Connection, kind: bytes) -> None:
-        self.answers = answers
-        self.kind = kind
-        self.buffer = bytearray()
-        self.started = False
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        if len(self.buffer) >= FRAME:
-            self.answers.send_bytes((DATA if self.started else START + self.kind) + self.buffer)
-            self.started = True
-            self.buffer.clear()
-        return len(data)
-
-    def flush(self) -> None:
-        """Frames go out when full and at the end; a serialiser's flush changes nothing."""
-
-    def finish(self) -> None:
-        if not self.started:
-            self.answers.send_bytes(WHOLE + self.kind + self.buffer)
-            return
-        if self.buffer:
-            self.answers.send_bytes(DATA + self.buffer)
-        self.answers.send_bytes(END)
-
-
-def _answer(kg: KnowledgeGraph, request: tuple[Any, ...], formats: Formats, answers: Connection) -> None:
-    sparql, infer, default_graph_uris, named_graph_uris, base_iri, substitutions = request
-    result = kg.query(
-        sparql,
-        infer=infer,
-        default_graph_uris=default_graph_uris,
-        named_graph_uris=named_graph_uris,
-        substitutions=dict(substitutions) or None,
-        base_iri=base_iri,
-    )
-    chosen = pick_format(result, formats)
-    writer = _FrameWriter(answers, b"g" if isinstance(chosen, RdfFormat) else b"r")
-    results.write(result, chosen, writer)  # type: ignore[arg-type]
-    writer.finish()
-
-
-def _watch_parent(parent: int) -> None:
-    """Exit when the server process is gone, even in the middle of a query (pyoxigraph releases the GIL)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
-
-
-def serve(requests: Connection, answers: Connection) -> None:
-    """The worker's loop: one query at a time, on the snapshot the server names, until the pipe closes."""
-    opened: tuple[str, KnowledgeGraph] | None = None
-    answers.send_bytes(READY)
-    while True:
-        try:
-            path, results_type, graph_type, *request = pickle.loads(requests.recv_bytes())
-        except EOFError:
-            return
-        try:
-            if opened is None or opened[0] != path:
-                opened = None  # drop the old store before opening the new one
-                opened = (path, KnowledgeGraph(Store.read_only(path), path=Path(path), read_only=True))
-            formats = Formats(
-                results=QueryResultsFormat.from_media_type(results_type) if results_type else None,
-                graph=RdfFormat.from_media_type(graph_type) if graph_type else None,
-            )
-            _answer(opened[1], tuple(request), formats, answers)
-        except errors.GraphError as error:
-            _report(answers, type(error).__name__, str(error))
-        except (OSError, ValueError, RuntimeError) as error:  # pyoxigraph's lazy evaluation errors (SERVICE, …)
-            _report(answers, "BadQuery", f"the query cannot be evaluated: {error}")
-
-
-def _report(answers: Connection, kind: str, message: str) -> None:
-    answers.send_bytes(ERROR + json.dumps({"kind": kind, "message": message}).encode())
-
-
-def main(argv: list[str]) -> None:
-    requests_fd, answers_fd = int(argv[0]), int(argv[1])
-    _watch_parent(os.getppid())
-    serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False))
-
-
-# -- the server side --------------------------------------------------------------------------------
 
 
 class _Worker:
@@ -156,7 +36,7 @@ class _Worker:
     def __init__(self) -> None:
         requests_read, requests_write = os.pipe()
         answers_read, answers_write = os.pipe()
-        command = [sys.executable, "-m", "graph.workers", str(requests_read), str(answers_write)]
+        command = [sys.executable, "-m", "graph.worker_process", str(requests_read), str(answers_write)]
         self.process = subprocess.Popen(command, pass_fds=(requests_read, answers_write), stdin=subprocess.DEVNULL)
         os.close(requests_read)
         os.close(answers_write)
@@ -441,7 +321,3 @@ def evaluator_for(kg: KnowledgeGraph, *, workers: int, max_queries: int | None =
     if workers > 0 and kg.path is not None:
         return WorkerPool(kg, size=workers, max_queries=max_queries)
     return InProcessEvaluator(kg)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

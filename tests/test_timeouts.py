@@ -24,7 +24,7 @@ JSON = {"Accept": "application/sparql-results+json"}
 def workers(server: ServerProcess) -> set[int]:
     """The ids of the server's query worker processes."""
     children = psutil.Process(server.process.pid).children(recursive=True)
-    return {p.pid for p in children if "graph.workers" in " ".join(p.cmdline())}
+    return {p.pid for p in children if "graph.worker_process" in " ".join(p.cmdline())}
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
