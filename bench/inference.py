@@ -47,13 +47,13 @@ def _rss_mb() -> float:
 
 
 def run_genai_kg(path: Path, updates: int) -> dict[str, Any]:
-    from pyoxigraph import NamedNode, RdfFormat, Store
+    from pyoxigraph import NamedNode, RdfFormat
 
     from graph import KnowledgeGraph
     from graph.inference import Reasoner
 
     base = _rss_mb()
-    kg = KnowledgeGraph(Store())
+    kg = KnowledgeGraph.open()
     kg.store.bulk_load(path=str(path), format=RdfFormat.TURTLE, to_graph=NamedNode("urn:bench:data"))
     reasoner = Reasoner(kg)
     kg.subscribe(reasoner.on_change)

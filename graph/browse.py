@@ -57,7 +57,7 @@ class Matrix:
 
 def class_counts(kg: KnowledgeGraph, members: Mapping[str, int]) -> list[tuple[NamedNode, str, int]]:
     """Every ``gai:`` class the ontology declares, with its label and its number of ``members`` (by class IRI)."""
-    quads = kg.store.quads_for_pattern(None, TYPE, OWL_CLASS, GRAPH_ONTOLOGY)
+    quads = kg.quads(None, TYPE, OWL_CLASS, GRAPH_ONTOLOGY)
     classes = {q.subject for q in quads if isinstance(q.subject, NamedNode) and q.subject.value.startswith(GAI)}
     counted = [(c, label(kg, c), members.get(c.value, 0)) for c in classes]
     return sorted(counted, key=lambda row: (-row[2], row[1].lower()))

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, QuerySolutions, QueryTriples, Triple
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, QuerySolutions, Triple
 
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, compact
-from .store import KnowledgeGraph
+from .store import GRAPH_RESULTS, KnowledgeGraph
 
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
@@ -99,7 +99,7 @@ def exists(kg: KnowledgeGraph, iri: str) -> bool:
     """True when some triple has ``iri`` as subject, predicate or object."""
     node = NamedNode(iri)
     patterns = ((node, None, None), (None, None, node), (None, node, None))
-    return any(next(iter(kg.store.quads_for_pattern(*p)), None) is not None for p in patterns)
+    return any(next(iter(kg.quads(*p)), None) is not None for p in patterns)
 
 
 def _graph_name(graph: NamedNode | BlankNode | DefaultGraph) -> str:
@@ -108,7 +108,7 @@ def _graph_name(graph: NamedNode | BlankNode | DefaultGraph) -> str:
 
 def _literal_text(kg: KnowledgeGraph, node: NamedNode | BlankNode, predicate: NamedNode) -> str | None:
     """The English (or untagged) literal value of ``predicate`` on ``node``, else any."""
-    found = [q.object for q in kg.store.quads_for_pattern(node, predicate, None) if isinstance(q.object, Literal)]
+    found = [q.object for q in kg.quads(node, predicate, None) if isinstance(q.object, Literal)]
     found.sort(key=lambda lit: (lit.language not in (None, "en"), lit.value))
     return found[0].value if found else None
 
@@ -127,7 +127,7 @@ def describe(kg: KnowledgeGraph, iri: str) -> Description:
     """Everything the graph states about ``iri`` (outgoing, grouped), and counts of what points at it."""
     node = NamedNode(iri)
     held: dict[tuple[NamedNode, Value], list[str]] = {}
-    for quad in kg.store.quads_for_pattern(node, None, None):
+    for quad in kg.quads(node, None, None):
         value = quad.object
         if isinstance(value, Triple):
             continue
@@ -186,7 +186,7 @@ def _blank_closure(kg: KnowledgeGraph, start: Iterable[BlankNode]) -> Iterator[T
         if blank in seen:
             continue
         seen.add(blank)
-        for quad in kg.store.quads_for_pattern(blank, None, None):
+        for quad in kg.quads(blank, None, None):
             if quad.graph_name == GRAPH_INFERRED:
                 continue
             yield Triple(quad.subject, quad.predicate, quad.object)
@@ -197,7 +197,7 @@ def _blank_closure(kg: KnowledgeGraph, start: Iterable[BlankNode]) -> Iterator[T
 def description_triples(kg: KnowledgeGraph, iri: str) -> list[Triple]:
     """The RDF description of ``iri``: outgoing and incoming triples plus the blank-node closure."""
     result = kg.query(DESCRIBE, substitutions={"s": NamedNode(iri)})
-    assert isinstance(result, QueryTriples)
+    assert isinstance(result, GRAPH_RESULTS)
     triples = list(dict.fromkeys(result))  # a triple held in several graphs comes once
     blanks = [t.object for t in triples if isinstance(t.object, BlankNode)]
     closure = [t for t in _blank_closure(kg, blanks) if t not in triples]
@@ -206,7 +206,7 @@ def description_triples(kg: KnowledgeGraph, iri: str) -> list[Triple]:
 
 def ontology_triples(kg: KnowledgeGraph) -> list[Triple]:
     """The ontology document: every triple of the ontology graph."""
-    quads = kg.store.quads_for_pattern(None, None, None, GRAPH_ONTOLOGY)
+    quads = kg.quads(None, None, None, GRAPH_ONTOLOGY)
     return [Triple(q.subject, q.predicate, q.object) for q in quads]
 
 
@@ -231,8 +231,8 @@ def rdf_list(kg: KnowledgeGraph, head: object, *, limit: int = 100) -> list[obje
     items: list[object] = []
     first, rest, nil = NamedNode(RDF + "first"), NamedNode(RDF + "rest"), NamedNode(RDF + "nil")
     while isinstance(head, BlankNode) and len(items) < limit:
-        items += [q.object for q in islice(kg.store.quads_for_pattern(head, first, None), 1)]
-        nxt = [q.object for q in islice(kg.store.quads_for_pattern(head, rest, None), 1)]
+        items += [q.object for q in islice(kg.quads(head, first, None), 1)]
+        nxt = [q.object for q in islice(kg.quads(head, rest, None), 1)]
         head = nxt[0] if nxt else nil
     return items
 
@@ -245,7 +245,7 @@ def expression(kg: KnowledgeGraph, node: object, depth: int = 0) -> list[str | N
         return [node.value]
     if not isinstance(node, BlankNode) or depth > 6:
         return ["…"]
-    facts = {q.predicate.value: q.object for q in kg.store.quads_for_pattern(node, None, None)}
+    facts = {q.predicate.value: q.object for q in kg.quads(node, None, None)}
     for key, word in _CONNECTIVES.items():
         if OWL + key in facts:
             members = rdf_list(kg, facts[OWL + key])

@@ -37,23 +37,19 @@ class Node:
 
 
 def _classes(kg: KnowledgeGraph) -> dict[str, Node]:
-    quads = kg.store.quads_for_pattern(None, TYPE, NamedNode(OWL + "Class"), GRAPH_ONTOLOGY)
+    quads = kg.quads(None, TYPE, NamedNode(OWL + "Class"), GRAPH_ONTOLOGY)
     named = sorted(
         {q.subject.value for q in quads if isinstance(q.subject, NamedNode) and q.subject.value.startswith(GAI)}
     )
     supers: dict[str, set[str]] = {}
     for iri in named:
-        found = {
-            q.object.value
-            for q in kg.store.quads_for_pattern(NamedNode(iri), SUBCLASS, None)
-            if isinstance(q.object, NamedNode)
-        }
+        found = {q.object.value for q in kg.quads(NamedNode(iri), SUBCLASS, None) if isinstance(q.object, NamedNode)}
         supers[iri] = {s for s in found if s in named and s != iri}
     nodes = {}
     for iri, ups in supers.items():
         proper = {s for s in ups if iri not in supers[s]}  # an equivalent class is no parent
         direct = sorted(s for s in proper if not any(s in supers[o] and o != s for o in proper))
-        defined = next(iter(kg.store.quads_for_pattern(NamedNode(iri), EQUIVALENT, None, GRAPH_ONTOLOGY)), None)
+        defined = next(iter(kg.quads(NamedNode(iri), EQUIVALENT, None, GRAPH_ONTOLOGY)), None)
         nodes[iri] = Node(iri, label(kg, NamedNode(iri)), defined is not None, direct)
     for ups in supers.values():
         for up in ups:

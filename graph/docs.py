@@ -67,7 +67,7 @@ class OntologyDoc:
 
 
 def _objects(kg: KnowledgeGraph, node: NamedNode | BlankNode, predicate: str) -> list[object]:
-    return [q.object for q in kg.store.quads_for_pattern(node, NamedNode(predicate), None, GRAPH_ONTOLOGY)]
+    return [q.object for q in kg.quads(node, NamedNode(predicate), None, GRAPH_ONTOLOGY)]
 
 
 def _text(kg: KnowledgeGraph, node: NamedNode, predicate: NamedNode) -> str | None:
@@ -103,7 +103,7 @@ def _term(kg: KnowledgeGraph, node: NamedNode, kind: str) -> Term:
 
 
 def _subjects_of_type(kg: KnowledgeGraph, type_iri: str) -> list[NamedNode]:
-    quads = kg.store.quads_for_pattern(None, TYPE, NamedNode(type_iri), GRAPH_ONTOLOGY)
+    quads = kg.quads(None, TYPE, NamedNode(type_iri), GRAPH_ONTOLOGY)
     return sorted({q.subject for q in quads if isinstance(q.subject, NamedNode) and q.subject.value.startswith(GAI)})
 
 
@@ -111,7 +111,7 @@ def ontology_doc(kg: KnowledgeGraph) -> OntologyDoc:
     """The documentation of the ``gai:`` vocabulary as the ontology graph now holds it."""
     ontology = NamedNode(ONTOLOGY_IRI)
     header: dict[str, list[Literal | NamedNode]] = {}
-    for quad in kg.store.quads_for_pattern(ontology, None, None, GRAPH_ONTOLOGY):
+    for quad in kg.quads(ontology, None, None, GRAPH_ONTOLOGY):
         if isinstance(quad.object, Literal | NamedNode):
             header.setdefault(quad.predicate.value, []).append(quad.object)
     classes = [_term(kg, n, "class") for n in _subjects_of_type(kg, OWL + "Class")]

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pyoxigraph import QueryResultsFormat, QueryTriples, RdfFormat
+from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from . import results
 from .errors import BadQuery, NotAcceptable
-from .store import KnowledgeGraph, Term
+from .store import GRAPH_RESULTS, KnowledgeGraph, Term
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ class Evaluator(Protocol):
 
 def pick_format(result: results.QueryResult, formats: Formats) -> QueryResultsFormat | RdfFormat:
     """The format for this result's kind, or :class:`NotAcceptable` when the client accepts none."""
-    chosen = formats.graph if isinstance(result, QueryTriples) else formats.results
+    chosen = formats.graph if isinstance(result, GRAPH_RESULTS) else formats.results
     if chosen is None:
-        kind = "an RDF graph" if isinstance(result, QueryTriples) else "SPARQL results"
+        kind = "an RDF graph" if isinstance(result, GRAPH_RESULTS) else "SPARQL results"
         raise NotAcceptable(f"this query produces {kind}, and the Accept header allows none of their formats")
     return chosen
 

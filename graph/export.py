@@ -22,4 +22,4 @@ def export(
     if graph is None and not format.supports_datasets:
         raise BadRequest(f"{format.name} holds one graph: name the graph to export, or use TriG or N-Quads")
     prefixes = PREFIXES if format in (RdfFormat.TURTLE, RdfFormat.TRIG) else None
-    kg.store.dump(output, format=format, from_graph=graph, prefixes=prefixes)
+    kg.dump(output, format, from_graph=graph, prefixes=prefixes)

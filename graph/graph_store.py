@@ -38,13 +38,13 @@ class GraphStore:
 
     def exists(self, graph: GraphName) -> bool:
         """The default graph always exists; a named graph exists while it holds a triple (or was created)."""
-        return isinstance(graph, DefaultGraph) or self.kg.store.contains_named_graph(graph)
+        return isinstance(graph, DefaultGraph) or self.kg.contains_named_graph(graph)
 
     def triples(self, graph: GraphName) -> Iterator[Triple]:
         """The triples of ``graph``; :class:`NotFound` when it does not exist."""
         if not self.exists(graph):
             raise NotFound(f"no graph {graph}")
-        for quad in self.kg.store.quads_for_pattern(None, None, None, graph):
+        for quad in self.kg.quads(None, None, None, graph):
             yield quad.triple
 
     def parse(

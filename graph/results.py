@@ -13,13 +13,12 @@ from pyoxigraph import (
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
-    QueryTriples,
     RdfFormat,
 )
 
 from .errors import BadRequest
 from .namespaces import compact
-from .store import QueryResult
+from .store import GRAPH_RESULTS, QueryResult
 
 #: Short names users type (CLI ``--format``, ``?format=``) for each format.
 RESULT_FORMATS: dict[str, QueryResultsFormat] = {
@@ -45,7 +44,7 @@ GRAPH_FORMATS: dict[str, RdfFormat] = {
 
 def is_graph(result: QueryResult) -> bool:
     """True for CONSTRUCT/DESCRIBE results (RDF), false for SELECT/ASK (SPARQL results)."""
-    return isinstance(result, QueryTriples)
+    return isinstance(result, GRAPH_RESULTS)
 
 
 def format_for(result: QueryResult, name: str) -> QueryResultsFormat | RdfFormat:
@@ -66,7 +65,7 @@ def format_for(result: QueryResult, name: str) -> QueryResultsFormat | RdfFormat
 
 def write(result: QueryResult, format: QueryResultsFormat | RdfFormat, output: IO[bytes] | None = None) -> bytes | None:
     """Serialise ``result`` to ``output`` (or return the bytes when ``output`` is None)."""
-    if isinstance(result, QueryTriples):
+    if isinstance(result, GRAPH_RESULTS):
         assert isinstance(format, RdfFormat)
         return result.serialize(output, format=format)
     assert isinstance(format, QueryResultsFormat)
@@ -77,7 +76,7 @@ def as_table(result: QueryResult) -> str:
     """A plain-text table for people (the CLI's default output), with IRIs compacted to prefixes."""
     if isinstance(result, QueryBoolean):
         return "true" if bool(result) else "false"
-    if isinstance(result, QueryTriples):
+    if isinstance(result, GRAPH_RESULTS):
         rows = [[compact_term(t.subject), compact_term(t.predicate), compact_term(t.object)] for t in result]
         header = ["subject", "predicate", "object"]
     else:

@@ -38,7 +38,7 @@ def compute(kg: KnowledgeGraph) -> Stats:
     per_graph = kg.query(_PER_GRAPH)
     assert isinstance(per_graph, QuerySolutions)
     graphs = {row["g"].value: _int(row["n"]) for row in per_graph}
-    default = sum(1 for _ in kg.store.quads_for_pattern(None, None, None, DefaultGraph()))
+    default = sum(1 for _ in kg.quads(None, None, None, DefaultGraph()))
     if default:
         graphs["(default graph)"] = default
     totals = kg.query(_TOTALS)

@@ -1,4 +1,4 @@
-"""The knowledge graph's store: an Oxigraph dataset on disk (or in memory) and the way it is queried.
+"""The knowledge graph: genai-kg's named graphs over a store (embedded or remote), and the way it is queried.
 
 Every read goes through :meth:`KnowledgeGraph.query`, which decides what the default graph is: the union of
 all graphs (asserted and inferred) by default, or everything but the inferred graph with ``infer=False``.
@@ -8,32 +8,19 @@ Every write goes through :meth:`KnowledgeGraph.update`, :meth:`KnowledgeGraph.re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from pyoxigraph import (
-    BlankNode,
-    DefaultGraph,
-    Literal,
-    NamedNode,
-    Quad,
-    QueryBoolean,
-    QuerySolutions,
-    QueryTriples,
-    RdfFormat,
-    Store,
-    Triple,
-    Variable,
-)
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store
 
+from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term
 from .dataset_clauses import query_names_dataset
 from .errors import BadQuery, NotFound, ReadOnly
-from .namespaces import GRAPH_INFERRED, PREFIXES
+from .namespaces import GRAPH_INFERRED
 
-Term = NamedNode | BlankNode | Literal | Triple
-QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+__all__ = ["GRAPH_RESULTS", "Change", "KnowledgeGraph", "QueryResult", "Term"]
 
 
 @dataclass(frozen=True)
@@ -53,12 +40,11 @@ Listener = Callable[["KnowledgeGraph", Change], None]
 
 
 class KnowledgeGraph:
-    """An Oxigraph store with genai-kg's named graphs, its read rules and its write notifications."""
+    """A store (embedded or remote) with genai-kg's named graphs, its read rules and its write notifications."""
 
-    def __init__(self, store: Store, *, path: Path | None = None, read_only: bool = False) -> None:
-        self.store = store
+    def __init__(self, backend: Backend, *, path: Path | None = None) -> None:
+        self.backend = backend
         self.path = path
-        self.read_only = read_only
         self._listeners: list[Listener] = []
         #: Services attached to this store (the reasoner lives at ``extensions["inference"]``).
         self.extensions: dict[str, Any] = {}
@@ -67,32 +53,67 @@ class KnowledgeGraph:
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
         """Open the store at ``path`` (created when missing), or an in-memory store when ``path`` is None."""
         if path is None:
-            return cls(Store(), read_only=read_only)
+            return cls(EmbeddedBackend.open(None, read_only=read_only))
         path = Path(path)
-        if read_only:
-            if not path.exists():
-                raise NotFound(f"no store at {path}")
-            return cls(Store.read_only(str(path)), path=path, read_only=True)
-        path.mkdir(parents=True, exist_ok=True)
-        return cls(Store(str(path)), path=path)
+        if read_only and not path.exists():
+            raise NotFound(f"no store at {path}")
+        return cls(EmbeddedBackend.open(path, read_only=read_only), path=path)
+
+    @property
+    def read_only(self) -> bool:
+        return self.backend.read_only
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self.backend.read_only = value
+
+    @property
+    def store(self) -> Store:
+        """The embedded pyoxigraph store (checkpoints and worker processes need its files)."""
+        if not isinstance(self.backend, EmbeddedBackend):
+            raise TypeError(f"the knowledge graph at {self.backend.location} is not an embedded store")
+        return self.backend.store
 
     def close(self) -> None:
         """Flush what is written; the store object is released when the last reference goes."""
-        if self.path is not None and not self.read_only:
-            self.store.flush()
+        self.backend.close()
 
     def is_empty(self) -> bool:
-        return len(self.store) == 0
+        return self.backend.is_empty()
 
     def __len__(self) -> int:
-        return len(self.store)
+        return self.backend.count()
 
     # -- reads ---------------------------------------------------------------------------------------
 
     def named_graphs(self, *, infer: bool = True) -> list[NamedNode | BlankNode]:
         """The store's named graphs, without the inferred graph when ``infer`` is false."""
-        graphs = list(self.store.named_graphs())
+        graphs = self.backend.named_graphs()
         return graphs if infer else [g for g in graphs if g != GRAPH_INFERRED]
+
+    def quads(
+        self,
+        subject: Term | None = None,
+        predicate: NamedNode | None = None,
+        object: Term | None = None,
+        graph: GraphName | None = None,
+    ) -> Iterator[Quad]:
+        """The quads that match a pattern (None matches anything; ``graph`` None means every graph)."""
+        return self.backend.quads(subject, predicate, object, graph)
+
+    def contains_named_graph(self, graph: NamedNode | BlankNode) -> bool:
+        return self.backend.contains_named_graph(graph)
+
+    def dump(
+        self,
+        output: IO[bytes],
+        format: RdfFormat,
+        *,
+        from_graph: GraphName | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        """Write the dataset (or one graph) to ``output``."""
+        self.backend.dump(output, format, from_graph=from_graph, prefixes=prefixes)
 
     def query(
         self,
@@ -113,31 +134,26 @@ class KnowledgeGraph:
         >>> bool(kg.query("ASK { ?s ?p ?o }"))
         False
         """
-        options: dict[str, Any] = {"base_iri": base_iri, "prefixes": PREFIXES}
         try:
-            defaults = [NamedNode(iri) for iri in default_graph_uris]
-            named = [NamedNode(iri) for iri in named_graph_uris]
+            defaults = tuple(NamedNode(iri) for iri in default_graph_uris)
+            named = tuple(NamedNode(iri) for iri in named_graph_uris)
         except ValueError as error:
             raise BadQuery(f"a dataset graph is not an IRI: {error}") from error
         if defaults or named:
             # the protocol's dataset is exactly the graphs it names (SPARQL 1.1 Protocol, 2.1.4)
-            options["default_graph"] = defaults
-            options["named_graphs"] = named
+            dataset = Dataset(default=defaults, named=named)
         elif query_names_dataset(sparql):
-            pass  # FROM/FROM NAMED in the query decide; the union rule must not replace them
+            dataset = Dataset()  # FROM/FROM NAMED in the query decide; the union rule must not replace them
         elif infer:
-            options["use_default_graph_as_union"] = True
+            dataset = Dataset(union=True)
         else:
-            visible = self.named_graphs(infer=False)
-            options["default_graph"] = [DefaultGraph(), *visible]
-            options["named_graphs"] = visible
-        if substitutions:
-            options["substitutions"] = {Variable(name): term for name, term in substitutions.items()}
+            visible = tuple(self.named_graphs(infer=False))
+            dataset = Dataset(default=(DefaultGraph(), *visible), named=visible)
         try:
-            return self.store.query(sparql, **options)
+            return self.backend.query(sparql, dataset, substitutions=substitutions, base_iri=base_iri)
         except SyntaxError as error:
             raise BadQuery(str(error)) from error
-        except RuntimeError as error:  # Oxigraph's evaluation errors: unknown function, bad dataset, …
+        except RuntimeError as error:  # evaluation errors: unknown function, bad dataset, …
             raise BadQuery(f"the query cannot be evaluated: {error}") from error
 
     # -- writes --------------------------------------------------------------------------------------
@@ -158,7 +174,7 @@ class KnowledgeGraph:
         """Run a SPARQL 1.1 Update atomically: it applies whole or not at all."""
         self._check_writable()
         try:
-            self.store.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
+            self.backend.update(sparql, base_iri=base_iri)
         except SyntaxError as error:
             raise BadQuery(str(error)) from error
         except RuntimeError as error:  # e.g. DROP GRAPH of a graph that does not exist (without SILENT)
@@ -168,8 +184,8 @@ class KnowledgeGraph:
     def add_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction."""
         self._check_writable()
-        quads = tuple(quads)
-        self.store.extend(quads)
+        quads = tuple(self.backend.storable(quads))
+        self.backend.add(quads)
         self._changed(Change(added=quads))
 
     def bulk_load(
@@ -180,7 +196,7 @@ class KnowledgeGraph:
         A syntax error raises :class:`SyntaxError` with nothing written (Oxigraph 0.5 commits at the end).
         """
         self._check_writable()
-        self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
+        self.backend.bulk_load(input, format, to_graph=to_graph, base_iri=base_iri)
         self._changed(Change(unknown=True))
 
     def replace_graphs(self, contents: Mapping[NamedNode | DefaultGraph, Iterable[Quad]]) -> dict[str, int]:
@@ -191,9 +207,9 @@ class KnowledgeGraph:
         self._check_writable()
         operations, counts = [], {}
         added: list[Quad] = []
-        removed = [q for graph in contents for q in self.store.quads_for_pattern(None, None, None, graph)]
+        removed = [q for graph in contents for q in self.backend.quads(None, None, None, graph)]
         for graph, given in contents.items():
-            quads = list(given)
+            quads = self.backend.storable(given)
             added += (Quad(q.subject, q.predicate, q.object, graph) for q in quads)
             lines = [f"{q.subject} {q.predicate} {q.object} ." for q in quads]
             counts[str(graph)] = len(lines)
@@ -206,6 +222,9 @@ class KnowledgeGraph:
                     f"CREATE SILENT GRAPH {graph}",
                     f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}",
                 ]
-        self.store.update(" ;\n".join(operations))
+        try:
+            self.backend.update(" ;\n".join(operations))
+        except (SyntaxError, RuntimeError) as error:
+            raise BadQuery(f"the engine refused the write, and nothing changed: {error}") from error
         self._changed(Change(added=tuple(added), removed=tuple(removed)))
         return counts

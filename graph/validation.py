@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +35,9 @@ class Report:
 def _graph_of(kg: KnowledgeGraph, *graphs: NamedNode) -> rdflib.Graph:
     result = rdflib.Graph()
     for graph in graphs:
-        data = kg.store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
-        result.parse(data=data, format="nt")
+        data = io.BytesIO()
+        kg.dump(data, RdfFormat.N_TRIPLES, from_graph=graph)
+        result.parse(data=data.getvalue(), format="nt")
     return result
 
 

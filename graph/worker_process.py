@@ -22,10 +22,9 @@ import sys
 import threading
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
-from pyoxigraph import QueryResultsFormat, RdfFormat, Store
+from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from . import errors, results
 from .evaluation import Formats, pick_format
@@ -111,7 +110,7 @@ def serve(requests: Connection, answers: Connection) -> None:
         try:
             if opened is None or opened[0] != path:
                 opened = None  # drop the old store before opening the new one
-                opened = (path, KnowledgeGraph(Store.read_only(path), path=Path(path), read_only=True))
+                opened = (path, KnowledgeGraph.open(path, read_only=True))
             formats = Formats(
                 results=QueryResultsFormat.from_media_type(results_type) if results_type else None,
                 graph=RdfFormat.from_media_type(graph_type) if graph_type else None,

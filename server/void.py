@@ -71,7 +71,7 @@ def _download(file: IO[bytes], media: str, name: str) -> Response:
 def dump_nquads() -> Response:
     """Every quad of the dataset, named graphs included."""
     file = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by the response stream, after the last chunk
-    get_graph().store.dump(file, RdfFormat.N_QUADS)
+    get_graph().dump(file, RdfFormat.N_QUADS)
     return _download(file, "application/n-quads", "genai-kg.nq")
 
 

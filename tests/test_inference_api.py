@@ -10,7 +10,7 @@ import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from pyoxigraph import RdfFormat, Store, parse
+from pyoxigraph import RdfFormat, parse
 
 from graph import KnowledgeGraph
 from graph.inference.vocabulary import OWL
@@ -124,7 +124,7 @@ def test_consistency_reports_disjointness_with_the_offending_triples(client: Fla
 
 
 def test_consistency_reports_shape_violations_with_their_triples(config: Config) -> None:
-    kg = KnowledgeGraph(Store())
+    kg = KnowledgeGraph.open()
     header = "<https://w3id.org/genai-kg/ontology> a owl:Ontology ; owl:versionInfo '1' , '2' ."
     prefixes = "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
     kg.add_quads(parse_quads((prefixes + header).encode(), RdfFormat.TURTLE, graph=GRAPH_ONTOLOGY))

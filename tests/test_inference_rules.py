@@ -4,7 +4,7 @@ triple gives exactly what recomputing from scratch gives (DRed is checked agains
 from __future__ import annotations
 
 import pytest
-from pyoxigraph import Quad, RdfFormat, Store, parse
+from pyoxigraph import Quad, RdfFormat, parse
 
 from graph import KnowledgeGraph
 from graph.inference import Reasoner, reasoner_of
@@ -110,7 +110,7 @@ CASES = {
 
 
 def graph_of(turtle: str) -> KnowledgeGraph:
-    kg = KnowledgeGraph(Store())
+    kg = KnowledgeGraph.open()
     kg.store.extend(
         Quad(q.subject, q.predicate, q.object, GRAPH_DATA) for q in parse(PREFIXES + turtle, format=RdfFormat.TURTLE)
     )
@@ -143,7 +143,7 @@ def test_retracting_any_fact_equals_recomputing(name: str) -> None:
         kg.store.remove(quad)
         report = reasoner_of(kg).refresh()
         assert not report.full or quad.predicate.value.startswith(SCHEMA_NAMESPACES)
-        fresh = KnowledgeGraph(Store())
+        fresh = KnowledgeGraph.open()
         fresh.store.extend(q for q in kg.store if q.graph_name != GRAPH_INFERRED)
         Reasoner(fresh).materialize()
         assert inferred(kg) == inferred(fresh), f"after removing {quad}"

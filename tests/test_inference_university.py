@@ -10,7 +10,7 @@ from typing import Any
 import owlrl
 import pytest
 import rdflib
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple, parse
 
 from graph import KnowledgeGraph
 from graph.inference import Reasoner, reasoner_of
@@ -173,7 +173,7 @@ def university_quads(universities: int = 1, departments: int = 15, seed: int = 0
 
 
 def university_graph(universities: int = 1, departments: int = 15, seed: int = 0) -> KnowledgeGraph:
-    kg = KnowledgeGraph(Store())
+    kg = KnowledgeGraph.open()
     kg.store.extend(university_quads(universities, departments, seed))
     return kg
 
@@ -196,7 +196,7 @@ def inferred(kg: KnowledgeGraph) -> set[str]:
 
 def fresh_inferred(kg: KnowledgeGraph) -> set[str]:
     """What a full materialisation of ``kg``'s asserted triples infers, computed in a new store."""
-    other = KnowledgeGraph(Store())
+    other = KnowledgeGraph.open()
     other.store.extend(q for q in kg.store if q.graph_name != GRAPH_INFERRED)
     Reasoner(other).materialize()
     return inferred(other)
@@ -225,7 +225,7 @@ REFLEXIVE = {
 
 def missing_from_owlrl(quads: list[Quad]) -> list[tuple[str, str, str]]:
     """What owlrl's OWL-RL closure of ``quads`` has that ours lacks, less the axiomatic triples we skip."""
-    kg = KnowledgeGraph(Store())
+    kg = KnowledgeGraph.open()
     kg.store.extend(skolemized(quads))
     Reasoner(kg).materialize()
     ours = rdflib.Graph()

@@ -197,7 +197,7 @@ def shape_violations(kg: KnowledgeGraph, shapes: Path = ONTOLOGY_DIR / "shapes.t
     for violation in validation.validate(kg, shapes).violations:
         triples = []
         if violation.path and not violation.focus.startswith("_:") and violation.path.startswith(("http", "urn")):
-            for quad in kg.store.quads_for_pattern(NamedNode(violation.focus), NamedNode(violation.path), None, None):
+            for quad in kg.quads(NamedNode(violation.focus), NamedNode(violation.path), None, None):
                 if quad.graph_name != GRAPH_INFERRED:
                     triples.append(
                         {"subject": violation.focus, "predicate": violation.path, "object": str(quad.object)}

@@ -4,6 +4,11 @@ It reads every asserted triple (all graphs but the inferred one), computes the c
 (:mod:`.schema`, then :mod:`.closure`), and writes the inferred triples to ``GRAPH_INFERRED``. After each
 write to the store it applies the write's delta incrementally; a write that changes the ontology (or whose
 delta is unknown and large) recomputes everything.
+
+When other processes share the store (a remote engine), the inferred graph carries one more triple,
+``<…/graph/inferred> owl:versionInfo "generation"``, naming the closure it holds. A reasoner whose generation is not
+the stored one recomputes before it answers or writes, and it writes its delta only if the stored generation
+is still the one it read (one conditional SPARQL update): two service processes never interleave closures.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ from __future__ import annotations
 import gc
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
 
-from ..namespaces import GRAPH_INFERRED
+from ..backend import EmbeddedBackend
+from ..namespaces import GRAPH_INFERRED, PREFIXES
 from ..store import Change, KnowledgeGraph
 from .changes import data_delta
 from .closure import Closure
@@ -36,6 +43,10 @@ RECOMPUTE_MINIMUM = 1000
 FREEZE_MINIMUM = 200_000
 #: Writes of more inferred triples than this use Oxigraph's bulk loader.
 BULK_WRITE = 10_000
+#: The triple of the inferred graph that names the generation of the closure it holds.
+GENERATION = NamedNode(PREFIXES["owl"] + "versionInfo")
+#: How often a reasoner recomputes when other processes keep writing the inferred graph first.
+WRITE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ class Reasoner:
         self.dictionary = TermDictionary()
         self.closure = Closure(Rules(), self.dictionary.values)
         self.last: Report | None = None
+        #: The generation of the inferred graph that the closure matches (None: never written).
+        self.generation: str | None = None
 
     @property
     def kg(self) -> KnowledgeGraph:
@@ -73,9 +86,9 @@ class Reasoner:
 
     def asserted_quads(self) -> Iterator[Quad]:
         """Every quad outside the inferred graph."""
-        store = self.kg.store
-        for graph in (DefaultGraph(), *self.kg.named_graphs(infer=False)):
-            yield from store.quads_for_pattern(None, None, None, graph)
+        kg = self.kg
+        for graph in (DefaultGraph(), *kg.named_graphs(infer=False)):
+            yield from kg.quads(None, None, None, graph)
 
     def encode(self, subject: Term, predicate: Term, object: Term) -> Triple:
         encode = self.dictionary.encode
@@ -115,60 +128,106 @@ class Reasoner:
 
     def _materialize(self) -> Report:
         with self.lock:
-            started = time.perf_counter()
-            self.dictionary = TermDictionary()
-            closure = Closure(Rules(), self.dictionary.values)
-            encode = self.dictionary.encode
-            closure.insert_asserted(
-                (encode(q.subject), encode(q.predicate), encode(q.object)) for q in self.asserted_quads()
-            )
-            reasoning = time.perf_counter()
-            schema = Schema(closure, self.lexical)
-            derived = schema.close()
-            closure.rules = schema.compile()
-            closure.saturate_all(derived.items())
-            self.closure = closure
-            reasoning = time.perf_counter() - reasoning
-            added, removed = self._sync_store()
-            report = Report(
-                asserted=len(closure) - len(closure.why),
-                inferred=len(closure.why),
-                added=added,
-                removed=removed,
-                seconds=time.perf_counter() - started,
-                full=True,
-                closure_seconds=reasoning,
-            )
-            self.last = report
-            return report
+            for _ in range(WRITE_ATTEMPTS):
+                report = self._materialize_once()
+                if report is not None:
+                    return report
+            raise RuntimeError("other processes kept rewriting the inferred graph; run `genai-kg infer` again")
 
-    def _sync_store(self) -> tuple[int, int]:
-        """Make the stored inferred graph equal to the closure's inferred triples; returns (added, removed)."""
+    def _materialize_once(self) -> Report | None:
+        """Recompute and write; None when another process wrote the inferred graph meanwhile."""
+        started = time.perf_counter()
+        stored = self.stored_generation()
+        self.dictionary = TermDictionary()
+        closure = Closure(Rules(), self.dictionary.values)
+        encode = self.dictionary.encode
+        closure.insert_asserted(
+            (encode(q.subject), encode(q.predicate), encode(q.object)) for q in self.asserted_quads()
+        )
+        reasoning = time.perf_counter()
+        schema = Schema(closure, self.lexical)
+        derived = schema.close()
+        closure.rules = schema.compile()
+        closure.saturate_all(derived.items())
+        self.closure = closure
+        reasoning = time.perf_counter() - reasoning
+        synced = self._sync_store(stored)
+        if synced is None:
+            return None
+        added, removed = synced
+        report = Report(
+            asserted=len(closure) - len(closure.why),
+            inferred=len(closure.why),
+            added=added,
+            removed=removed,
+            seconds=time.perf_counter() - started,
+            full=True,
+            closure_seconds=reasoning,
+        )
+        self.last = report
+        return report
+
+    def _sync_store(self, stored: str | None) -> tuple[int, int] | None:
+        """Make the stored inferred graph equal to the closure's inferred triples; returns (added, removed).
+
+        None when the stored generation is no longer ``stored`` (another process wrote first).
+        """
         if self.kg.read_only:
+            self.generation = stored
             return 0, 0
-        store, why = self.kg.store, self.closure.why
+        why = self.closure.why
         stale, present = [], set()
-        for quad in store.quads_for_pattern(None, None, None, GRAPH_INFERRED):
+        for quad in self.kg.quads(None, None, None, GRAPH_INFERRED):
+            if quad.predicate == GENERATION and quad.subject == GRAPH_INFERRED:
+                continue
             triple = self.lookup(quad.subject, quad.predicate, quad.object)
             if triple is None or triple not in why:
                 stale.append(quad)
             else:
                 present.add(triple)
-        for quad in stale:
-            store.remove(quad)
-        missing = [t for t in why if t not in present]
-        if len(missing) > BULK_WRITE:
-            store.bulk_extend(self._quads(missing))  # much faster; atomicity is not needed for derived data
-        else:
-            store.extend(self._quads(missing))
+        missing = list(self._quads(t for t in why if t not in present))
+        if not self._write(stale, missing, stored):
+            return None
         return len(missing), len(stale)
 
+    def stored_generation(self) -> str | None:
+        """The generation the inferred graph holds now."""
+        found = next(self.kg.quads(GRAPH_INFERRED, GENERATION, None, GRAPH_INFERRED), None)
+        return found.object.value if found is not None and isinstance(found.object, Literal) else None
+
+    def _write(self, stale: list[Quad], fresh: list[Quad], stored: str | None) -> bool:
+        """Replace ``stale`` by ``fresh`` in the inferred graph.
+
+        On a shared store this is one update that also moves the graph to a new generation, and applies only
+        while the stored generation is ``stored``; False when it was not (nothing was written).
+        """
+        backend = self.kg.backend
+        if not backend.shared:  # this process owns the store: no other closure can interleave
+            backend.remove(stale)
+            if len(fresh) > BULK_WRITE and isinstance(backend, EmbeddedBackend):
+                backend.add_bulk(fresh)  # much faster; atomicity is not needed for derived data
+            else:
+                backend.add(fresh)
+            return True
+        if not stale and not fresh and stored is not None:
+            self.generation = stored
+            return True
+        new = uuid.uuid4().hex
+        backend.update(_conditional_write(stale, fresh, stored, new))
+        if self.stored_generation() != new:
+            return False
+        self.generation = new
+        return True
+
     def _quads(self, triples: Iterable[Triple]) -> Iterator[Quad]:
-        decode = self.dictionary.decode
+        decode, shared = self.dictionary.decode, self.kg.backend.shared
         for s, p, o in triples:
-            subject, predicate = decode(s), decode(p)
-            if isinstance(predicate, NamedNode) and not isinstance(subject, Literal):
-                yield Quad(subject, predicate, decode(o), GRAPH_INFERRED)
+            subject, predicate, object = decode(s), decode(p), decode(o)
+            if not isinstance(predicate, NamedNode) or isinstance(subject, Literal):
+                continue
+            if shared and (isinstance(subject, BlankNode) or isinstance(object, BlankNode)):
+                continue  # a blank node cannot be named again through SPARQL: such triples stay in memory
+            yield Quad(subject, predicate, object, GRAPH_INFERRED)
 
     # -- keeping current -----------------------------------------------------------------------------
 
@@ -177,9 +236,16 @@ class Reasoner:
         self.kg.subscribe(self.on_change)
         return self.materialize()
 
+    def catch_up(self) -> None:
+        """On a shared store, recompute when another process changed the inferred graph since we last did."""
+        if self.kg.backend.shared and self.stored_generation() != self.generation:
+            self.materialize()
+
     def on_change(self, kg: KnowledgeGraph, change: Change) -> None:
         """Bring the closure and the inferred graph up to date with one write."""
-        if change.update is not None:
+        if kg.backend.shared and self.stored_generation() != self.generation:
+            self.materialize()  # another process wrote since: our closure is not the stored one
+        elif change.update is not None:
             delta = data_delta(change.update, base_iri=change.base_iri)
             if delta is None:
                 self.refresh()
@@ -194,8 +260,7 @@ class Reasoner:
 
     def _is_asserted(self, quad: Quad) -> bool:
         return any(
-            q.graph_name != GRAPH_INFERRED
-            for q in self.kg.store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
+            q.graph_name != GRAPH_INFERRED for q in self.kg.quads(quad.subject, quad.predicate, quad.object, None)
         )
 
     def apply(self, added: Iterable[Quad], removed: Iterable[Quad]) -> Report:
@@ -220,10 +285,9 @@ class Reasoner:
         new, promoted = closure.assert_triples(plus)
         reasoning = time.perf_counter() - reasoning
         if not self.kg.read_only:
-            store = self.kg.store
-            for quad in self._quads([*gone, *promoted]):
-                store.remove(quad)
-            store.extend(self._quads([*still, *new]))
+            stale = list(self._quads([*gone, *promoted]))
+            if not self._write(stale, list(self._quads([*still, *new])), self.generation):
+                return self.materialize()  # another process wrote first: recompute from what is stored
         report = Report(
             asserted=len(closure) - len(closure.why),
             inferred=len(closure.why),
@@ -261,4 +325,29 @@ def reasoner_of(kg: KnowledgeGraph) -> Reasoner:
         if reasoner is None:
             reasoner = kg.extensions["inference"] = Reasoner(kg)
             reasoner.attach()
-        return reasoner
+            return reasoner
+    reasoner.catch_up()
+    return reasoner
+
+
+def _conditional_write(stale: list[Quad], fresh: list[Quad], stored: str | None, new: str) -> str:
+    """One SPARQL update that swaps ``stale`` for ``fresh`` and the generation, only while it is ``stored``."""
+    graph = GRAPH_INFERRED
+    current = (
+        f"GRAPH {graph} {{ {graph} {GENERATION} {Literal(stored)} }}"
+        if stored is not None
+        else f"FILTER NOT EXISTS {{ GRAPH {graph} {{ {graph} {GENERATION} ?any }} }}"
+    )
+    operations = []
+    if stale:
+        body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in stale)
+        operations.append(f"DELETE {{ GRAPH {graph} {{\n{body}\n}} }} WHERE {{ {current} }}")
+    if fresh:
+        body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in fresh)
+        operations.append(f"INSERT {{ GRAPH {graph} {{\n{body}\n}} }} WHERE {{ {current} }}")
+    old = f"{graph} {GENERATION} {Literal(stored)} ." if stored is not None else ""
+    operations.append(
+        f"DELETE {{ GRAPH {graph} {{ {old} }} }} INSERT {{ GRAPH {graph} {{ {graph} {GENERATION} {Literal(new)} }} }} "
+        f"WHERE {{ {current} }}"
+    )
+    return " ;\n".join(operations)
