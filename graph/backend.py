@@ -45,7 +45,12 @@ class TripleResult:
         return self._triples
 
     def serialize(self, output: IO[bytes] | None = None, format: RdfFormat = RdfFormat.N_TRIPLES) -> bytes | None:
-        return serialize(self._triples, output, format=format, prefixes=PREFIXES if format in (RdfFormat.TURTLE, RdfFormat.TRIG) else None)
+        return serialize(
+            self._triples,
+            output,
+            format=format,
+            prefixes=PREFIXES if format in (RdfFormat.TURTLE, RdfFormat.TRIG) else None,
+        )
 
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples | TripleResult
