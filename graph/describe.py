@@ -2,7 +2,8 @@
 
 A description is the IRI's outgoing triples (asserted and inferred, each with the named graphs that hold it),
 the closure of the blank nodes it points to (OWL restrictions, lists), and its incoming triples. The IRI
-reaches SPARQL only as a bound term (``substitutions``), never as query text.
+reaches SPARQL only as a validated IRI (``NamedNode``), never as raw text. A Skolem IRI (how a remote engine
+keeps a blank node) is read as the blank node it stands for.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import cast
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, QuerySolutions, Triple
 
-from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, compact
+from .namespaces import GENID, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, compact, is_anonymous
 from .store import GRAPH_RESULTS, KnowledgeGraph
 
 RDF = PREFIXES["rdf"]
@@ -35,23 +37,31 @@ INCOMING_LIMIT = 1000
 
 Value = NamedNode | BlankNode | Literal
 
+#: Not a blank node, nor the Skolem IRI of one.
+_NAMED = "(!isBlank({0}) && !STRSTARTS(STR({0}), " + f'"{GENID}"))'
+
 DESCRIBE = f"""
-CONSTRUCT {{ ?s ?p ?o . ?x ?q ?s }}
+CONSTRUCT {{ ?node ?p ?o . ?x ?q ?node }}
 WHERE {{
-  {{ ?s ?p ?o
-    FILTER(!isBlank(?o) || EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {GRAPH_INFERRED}) }}) }}
+  {{ ?node ?p ?o
+    FILTER({_NAMED.format("?o")} || EXISTS {{ GRAPH ?g {{ ?node ?p ?o }} FILTER(?g != {GRAPH_INFERRED}) }}) }}
   UNION
-  {{ SELECT ?x ?q ?s WHERE {{ ?x ?q ?s FILTER(!isBlank(?x)) }} ORDER BY ?q ?x LIMIT {INCOMING_LIMIT} }}
+  {{ SELECT ?x ?q WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }} ORDER BY ?q ?x LIMIT {INCOMING_LIMIT} }}
 }}
 """
 
-INCOMING_COUNTS = """
-SELECT ?s ?q (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x ?q ?s FILTER(!isBlank(?x)) } GROUP BY ?s ?q ORDER BY ?q
+INCOMING_COUNTS = f"""
+SELECT ?q (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }} GROUP BY ?q ORDER BY ?q
 """
 
-INCOMING_PAGE = """
-SELECT DISTINCT ?s ?x ?q WHERE { ?x ?q ?s FILTER(!isBlank(?x)) } ORDER BY ?q ?x LIMIT %d OFFSET %d
+INCOMING_PAGE = f"""
+SELECT DISTINCT ?x ?q WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }} ORDER BY ?q ?x LIMIT %d OFFSET %d
 """
+
+
+def about(sparql: str, iri: str) -> str:
+    """One of the queries above about ``iri``: ``?node`` becomes the IRI, which ``NamedNode`` has validated."""
+    return sparql.replace("?node", str(NamedNode(iri)))
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class Description:
     sources: list[Statement]
     incoming: dict[NamedNode, int]
     #: Readable forms of the blank nodes among the values (class expressions), keyed by blank node.
-    expressions: dict[BlankNode, list[str | NamedNode]] = field(default_factory=dict)
+    expressions: dict[Value, list[str | NamedNode]] = field(default_factory=dict)
 
     @property
     def incoming_total(self) -> int:
@@ -132,7 +142,7 @@ def describe(kg: KnowledgeGraph, iri: str) -> Description:
         if isinstance(value, Triple):
             continue
         graph = _graph_name(quad.graph_name)
-        if isinstance(value, BlankNode) and graph == GRAPH_INFERRED.value:
+        if is_anonymous(value) and graph == GRAPH_INFERRED.value:
             continue  # anonymous classes the reasoner derived: true but unreadable
         held.setdefault((quad.predicate, value), []).append(graph)
     statements = [Statement(p, v, tuple(sorted(set(g)))) for (p, v), g in held.items()]
@@ -148,14 +158,14 @@ def describe(kg: KnowledgeGraph, iri: str) -> Description:
         incoming=incoming_counts(kg, iri),
     )
     for statement in statements:
-        if isinstance(statement.value, BlankNode):
+        if is_anonymous(statement.value):
             description.expressions[statement.value] = expression(kg, statement.value)
     return description
 
 
 def incoming_counts(kg: KnowledgeGraph, iri: str) -> dict[NamedNode, int]:
     """How many distinct resources point at ``iri``, per predicate."""
-    result = kg.query(INCOMING_COUNTS, substitutions={"s": NamedNode(iri)})
+    result = kg.query(about(INCOMING_COUNTS, iri))
     assert isinstance(result, QuerySolutions)
     counts: dict[NamedNode, int] = {}
     for row in result:
@@ -167,8 +177,7 @@ def incoming_counts(kg: KnowledgeGraph, iri: str) -> dict[NamedNode, int]:
 
 def incoming(kg: KnowledgeGraph, iri: str, *, offset: int = 0, limit: int = 50) -> list[Referrer]:
     """One page of the resources that point at ``iri``, ordered by predicate then subject."""
-    sparql = INCOMING_PAGE % (max(limit, 0), max(offset, 0))
-    result = kg.query(sparql, substitutions={"s": NamedNode(iri)})
+    result = kg.query(about(INCOMING_PAGE % (max(limit, 0), max(offset, 0)), iri))
     assert isinstance(result, QuerySolutions)
     return [
         Referrer(row["x"], row["q"])
@@ -177,9 +186,9 @@ def incoming(kg: KnowledgeGraph, iri: str, *, offset: int = 0, limit: int = 50) 
     ]
 
 
-def _blank_closure(kg: KnowledgeGraph, start: Iterable[BlankNode]) -> Iterator[Triple]:
+def _blank_closure(kg: KnowledgeGraph, start: Iterable[Value]) -> Iterator[Triple]:
     """The asserted triples reachable from ``start`` through blank nodes (restrictions, RDF lists)."""
-    seen: set[BlankNode] = set()
+    seen: set[Value] = set()
     todo = list(start)
     while todo:
         blank = todo.pop()
@@ -190,16 +199,16 @@ def _blank_closure(kg: KnowledgeGraph, start: Iterable[BlankNode]) -> Iterator[T
             if quad.graph_name == GRAPH_INFERRED:
                 continue
             yield Triple(quad.subject, quad.predicate, quad.object)
-            if isinstance(quad.object, BlankNode):
-                todo.append(quad.object)
+            if is_anonymous(quad.object):
+                todo.append(quad.object)  # type: ignore[arg-type]
 
 
 def description_triples(kg: KnowledgeGraph, iri: str) -> list[Triple]:
     """The RDF description of ``iri``: outgoing and incoming triples plus the blank-node closure."""
-    result = kg.query(DESCRIBE, substitutions={"s": NamedNode(iri)})
+    result = kg.query(about(DESCRIBE, iri))
     assert isinstance(result, GRAPH_RESULTS)
     triples = list(dict.fromkeys(result))  # a triple held in several graphs comes once
-    blanks = [t.object for t in triples if isinstance(t.object, BlankNode)]
+    blanks = [t.object for t in triples if is_anonymous(t.object)]
     closure = [t for t in _blank_closure(kg, blanks) if t not in triples]
     return [t for t in triples if isinstance(t, Triple)] + list(dict.fromkeys(closure))
 
@@ -230,22 +239,23 @@ def rdf_list(kg: KnowledgeGraph, head: object, *, limit: int = 100) -> list[obje
     """The members of an RDF list."""
     items: list[object] = []
     first, rest, nil = NamedNode(RDF + "first"), NamedNode(RDF + "rest"), NamedNode(RDF + "nil")
-    while isinstance(head, BlankNode) and len(items) < limit:
-        items += [q.object for q in islice(kg.quads(head, first, None), 1)]
-        nxt = [q.object for q in islice(kg.quads(head, rest, None), 1)]
+    while is_anonymous(head) and head != nil and len(items) < limit:
+        node = cast(NamedNode | BlankNode, head)
+        items += [q.object for q in islice(kg.quads(node, first, None), 1)]
+        nxt = [q.object for q in islice(kg.quads(node, rest, None), 1)]
         head = nxt[0] if nxt else nil
     return items
 
 
 def expression(kg: KnowledgeGraph, node: object, depth: int = 0) -> list[str | NamedNode]:
     """A class expression as tokens (words and IRIs), e.g. ``[gai:GenerativeModel, ' and (', ...]``."""
-    if isinstance(node, NamedNode):
+    if isinstance(node, NamedNode) and not is_anonymous(node):
         return [node]
     if isinstance(node, Literal):
         return [node.value]
-    if not isinstance(node, BlankNode) or depth > 6:
+    if not is_anonymous(node) or depth > 6:
         return ["…"]
-    facts = {q.predicate.value: q.object for q in kg.quads(node, None, None)}
+    facts = {q.predicate.value: q.object for q in kg.quads(cast(NamedNode | BlankNode, node), None, None)}
     for key, word in _CONNECTIVES.items():
         if OWL + key in facts:
             members = rdf_list(kg, facts[OWL + key])
@@ -254,7 +264,7 @@ def expression(kg: KnowledgeGraph, node: object, depth: int = 0) -> list[str | N
                 if i:
                     tokens.append(f" {word} ")
                 inner = expression(kg, member, depth + 1)
-                tokens += ["(", *inner, ")"] if isinstance(member, BlankNode) else inner
+                tokens += ["(", *inner, ")"] if is_anonymous(member) else inner
             return tokens
     if OWL + "complementOf" in facts:
         return ["not ", *expression(kg, facts[OWL + "complementOf"], depth + 1)]

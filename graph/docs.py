@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode
 
 from .describe import COMMENT, DEFINITION, OWL, RDFS, TYPE, expression, label, rdf_list
-from .namespaces import GAI, GRAPH_ONTOLOGY, ONTOLOGY_IRI
+from .namespaces import GAI, GRAPH_ONTOLOGY, ONTOLOGY_IRI, is_anonymous
 from .store import KnowledgeGraph
 
 Tokens = list[str | NamedNode]
@@ -88,7 +88,7 @@ def _term(kg: KnowledgeGraph, node: NamedNode, kind: str) -> Term:
     term.parents = sorted((o for o in _objects(kg, node, sub) if isinstance(o, NamedNode)), key=lambda n: n.value)
     if kind == "class":
         term.equivalents = [expression(kg, o) for o in _objects(kg, node, OWL + "equivalentClass")]
-        term.equivalents += [expression(kg, o) for o in _objects(kg, node, sub) if isinstance(o, BlankNode)]
+        term.equivalents += [expression(kg, o) for o in _objects(kg, node, sub) if is_anonymous(o)]
     else:
         term.domain = [expression(kg, o) for o in _objects(kg, node, RDFS + "domain")]
         term.range = [expression(kg, o) for o in _objects(kg, node, RDFS + "range")]

@@ -9,6 +9,7 @@ GraphError
 ├── ReadOnly              a write to a store opened read-only (-> 403)
 ├── QueryTimeout          evaluation ran past its budget and was stopped (-> 503)
 ├── Unavailable           too many queries at once, or a query worker was lost (-> 503)
+├── EngineError           the remote SPARQL engine failed or refused a request (-> 502)
 └── Inconsistent          the data violates a disjointness or shape constraint
 """
 
@@ -60,6 +61,10 @@ class QueryTimeout(GraphError):
 
 class Unavailable(GraphError):
     """The service cannot take this query now (too many at once, or its worker was lost); retrying may work."""
+
+
+class EngineError(GraphError):
+    """The remote SPARQL engine behind this service answered with an error it should not have (-> 502)."""
 
 
 class Inconsistent(GraphError):

@@ -1,6 +1,6 @@
 """The IRIs of genai-kg: vocabulary, instances, named graphs and the prefixes users may write."""
 
-from pyoxigraph import NamedNode
+from pyoxigraph import BlankNode, NamedNode
 
 BASE = "https://w3id.org/genai-kg/"
 ONTOLOGY_IRI = BASE + "ontology"
@@ -11,6 +11,9 @@ GRAPH_ONTOLOGY = NamedNode(BASE + "graph/ontology")
 GRAPH_DATA = NamedNode(BASE + "graph/data")
 GRAPH_LINKS = NamedNode(BASE + "graph/links")
 GRAPH_INFERRED = NamedNode(BASE + "graph/inferred")
+
+#: Skolem IRIs for blank nodes kept in a remote engine (RDF 1.1 Concepts, 3.5): ``GENID + label``.
+GENID = BASE + ".well-known/genid/"
 
 #: The graphs the shipped knowledge graph owns; everything else in a store belongs to its users.
 SHIPPED_GRAPHS = (GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_LINKS)
@@ -59,3 +62,8 @@ def compact(iri: str) -> str:
         if iri.startswith(namespace) and len(prefix) + 1 + len(iri) - len(namespace) < len(best):
             best = f"{prefix}:{iri[len(namespace) :]}"
     return best
+
+
+def is_anonymous(term: object) -> bool:
+    """True for a blank node, and for the Skolem IRI that stands for one in a remote engine."""
+    return isinstance(term, BlankNode) or (isinstance(term, NamedNode) and term.value.startswith(GENID))

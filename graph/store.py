@@ -115,6 +115,30 @@ class KnowledgeGraph:
         """Write the dataset (or one graph) to ``output``."""
         self.backend.dump(output, format, from_graph=from_graph, prefixes=prefixes)
 
+    def dataset(
+        self,
+        sparql: str,
+        *,
+        infer: bool = True,
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+    ) -> Dataset:
+        """The dataset a query runs over: the protocol's graphs, else its own FROM, else the union rule."""
+        try:
+            defaults = tuple(NamedNode(iri) for iri in default_graph_uris)
+            named = tuple(NamedNode(iri) for iri in named_graph_uris)
+        except ValueError as error:
+            raise BadQuery(f"a dataset graph is not an IRI: {error}") from error
+        if defaults or named:
+            # the protocol's dataset is exactly the graphs it names (SPARQL 1.1 Protocol, 2.1.4)
+            return Dataset(default=defaults, named=named)
+        if query_names_dataset(sparql):
+            return Dataset()  # FROM/FROM NAMED in the query decide; the union rule must not replace them
+        if infer:
+            return Dataset(union=True)
+        visible = tuple(self.named_graphs(infer=False))
+        return Dataset(default=(DefaultGraph(), *visible), named=visible)
+
     def query(
         self,
         sparql: str,
@@ -134,21 +158,9 @@ class KnowledgeGraph:
         >>> bool(kg.query("ASK { ?s ?p ?o }"))
         False
         """
-        try:
-            defaults = tuple(NamedNode(iri) for iri in default_graph_uris)
-            named = tuple(NamedNode(iri) for iri in named_graph_uris)
-        except ValueError as error:
-            raise BadQuery(f"a dataset graph is not an IRI: {error}") from error
-        if defaults or named:
-            # the protocol's dataset is exactly the graphs it names (SPARQL 1.1 Protocol, 2.1.4)
-            dataset = Dataset(default=defaults, named=named)
-        elif query_names_dataset(sparql):
-            dataset = Dataset()  # FROM/FROM NAMED in the query decide; the union rule must not replace them
-        elif infer:
-            dataset = Dataset(union=True)
-        else:
-            visible = tuple(self.named_graphs(infer=False))
-            dataset = Dataset(default=(DefaultGraph(), *visible), named=visible)
+        dataset = self.dataset(
+            sparql, infer=infer, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris
+        )
         try:
             return self.backend.query(sparql, dataset, substitutions=substitutions, base_iri=base_iri)
         except SyntaxError as error:

@@ -317,7 +317,13 @@ def _error(payload: bytes) -> Exception:
 
 
 def evaluator_for(kg: KnowledgeGraph, *, workers: int, max_queries: int | None = None) -> Evaluator:
-    """A worker pool for an on-disk store when ``workers`` > 0; otherwise evaluation in the calling thread."""
+    """The remote engine itself for a remote store; a worker pool for an on-disk store when ``workers`` > 0;
+    otherwise evaluation in the calling thread."""
+    from .remote import RemoteBackend
+    from .remote_evaluation import RemoteEvaluator
+
+    if isinstance(kg.backend, RemoteBackend):
+        return RemoteEvaluator(kg, max_queries=max_queries)
     if workers > 0 and kg.path is not None:
         return WorkerPool(kg, size=workers, max_queries=max_queries)
     return InProcessEvaluator(kg)

@@ -21,7 +21,10 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     memory = False
-    if kg is None:
+    endpoints = config.endpoints()
+    if kg is None and endpoints is not None:
+        kg = open_knowledge_graph(read_only=config.read_only, endpoints=endpoints, timeout=config.query_timeout)
+    elif kg is None:
         store, memory = config.store, config.store is None
         if memory and config.query_workers:
             store = scratch_directory()  # worker processes read files: --memory uses a folder removed at exit

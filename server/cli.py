@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from tqdm import tqdm
 from graph import GraphError, KnowledgeGraph, loading, named_queries, open_knowledge_graph, results, stats, validation
 from graph import export as exporting
 from graph import generate as generating
+from graph.engine_client import Endpoints
 from graph.namespaces import expand
 from graph.store import Term
 
@@ -25,21 +27,82 @@ from .config import Config
 if TYPE_CHECKING:
     from graph.inference.explanation import Explanation
 
-store_option = click.option(
-    "--store",
-    "store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("var/store"),
-    show_default=True,
-    help="Folder of the on-disk store (created and loaded when missing).",
-)
+
+@dataclass(frozen=True)
+class Location:
+    """Where a command finds the knowledge graph: an on-disk store, or a remote engine's endpoints."""
+
+    path: Path
+    endpoints: Endpoints | None = None
+
+    def __str__(self) -> str:
+        return self.endpoints.query if self.endpoints is not None else str(self.path)
+
+    def open(self, *, read_only: bool = False, infer: bool = True) -> KnowledgeGraph:
+        return open_knowledge_graph(self.path, read_only=read_only, infer=infer, endpoints=self.endpoints)
+
+
+def store_option(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that say where the knowledge graph is, given to the command as one ``store`` Location."""
+
+    @functools.wraps(command)
+    def with_location(
+        *args: object,
+        sparql_endpoint: str | None,
+        sparql_update_endpoint: str | None,
+        store_endpoint: str | None,
+        **kwargs: object,
+    ) -> None:
+        if sparql_endpoint is None and (sparql_update_endpoint or store_endpoint):
+            raise click.UsageError("--sparql-update-endpoint and --store-endpoint go with --sparql-endpoint")
+        try:
+            endpoints = Endpoints(sparql_endpoint, sparql_update_endpoint, store_endpoint) if sparql_endpoint else None
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--sparql-endpoint") from error
+        kwargs["store"] = Location(kwargs["store"], endpoints)  # type: ignore[arg-type]
+        command(*args, **kwargs)
+
+    options = [
+        click.option(
+            "--store",
+            "store",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("var/store"),
+            show_default=True,
+            help="Folder of the on-disk store (created and loaded when missing).",
+        ),
+        click.option(
+            "--sparql-endpoint",
+            envvar="GENAI_KG_SPARQL_ENDPOINT",
+            default=None,
+            metavar="URL",
+            help="Use this remote SPARQL 1.1 engine's query endpoint instead of --store.",
+        ),
+        click.option(
+            "--sparql-update-endpoint",
+            envvar="GENAI_KG_SPARQL_UPDATE_ENDPOINT",
+            default=None,
+            metavar="URL",
+            help="The engine's SPARQL Update endpoint (default: the query endpoint).",
+        ),
+        click.option(
+            "--store-endpoint",
+            envvar="GENAI_KG_STORE_ENDPOINT",
+            default=None,
+            metavar="URL",
+            help="The engine's Graph Store Protocol endpoint, for bulk loads (default: INSERT DATA batches).",
+        ),
+    ]
+    for option in reversed(options):
+        with_location = option(with_location)
+    return with_location
 
 
 @contextmanager
-def _opened(store: Path, *, read_only: bool = False) -> Iterator[KnowledgeGraph]:
+def _opened(store: Location, *, read_only: bool = False) -> Iterator[KnowledgeGraph]:
     """Open the store for one command, turning graph errors into a clean exit with the message."""
     try:
-        kg = open_knowledge_graph(store, read_only=read_only)
+        kg = store.open(read_only=read_only)
         try:
             yield kg
         finally:
@@ -78,7 +141,7 @@ def main() -> None:
 def serve(
     host: str,
     port: int,
-    store: Path,
+    store: Location,
     memory: bool,
     read_only: bool,
     query_timeout: float,
@@ -87,12 +150,23 @@ def serve(
     query_workers: int | None,
     max_queries: int | None,
 ) -> None:
-    """Serve SPARQL, linked data and the APIs with granian (one process; the store allows one writer)."""
+    """Serve SPARQL, linked data and the APIs with granian.
+
+    On an embedded store, one process (the store allows one writer); over a remote engine, as many
+    processes as you like, each stateless.
+    """
     from granian import Granian
     from granian.constants import Interfaces
 
+    endpoints = store.endpoints
     config = Config.from_env(
-        store=None if memory else store, read_only=read_only, query_timeout=query_timeout, base_url=base_url
+        store=None if memory else store.path,
+        read_only=read_only,
+        query_timeout=query_timeout,
+        base_url=base_url,
+        sparql_endpoint=endpoints.query if endpoints else None,
+        sparql_update_endpoint=endpoints.update if endpoints else None,
+        store_endpoint=endpoints.store if endpoints else None,
     )
     if query_workers is not None:
         config = replace(config, query_workers=query_workers)
@@ -117,7 +191,7 @@ def serve(
 @store_option
 @click.option("--graph", "graph_iri", default=None, help="Named graph to load into (default: the default graph).")
 @click.option("--format", "fmt", default=None, help="RDF format (extension or media type); default from name.")
-def load(files: tuple[Path, ...], store: Path, graph_iri: str | None, fmt: str | None) -> None:
+def load(files: tuple[Path, ...], store: Location, graph_iri: str | None, fmt: str | None) -> None:
     """Load RDF files; each file is all-or-nothing, and a syntax error names its line and column."""
     graph = NamedNode(expand(graph_iri)) if graph_iri else None
     with _opened(store) as kg:
@@ -135,7 +209,7 @@ def load(files: tuple[Path, ...], store: Path, graph_iri: str | None, fmt: str |
 @click.option("--named", default=None, metavar="NAME", help="Run the named query NAME (see `genai-kg queries`).")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A named query's parameter; repeatable.")
 def query(
-    sparql: str | None, store: Path, fmt: str, no_infer: bool, named: str | None, params: tuple[str, ...]
+    sparql: str | None, store: Location, fmt: str, no_infer: bool, named: str | None, params: tuple[str, ...]
 ) -> None:
     """Run a SPARQL query (pass - to read it from standard input), or a named query, and print the result."""
     if (sparql is None) == (named is None):
@@ -198,7 +272,7 @@ def queries_command() -> None:
 @click.option("--format", "fmt", default="nq", show_default=True, help="nq or trig (whole dataset), or any")
 @click.option("--graph", "graph_iri", default=None, help="Export only this graph ('default' for the default).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def export(store: Path, fmt: str, graph_iri: str | None, output: Path | None) -> None:
+def export(store: Location, fmt: str, graph_iri: str | None, output: Path | None) -> None:
     """Export the dataset, or one graph, as RDF."""
     rdf_format = results.GRAPH_FORMATS.get(fmt) or RdfFormat.from_extension(fmt)
     if rdf_format is None:
@@ -217,7 +291,7 @@ def export(store: Path, fmt: str, graph_iri: str | None, output: Path | None) ->
 
 @main.command("stats")
 @store_option
-def stats_command(store: Path) -> None:
+def stats_command(store: Location) -> None:
     """Count quads, triples per graph, classes, instances and properties."""
     with _opened(store) as kg:
         figures = stats.compute(kg)
@@ -231,7 +305,7 @@ def stats_command(store: Path) -> None:
 
 @main.command()
 @store_option
-def validate(store: Path) -> None:
+def validate(store: Location) -> None:
     """Validate the knowledge graph against the SHACL shapes; exits 1 when it does not conform."""
     with _opened(store) as kg:
         report = validation.validate(kg)
@@ -259,12 +333,12 @@ def generate(models: int, seed: int, output: Path | None) -> None:
 
 @main.command()
 @store_option
-def infer(store: Path) -> None:
+def infer(store: Location) -> None:
     """Materialise the OWL 2 RL inferences into the inferred graph; report counts and time."""
     from graph.inference import reasoner_of
 
     try:
-        kg = open_knowledge_graph(store, infer=False)
+        kg = store.open(infer=False)
         try:
             report = reasoner_of(kg).last
         finally:
@@ -277,7 +351,7 @@ def infer(store: Path) -> None:
     click.echo(f"seconds   {report.seconds:.3f}")
 
 
-def _explanation(store: Path, iri: str, cls: str) -> Explanation | None:
+def _explanation(store: Location, iri: str, cls: str) -> Explanation | None:
     """Open, explain and close in one frame, so that no reference to the store outlives it."""
     from graph.inference import reasoner_of
     from graph.inference.explanation import is_a, resolve
@@ -295,7 +369,7 @@ def _explanation(store: Path, iri: str, cls: str) -> Explanation | None:
 @click.argument("iri")
 @click.argument("cls", metavar="CLASS")
 @store_option
-def explain(iri: str, cls: str, store: Path) -> None:
+def explain(iri: str, cls: str, store: Location) -> None:
     """Say whether IRI is a CLASS (full IRIs or prefix:Local) and why; exits 1 when it is not."""
     explanation = _explanation(store, iri, cls)
     if explanation is None:

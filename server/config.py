@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from graph.engine_client import Endpoints
+
 
 @dataclass(frozen=True)
 class Config:
@@ -28,6 +30,10 @@ class Config:
     query_workers: int = field(default_factory=lambda: default_query_workers())
     #: Queries admitted at once (running or waiting for a worker); beyond it, 503. None: 8 per worker.
     max_queries: int | None = None
+    #: A remote SPARQL 1.1 engine to use instead of ``store``: its query, update and Graph Store URLs.
+    sparql_endpoint: str | None = None
+    sparql_update_endpoint: str | None = None
+    store_endpoint: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -45,6 +51,9 @@ class Config:
             cors_origins=tuple(o for o in env.get("GENAI_KG_CORS_ORIGINS", "*").split(",") if o),
             max_body_bytes=int(env.get("GENAI_KG_MAX_BODY_BYTES") or cls.max_body_bytes),
             max_query_length=int(env.get("GENAI_KG_MAX_QUERY_LENGTH") or cls.max_query_length),
+            sparql_endpoint=env.get("GENAI_KG_SPARQL_ENDPOINT") or None,
+            sparql_update_endpoint=env.get("GENAI_KG_SPARQL_UPDATE_ENDPOINT") or None,
+            store_endpoint=env.get("GENAI_KG_STORE_ENDPOINT") or None,
         )
         return replace(config, **overrides)
 
@@ -67,7 +76,20 @@ class Config:
             env["GENAI_KG_TOKEN"] = self.token
         if self.base_url:
             env["GENAI_KG_BASE_URL"] = self.base_url
+        for name, url in (
+            ("GENAI_KG_SPARQL_ENDPOINT", self.sparql_endpoint),
+            ("GENAI_KG_SPARQL_UPDATE_ENDPOINT", self.sparql_update_endpoint),
+            ("GENAI_KG_STORE_ENDPOINT", self.store_endpoint),
+        ):
+            if url:
+                env[name] = url
         return env
+
+    def endpoints(self) -> Endpoints | None:
+        """The remote engine's URLs, or None for the embedded store."""
+        if self.sparql_endpoint is None:
+            return None
+        return Endpoints(self.sparql_endpoint, self.sparql_update_endpoint, self.store_endpoint)
 
 
 def default_query_workers() -> int:

@@ -17,6 +17,7 @@ STATUS: list[tuple[type[errors.GraphError], int]] = [
     (errors.ReadOnly, 403),
     (errors.QueryTimeout, 503),
     (errors.Unavailable, 503),
+    (errors.EngineError, 502),
     (errors.Inconsistent, 409),
 ]
 
@@ -52,6 +53,7 @@ def _graph_error(error: errors.GraphError) -> Response:
         404: "Not Found",
         406: "Not Acceptable",
         409: "Conflict",
+        502: "Bad Gateway",
         503: "Query Timeout" if isinstance(error, errors.QueryTimeout) else "Service Unavailable",
     }
     response = problem(status, title.get(status, "Error"), str(error), **extra)

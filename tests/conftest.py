@@ -1,4 +1,9 @@
-"""Shared fixtures: a fresh knowledge graph and app per test, a CLI runner, real server processes."""
+"""Shared fixtures: a fresh knowledge graph and app per test, a CLI runner, real server processes.
+
+A module marked ``pytestmark = pytest.mark.both_backends`` runs each of its tests twice: on the embedded
+store, and on a remote Oxigraph server (``oxigraph serve``, started once per session on 127.0.0.1 and
+emptied before each test).
+"""
 
 from __future__ import annotations
 
@@ -20,13 +25,44 @@ from flask.testing import FlaskClient
 from graph import KnowledgeGraph, open_knowledge_graph
 from server import Config, create_app
 
+from .engines.oxigraph import OxigraphEngine, start_oxigraph
+
 TOKEN = "test-token"
 ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("embedded", "remote")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_backends: run on the embedded store and on a remote Oxigraph server")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_backends") is not None
+        metafunc.parametrize("backend", BACKENDS if both else BACKENDS[:1], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphEngine]:
+    """One Oxigraph server for the session, the remote engine of the ``remote`` backend."""
+    started = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    yield started
+    started.stop()
 
 
 @pytest.fixture
-def kg() -> KnowledgeGraph:
-    """A fresh in-memory store holding the shipped knowledge graph."""
+def backend(request: pytest.FixtureRequest) -> str:
+    """``embedded`` or ``remote``: where the test's knowledge graph lives."""
+    return str(request.param)
+
+
+@pytest.fixture
+def kg(backend: str, request: pytest.FixtureRequest) -> KnowledgeGraph:
+    """A fresh store holding the shipped knowledge graph: in memory, or an emptied remote engine."""
+    if backend == "remote":
+        remote: OxigraphEngine = request.getfixturevalue("engine")
+        remote.clear()
+        return open_knowledge_graph(endpoints=remote.endpoints)
     return open_knowledge_graph(None)
 
 
@@ -108,12 +144,36 @@ class ServerProcess:
             self.process.stderr.close()
 
 
+def _on_engine(args: tuple[str, ...], remote: OxigraphEngine) -> list[str]:
+    """The arguments with the store options (``--memory``, ``--store DIR``) replaced by the engine's endpoints."""
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--store":
+            skip = True
+        elif arg != "--memory":
+            kept.append(arg)
+    urls = remote.endpoints
+    engine_args = ["--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update)]
+    return [*kept, *engine_args, "--store-endpoint", str(urls.store)]
+
+
 @pytest.fixture
-def serve() -> Iterator[Callable[..., ServerProcess]]:
-    """Start real server processes: ``serve("--memory")``; each is stopped at the end of the test."""
+def serve(backend: str, request: pytest.FixtureRequest) -> Iterator[Callable[..., ServerProcess]]:
+    """Start real server processes: ``serve("--memory")``; each is stopped at the end of the test.
+
+    On the remote backend the store options give way to the session's Oxigraph server, emptied first.
+    """
     started: list[ServerProcess] = []
+    remote: OxigraphEngine | None = request.getfixturevalue("engine") if backend == "remote" else None
+    if remote is not None:
+        remote.clear()
 
     def start(*args: str, token: str | None = TOKEN, **env: str) -> ServerProcess:
+        if remote is not None:
+            args = tuple(_on_engine(args, remote))
         environment = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
         if token:
             environment["GENAI_KG_TOKEN"] = token

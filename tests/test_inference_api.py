@@ -22,6 +22,8 @@ from server.cli import main
 from .conftest import TOKEN, ServerProcess
 from .test_inference_university import DATA, ONTOLOGY, UB, generate
 
+pytestmark = pytest.mark.both_backends
+
 GAI = "https://w3id.org/genai-kg/ontology#"
 
 

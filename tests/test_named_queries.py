@@ -22,6 +22,8 @@ from server.cli import main
 
 from .conftest import ServerProcess
 
+pytestmark = pytest.mark.both_backends
+
 FILES = sorted(nq.QUERIES_DIR.glob("*.rq"))
 NAMES = [path.stem for path in FILES]
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -81,7 +83,7 @@ def ask(client: FlaskClient, name: str, **params: str) -> bool:
 
 def dump(kg: KnowledgeGraph) -> bytes:
     """The whole dataset, canonically ordered, to compare before and after."""
-    return b"\n".join(sorted(str(quad).encode() for quad in kg.store))
+    return b"\n".join(sorted(str(quad).encode() for quad in kg.quads()))
 
 
 # -- every file ----------------------------------------------------------------------------------------

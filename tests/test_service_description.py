@@ -15,6 +15,8 @@ from graph import KnowledgeGraph
 from graph.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from server import Config, create_app
 
+pytestmark = pytest.mark.both_backends
+
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = [
     "text/turtle",

@@ -19,6 +19,8 @@ from server import Config, create_app
 
 from .conftest import TOKEN
 
+pytestmark = pytest.mark.both_backends
+
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ASK_CHATGPT = "ASK { gaid:ChatGPT a gai:Product }"
 SELECT = "SELECT ?label WHERE { gaid:OpenAI rdfs:label ?label } LIMIT 1"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
 
+from ..namespaces import is_anonymous
 from .reasoner import Reasoner
 from .vocabulary import SUBCLASS, TYPE
 from .wording import Wording
@@ -38,7 +39,11 @@ def _named(reasoner: Reasoner, ids: set[int]) -> list[Named]:
     wording, decode = Wording(reasoner), reasoner.dictionary.decode
     found = [(decode(i), i) for i in ids]
     return sorted(
-        (Named(term.value, wording.label(i)) for term, i in found if isinstance(term, NamedNode)),
+        (
+            Named(term.value, wording.label(i))
+            for term, i in found
+            if isinstance(term, NamedNode) and not is_anonymous(term)
+        ),
         key=lambda n: (n.label.lower(), n.iri),
     )
 
@@ -67,7 +72,7 @@ def neighbours(reasoner: Reasoner, cls: int, *, up: bool) -> Hierarchy:
         # direct: no named class strictly between (anonymous class expressions are not listed, so they do not
         # hide what is above them; an intermediate equivalent to c does not count)
         decode = reasoner.dictionary.decode
-        named = {c for c in strict if isinstance(decode(c), NamedNode)}
+        named = {c for c in strict if isinstance(decode(c), NamedNode) and not is_anonymous(decode(c))}
         direct = {c for c in named if not any(c in beyond[o] and o not in beyond[c] for o in named if o != c)}
         return Hierarchy(
             direct=_named(reasoner, direct), all=_named(reasoner, strict), equivalent=_named(reasoner, equivalent)

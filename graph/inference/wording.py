@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pyoxigraph import BlankNode, Literal, NamedNode
+from pyoxigraph import Literal, NamedNode
 
+from ..namespaces import is_anonymous
 from .reasoner import Reasoner
 from .rules import Triple
 from .schema import read_list
@@ -59,7 +60,7 @@ class Wording:
     def noun(self, id: int, *, article: bool = True) -> str:
         """A class as a noun phrase: its label, or a description of an anonymous class expression."""
         term, closure = self.decode(id), self.closure
-        if isinstance(term, BlankNode):
+        if is_anonymous(term):
             prop = next(iter(closure.objects(id, ON_PROPERTY)), None)
             if prop is not None:
                 verb = self.verb(prop)
@@ -91,7 +92,7 @@ class Wording:
         """The triple as an English clause, or None for triples that only spell out an anonymous class."""
         s, p, o = triple
         label = self.label
-        if p in DEFINING or (p in (INTERSECTION, UNION) and isinstance(self.decode(s), BlankNode)):
+        if p in DEFINING or (p in (INTERSECTION, UNION) and is_anonymous(self.decode(s))):
             return None
         if p == TYPE:
             if o == TRANSITIVE:
@@ -99,7 +100,7 @@ class Wording:
             if o == SYMMETRIC:
                 return f"'{label(s)}' is symmetric"
             return f"{label(s)} is {self.noun(o)}"
-        if p == SUBCLASS and isinstance(self.decode(s), BlankNode):
+        if p == SUBCLASS and is_anonymous(self.decode(s)):
             return f"anything that is {self.noun(s)} is {self.noun(o)}"
         if p == SUBCLASS:
             return f"every {self.noun(s, article=False)} is {self.noun(o)}"

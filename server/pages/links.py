@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from flask import current_app, request
 from markupsafe import Markup, escape
-from pyoxigraph import BlankNode, Literal, NamedNode
+from pyoxigraph import Literal, NamedNode
 
 from graph.namespaces import GAI, GAID, ONTOLOGY_IRI, compact
 
@@ -74,13 +75,13 @@ def tokens_html(tokens: Sequence[str | NamedNode], labels: Mapping[str, str]) ->
 
 
 def term_html(
-    term: object, labels: Mapping[str, str], expressions: Mapping[BlankNode, Sequence[str | NamedNode]] | None = None
+    term: object, labels: Mapping[str, str], expressions: Mapping[Any, Sequence[str | NamedNode]] | None = None
 ) -> Markup:
     """Any RDF term as HTML: IRIs as links, literals as text, blank nodes as their class expression."""
+    if expressions and term in expressions:  # a blank node (or its Skolem IRI) that is a class expression
+        return tokens_html(expressions[term], labels)
     if isinstance(term, NamedNode):
         return node_html(term, labels)
     if isinstance(term, Literal):
         return literal_html(term)
-    if isinstance(term, BlankNode) and expressions and term in expressions:
-        return tokens_html(expressions[term], labels)
     return Markup('<span class="blank">{}</span>').format(str(term))

@@ -1,0 +1,336 @@
+"""A remote SPARQL 1.1 engine as the knowledge graph's store (QLever, Virtuoso, Fuseki, GraphDB, Oxigraph's server…).
+
+Everything goes over the SPARQL 1.1 Protocol (queries, updates) and, for bulk loads, the Graph Store Protocol.
+Three things differ from an embedded store, and are handled here:
+
+- **The union default graph.** genai-kg's queries see every graph as their default graph. Engines spell
+  that differently, so the first query that needs it finds out how this one does: natively (Virtuoso,
+  GraphDB), with Oxigraph's ``union-default-graph`` parameter, or else by naming every named graph in
+  ``default-graph-uri`` (the engine's own default graph is then left out: keep data in named graphs).
+- **Blank nodes.** A blank node returned by an engine cannot be named in a later request, so what genai-kg
+  writes (loads, Graph Store bodies) is skolemised: ``_:b`` becomes ``<…/.well-known/genid/b>``
+  (RDF 1.1 Concepts, 3.5), and pages and explanations read such IRIs as anonymous nodes.
+- **Bound parameters.** The protocol cannot pre-bind variables, so they are appended to the query as a
+  trailing ``VALUES`` clause (which binds the whole query's solutions).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    parse,
+    parse_query_results,
+    serialize,
+)
+
+from .backend import Dataset, GraphName, QueryResult, Term, TripleResult
+from .engine_client import EngineClient
+from .errors import ReadOnly
+from .namespaces import GENID, PREFIXES
+
+#: Media types asked for when genai-kg itself reads a query's answer.
+_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+#: Quads per ``INSERT DATA`` request when an engine has no Graph Store endpoint to load through.
+INSERT_BATCH = 10_000
+_PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+
+
+def skolemize(term: Term) -> Term:
+    """A blank node as its Skolem IRI; any other term unchanged."""
+    return NamedNode(GENID + term.value) if isinstance(term, BlankNode) else term
+
+
+def skolemize_quad(quad: Quad) -> Quad:
+    graph = quad.graph_name
+    return Quad(
+        skolemize(quad.subject),  # type: ignore[arg-type]
+        quad.predicate,
+        skolemize(quad.object),
+        NamedNode(GENID + graph.value) if isinstance(graph, BlankNode) else graph,
+    )
+
+
+def prologue(sparql: str, base_iri: str | None) -> str:
+    """The query or update with genai-kg's prefixes (and its base IRI) declared in front, as embedded stores allow."""
+    base = f"BASE {NamedNode(base_iri)}\n" if base_iri else ""
+    return base + _PROLOGUE + sparql
+
+
+def with_values(sparql: str, substitutions: Mapping[str, Term] | None) -> str:
+    """The query with ``substitutions`` bound by a ``VALUES`` block, first in its top-level ``WHERE`` group.
+
+    There it binds the variables before the group's filters, optionals and binds see them (as pre-binding
+    does); when the group is a sub-select, or cannot be found, a trailing ``VALUES`` clause binds the
+    query's solutions instead.
+    """
+    if not substitutions:
+        return sparql
+    names = " ".join(f"?{name}" for name in substitutions)
+    row = " ".join(str(term) for term in substitutions.values())
+    values = f"VALUES ({names}) {{ ({row}) }}"
+    start = _where_group(sparql)
+    if start is None or re.match(r"\s*SELECT\b", sparql[start + 1 :], re.IGNORECASE):
+        return f"{sparql}\n{values}"
+    return f"{sparql[: start + 1]} {values} {sparql[start + 1 :]}"
+
+
+_TOKENS = re.compile(
+    r"""(?P<skip>\#[^\n]*|"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'"""
+    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>)"""
+    r"|(?P<word>[A-Za-z]+)|(?P<open>\{)|(?P<close>\})",
+)
+
+
+def _where_group(sparql: str) -> int | None:
+    """The offset of the ``{`` that opens the query's top-level WHERE group (None when not found)."""
+    depth, form, groups = 0, None, 0
+    for match in _TOKENS.finditer(sparql):
+        kind = match.lastgroup
+        if kind == "word" and depth == 0:
+            word = match.group().upper()
+            if form is None and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+                form = word
+            elif word == "WHERE" and form == "CONSTRUCT" and groups == 0:
+                return None  # CONSTRUCT WHERE { … }: a template, where VALUES cannot go
+            elif word == "WHERE" and form is not None:
+                groups = -1  # the next top-level group is the WHERE group
+        elif kind == "open":
+            if depth == 0 and form is not None:
+                if groups == -1 or form != "CONSTRUCT" or groups == 1:
+                    return match.start()
+                groups += 1  # CONSTRUCT's template comes first
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    return None
+
+
+def _pattern_term(term: Term | None, variable: str) -> str:
+    return variable if term is None else str(term)
+
+
+def _data_block(quads: Iterable[Quad]) -> str:
+    """The body of an ``INSERT DATA``/``DELETE DATA`` block (ground quads in SPARQL's own syntax)."""
+    lines = []
+    for q in quads:
+        triple = f"{q.subject} {q.predicate} {q.object} ."
+        lines.append(triple if isinstance(q.graph_name, DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
+    return "\n".join(lines)
+
+
+class RemoteBackend:
+    """A :class:`~graph.backend.Backend` that is a SPARQL 1.1 engine reached over HTTP."""
+
+    shared = True
+
+    def __init__(self, client: EngineClient, *, read_only: bool = False) -> None:
+        self.client = client
+        self.read_only = read_only or not client.has("update")
+        self.location = client.location
+        self._union: str | None = None  # "native", "parameter" or "graphs", once known
+        self._lock = threading.Lock()
+
+    # -- queries -------------------------------------------------------------------------------------
+
+    def dataset_fields(self, dataset: Dataset) -> list[tuple[str, str]]:
+        """The protocol parameters that give a query this dataset on this engine."""
+        if dataset.union:
+            mode = self.union_mode()
+            if mode == "native":
+                return []
+            if mode == "parameter":
+                return [("union-default-graph", "true")]
+            graphs = self.named_graphs()
+            return [("default-graph-uri", g.value) for g in graphs] + [("named-graph-uri", g.value) for g in graphs]
+        fields = [("default-graph-uri", g.value) for g in dataset.default or () if isinstance(g, NamedNode)]
+        fields += [("named-graph-uri", g.value) for g in dataset.named or () if isinstance(g, NamedNode)]
+        if dataset.default is not None and not fields:
+            fields = [("named-graph-uri", GENID + "none")]  # an empty dataset, not the engine's default one
+        return fields
+
+    def union_mode(self) -> str:
+        """How this engine makes its default graph the union of all graphs (asked once, when it can tell)."""
+        with self._lock:
+            if self._union is not None:
+                return self._union
+            probe = "ASK { GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } }"
+            if not self._ask("ASK { GRAPH ?g { ?s ?p ?o } }"):
+                return "parameter"  # no named graph holds anything yet: nothing to tell, ask again later
+            if not self._ask(probe):
+                self._union = "native"
+            elif not self._ask(probe, [("union-default-graph", "true")], tolerate=True):
+                self._union = "parameter"
+            else:
+                self._union = "graphs"
+            return self._union
+
+    def _ask(self, sparql: str, fields: list[tuple[str, str]] | None = None, *, tolerate: bool = False) -> bool:
+        try:
+            result = self._select(sparql, fields or [])
+        except SyntaxError:
+            if tolerate:  # an engine that refuses a parameter it does not know
+                return True
+            raise
+        return bool(result)
+
+    def _select(self, sparql: str, fields: list[tuple[str, str]]) -> QueryResult:
+        response = self.client.request(
+            "query",
+            "POST",
+            body=sparql.encode(),
+            fields=fields,
+            headers={"Content-Type": "application/sparql-query", "Accept": _ACCEPT},
+            stream=True,
+        )
+        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        rdf = RdfFormat.from_media_type(media_type)
+        if rdf is not None:
+            return TripleResult(q.triple if isinstance(q, Quad) else q for q in parse(response, rdf))  # type: ignore[arg-type]
+        results = QueryResultsFormat.from_media_type(media_type) or QueryResultsFormat.JSON
+        return parse_query_results(response, results)  # type: ignore[arg-type]
+
+    def query(
+        self, sparql: str, dataset: Dataset, *, substitutions: Mapping[str, Term] | None, base_iri: str | None
+    ) -> QueryResult:
+        text = prologue(with_values(sparql, substitutions), base_iri)
+        return self._select(text, self.dataset_fields(dataset))
+
+    def rows(self, sparql: str) -> Iterator[dict[str, Term]]:
+        """The solutions of one of our own SELECT queries, over the engine's own dataset."""
+        result = self._select(sparql, [])
+        assert isinstance(result, QuerySolutions)
+        names = [v.value for v in result.variables]
+        for solution in result:
+            yield {name: solution[name] for name in names if solution[name] is not None}
+
+    # -- quads ---------------------------------------------------------------------------------------
+
+    def quads(
+        self, subject: Term | None, predicate: NamedNode | None, object: Term | None, graph: GraphName | None
+    ) -> Iterator[Quad]:
+        if isinstance(subject, Literal | BlankNode) or isinstance(object, BlankNode) or isinstance(graph, BlankNode):
+            return iter(())  # a blank node cannot be named to an engine; ours are skolemised
+        pattern = f"{_pattern_term(subject, '?s')} {_pattern_term(predicate, '?p')} {_pattern_term(object, '?o')}"
+        parts = []
+        if (graph is None or isinstance(graph, DefaultGraph)) and self._union != "native":
+            parts.append(f"{{ {pattern} }}")
+        if graph is None:
+            parts.append(f"{{ GRAPH ?g {{ {pattern} }} }}")
+        elif isinstance(graph, NamedNode):
+            parts.append(f"{{ GRAPH {graph} {{ {pattern} }} }}")
+        if not parts:
+            return iter(())
+        return self._quads(f"SELECT * WHERE {{ {' UNION '.join(parts)} }}", subject, predicate, object, graph)
+
+    def _quads(
+        self, sparql: str, subject: Term | None, predicate: NamedNode | None, object: Term | None, graph: object
+    ) -> Iterator[Quad]:
+        for row in self.rows(sparql):
+            g = row.get("g", graph if isinstance(graph, NamedNode) else DefaultGraph())
+            s, p, o = row.get("s", subject), row.get("p", predicate), row.get("o", object)
+            yield Quad(s, p, o, g)  # type: ignore[arg-type]
+
+    def named_graphs(self) -> list[NamedNode | BlankNode]:
+        return [row["g"] for row in self.rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]  # type: ignore[misc]
+
+    def contains_named_graph(self, graph: NamedNode | BlankNode) -> bool:
+        return isinstance(graph, NamedNode) and self._ask(f"ASK {{ GRAPH {graph} {{ }} }}")
+
+    def count(self) -> int:
+        default = "{ ?s ?p ?o } UNION " if self._union != "native" else ""
+        row = next(self.rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {default}{{ GRAPH ?g {{ ?s ?p ?o }} }} }}"))
+        count = row["n"]
+        return int(count.value) if isinstance(count, Literal) else 0
+
+    def is_empty(self) -> bool:
+        return not self._ask("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+
+    def dump(
+        self, output: IO[bytes], format: RdfFormat, *, from_graph: GraphName | None, prefixes: dict[str, str] | None
+    ) -> None:
+        quads = self.quads(None, None, None, from_graph)
+        items: Iterator[Quad] | Iterator[Triple] = quads if from_graph is None else (q.triple for q in quads)
+        serialize(items, output, format=format, prefixes=prefixes)
+
+    # -- writes --------------------------------------------------------------------------------------
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnly(f"the SPARQL engine at {self.location} is used read-only (no update endpoint given)")
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._check_writable()
+        self.client.request(
+            "update",
+            "POST",
+            body=prologue(sparql, base_iri).encode(),
+            headers={"Content-Type": "application/sparql-update"},
+            timeout=None,
+        )
+
+    def storable(self, quads: Iterable[Quad]) -> list[Quad]:
+        return [skolemize_quad(q) for q in quads]
+
+    def add(self, quads: Iterable[Quad]) -> None:
+        quads = list(quads)
+        if quads:
+            self.update(f"INSERT DATA {{\n{_data_block(self.storable(quads))}\n}}")
+
+    def remove(self, quads: Iterable[Quad]) -> None:
+        quads = list(quads)
+        if quads:
+            self.update(f"DELETE DATA {{\n{_data_block(quads)}\n}}")
+
+    def bulk_load(self, input: IO[bytes], format: RdfFormat, *, to_graph: GraphName | None, base_iri: str) -> None:
+        """Parse the whole input first (a syntax error writes nothing), then send it in one Graph Store POST."""
+        self._check_writable()
+        with tempfile.TemporaryFile() as staged:
+            quads = parse(input, format, base_iri=base_iri)
+            target = to_graph if to_graph is not None else DefaultGraph()
+            serialize((skolemize_quad(_into(q, target)) for q in quads), staged, format=RdfFormat.N_QUADS)
+            staged.seek(0)
+            if self.client.has("store"):
+                self.client.request(
+                    "store", "POST", body=staged, headers={"Content-Type": "application/n-quads"}, timeout=None
+                )
+                return
+            for batch in _batches(parse(staged, RdfFormat.N_QUADS), INSERT_BATCH):
+                self.update(f"INSERT DATA {{\n{_data_block(batch)}\n}}")
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _into(quad: Quad, target: GraphName) -> Quad:
+    """The quad moved into ``target`` when it is in the default graph (a file of triples loaded into a graph)."""
+    if isinstance(quad.graph_name, DefaultGraph) and not isinstance(target, DefaultGraph):
+        return Quad(quad.subject, quad.predicate, quad.object, target)
+    return quad
+
+
+def _batches(quads: Iterable[Quad], size: int) -> Iterator[list[Quad]]:
+    batch: list[Quad] = []
+    for quad in quads:
+        batch.append(quad)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,203 @@
+"""Evaluating a query request on a remote engine: its answer streams through, in the format the client chose.
+
+The engine is asked for exactly the media types the client accepts, so its bytes are passed on unparsed and
+a large answer costs no memory here. When an engine answers in another format than the one chosen (some
+engines lack TSV or JSON-LD), the answer is parsed and written again. The budget is the engine's too: the
+request is abandoned at the deadline (which drops the connection, and with it the engine's evaluation) and
+the client gets a 503 before the first byte, or a cut transfer after it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import urllib3
+from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize
+from urllib3.exceptions import HTTPError, ReadTimeoutError
+
+from .backend import TripleResult
+from .errors import BadQuery, EngineError, NotAcceptable, QueryTimeout, Unavailable
+from .evaluation import Answer, Formats, QueryRequest
+from .remote import RemoteBackend, prologue, with_values
+from .results import write
+from .store import KnowledgeGraph
+
+CHUNK = 64 * 1024
+#: Formats every engine writes, asked for at a low preference so that a wrong kind of answer still arrives.
+_FALLBACK_RESULTS = QueryResultsFormat.JSON
+_FALLBACK_GRAPH = RdfFormat.N_TRIPLES
+
+
+class RemoteEvaluator:
+    """An :class:`~graph.evaluation.Evaluator` that forwards each query to the knowledge graph's remote engine."""
+
+    def __init__(self, kg: KnowledgeGraph, *, max_queries: int | None = None) -> None:
+        if not isinstance(kg.backend, RemoteBackend):
+            raise TypeError("a remote evaluator needs a knowledge graph on a remote engine")
+        self.kg = kg
+        self.backend: RemoteBackend = kg.backend
+        self._admitted = threading.BoundedSemaphore(max_queries or 64)
+
+    def evaluate(self, request: QueryRequest, formats: Formats, *, timeout: float | None = None) -> Answer:
+        if not self._admitted.acquire(blocking=False):
+            raise Unavailable("too many queries at once; retry in a moment")
+        try:
+            return self._evaluate(request, formats, timeout)
+        except BaseException:
+            self._admitted.release()
+            raise
+
+    def _evaluate(self, request: QueryRequest, formats: Formats, timeout: float | None) -> Answer:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        dataset = self.kg.dataset(
+            request.sparql,
+            infer=request.infer,
+            default_graph_uris=request.default_graph_uris,
+            named_graph_uris=request.named_graph_uris,
+        )
+        text = prologue(with_values(request.sparql, dict(request.substitutions)), request.base_iri)
+        accept = [f.media_type for f in (formats.results, formats.graph) if f is not None]
+        accept += [
+            f"{_FALLBACK_RESULTS.media_type};q=0.01",
+            f"{_FALLBACK_GRAPH.media_type};q=0.01",
+        ]  # to say 406 ourselves
+        try:
+            response = self.backend.client.request(
+                "query",
+                "POST",
+                body=text.encode(),
+                fields=self.backend.dataset_fields(dataset),
+                headers={"Content-Type": "application/sparql-query", "Accept": ", ".join(accept) or "*/*"},
+                timeout=timeout,
+                stream=True,
+            )
+        except SyntaxError as error:
+            raise BadQuery(str(error)) from error
+        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        rdf, results = RdfFormat.from_media_type(media_type), QueryResultsFormat.from_media_type(media_type)
+        if rdf is not None:
+            chosen = formats.graph
+            if chosen is None:
+                response.release_conn()
+                raise NotAcceptable(
+                    "this query produces an RDF graph, and the Accept header allows none of its formats"
+                )
+            if chosen != rdf:
+                triples = TripleResult(q.triple for q in parse(_Reader(response, deadline), rdf))  # type: ignore[arg-type]
+                return self._answer(chosen, iter([serialize(triples, None, chosen) or b""]))
+        elif results is not None:
+            chosen = formats.results  # type: ignore[assignment]
+            if chosen is None:
+                response.release_conn()
+                raise NotAcceptable(
+                    "this query produces SPARQL results, and the Accept header allows none of their formats"
+                )
+            if chosen != results:
+                parsed = parse_query_results(_Reader(response, deadline), results)  # type: ignore[arg-type]
+                return self._answer(chosen, iter([write(parsed, chosen) or b""]))
+        else:
+            response.release_conn()
+            raise EngineError(f"the SPARQL engine answered in a format genai-kg does not know: {media_type!r}")
+        chunks = _chunks(response, deadline)
+        first = _first(chunks)
+        if first.complete:
+            _check_whole(first.data, rdf or results)
+        return self._answer(chosen, first.replay(chunks))
+
+    def _answer(self, format: QueryResultsFormat | RdfFormat, chunks: Iterator[bytes]) -> Answer:
+        return Answer(format, _released(chunks, self._admitted))
+
+    def close(self) -> None:
+        pass
+
+
+def _released(chunks: Iterator[bytes], admitted: threading.BoundedSemaphore) -> Iterator[bytes]:
+    """The chunks, giving the query's admission back when they end (or the client goes away)."""
+    try:
+        yield from chunks
+    finally:
+        admitted.release()
+
+
+def _chunks(response: urllib3.BaseHTTPResponse, deadline: float | None) -> Iterator[bytes]:
+    """The response body in chunks; :class:`QueryTimeout` once the deadline has passed."""
+    finished = False
+    try:
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                raise QueryTimeout("the query ran past its time budget while its answer was being sent")
+            try:
+                chunk = response.read(CHUNK)
+            except ReadTimeoutError as error:
+                raise QueryTimeout("the SPARQL engine stopped sending within the time budget") from error
+            except HTTPError as error:
+                raise Unavailable(f"the SPARQL engine's answer broke off: {error}") from error
+            if not chunk:
+                finished = True
+                return
+            yield chunk
+    finally:
+        if finished:
+            response.release_conn()
+        else:
+            response.close()  # drop the connection: the engine stops sending (and evaluating)
+
+
+class _Reader:
+    """The response as a file for a parser, bounded by the deadline."""
+
+    def __init__(self, response: urllib3.BaseHTTPResponse, deadline: float | None) -> None:
+        self._chunks = _chunks(response, deadline)
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, b"")
+            if not chunk:
+                break
+            self._buffer += chunk
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+class _First:
+    """The first chunks of an answer, up to ``CHUNK`` bytes, and whether they were all of it."""
+
+    def __init__(self, data: bytes, complete: bool) -> None:
+        self.data = data
+        self.complete = complete
+
+    def replay(self, rest: Iterator[bytes]) -> Iterator[bytes]:
+        if self.data:
+            yield self.data
+        yield from rest
+
+
+def _first(chunks: Iterator[bytes]) -> _First:
+    data = b""
+    for chunk in chunks:
+        data += chunk
+        if len(data) >= CHUNK:
+            return _First(data, complete=False)
+    return _First(data, complete=True)
+
+
+def _check_whole(data: bytes, format: QueryResultsFormat | RdfFormat | None) -> None:
+    """A small answer is parsed before it is sent: some engines report an evaluation error (a failed
+    SERVICE call, say) inside a 200 answer, which must become our 400, not a broken 200."""
+    try:
+        if isinstance(format, RdfFormat):
+            for _ in parse(data, format):
+                pass
+        elif format in (QueryResultsFormat.JSON, QueryResultsFormat.XML, QueryResultsFormat.TSV):
+            result = parse_query_results(data, format)
+            if not isinstance(result, QueryBoolean):
+                for _ in result:
+                    pass
+    except (SyntaxError, ValueError) as error:
+        raise BadQuery(f"the query could not be evaluated: {data[-500:].decode('utf-8', 'replace')}") from error

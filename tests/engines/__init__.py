@@ -1,0 +1,1 @@
+"""SPARQL engines the tests start as remote backends."""

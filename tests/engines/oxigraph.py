@@ -1,0 +1,88 @@
+"""Oxigraph's own server (PyPI ``oxigraph``) as a remote SPARQL engine, started on 127.0.0.1 by the tests."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from graph.engine_client import Endpoints
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` program installed beside this Python (the test extras install it)."""
+    found = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+    if found is None:
+        raise RuntimeError("the oxigraph server is not installed: pip install oxigraph (it is in the test extras)")
+    return found
+
+
+@dataclass
+class OxigraphEngine:
+    """One ``oxigraph serve`` process with its data in ``directory``."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints(f"{self.url}/query", f"{self.url}/update", f"{self.url}/store")
+
+    def update(self, sparql: str) -> None:
+        response = requests.post(
+            f"{self.url}/update",
+            data=sparql.encode(),
+            headers={"Content-Type": "application/sparql-update"},
+            timeout=30,
+        )
+        response.raise_for_status()
+
+    def clear(self) -> None:
+        """Empty the engine: every graph, the default one too."""
+        self.update("DROP ALL")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_oxigraph(directory: Path, *, extra: tuple[str, ...] = ()) -> OxigraphEngine:
+    """Start ``oxigraph serve`` on a free port of 127.0.0.1 and wait until it answers."""
+    port = _free_port()
+    log = (directory / "oxigraph.log").open("wb")
+    process = subprocess.Popen(
+        [oxigraph_binary(), "serve", "--location", str(directory / "data"), "--bind", f"127.0.0.1:{port}", *extra],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    log.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"oxigraph serve exited: {(directory / 'oxigraph.log').read_text()[-2000:]}")
+        try:
+            requests.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1).raise_for_status()
+            return OxigraphEngine(process, url)
+        except requests.RequestException:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("oxigraph serve did not answer within 30 s")
