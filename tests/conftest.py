@@ -34,12 +34,14 @@ BACKENDS = ("embedded", "remote")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "both_backends: run on the embedded store and on a remote Oxigraph server")
+    config.addinivalue_line("markers", "remote_only: run on a remote Oxigraph server only")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        both = metafunc.definition.get_closest_marker("both_backends") is not None
-        metafunc.parametrize("backend", BACKENDS if both else BACKENDS[:1], indirect=True)
+        marked = metafunc.definition.get_closest_marker
+        chosen = BACKENDS if marked("both_backends") else BACKENDS[1:] if marked("remote_only") else BACKENDS[:1]
+        metafunc.parametrize("backend", chosen, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -172,7 +174,7 @@ def serve(backend: str, request: pytest.FixtureRequest) -> Iterator[Callable[...
         remote.clear()
 
     def start(*args: str, token: str | None = TOKEN, **env: str) -> ServerProcess:
-        if remote is not None:
+        if remote is not None and "--sparql-endpoint" not in args:
             args = tuple(_on_engine(args, remote))
         environment = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
         if token:

@@ -1,0 +1,164 @@
+"""The remote backend on its own: several service processes over one engine, the CLI, timeouts, failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from pyoxigraph import BlankNode, NamedNode, Quad
+
+from graph import open_knowledge_graph
+from graph.engine_client import Endpoints
+from graph.errors import Unavailable
+from graph.inference import reasoner_of
+from graph.namespaces import GAI, GAID, GENID, GRAPH_INFERRED
+from graph.remote import RemoteBackend, with_values
+from server.cli import main
+
+from .conftest import TOKEN, ServerProcess, free_port
+from .engines.oxigraph import OxigraphEngine, start_oxigraph
+
+pytestmark = pytest.mark.remote_only
+
+COUNT_LLMS = "SELECT (COUNT(*) AS ?n) WHERE { ?x a gai:LargeLanguageModel }"
+
+
+def count(server: ServerProcess, sparql: str = COUNT_LLMS) -> int:
+    response = requests.get(
+        server.url + "/sparql", params={"query": sparql}, headers={"Accept": "text/csv"}, timeout=30
+    )
+    response.raise_for_status()
+    return int(response.text.splitlines()[1])
+
+
+def update(server: ServerProcess, sparql: str) -> None:
+    response = requests.post(
+        server.url + "/sparql",
+        data=sparql.encode(),
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+    assert response.status_code == 204, response.text
+
+
+def test_two_service_processes_agree_and_see_each_others_writes(
+    backend: str, serve: Callable[..., ServerProcess]
+) -> None:
+    first, second = serve("--memory"), serve("--memory")
+    before = count(first)
+    assert before == count(second) > 0
+    update(first, "INSERT DATA { GRAPH <urn:test> { gaid:NewModel a gai:MultimodalLLM } }")
+    # asserted and inferred: the second process sees the write and the first process's inferences
+    assert count(first) == count(second) == before + 1
+    ask = "ASK { gaid:NewModel a gai:GenerativeAI }"
+    for server in (first, second):
+        answer = requests.get(server.url + "/sparql", params={"query": ask}, headers={"Accept": "application/json"})
+        assert answer.json()["boolean"] is True
+    # the second process's reasoner catches up before it explains
+    explained = requests.get(
+        second.url + "/infer/is-a", params={"iri": "gaid:NewModel", "class": "gai:GenerativeAI"}, timeout=30
+    ).json()
+    assert explained["result"] is True and "multimodal" in explained["explanation"]["sentence"]
+    # a write through the second is reasoned over too, and the first one's pages show it
+    update(second, "DELETE DATA { GRAPH <urn:test> { gaid:NewModel a gai:MultimodalLLM } }")
+    assert count(first) == count(second) == before
+    page = requests.get(first.url + "/id/NewModel", headers={"Accept": "text/turtle"}, timeout=30)
+    assert page.status_code == 404
+
+
+def test_a_write_while_another_process_wrote_recomputes_instead_of_mixing_closures(
+    backend: str, engine: OxigraphEngine
+) -> None:
+    engine.clear()
+    one = open_knowledge_graph(endpoints=engine.endpoints)
+    other = open_knowledge_graph(endpoints=engine.endpoints)
+    stale = reasoner_of(one).generation
+    other.update("INSERT DATA { GRAPH <urn:t> { gaid:A a gai:MultimodalLLM } }")
+    assert reasoner_of(other).generation != stale
+    one.update("INSERT DATA { GRAPH <urn:t> { gaid:B a gai:LargeLanguageModel } }")  # its closure was stale
+    for kg in (one, other):
+        assert kg.query("ASK { gaid:A a gai:GenerativeAI . gaid:B a gai:GenerativeAI }")
+    assert reasoner_of(one).generation == reasoner_of(other).generation == reasoner_of(one).stored_generation()
+
+
+def test_blank_nodes_written_through_genai_kg_are_skolemised(backend: str, engine: OxigraphEngine) -> None:
+    engine.clear()
+    kg = open_knowledge_graph(endpoints=engine.endpoints)
+    kg.add_quads([Quad(NamedNode(GAID + "X"), NamedNode(GAI + "hasCapability"), BlankNode("c1"), GRAPH_INFERRED)])
+    found = [q.object for q in kg.quads(NamedNode(GAID + "X"), None, None)]
+    assert len(found) == 1 and isinstance(found[0], NamedNode) and found[0].value.startswith(GENID)
+    # restrictions of the shipped ontology are readable on the class pages (checked in test_pages), and
+    # no blank node reaches the engine from the shipped files
+    assert not kg.query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?s) || isBlank(?o)) }")
+
+
+def test_an_engine_that_needs_graph_lists_still_sees_the_union(backend: str, engine: OxigraphEngine) -> None:
+    engine.clear()
+    kg = open_knowledge_graph(endpoints=engine.endpoints)
+    assert isinstance(kg.backend, RemoteBackend)
+    assert kg.backend.union_mode() == "parameter"  # Oxigraph's own union-default-graph parameter
+    expected = next(iter(kg.query(COUNT_LLMS)))["n"]
+    kg.backend._union = "graphs"  # as for an engine with neither a native union nor the parameter
+    assert next(iter(kg.query(COUNT_LLMS)))["n"] == expected
+
+
+def test_parameters_bind_before_filters(backend: str, kg) -> None:  # type: ignore[no-untyped-def]
+    sparql = "SELECT ?x WHERE { ?x a gai:Organization FILTER(?x = ?wanted) }"
+    rows = list(kg.query(sparql, substitutions={"wanted": NamedNode(GAID + "OpenAI")}))
+    assert [row["x"].value for row in rows] == [GAID + "OpenAI"]
+    assert with_values("CONSTRUCT WHERE { ?a ?b ?c }", {"a": NamedNode(GAID + "X")}).endswith(f"(<{GAID}X>) }}")
+
+
+def test_cli_loads_infers_and_counts_on_the_engine(backend: str, engine: OxigraphEngine, tmp_path: Path) -> None:
+    engine.clear()
+    urls = engine.endpoints
+    where = ["--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update)]
+    where += ["--store-endpoint", str(urls.store)]
+    data = tmp_path / "more.ttl"
+    data.write_text("@prefix gai: <https://w3id.org/genai-kg/ontology#> .\n<urn:m> a gai:MultimodalLLM .\n")
+    runner = CliRunner()
+    loaded = runner.invoke(main, ["load", str(data), "--graph", "urn:extra", *where])
+    assert loaded.exit_code == 0, loaded.output
+    inferred = runner.invoke(main, ["infer", *where])
+    assert inferred.exit_code == 0 and "inferred" in inferred.output
+    asked = runner.invoke(main, ["query", "ASK { <urn:m> a gai:GenerativeAI }", *where])
+    assert asked.output.strip() == "true"
+    stats = runner.invoke(main, ["stats", *where])
+    assert stats.exit_code == 0 and "urn:extra" in stats.output
+    broken = runner.invoke(main, ["stats", "--sparql-endpoint", "ftp://example.org/sparql"])
+    assert broken.exit_code != 0 and "http" in broken.output
+
+
+def test_an_unreachable_engine_is_a_503_not_a_500(backend: str, tmp_path: Path) -> None:
+    port = free_port()
+    endpoints = Endpoints(f"http://127.0.0.1:{port}/query", f"http://127.0.0.1:{port}/update")
+    with pytest.raises(Unavailable, match="cannot be reached"):
+        open_knowledge_graph(endpoints=endpoints)
+
+
+def test_the_engine_going_away_answers_503_and_coming_back_heals(
+    backend: str, tmp_path: Path, serve: Callable[..., ServerProcess]
+) -> None:
+    own = start_oxigraph(tmp_path)
+    try:
+        urls = own.endpoints
+        server = serve("--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update))
+        assert count(server) > 0
+        own.stop()
+        down = requests.get(server.url + "/sparql", params={"query": COUNT_LLMS}, timeout=30)
+        assert down.status_code == 503 and "cannot be reached" in down.text
+        page = requests.get(server.url + "/id/ChatGPT", headers={"Accept": "text/turtle"}, timeout=30)
+        assert page.status_code == 503
+    finally:
+        own.stop()
+
+
+def test_a_slow_query_on_the_engine_is_stopped_at_the_budget(backend: str, serve: Callable[..., ServerProcess]) -> None:
+    server = serve("--memory", "--query-timeout", "1")
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    response = requests.get(server.url + "/sparql", params={"query": slow}, timeout=60)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert count(server) > 0  # and the service goes on answering
