@@ -16,6 +16,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from graph.backend import Dataset
+
 from .knowledge import get_graph
 
 bp = Blueprint("ops", __name__)
@@ -67,9 +69,12 @@ class QueryWorkerCollector:
 
 @bp.get("/health")
 def health() -> Response:
-    """Cheap on any store size (counting quads is O(n): ``/metrics`` reports the count)."""
-    get_graph()
-    return jsonify(status="ok", read_only=current_app.config["GENAI_KG"].read_only)
+    """Cheap on any store size (counting quads is O(n): ``/metrics`` reports the count); over a remote engine,
+    one trivial query checks that the engine answers (503 when it cannot be reached)."""
+    kg = get_graph()
+    if kg.backend.shared:
+        kg.backend.query("ASK {}", Dataset(), substitutions=None, base_iri=None)
+    return jsonify(status="ok", read_only=current_app.config["GENAI_KG"].read_only, store=kg.backend.location)
 
 
 @bp.get("/metrics")
