@@ -166,7 +166,10 @@ def start_virtuoso(directory: Path, *, timeout: float = 60.0) -> VirtuosoEngine:
         raise RuntimeError("virtuoso-t is not installed: apt-get install virtuoso-opensource-7-bin")
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    http_port, sql_port = _free_port(), _free_port()
+    http_port = _free_port()
+    sql_port = _free_port()
+    while sql_port == http_port:
+        sql_port = _free_port()
     ini = directory / "virtuoso.ini"
     ini.write_text(INI.format(dir=directory, http_port=http_port, sql_port=sql_port))
     with (directory / "virtuoso.out").open("wb") as out:
