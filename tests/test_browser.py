@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+pytestmark = pytest.mark.both_backends
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 
 CHROMIUM = os.environ.get("GENAI_KG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

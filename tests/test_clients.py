@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import rdflib
@@ -18,18 +17,17 @@ GAI = "https://w3id.org/genai-kg/ontology#"
 GAID = "https://w3id.org/genai-kg/id/"
 SELECT = f"SELECT ?label WHERE {{ <{GAID}OpenAI> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} LIMIT 1"
 #: rdflib's own JSON-LD parser still builds a ConjunctiveGraph, which rdflib 7.1+ deprecates.
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
+    pytest.mark.both_backends,
+]
 CONSTRUCT = f"CONSTRUCT {{ <{GAID}OpenAI> ?p ?o }} WHERE {{ <{GAID}OpenAI> ?p ?o }}"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerProcess]:
-    """One server for the read-only client tests of this module (writes get their own server)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
-    env["GENAI_KG_TOKEN"] = TOKEN
-    process = ServerProcess(["--memory"], env)
-    yield process
-    process.stop()
+@pytest.fixture
+def server(serve: Callable[..., ServerProcess]) -> ServerProcess:
+    """A server for one client test, on the embedded store or in front of a remote engine."""
+    return serve("--memory")
 
 
 def wrapper(server: ServerProcess, query: str, return_format: str) -> SPARQLWrapper:

@@ -15,6 +15,8 @@ from rdflib import RDF, Literal, Namespace, URIRef
 from graph import KnowledgeGraph
 from graph.namespaces import GAI
 
+pytestmark = pytest.mark.both_backends
+
 VOID = Namespace("http://rdfs.org/ns/void#")
 DATASET = URIRef("https://w3id.org/genai-kg/dataset")
 
