@@ -120,6 +120,7 @@ class EngineClient:
 
     def _raise(self, response: urllib3.BaseHTTPResponse, kind: str, seconds: float, budget: float | None) -> None:
         message = response.read(MESSAGE_CHARS * 4).decode("utf-8", "replace").strip()[:MESSAGE_CHARS]
+        response.drain_conn()  # what is left of a long error page must not stay on a pooled connection
         response.release_conn()
         status = response.status
         if status == 400 and kind in ("query", "update"):

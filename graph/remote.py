@@ -226,7 +226,7 @@ class RemoteBackend:
             return iter(())  # a blank node cannot be named to an engine; ours are skolemised
         pattern = f"{_pattern_term(subject, '?s')} {_pattern_term(predicate, '?p')} {_pattern_term(object, '?o')}"
         parts = []
-        if (graph is None or isinstance(graph, DefaultGraph)) and self._union != "native":
+        if (graph is None or isinstance(graph, DefaultGraph)) and self.union_mode() != "native":
             parts.append(f"{{ {pattern} }}")
         if graph is None:
             parts.append(f"{{ GRAPH ?g {{ {pattern} }} }}")
@@ -251,7 +251,7 @@ class RemoteBackend:
         return isinstance(graph, NamedNode) and self._ask(f"ASK {{ GRAPH {graph} {{ }} }}")
 
     def count(self) -> int:
-        default = "{ ?s ?p ?o } UNION " if self._union != "native" else ""
+        default = "{ ?s ?p ?o } UNION " if self.union_mode() != "native" else ""
         row = next(self.rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {default}{{ GRAPH ?g {{ ?s ?p ?o }} }} }}"))
         count = row["n"]
         return int(count.value) if isinstance(count, Literal) else 0

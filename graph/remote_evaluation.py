@@ -2,9 +2,10 @@
 
 The engine is asked for exactly the media types the client accepts, so its bytes are passed on unparsed and
 a large answer costs no memory here. When an engine answers in another format than the one chosen (some
-engines lack TSV or JSON-LD), the answer is parsed and written again. The budget is the engine's too: the
-request is abandoned at the deadline (which drops the connection, and with it the engine's evaluation) and
-the client gets a 503 before the first byte, or a cut transfer after it.
+engines lack TSV or JSON-LD), the answer is parsed and written again. At the deadline the request is
+abandoned and its connection dropped: the client gets a 503 before the first byte, or a cut transfer after
+it. An engine that streams its answer stops there; one busy computing an aggregate may go on (Oxigraph
+0.5.13 does, even with ``--timeout-s``), so give the engine its own limits too (``docs/deploy.md``).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class RemoteEvaluator:
         if rdf is not None:
             chosen = formats.graph
             if chosen is None:
-                response.release_conn()
+                response.close()  # unread: the connection cannot go back to the pool
                 raise NotAcceptable(
                     "this query produces an RDF graph, and the Accept header allows none of its formats"
                 )
@@ -90,7 +91,7 @@ class RemoteEvaluator:
         elif results is not None:
             chosen = formats.results  # type: ignore[assignment]
             if chosen is None:
-                response.release_conn()
+                response.close()  # unread: the connection cannot go back to the pool
                 raise NotAcceptable(
                     "this query produces SPARQL results, and the Accept header allows none of their formats"
                 )
@@ -98,7 +99,7 @@ class RemoteEvaluator:
                 parsed = parse_query_results(_Reader(response, deadline), results)  # type: ignore[arg-type]
                 return self._answer(chosen, iter([write(parsed, chosen) or b""]))
         else:
-            response.release_conn()
+            response.close()
             raise EngineError(f"the SPARQL engine answered in a format genai-kg does not know: {media_type!r}")
         chunks = _chunks(response, deadline)
         first = _first(chunks)
@@ -142,7 +143,7 @@ def _chunks(response: urllib3.BaseHTTPResponse, deadline: float | None) -> Itera
         if finished:
             response.release_conn()
         else:
-            response.close()  # drop the connection: the engine stops sending (and evaluating)
+            response.close()  # drop the connection: the engine stops sending
 
 
 class _Reader:
