@@ -159,6 +159,8 @@ def serve(
     from granian.constants import Interfaces
 
     endpoints = store.endpoints
+    if memory and endpoints is not None:
+        raise click.UsageError("--memory and --sparql-endpoint exclude each other: choose where the graph lives")
     config = Config.from_env(
         store=None if memory else store.path,
         read_only=read_only,
