@@ -35,6 +35,12 @@ class Metrics:
             "genai_kg_request_seconds", "Time to answer a request", ["endpoint"], registry=self.registry
         )
         self.quads = Gauge("genai_kg_store_quads", "Quads in the store", registry=self.registry)
+        #: When the quads were last counted on a remote engine (monotonic clock).
+        self.counted_at: float | None = None
+
+
+#: A remote engine counts its quads at most this often: every scrape would be a full scan of the engine.
+REMOTE_COUNT_SECONDS = 60.0
 
 
 #: The worker pool's figures (``WorkerPool.stats()``): key, metric name, help text.
@@ -80,7 +86,10 @@ def health() -> Response:
 @bp.get("/metrics")
 def metrics() -> Response:
     state: Metrics = current_app.extensions["genai_kg_metrics"]
-    state.quads.set(len(get_graph()))
+    kg, now = get_graph(), time.monotonic()
+    if not kg.backend.shared or state.counted_at is None or now - state.counted_at > REMOTE_COUNT_SECONDS:
+        state.quads.set(len(kg))
+        state.counted_at = now
     return Response(generate_latest(state.registry), content_type=CONTENT_TYPE_LATEST)
 
 
