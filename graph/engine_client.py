@@ -30,15 +30,36 @@ MESSAGE_CHARS = 2000
 @dataclass(frozen=True)
 class Endpoints:
     """The URLs of one engine: update defaults to the query URL (Virtuoso, QLever: one endpoint for both);
-    with no Graph Store URL, bulk loads go in ``INSERT DATA`` batches."""
+    with no Graph Store URL, bulk loads go in ``INSERT DATA`` batches.
+
+    ``timeout_parameter`` passes each query's budget on to engines that take one, as a template for a
+    query-string parameter: ``timeout={seconds}`` (Fuseki, GraphDB), ``timeout={milliseconds}`` (Virtuoso,
+    Stardog), ``timeout={seconds}s`` (QLever). Oxigraph's server takes none (``oxigraph serve --timeout-s``).
+    """
 
     query: str
     update: str | None = None
     store: str | None = None
+    timeout_parameter: str | None = None
 
     def __post_init__(self) -> None:
         if self.update is None:
             object.__setattr__(self, "update", self.query)
+        if self.timeout_parameter is not None:
+            name, sep, _ = self.timeout_parameter.partition("=")
+            if not (name and sep) or self.timeout_fields(1.0)[0][1] == self.timeout_parameter[len(name) + 1 :]:
+                raise ValueError(
+                    f"not a timeout parameter template: {self.timeout_parameter!r} "
+                    "(expected NAME={seconds} or NAME={milliseconds})"
+                )
+
+    def timeout_fields(self, budget: float | None) -> list[tuple[str, str]]:
+        """The query-string parameter that passes ``budget`` (seconds) on to the engine, if it takes one."""
+        if self.timeout_parameter is None or budget is None:
+            return []
+        name, _, template = self.timeout_parameter.partition("=")
+        seconds = f"{budget:g}"
+        return [(name, template.replace("{seconds}", seconds).replace("{milliseconds}", str(round(budget * 1000))))]
         for url in (self.query, self.update, self.store):
             if url is not None and urlsplit(url).scheme not in ("http", "https"):
                 raise ValueError(f"not an http(s) URL: {url!r}")
@@ -96,7 +117,10 @@ class EngineClient:
         sent = dict(headers or {})
         if auth is not None:
             sent["Authorization"] = auth
-        query = urlencode(list(fields))
+        fields = list(fields)
+        if kind == "query":
+            fields += self.endpoints.timeout_fields(budget)
+        query = urlencode(fields)
         if query:
             url = f"{url}{'&' if '?' in url else '?'}{query}"
         started = time.monotonic()

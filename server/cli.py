@@ -138,6 +138,13 @@ def main() -> None:
     type=click.IntRange(min=1),
     help="Queries at once before 503 (default: 8 per worker).",
 )
+@click.option(
+    "--sparql-timeout-parameter",
+    envvar="GENAI_KG_SPARQL_TIMEOUT_PARAMETER",
+    default=None,
+    metavar="NAME={seconds}|NAME={milliseconds}",
+    help="Pass each query's budget on to the remote engine, e.g. timeout={milliseconds} for Virtuoso.",
+)
 def serve(
     host: str,
     port: int,
@@ -149,6 +156,7 @@ def serve(
     threads: int,
     query_workers: int | None,
     max_queries: int | None,
+    sparql_timeout_parameter: str | None,
 ) -> None:
     """Serve SPARQL, linked data and the APIs with granian.
 
@@ -161,6 +169,13 @@ def serve(
     endpoints = store.endpoints
     if memory and endpoints is not None:
         raise click.UsageError("--memory and --sparql-endpoint exclude each other: choose where the graph lives")
+    if sparql_timeout_parameter is not None:
+        if endpoints is None:
+            raise click.UsageError("--sparql-timeout-parameter goes with --sparql-endpoint")
+        try:
+            Endpoints(endpoints.query, timeout_parameter=sparql_timeout_parameter)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--sparql-timeout-parameter") from error
     config = Config.from_env(
         store=None if memory else store.path,
         read_only=read_only,
@@ -169,6 +184,7 @@ def serve(
         sparql_endpoint=endpoints.query if endpoints else None,
         sparql_update_endpoint=endpoints.update if endpoints else None,
         store_endpoint=endpoints.store if endpoints else None,
+        sparql_timeout_parameter=sparql_timeout_parameter,
     )
     if query_workers is not None:
         config = replace(config, query_workers=query_workers)

@@ -34,6 +34,8 @@ class Config:
     sparql_endpoint: str | None = None
     sparql_update_endpoint: str | None = None
     store_endpoint: str | None = None
+    #: How to pass the query budget on to the engine, e.g. ``timeout={milliseconds}`` (see ``Endpoints``).
+    sparql_timeout_parameter: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -54,6 +56,7 @@ class Config:
             sparql_endpoint=env.get("GENAI_KG_SPARQL_ENDPOINT") or None,
             sparql_update_endpoint=env.get("GENAI_KG_SPARQL_UPDATE_ENDPOINT") or None,
             store_endpoint=env.get("GENAI_KG_STORE_ENDPOINT") or None,
+            sparql_timeout_parameter=env.get("GENAI_KG_SPARQL_TIMEOUT_PARAMETER") or None,
         )
         return replace(config, **overrides)
 
@@ -80,6 +83,7 @@ class Config:
             ("GENAI_KG_SPARQL_ENDPOINT", self.sparql_endpoint),
             ("GENAI_KG_SPARQL_UPDATE_ENDPOINT", self.sparql_update_endpoint),
             ("GENAI_KG_STORE_ENDPOINT", self.store_endpoint),
+            ("GENAI_KG_SPARQL_TIMEOUT_PARAMETER", self.sparql_timeout_parameter),
         ):
             if url:
                 env[name] = url
@@ -89,7 +93,9 @@ class Config:
         """The remote engine's URLs, or None for the embedded store."""
         if self.sparql_endpoint is None:
             return None
-        return Endpoints(self.sparql_endpoint, self.sparql_update_endpoint, self.store_endpoint)
+        return Endpoints(
+            self.sparql_endpoint, self.sparql_update_endpoint, self.store_endpoint, self.sparql_timeout_parameter
+        )
 
 
 def default_query_workers() -> int:

@@ -200,3 +200,17 @@ def test_concurrent_writes_through_two_processes_leave_the_right_inferences(
     Reasoner(fresh).materialize()
     assert stored == {q.triple for q in fresh.quads(None, None, None, GRAPH_INFERRED)}
     assert count(first) == count(second)
+
+
+def test_the_budget_is_passed_on_as_the_engine_spells_it(backend: str, serve: Callable[..., ServerProcess]) -> None:
+    virtuoso = Endpoints("http://127.0.0.1:1/sparql", timeout_parameter="timeout={milliseconds}")
+    assert virtuoso.timeout_fields(2.5) == [("timeout", "2500")]
+    qlever = Endpoints("http://127.0.0.1:1/sparql", timeout_parameter="timeout={seconds}s")
+    assert qlever.timeout_fields(30) == [("timeout", "30s")] and qlever.timeout_fields(None) == []
+    with pytest.raises(ValueError, match="NAME=\\{seconds\\}"):
+        Endpoints("http://127.0.0.1:1/sparql", timeout_parameter="timeout=5")
+    refused = CliRunner().invoke(main, ["serve", "--memory", "--sparql-timeout-parameter", "timeout={seconds}"])
+    assert refused.exit_code == 2 and "goes with --sparql-endpoint" in refused.output
+    # Oxigraph ignores a parameter it does not know: the service answers as before
+    server = serve("--memory", "--sparql-timeout-parameter", "timeout={seconds}")
+    assert count(server) > 0
