@@ -286,9 +286,16 @@ class RemoteBackend:
         return [skolemize_quad(q) for q in quads]
 
     def add(self, quads: Iterable[Quad]) -> None:
-        quads = list(quads)
-        if quads:
-            self.update(f"INSERT DATA {{\n{_data_block(self.storable(quads))}\n}}")
+        """One ``INSERT DATA``, or for many quads one Graph Store POST (engines cap the size of an update)."""
+        quads = self.storable(quads)
+        if len(quads) > INSERT_BATCH and self.client.has("store"):
+            self._check_writable()
+            body = serialize(quads, None, format=RdfFormat.N_QUADS) or b""
+            self.client.request(
+                "store", "POST", body=body, headers={"Content-Type": "application/n-quads"}, timeout=None
+            )
+        elif quads:
+            self.update(f"INSERT DATA {{\n{_data_block(quads)}\n}}")
 
     def remove(self, quads: Iterable[Quad]) -> None:
         quads = list(quads)

@@ -214,3 +214,26 @@ def test_the_budget_is_passed_on_as_the_engine_spells_it(backend: str, serve: Ca
     # Oxigraph ignores a parameter it does not know: the service answers as before
     server = serve("--memory", "--sparql-timeout-parameter", "timeout={seconds}")
     assert count(server) > 0
+
+
+def test_a_large_load_goes_through_the_graph_store_whole(backend: str, engine: OxigraphEngine, tmp_path: Path) -> None:
+    engine.clear()
+    urls = engine.endpoints
+    where = ["--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update)]
+    where += ["--store-endpoint", str(urls.store)]
+    catalogue = tmp_path / "catalogue.nt"
+    runner = CliRunner()
+    assert runner.invoke(main, ["generate", "--models", "1000", "-o", str(catalogue)]).exit_code == 0
+    lines = sum(1 for line in catalogue.read_text().splitlines() if line.strip())
+    loaded = runner.invoke(main, ["load", str(catalogue), "--graph", "urn:generated", *where])
+    assert loaded.exit_code == 0, loaded.output
+
+    def number(sparql: str) -> int:
+        result = runner.invoke(main, ["query", sparql, "--format", "csv", *where])
+        assert result.exit_code == 0, result.output
+        return int(result.output.split()[1])
+
+    assert number("SELECT (COUNT(*) AS ?n) { GRAPH <urn:generated> { ?s ?p ?o } }") == lines
+    models = "SELECT (COUNT(DISTINCT ?m) AS ?n) { GRAPH <urn:generated> { ?m a gai:LargeLanguageModel } }"
+    reasoned = "SELECT (COUNT(DISTINCT ?m) AS ?n) { GRAPH <urn:generated> { ?m a gai:LargeLanguageModel } ?m a gai:GenerativeAI }"
+    assert number(models) == number(reasoned) > 0  # every generated LLM was reasoned over
