@@ -25,6 +25,8 @@ from .errors import EngineError, QueryTimeout, Unavailable
 CONNECT_SECONDS = 5.0
 #: How much of an engine's error message to keep in ours.
 MESSAGE_CHARS = 2000
+#: Virtuoso's answer header when its ``timeout`` cut a query short ("anytime" partial results, with a 200).
+ANYTIME_STATE = "S1TAT"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class Endpoints:
     timeout_parameter: str | None = None
 
     def __post_init__(self) -> None:
+        for url in (self.query, self.update, self.store):
+            if url is not None and urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError(f"not an http(s) URL: {url!r}")
         if self.update is None:
             object.__setattr__(self, "update", self.query)
         if self.timeout_parameter is not None:
@@ -60,9 +65,6 @@ class Endpoints:
         name, _, template = self.timeout_parameter.partition("=")
         seconds = f"{budget:g}"
         return [(name, template.replace("{seconds}", seconds).replace("{milliseconds}", str(round(budget * 1000))))]
-        for url in (self.query, self.update, self.store):
-            if url is not None and urlsplit(url).scheme not in ("http", "https"):
-                raise ValueError(f"not an http(s) URL: {url!r}")
 
 
 def _without_credentials(url: str) -> tuple[str, str | None]:
@@ -117,10 +119,7 @@ class EngineClient:
         sent = dict(headers or {})
         if auth is not None:
             sent["Authorization"] = auth
-        fields = list(fields)
-        if kind == "query":
-            fields += self.endpoints.timeout_fields(budget)
-        query = urlencode(fields)
+        query = urlencode(list(fields))
         if query:
             url = f"{url}{'&' if '?' in url else '?'}{query}"
         started = time.monotonic()
@@ -139,12 +138,40 @@ class EngineClient:
         except HTTPError as error:
             raise Unavailable(f"the SPARQL engine at {url.split('?')[0]} cannot be reached: {error}") from error
         if response.status >= 300:
-            self._raise(response, kind, time.monotonic() - started, budget)
+            self._raise(response, kind, time.monotonic() - started, budget, stream=stream)
+        if response.headers.get("X-SQL-State") == ANYTIME_STATE:
+            response.close()
+            raise QueryTimeout(f"the SPARQL engine stopped at the {budget:g} s budget and sent a partial answer")
         return response
 
-    def _raise(self, response: urllib3.BaseHTTPResponse, kind: str, seconds: float, budget: float | None) -> None:
-        message = response.read(MESSAGE_CHARS * 4).decode("utf-8", "replace").strip()[:MESSAGE_CHARS]
-        response.drain_conn()  # what is left of a long error page must not stay on a pooled connection
+    def sparql(
+        self,
+        kind: str,
+        text: str,
+        *,
+        fields: Iterable[tuple[str, str]] = (),
+        accept: str | None = None,
+        timeout: float | None = -1.0,
+        stream: bool = False,
+    ) -> urllib3.BaseHTTPResponse:
+        """Send a query (``kind`` "query") or an update ("update") the way every engine takes it: an HTML form
+        POST (Virtuoso never answers a query POSTed as ``application/sparql-query``)."""
+        budget = self.timeout if timeout == -1.0 else timeout
+        form = [(kind, text), *fields]
+        if kind == "query":
+            form += self.endpoints.timeout_fields(budget)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if accept is not None:
+            headers["Accept"] = accept
+        return self.request(kind, "POST", body=urlencode(form).encode(), headers=headers, timeout=budget, stream=stream)
+
+    def _raise(
+        self, response: urllib3.BaseHTTPResponse, kind: str, seconds: float, budget: float | None, *, stream: bool
+    ) -> None:
+        raw = response.read(MESSAGE_CHARS * 4) if stream else response.data
+        message = raw.decode("utf-8", "replace").strip()[:MESSAGE_CHARS]
+        if stream:
+            response.drain_conn()  # what is left of a long error page must not stay on a pooled connection
         response.release_conn()
         status = response.status
         if status == 400 and kind in ("query", "update"):

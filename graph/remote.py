@@ -42,8 +42,10 @@ from .engine_client import EngineClient
 from .errors import ReadOnly
 from .namespaces import GENID, PREFIXES
 
-#: Media types asked for when genai-kg itself reads a query's answer.
-_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+#: Media types asked for when genai-kg itself reads a query's answer (by the kind of answer: some engines
+#: answer a CONSTRUCT as a table when results come first in the Accept header).
+_ACCEPT_RESULTS = "application/sparql-results+json, application/n-triples;q=0.1"
+_ACCEPT_GRAPH = "application/n-triples, application/sparql-results+json;q=0.1"
 #: Quads per ``INSERT DATA`` request when an engine has no Graph Store endpoint to load through.
 INSERT_BATCH = 10_000
 _PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
@@ -95,6 +97,14 @@ _TOKENS = re.compile(
 )
 
 
+def query_form(sparql: str) -> str | None:
+    """SELECT, CONSTRUCT, ASK or DESCRIBE: the form of a query (None when it cannot be told)."""
+    for match in _TOKENS.finditer(sparql):
+        if match.lastgroup == "word" and match.group().upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+            return match.group().upper()
+    return None
+
+
 def _where_group(sparql: str) -> int | None:
     """The offset of the ``{`` that opens the query's top-level WHERE group (None when not found)."""
     depth, form, groups = 0, None, 0
@@ -142,7 +152,8 @@ class RemoteBackend:
         self.read_only = read_only or not client.has("update")
         self.location = client.location
         self._union: str | None = None  # "native", "parameter" or "graphs", once known
-        self._lock = threading.Lock()
+        self._empty_graphs: bool | None = None
+        self._lock = threading.RLock()
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -188,14 +199,8 @@ class RemoteBackend:
         return bool(result)
 
     def _select(self, sparql: str, fields: list[tuple[str, str]]) -> QueryResult:
-        response = self.client.request(
-            "query",
-            "POST",
-            body=sparql.encode(),
-            fields=fields,
-            headers={"Content-Type": "application/sparql-query", "Accept": _ACCEPT},
-            stream=True,
-        )
+        accept = _ACCEPT_GRAPH if query_form(sparql) in ("CONSTRUCT", "DESCRIBE") else _ACCEPT_RESULTS
+        response = self.client.sparql("query", sparql, fields=fields, accept=accept, stream=True)
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
         rdf = RdfFormat.from_media_type(media_type)
         if rdf is not None:
@@ -245,10 +250,21 @@ class RemoteBackend:
             yield Quad(s, p, o, g)  # type: ignore[arg-type]
 
     def named_graphs(self) -> list[NamedNode | BlankNode]:
-        return [row["g"] for row in self.rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]  # type: ignore[misc]
+        pattern = "{ }" if self.knows_empty_graphs() else "{ ?s ?p ?o }"
+        rows = self.rows(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {pattern} }}")
+        return [row["g"] for row in rows if isinstance(row.get("g"), NamedNode)]  # type: ignore[misc]
 
     def contains_named_graph(self, graph: NamedNode | BlankNode) -> bool:
-        return isinstance(graph, NamedNode) and self._ask(f"ASK {{ GRAPH {graph} {{ }} }}")
+        pattern = "{ }" if self.knows_empty_graphs() else "{ ?s ?p ?o }"
+        return isinstance(graph, NamedNode) and self._ask(f"ASK {{ GRAPH {graph} {pattern} }}")
+
+    def knows_empty_graphs(self) -> bool:
+        """Whether ``GRAPH <g> { }`` tells graphs that exist from graphs that do not (Virtuoso's is always true);
+        where it does not, a graph exists while it holds a triple."""
+        with self._lock:
+            if self._empty_graphs is None:
+                self._empty_graphs = not self._ask(f"ASK {{ GRAPH <{GENID}no-such-graph> {{ }} }}")
+            return self._empty_graphs
 
     def count(self) -> int:
         default = "{ ?s ?p ?o } UNION " if self.union_mode() != "native" else ""
@@ -274,13 +290,7 @@ class RemoteBackend:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._check_writable()
-        self.client.request(
-            "update",
-            "POST",
-            body=prologue(sparql, base_iri).encode(),
-            headers={"Content-Type": "application/sparql-update"},
-            timeout=None,
-        )
+        self.client.sparql("update", prologue(sparql, base_iri), timeout=None)
 
     def storable(self, quads: Iterable[Quad]) -> list[Quad]:
         return [skolemize_quad(q) for q in quads]

@@ -21,7 +21,7 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 from .backend import TripleResult
 from .errors import BadQuery, EngineError, NotAcceptable, QueryTimeout, Unavailable
 from .evaluation import Answer, Formats, QueryRequest
-from .remote import RemoteBackend, prologue, with_values
+from .remote import RemoteBackend, prologue, query_form, with_values
 from .results import write
 from .store import KnowledgeGraph
 
@@ -59,18 +59,16 @@ class RemoteEvaluator:
             named_graph_uris=request.named_graph_uris,
         )
         text = prologue(with_values(request.sparql, dict(request.substitutions)), request.base_iri)
-        accept = [f.media_type for f in (formats.results, formats.graph) if f is not None]
-        accept += [
-            f"{_FALLBACK_RESULTS.media_type};q=0.01",
-            f"{_FALLBACK_GRAPH.media_type};q=0.01",
-        ]  # to say 406 ourselves
+        graph = query_form(request.sparql) in ("CONSTRUCT", "DESCRIBE")
+        wanted, fallback = (formats.graph, _FALLBACK_GRAPH) if graph else (formats.results, _FALLBACK_RESULTS)
+        # the client's format first, and one every engine writes (so that we, not the engine, say 406)
+        accept = ([wanted.media_type] if wanted is not None else []) + [f"{fallback.media_type};q=0.01"]
         try:
-            response = self.backend.client.request(
+            response = self.backend.client.sparql(
                 "query",
-                "POST",
-                body=text.encode(),
+                text,
                 fields=self.backend.dataset_fields(dataset),
-                headers={"Content-Type": "application/sparql-query", "Accept": ", ".join(accept) or "*/*"},
+                accept=", ".join(accept),
                 timeout=timeout,
                 stream=True,
             )

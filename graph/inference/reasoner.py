@@ -345,9 +345,8 @@ def _conditional_write(stale: list[Quad], fresh: list[Quad], stored: str | None,
     if fresh:
         body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in fresh)
         operations.append(f"INSERT {{ GRAPH {graph} {{\n{body}\n}} }} WHERE {{ {current} }}")
-    old = f"{graph} {GENERATION} {Literal(stored)} ." if stored is not None else ""
-    operations.append(
-        f"DELETE {{ GRAPH {graph} {{ {old} }} }} INSERT {{ GRAPH {graph} {{ {graph} {GENERATION} {Literal(new)} }} }} "
-        f"WHERE {{ {current} }}"
-    )
+    swap = f"INSERT {{ GRAPH {graph} {{ {graph} {GENERATION} {Literal(new)} }} }} WHERE {{ {current} }}"
+    if stored is not None:  # an empty DELETE template is a syntax error to some engines (Virtuoso)
+        swap = f"DELETE {{ GRAPH {graph} {{ {graph} {GENERATION} {Literal(stored)} }} }} " + swap
+    operations.append(swap)
     return " ;\n".join(operations)
