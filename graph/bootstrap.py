@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .engine_client import Endpoints, EngineClient
 from .loading import load_shipped
+from .namespaces import SHIPPED_GRAPHS
 from .remote import RemoteBackend
 from .store import KnowledgeGraph
 
@@ -21,7 +22,9 @@ def open_knowledge_graph(
     """Open the store at ``path`` (or in memory, or the remote engine at ``endpoints``), loading the shipped
     knowledge graph into an empty store.
 
-    A store that already holds data is used as it is: what users wrote is never overwritten. With ``infer``
+    A store that already holds data is used as it is: what users wrote is never overwritten. A remote engine
+    may hold other datasets (and an engine's own graphs): there the shipped graph is loaded when none of its
+    named graphs is present. With ``infer``
     the inferences are materialised before this returns and kept current after every write. ``timeout``
     bounds each request to a remote engine.
     """
@@ -29,10 +32,14 @@ def open_knowledge_graph(
         kg = KnowledgeGraph(RemoteBackend(EngineClient(endpoints, timeout=timeout), read_only=read_only))
     else:
         kg = KnowledgeGraph.open(path, read_only=read_only)
-    if kg.is_empty() and not read_only:
+    if not read_only and (_lacks_shipped_graphs(kg) if kg.backend.shared else kg.is_empty()):
         load_shipped(kg)
     if infer:
         from .inference import reasoner_of  # the reasoner imports the store: import it once both exist
 
         reasoner_of(kg)
     return kg
+
+
+def _lacks_shipped_graphs(kg: KnowledgeGraph) -> bool:
+    return not any(kg.contains_named_graph(graph) for graph in SHIPPED_GRAPHS)

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import urllib3
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
-from .errors import EngineError, QueryTimeout, Unavailable
+from .errors import EngineError, NotAcceptable, QueryTimeout, Unavailable
 
 #: How long to wait for a connection to the engine, whatever the query's budget.
 CONNECT_SECONDS = 5.0
@@ -176,6 +176,8 @@ class EngineClient:
         status = response.status
         if status == 400 and kind in ("query", "update"):
             raise SyntaxError(message or "the SPARQL engine refused the request")
+        if status == 406 and kind == "query":
+            raise NotAcceptable(f"the SPARQL engine cannot answer in the format asked for: {message}")
         if status in (503, 504) and budget is not None and seconds >= budget * 0.9:
             raise QueryTimeout(f"the SPARQL engine stopped after {seconds:.1f} s: {message}")
         raise EngineError(f"the SPARQL engine answered {status} to a {kind} request: {message}")

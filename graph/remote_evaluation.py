@@ -63,15 +63,17 @@ class RemoteEvaluator:
         wanted, fallback = (formats.graph, _FALLBACK_GRAPH) if graph else (formats.results, _FALLBACK_RESULTS)
         # the client's format first, and one every engine writes (so that we, not the engine, say 406)
         accept = ([wanted.media_type] if wanted is not None else []) + [f"{fallback.media_type};q=0.01"]
+        fields = self.backend.dataset_fields(dataset)
+        client = self.backend.client
         try:
-            response = self.backend.client.sparql(
-                "query",
-                text,
-                fields=self.backend.dataset_fields(dataset),
-                accept=", ".join(accept),
-                timeout=timeout,
-                stream=True,
-            )
+            try:
+                response = client.sparql(
+                    "query", text, fields=fields, accept=", ".join(accept), timeout=timeout, stream=True
+                )
+            except NotAcceptable:  # an engine that refuses rather than falls back (Virtuoso and N-Quads, say)
+                response = client.sparql(
+                    "query", text, fields=fields, accept=fallback.media_type, timeout=timeout, stream=True
+                )
         except SyntaxError as error:
             raise BadQuery(str(error)) from error
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()

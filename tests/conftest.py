@@ -2,7 +2,8 @@
 
 A module marked ``pytestmark = pytest.mark.both_backends`` runs each of its tests twice: on the embedded
 store, and on a remote Oxigraph server (``oxigraph serve``, started once per session on 127.0.0.1 and
-emptied before each test).
+emptied before each test). With ``GENAI_KG_TEST_VIRTUOSO=1`` they run a third time, on Debian's Virtuoso
+(``docs/virtuoso.md`` says which differences of Virtuoso's make some of them fail).
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from graph import KnowledgeGraph, open_knowledge_graph
+from graph.engine_client import Endpoints
 from server import Config, create_app
 
 from .engines.oxigraph import OxigraphEngine, start_oxigraph
+from .engines.virtuoso import VirtuosoEngine, start_virtuoso, virtuoso_binary
 
 TOKEN = "test-token"
 ROOT = Path(__file__).resolve().parent.parent
-BACKENDS = ("embedded", "remote")
+BACKENDS = ("embedded", "remote") + (("virtuoso",) if os.environ.get("GENAI_KG_TEST_VIRTUOSO") == "1" else ())
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,7 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         marked = metafunc.definition.get_closest_marker
-        chosen = BACKENDS if marked("both_backends") else BACKENDS[1:] if marked("remote_only") else BACKENDS[:1]
+        chosen = BACKENDS if marked("both_backends") else BACKENDS[1:2] if marked("remote_only") else BACKENDS[:1]
         metafunc.parametrize("backend", chosen, indirect=True)
 
 
@@ -51,20 +54,41 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphEngine]
     started.stop()
 
 
+@pytest.fixture(scope="session")
+def virtuoso_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoEngine]:
+    """Debian's Virtuoso for the session (``GENAI_KG_TEST_VIRTUOSO=1``), the engine of the ``virtuoso`` backend."""
+    if virtuoso_binary() is None:
+        pytest.skip("virtuoso-t is not installed (tests/engines/install-virtuoso.sh)")
+    started = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield started
+    started.stop()
+
+
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """``embedded`` or ``remote``: where the test's knowledge graph lives."""
+    """``embedded``, ``remote`` (Oxigraph's server) or ``virtuoso``: where the test's knowledge graph lives."""
     return str(request.param)
+
+
+def remote_endpoints(backend: str, request: pytest.FixtureRequest) -> Endpoints | None:
+    """The endpoints of a remote backend's engine, emptied first; None for the embedded store."""
+    if backend == "remote":
+        oxigraph: OxigraphEngine = request.getfixturevalue("engine")
+        oxigraph.clear()
+        return oxigraph.endpoints
+    if backend == "virtuoso":
+        virtuoso: VirtuosoEngine = request.getfixturevalue("virtuoso_engine")
+        virtuoso.clear()
+        # no Graph Store URL: Virtuoso's takes one graph a request, not a dataset (docs/virtuoso.md)
+        return Endpoints(virtuoso.query_url, virtuoso.update_url)
+    return None
 
 
 @pytest.fixture
 def kg(backend: str, request: pytest.FixtureRequest) -> KnowledgeGraph:
     """A fresh store holding the shipped knowledge graph: in memory, or an emptied remote engine."""
-    if backend == "remote":
-        remote: OxigraphEngine = request.getfixturevalue("engine")
-        remote.clear()
-        return open_knowledge_graph(endpoints=remote.endpoints)
-    return open_knowledge_graph(None)
+    endpoints = remote_endpoints(backend, request)
+    return open_knowledge_graph(None) if endpoints is None else open_knowledge_graph(endpoints=endpoints)
 
 
 @pytest.fixture
@@ -148,7 +172,7 @@ class ServerProcess:
             self.process.stderr.close()
 
 
-def _on_engine(args: tuple[str, ...], remote: OxigraphEngine) -> list[str]:
+def _on_engine(args: tuple[str, ...], urls: Endpoints) -> list[str]:
     """The arguments with the store options (``--memory``, ``--store DIR``) replaced by the engine's endpoints."""
     kept: list[str] = []
     skip = False
@@ -159,9 +183,8 @@ def _on_engine(args: tuple[str, ...], remote: OxigraphEngine) -> list[str]:
             skip = True
         elif arg != "--memory":
             kept.append(arg)
-    urls = remote.endpoints
     engine_args = ["--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update)]
-    return [*kept, *engine_args, "--store-endpoint", str(urls.store)]
+    return [*kept, *engine_args] + (["--store-endpoint", urls.store] if urls.store else [])
 
 
 @pytest.fixture
@@ -171,9 +194,7 @@ def serve(backend: str, request: pytest.FixtureRequest) -> Iterator[Callable[...
     On the remote backend the store options give way to the session's Oxigraph server, emptied first.
     """
     started: list[ServerProcess] = []
-    remote: OxigraphEngine | None = request.getfixturevalue("engine") if backend == "remote" else None
-    if remote is not None:
-        remote.clear()
+    remote = remote_endpoints(backend, request)
 
     def start(*args: str, token: str | None = TOKEN, **env: str) -> ServerProcess:
         if remote is not None and "--sparql-endpoint" not in args:

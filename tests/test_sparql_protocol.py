@@ -45,7 +45,7 @@ def test_query_by_get(client: FlaskClient) -> None:
 def test_query_by_post_form(client: FlaskClient) -> None:
     response = client.post("/sparql", data={"query": ASK_CHATGPT}, headers={"Accept": "application/json"})
     assert response.status_code == 200
-    assert response.json == {"head": {}, "boolean": True}
+    assert response.json["boolean"] is True and "head" in response.json  # head may carry links (Virtuoso's does)
 
 
 def test_query_by_post_body(client: FlaskClient) -> None:
@@ -334,7 +334,7 @@ def test_real_server_update_then_query(serve) -> None:  # type: ignore[no-untype
     assert response.json()["boolean"] is True
     response = requests.post(url, data={"query": SELECT}, headers={"Accept": "text/csv"}, timeout=30)
     assert response.status_code == 200
-    assert response.text.splitlines() == ["label", "OpenAI"]
+    assert list(csv.reader(response.text.splitlines())) == [["label"], ["OpenAI"]]  # quoted or not
     response = requests.get(url, params={"update": "CLEAR ALL"}, headers=AUTH, timeout=30)
     assert response.status_code == 400
     assert requests.get(url, params={"query": ASK_INSERTED}, timeout=30).json()["boolean"] is True
