@@ -37,12 +37,15 @@ BACKENDS = ("embedded", "remote") + (("virtuoso",) if os.environ.get("GENAI_KG_T
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "both_backends: run on the embedded store and on a remote Oxigraph server")
     config.addinivalue_line("markers", "remote_only: run on a remote Oxigraph server only")
+    config.addinivalue_line("markers", "virtuoso_only: run on Debian's Virtuoso only (skipped where it is missing)")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         marked = metafunc.definition.get_closest_marker
         chosen = BACKENDS if marked("both_backends") else BACKENDS[1:2] if marked("remote_only") else BACKENDS[:1]
+        if marked("virtuoso_only"):
+            chosen = ("virtuoso",)
         metafunc.parametrize("backend", chosen, indirect=True)
 
 
