@@ -53,6 +53,19 @@ class TripleResult:
         )
 
 
+def quad_block(quads: Iterable[Quad]) -> str:
+    """Ground quads in SPARQL's own syntax, for ``INSERT DATA``/``DELETE DATA`` blocks and update templates.
+
+    Each quad gets its own ``GRAPH`` block: some engines cannot parse one block of many thousand triples
+    (Virtuoso fails past about 5,000), while a block per quad parses at any size they accept.
+    """
+    lines = []
+    for q in quads:
+        triple = f"{q.subject} {q.predicate} {q.object} ."
+        lines.append(triple if isinstance(q.graph_name, DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
+    return "\n".join(lines)
+
+
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples | TripleResult
 GRAPH_RESULTS = (QueryTriples, TripleResult)
 

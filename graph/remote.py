@@ -37,7 +37,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from .backend import Dataset, GraphName, QueryResult, Term, TripleResult
+from .backend import Dataset, GraphName, QueryResult, Term, TripleResult, quad_block
 from .engine_client import EngineClient
 from .errors import ReadOnly
 from .namespaces import GENID, PREFIXES
@@ -131,15 +131,6 @@ def _where_group(sparql: str) -> int | None:
 
 def _pattern_term(term: Term | None, variable: str) -> str:
     return variable if term is None else str(term)
-
-
-def _data_block(quads: Iterable[Quad]) -> str:
-    """The body of an ``INSERT DATA``/``DELETE DATA`` block (ground quads in SPARQL's own syntax)."""
-    lines = []
-    for q in quads:
-        triple = f"{q.subject} {q.predicate} {q.object} ."
-        lines.append(triple if isinstance(q.graph_name, DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
-    return "\n".join(lines)
 
 
 class RemoteBackend:
@@ -305,12 +296,12 @@ class RemoteBackend:
                 "store", "POST", body=body, headers={"Content-Type": "application/n-quads"}, timeout=None
             )
         elif quads:
-            self.update(f"INSERT DATA {{\n{_data_block(quads)}\n}}")
+            self.update(f"INSERT DATA {{\n{quad_block(quads)}\n}}")
 
     def remove(self, quads: Iterable[Quad]) -> None:
         quads = list(quads)
         if quads:
-            self.update(f"DELETE DATA {{\n{_data_block(quads)}\n}}")
+            self.update(f"DELETE DATA {{\n{quad_block(quads)}\n}}")
 
     def bulk_load(self, input: IO[bytes], format: RdfFormat, *, to_graph: GraphName | None, base_iri: str) -> None:
         """Parse the whole input first (a syntax error writes nothing), then send it in one Graph Store POST."""
@@ -326,7 +317,7 @@ class RemoteBackend:
                 )
                 return
             for batch in _batches(parse(staged, RdfFormat.N_QUADS), INSERT_BATCH):
-                self.update(f"INSERT DATA {{\n{_data_block(batch)}\n}}")
+                self.update(f"INSERT DATA {{\n{quad_block(batch)}\n}}")
 
     def flush(self) -> None:
         pass

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store
 
-from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term
+from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term, quad_block
 from .dataset_clauses import query_names_dataset
 from .errors import BadQuery, NotFound, ReadOnly
 from .namespaces import GRAPH_INFERRED
@@ -221,18 +221,17 @@ class KnowledgeGraph:
         added: list[Quad] = []
         removed = [q for graph in contents for q in self.backend.quads(None, None, None, graph)]
         for graph, given in contents.items():
-            quads = self.backend.storable(given)
-            added += (Quad(q.subject, q.predicate, q.object, graph) for q in quads)
-            lines = [f"{q.subject} {q.predicate} {q.object} ." for q in quads]
-            counts[str(graph)] = len(lines)
-            body = "\n".join(lines)
+            quads = [Quad(q.subject, q.predicate, q.object, graph) for q in self.backend.storable(given)]
+            added += quads
+            counts[str(graph)] = len(quads)
+            body = quad_block(quads)
             if isinstance(graph, DefaultGraph):
                 operations += ["DROP SILENT DEFAULT", f"INSERT DATA {{\n{body}\n}}"]
             else:
                 operations += [
                     f"DROP SILENT GRAPH {graph}",
                     f"CREATE SILENT GRAPH {graph}",
-                    f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}",
+                    f"INSERT DATA {{\n{body}\n}}",
                 ]
         try:
             self.backend.update(" ;\n".join(operations))

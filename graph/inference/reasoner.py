@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
 
-from ..backend import EmbeddedBackend
+from ..backend import EmbeddedBackend, quad_block
 from ..namespaces import GRAPH_INFERRED, PREFIXES
 from ..store import Change, KnowledgeGraph
 from .changes import data_delta
@@ -340,11 +340,9 @@ def _conditional_write(stale: list[Quad], fresh: list[Quad], stored: str | None,
     )
     operations = []
     if stale:
-        body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in stale)
-        operations.append(f"DELETE {{ GRAPH {graph} {{\n{body}\n}} }} WHERE {{ {current} }}")
+        operations.append(f"DELETE {{\n{quad_block(stale)}\n}} WHERE {{ {current} }}")
     if fresh:
-        body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in fresh)
-        operations.append(f"INSERT {{ GRAPH {graph} {{\n{body}\n}} }} WHERE {{ {current} }}")
+        operations.append(f"INSERT {{\n{quad_block(fresh)}\n}} WHERE {{ {current} }}")
     swap = f"INSERT {{ GRAPH {graph} {{ {graph} {GENERATION} {Literal(new)} }} }} WHERE {{ {current} }}"
     if stored is not None:  # an empty DELETE template is a syntax error to some engines (Virtuoso)
         swap = f"DELETE {{ GRAPH {graph} {{ {graph} {GENERATION} {Literal(stored)} }} }} " + swap
