@@ -40,15 +40,34 @@ class RemoteEvaluator:
         self.kg = kg
         self.backend: RemoteBackend = kg.backend
         self._admitted = threading.BoundedSemaphore(max_queries or 64)
+        self._figures = {"admitted": 0, "timeouts": 0, "refused": 0}
+        self._lock = threading.Lock()
 
     def evaluate(self, request: QueryRequest, formats: Formats, *, timeout: float | None = None) -> Answer:
         if not self._admitted.acquire(blocking=False):
+            self._count("refused")
             raise Unavailable("too many queries at once; retry in a moment")
+        self._count("admitted")
         try:
             return self._evaluate(request, formats, timeout)
-        except BaseException:
-            self._admitted.release()
+        except BaseException as error:
+            self._done()
+            if isinstance(error, QueryTimeout):
+                self._count("timeouts")
             raise
+
+    def stats(self) -> dict[str, int]:
+        """The figures ``/metrics`` reports (as for the worker pool; the engine has the workers here)."""
+        with self._lock:
+            return {"workers": 0, "busy": self._figures["admitted"], "replaced": 0, **self._figures}
+
+    def _count(self, key: str, step: int = 1) -> None:
+        with self._lock:
+            self._figures[key] += step
+
+    def _done(self) -> None:
+        self._count("admitted", -1)
+        self._admitted.release()
 
     def _evaluate(self, request: QueryRequest, formats: Formats, timeout: float | None) -> Answer:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -108,18 +127,20 @@ class RemoteEvaluator:
         return self._answer(chosen, first.replay(chunks))
 
     def _answer(self, format: QueryResultsFormat | RdfFormat, chunks: Iterator[bytes]) -> Answer:
-        return Answer(format, _released(chunks, self._admitted))
+        return Answer(format, self._released(chunks))
+
+    def _released(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """The chunks, giving the query's admission back when they end (or the client goes away)."""
+        try:
+            yield from chunks
+        except QueryTimeout:
+            self._count("timeouts")
+            raise
+        finally:
+            self._done()
 
     def close(self) -> None:
         pass
-
-
-def _released(chunks: Iterator[bytes], admitted: threading.BoundedSemaphore) -> Iterator[bytes]:
-    """The chunks, giving the query's admission back when they end (or the client goes away)."""
-    try:
-        yield from chunks
-    finally:
-        admitted.release()
 
 
 def _chunks(response: urllib3.BaseHTTPResponse, deadline: float | None) -> Iterator[bytes]:
