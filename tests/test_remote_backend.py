@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from pyoxigraph import BlankNode, NamedNode, Quad
 
 from graph import KnowledgeGraph, open_knowledge_graph
-from graph.engine_client import Endpoints
+from graph.engine_client import Endpoints, EngineClient
 from graph.errors import Unavailable
 from graph.inference import Reasoner, reasoner_of
 from graph.namespaces import GAI, GAID, GENID, GRAPH_INFERRED
@@ -135,9 +135,11 @@ def test_cli_loads_infers_and_counts_on_the_engine(backend: str, engine: Oxigrap
 
 def test_an_unreachable_engine_is_a_503_not_a_500(backend: str, tmp_path: Path) -> None:
     port = free_port()
-    endpoints = Endpoints(f"http://127.0.0.1:{port}/query", f"http://127.0.0.1:{port}/update")
-    with pytest.raises(Unavailable, match="cannot be reached"):
+    endpoints = Endpoints(f"http://reader:secret@127.0.0.1:{port}/query", f"http://127.0.0.1:{port}/update")
+    with pytest.raises(Unavailable, match="cannot be reached") as raised:
         open_knowledge_graph(endpoints=endpoints)
+    assert "secret" not in str(raised.value)  # credentials go in the Authorization header, never in messages
+    assert EngineClient(endpoints).location == f"http://127.0.0.1:{port}/query"
 
 
 def test_the_engine_going_away_answers_503(backend: str, tmp_path: Path, serve: Callable[..., ServerProcess]) -> None:
