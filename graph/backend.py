@@ -29,6 +29,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from .errors import Unavailable
 from .namespaces import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -151,10 +152,18 @@ class EmbeddedBackend:
     def open(cls, path: Path | None, *, read_only: bool = False) -> EmbeddedBackend:
         if path is None:
             return cls(Store(), read_only=read_only)
-        if read_only:
-            return cls(Store.read_only(str(path)), path=path, read_only=True)
-        path.mkdir(parents=True, exist_ok=True)
-        return cls(Store(str(path)), path=path)
+        try:
+            if read_only:
+                return cls(Store.read_only(str(path)), path=path, read_only=True)
+            path.mkdir(parents=True, exist_ok=True)
+            return cls(Store(str(path)), path=path)
+        except OSError as error:  # RocksDB's lock: one read-write opener at a time
+            if "lock" not in str(error).lower():
+                raise
+            raise Unavailable(
+                f"the store at {path} is in use by another process (a running `genai-kg serve`?): stop it, "
+                "or query it over HTTP"
+            ) from error
 
     def query(
         self, sparql: str, dataset: Dataset, *, substitutions: Mapping[str, Term] | None, base_iri: str | None

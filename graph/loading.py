@@ -6,15 +6,16 @@ reported with its line and column and leaves the store as it was.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
 from .errors import BadData
-from .namespaces import GRAPH_DATA, GRAPH_LINKS, GRAPH_ONTOLOGY
+from .namespaces import GENID, GRAPH_DATA, GRAPH_LINKS, GRAPH_ONTOLOGY
 from .store import KnowledgeGraph
 
 #: Where the shipped knowledge lives: the ``ontology/`` folder beside the packages.
@@ -139,5 +140,20 @@ def load_shipped(kg: KnowledgeGraph, root: Path = ONTOLOGY_DIR) -> dict[str, int
     """
     by_graph: dict[NamedNode | DefaultGraph, list[Quad]] = {}
     for source in shipped_sources(root):
-        by_graph.setdefault(source.graph, []).extend(read_file(source.path, graph=source.graph))
+        quads = read_file(source.path, graph=source.graph)
+        if kg.backend.shared:  # the same Skolem IRIs in every process: two starting at once write the same
+            quads = stable_skolem(quads, hashlib.sha256(source.path.read_bytes()).hexdigest()[:16])
+        by_graph.setdefault(source.graph, []).extend(quads)
     return kg.replace_graphs(by_graph)
+
+
+def stable_skolem(quads: list[Quad], digest: str) -> list[Quad]:
+    """The quads with each blank node named ``GENID + digest-n``, n counting blank nodes in order of appearance."""
+    names: dict[BlankNode, NamedNode] = {}
+
+    def named(term: Any) -> Any:
+        if not isinstance(term, BlankNode):
+            return term
+        return names.setdefault(term, NamedNode(f"{GENID}{digest}-{len(names)}"))
+
+    return [Quad(named(q.subject), q.predicate, named(q.object), q.graph_name) for q in quads]

@@ -7,11 +7,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 from tqdm import tqdm
 
@@ -176,22 +177,31 @@ def serve(
             Endpoints(endpoints.query, timeout_parameter=sparql_timeout_parameter)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--sparql-timeout-parameter") from error
-    config = Config.from_env(
-        store=None if memory else store.path,
-        read_only=read_only,
-        query_timeout=query_timeout,
-        base_url=base_url,
-        sparql_endpoint=endpoints.query if endpoints else None,
-        sparql_update_endpoint=endpoints.update if endpoints else None,
-        store_endpoint=endpoints.store if endpoints else None,
-        sparql_timeout_parameter=sparql_timeout_parameter,
-    )
-    if query_workers is not None:
-        config = replace(config, query_workers=query_workers)
-    if max_queries is not None:
-        config = replace(config, max_queries=max_queries)
+    given = click.get_current_context().get_parameter_source
+    overrides: dict[str, object] = {
+        name: value
+        for name, value in (
+            ("read_only", read_only),
+            ("query_timeout", query_timeout),
+            ("base_url", base_url),
+            ("query_workers", query_workers),
+            ("max_queries", max_queries),
+            ("sparql_timeout_parameter", sparql_timeout_parameter),
+        )
+        if given(name) != ParameterSource.DEFAULT  # an option left out leaves its GENAI_KG_* variable in force
+    }
+    if memory:
+        overrides["store"] = None
+    elif given("store") != ParameterSource.DEFAULT:
+        overrides["store"] = store.path
+    if endpoints is not None:
+        overrides.update(
+            sparql_endpoint=endpoints.query, sparql_update_endpoint=endpoints.update, store_endpoint=endpoints.store
+        )
+    config = Config.from_env(**overrides)
     os.environ.update(config.to_env())
-    click.echo(f"genai-kg serving {'memory' if memory else store} on http://{host}:{port}/", err=True)
+    where = config.sparql_endpoint or ("memory" if config.store is None else str(config.store))
+    click.echo(f"genai-kg serving {where} on http://{host}:{port}/", err=True)
     Granian(
         "server.app:create_app",
         factory=True,

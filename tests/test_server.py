@@ -35,3 +35,30 @@ def test_metrics_are_prometheus_text(serve: Callable[..., ServerProcess]) -> Non
     body = response.text
     assert "genai_kg_requests_total" in body
     assert "genai_kg_store_quads" in body
+
+
+def test_settings_left_off_the_command_line_come_from_the_environment(
+    serve: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    store = tmp_path / "from-env"
+    serve("--store", str(store)).stop()  # create it
+    server = serve(GENAI_KG_STORE=str(store), GENAI_KG_READ_ONLY="1", GENAI_KG_QUERY_TIMEOUT="7")
+    assert requests.get(server.url + "/health", timeout=10).json()["read_only"] is True
+    assert requests.get(server.url + "/health", timeout=10).json()["store"] == str(store)
+    refused = requests.post(server.url + "/sparql", data={"update": "CLEAR ALL"}, timeout=10)
+    assert refused.status_code in (401, 403)
+    server.stop()
+    flagged = serve("--store", str(store), GENAI_KG_READ_ONLY="0")  # a flag on the command line wins
+    assert requests.get(flagged.url + "/health", timeout=10).json()["read_only"] is False
+
+
+def test_a_store_another_process_holds_is_a_clean_error(serve: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    store = tmp_path / "held"
+    serve("--store", str(store))
+    result = CliRunner().invoke(main, ["stats", "--store", str(store)])
+    assert result.exit_code == 1 and "in use by another process" in result.output
+    assert "Traceback" not in result.output
