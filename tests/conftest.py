@@ -73,11 +73,20 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+#: The Oxigraph engine's content once genai-kg has loaded the shipped graph and its inferences into it.
+_SHIPPED: list[bytes] = []
+
+
 def remote_endpoints(backend: str, request: pytest.FixtureRequest) -> Endpoints | None:
-    """The endpoints of a remote backend's engine, emptied first; None for the embedded store."""
+    """The endpoints of a remote backend's engine, holding just the shipped graph (and, on Oxigraph, its
+    inferences, restored from the first load of the session); None for the embedded store."""
     if backend == "remote":
         oxigraph: OxigraphEngine = request.getfixturevalue("engine")
-        oxigraph.clear()
+        if not _SHIPPED:
+            oxigraph.clear()
+            open_knowledge_graph(endpoints=oxigraph.endpoints).close()
+            _SHIPPED.append(oxigraph.dump())
+        oxigraph.restore(_SHIPPED[0])
         return oxigraph.endpoints
     if backend == "virtuoso":
         virtuoso: VirtuosoEngine = request.getfixturevalue("virtuoso_engine")

@@ -53,6 +53,20 @@ class OxigraphEngine:
         """Empty the engine: every graph, the default one too."""
         self.update("DROP ALL")
 
+    def dump(self) -> bytes:
+        """Every quad the engine holds, as N-Quads (a Graph Store GET of the whole dataset)."""
+        response = requests.get(f"{self.url}/store", headers={"Accept": "application/n-quads"}, timeout=30)
+        response.raise_for_status()
+        return response.content
+
+    def restore(self, quads: bytes) -> None:
+        """Make the engine hold exactly ``quads`` (N-Quads), as :meth:`dump` gave them."""
+        self.clear()
+        response = requests.post(
+            f"{self.url}/store", data=quads, headers={"Content-Type": "application/n-quads"}, timeout=30
+        )
+        response.raise_for_status()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
