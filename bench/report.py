@@ -22,6 +22,8 @@ GENAI = "genai-kg"
 GENAI_ASSERTED = "genai-kg (infer=false)"
 LOADING_PATH = "genai-kg (loading path)"
 SAME_DATASET = "oxigraph (same dataset, union)"
+REMOTE = "genai-kg (remote → oxigraph)"
+ENGINE = "oxigraph serve (the remote's engine, direct)"
 STREAM_FIRST_BYTE_MS = 100.0
 STREAM_PEAK_RSS = 200 * MIB
 LOAD_TARGET = 0.8
@@ -262,6 +264,49 @@ def throughput_table(result: SizeResult) -> list[str]:
     return lines
 
 
+def remote_table(result: SizeResult) -> list[str]:
+    """genai-kg in front of ``oxigraph serve`` ÷ that engine process asked directly: the cost of the service layer."""
+    if not (_has(result, REMOTE) or _has(result, ENGINE)):
+        return []
+    lines = [
+        f"#### In front of a remote engine, {result.models:,} models",
+        "",
+        f"`{REMOTE}` is `genai-kg serve --sparql-endpoint …` in front of one `oxigraph serve`; `{ENGINE}` is",
+        "that same engine process asked directly with `union-default-graph`, as genai-kg asks it: the ratio is",
+        "the cost of the proxy layer (HTTP in, Flask, the dataset rule, the answer streamed through), not of the",
+        "engine.",
+        "",
+        f"| query | {ENGINE}, answers/s | {REMOTE}, answers/s | ratio | p50 direct / remote, ms |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for query in queries.THROUGHPUT:
+        direct, remote = _rps(result, query.name, ENGINE), _rps(result, query.name, REMOTE)
+        p50 = [result.throughput.get(query.name, {}).get(label, {}).get("p50_ms") for label in (ENGINE, REMOTE)]
+        lines.append(
+            f"| {query.name} | {_fmt(direct, 1)} | {_fmt(remote, 1)} | {_fmt(_ratio(remote, direct), 2, 'x')} | "
+            f"{_fmt(p50[0], 1)} / {_fmt(p50[1], 1)} |"
+        )
+    streams = [result.stream.get(label) for label in (ENGINE, REMOTE)]
+    if all(streams):
+        first = [s["first_byte_ms"] for s in streams if s]
+        whole = [s["seconds"] for s in streams if s]
+        lines.append(f"| stream ({streams[0]['rows']:,} rows): first byte, ms | {first[0]:.0f} | {first[1]:.0f} | | |")
+        lines.append(
+            f"| stream: whole answer, s | {whole[0]:.1f} | {whole[1]:.1f} | {_fmt(_ratio(whole[0], whole[1]), 2, 'x')} | |"
+        )
+    starts = [result.startup_seconds.get(label) for label in (ENGINE, REMOTE)]
+    lines.append(f"| start-up until the first answer, s | {_fmt(starts[0], 1)} | {_fmt(starts[1], 1)} | | |")
+    processes = result.remote_processes
+    if processes:
+        lines += [
+            "",
+            f"Point look-ups with two genai-kg processes in front of the one engine, the load spread over both: "
+            f"{processes['two']:.0f}/s, against {processes['one']:.0f}/s for one process "
+            f"({_fmt(_ratio(processes['two'], processes['one']), 2, 'x')}).",
+        ]
+    return lines
+
+
 def _has(result: SizeResult, label: str) -> bool:
     return any(label in per for per in result.throughput.values())
 
@@ -371,6 +416,8 @@ def markdown(results: list[SizeResult], tools: peers.Peers, command: str, infere
     lines += ["", "## Figures per size", ""]
     for result in results:
         lines += [*throughput_table(result), ""]
+        remote = remote_table(result)
+        lines += [*remote, ""] if remote else []
     if len(results) > 1:
         lines += [*growth(results), ""]
     if inference:

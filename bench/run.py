@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 from graph import generate
 
 from . import loadgen, peers, queries, report
-from .servers import RssSampler, Server
+from .servers import RssSampler, Server, genai_kg_remote, oxigraph_engine
 from .servers import genai_kg as genai_kg_server
 from .servers import oxigraph as oxigraph_server
 from .servers import rdflib_endpoint as rdflib_endpoint_server
@@ -35,6 +36,9 @@ SEED = 42
 LOADING_PATH = "genai-kg (loading path)"
 #: Oxigraph's server on a copy of genai-kg's own dataset, reading the union of its graphs like genai-kg.
 SAME_DATASET = "oxigraph (same dataset, union)"
+#: genai-kg serving from a remote ``oxigraph serve``, and that engine process asked directly (same union dataset).
+REMOTE = "genai-kg (remote → oxigraph)"
+ENGINE = "oxigraph serve (the remote's engine, direct)"
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Options:
     stream: bool = True
     inference: bool = True
     profile: bool = False
+    #: genai-kg in front of ``oxigraph serve`` vs that engine asked directly (sizes up to ``serve_max``).
+    remote: bool = True
     #: "wrk", "python", or "auto" (wrk where installed).
     loadgen: str = "auto"
     report_only: bool = False
@@ -71,6 +77,8 @@ class SizeResult:
     throughput: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     stream: dict[str, dict[str, Any]] = field(default_factory=dict)
     profile: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    #: Point look-ups per second with one and with two genai-kg processes in front of one engine.
+    remote_processes: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -184,12 +192,14 @@ def measure_stream(server: Server, result: SizeResult, label: str) -> None:
     )
 
 
-def profile_server(server: Server, tools: peers.Peers, options: Options, result: SizeResult, out: Path) -> None:
+def profile_server(
+    server: Server, tools: peers.Peers, options: Options, result: SizeResult, out: Path, *, prefix: str = ""
+) -> None:
     """Sample all of genai-kg's processes with py-spy while ``wrk`` drives a query; keep the busiest functions."""
     if tools.py_spy is None or tools.wrk is None or server.process is None:
         return
     for query in (queries.LOOKUP, queries.LARGE):
-        raw = out / f"profile-{result.models}-{query.name}.txt"
+        raw = out / f"profile-{result.models}-{prefix.strip() or 'embedded'}-{query.name}.txt"
         command = [str(tools.py_spy), "record", "--pid", str(server.process.pid), "--subprocesses", "--nonblocking"]
         command += ["--format", "raw", "--output", str(raw)]
         spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -198,7 +208,7 @@ def profile_server(server: Server, tools: peers.Peers, options: Options, result:
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
         if raw.exists():
-            result.profile[query.name] = report.hot_functions(raw.read_text())
+            result.profile[prefix + query.name] = report.hot_functions(raw.read_text())
 
 
 def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
@@ -244,8 +254,63 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
                 measure_stream(server, result, server.name)
             if options.profile and server.name == "genai-kg":
                 profile_server(server, tools, options, result, out)
+    if options.remote and tools.oxigraph is not None and "genai-kg" in stores:
+        measure_remote(tools, options, result, stores["genai-kg"], out)
     data.unlink(missing_ok=True)
     return result
+
+
+def measure_remote(tools: peers.Peers, options: Options, result: SizeResult, genai_store: Path, out: Path) -> None:
+    """genai-kg in front of ``oxigraph serve`` against that same engine process asked directly, then two genai-kg
+    processes in front of it. The engine's store is a copy of genai-kg's embedded one (``oxigraph load`` of its
+    N-Quads dump: far quicker than loading over HTTP and reasoning again)."""
+    assert tools.oxigraph is not None
+    output = out / "commands.log"
+    store = copy_dataset(tools.oxigraph, genai_store, out / "stores" / "oxigraph-engine", output)
+    with oxigraph_engine(tools.oxigraph, store, name=ENGINE).start(output) as engine:
+        result.startup_seconds[ENGINE] = engine.startup_seconds
+        result.idle_rss[ENGINE] = engine.rss_bytes()
+        drive(engine, tools, options, result, ENGINE)
+        if options.stream:
+            measure_stream(engine, result, ENGINE)
+        with genai_kg_remote(tools.genai_kg, engine, name=REMOTE).start(output) as first:
+            result.startup_seconds[REMOTE] = first.startup_seconds
+            result.idle_rss[REMOTE] = first.rss_bytes()
+            log(f"{REMOTE} ready in {first.startup_seconds:.1f} s, RSS {first.rss_bytes() / 2**20:.0f} MiB")
+            drive(first, tools, options, result, REMOTE)
+            if options.stream:
+                measure_stream(first, result, REMOTE)
+            if options.profile:
+                profile_server(first, tools, options, result, out, prefix="remote ")
+            with genai_kg_remote(tools.genai_kg, engine, name=REMOTE + ", second").start(output) as second:
+                one = spread(tools, options, result, [first])
+                two = spread(tools, options, result, [first, second])
+                result.remote_processes = {"one": one, "two": two}
+                log(f"  {REMOTE} look-ups: one process {one:.0f}/s, two processes {two:.0f}/s")
+
+
+def spread(tools: peers.Peers, options: Options, result: SizeResult, servers: list[Server]) -> float:
+    """Point look-ups per second with the load spread over ``servers`` (one load generator each, at once)."""
+    query = queries.LOOKUP
+    figures: list[loadgen.Throughput] = []
+
+    def one(server: Server) -> None:
+        if tools.wrk is not None and options.loadgen != "python":
+            figure = loadgen.run_wrk(
+                tools.wrk, server, query, result.models, seconds=options.seconds, connections=query.connections
+            )
+        else:
+            figure = loadgen.run_python(
+                server, query, result.models, seconds=options.seconds, connections=query.connections
+            )
+        figures.append(figure)
+
+    threads = [threading.Thread(target=one, args=(server,)) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(figure.rps for figure in figures)
 
 
 def inference_runs(options: Options) -> list[list[str]]:
@@ -326,6 +391,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--no-stream", action="store_true", help="skip the million-row streaming figure")
     parser.add_argument("--no-inference", action="store_true", help="skip bench/inference.py")
     parser.add_argument("--profile", action="store_true", help="sample genai-kg with py-spy under load")
+    parser.add_argument(
+        "--remote",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure genai-kg in front of oxigraph serve against that engine asked directly",
+    )
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from bench/out/results.json")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="load generator")
     args = parser.parse_args(argv)
@@ -341,6 +412,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         stream=not args.no_stream,
         inference=not args.no_inference,
         profile=args.profile,
+        remote=args.remote,
         loadgen=args.loadgen,
         report_only=args.report_only,
         command=" ".join(["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),

@@ -172,3 +172,18 @@ def rdflib_endpoint(rdflib_endpoint_bin: Path, data: Path) -> Server:
     """rdflib-endpoint serving the N-Triples file from rdflib's in-memory graph."""
     command = [str(rdflib_endpoint_bin), "serve", str(data), "--host", "127.0.0.1", "--port", "{port}"]
     return Server("rdflib-endpoint", command, "/")
+
+
+def oxigraph_engine(oxigraph_bin: Path, store: Path, *, name: str) -> Server:
+    """``oxigraph serve`` (read-write) as the remote engine; asked directly with the ``union-default-graph``
+    parameter genai-kg sends it, so both read the same dataset."""
+    command = [str(oxigraph_bin), "serve", "--location", str(store), "--bind", "127.0.0.1:{port}"]
+    return Server(name, command, "/query", extra="&union-default-graph=true")
+
+
+def genai_kg_remote(genai_kg_bin: Path, engine: Server, *, name: str) -> Server:
+    """``genai-kg serve`` in front of a running engine (query, update and Graph Store endpoints)."""
+    base = f"http://127.0.0.1:{engine.port}"
+    command = [str(genai_kg_bin), "serve", "--host", "127.0.0.1", "--port", "{port}"]
+    command += ["--sparql-endpoint", f"{base}/query", "--sparql-update-endpoint", f"{base}/update"]
+    return Server(name, [*command, "--store-endpoint", f"{base}/store"], "/sparql")
