@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +12,7 @@ from click.core import ParameterSource
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 from tqdm import tqdm
 
-from graph import GraphError, KnowledgeGraph, loading, named_queries, open_knowledge_graph, results, stats, validation
+from graph import GraphError, loading, named_queries, results, stats, validation
 from graph import export as exporting
 from graph import generate as generating
 from graph.engine_client import Endpoints
@@ -24,92 +20,10 @@ from graph.namespaces import expand
 from graph.store import Term
 
 from .config import Config
+from .locations import Location, opened, store_option
 
 if TYPE_CHECKING:
     from graph.inference.explanation import Explanation
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a command finds the knowledge graph: an on-disk store, or a remote engine's endpoints."""
-
-    path: Path
-    endpoints: Endpoints | None = None
-
-    def __str__(self) -> str:
-        return self.endpoints.query if self.endpoints is not None else str(self.path)
-
-    def open(self, *, read_only: bool = False, infer: bool = True) -> KnowledgeGraph:
-        return open_knowledge_graph(self.path, read_only=read_only, infer=infer, endpoints=self.endpoints)
-
-
-def store_option(command: Callable[..., None]) -> Callable[..., None]:
-    """The options that say where the knowledge graph is, given to the command as one ``store`` Location."""
-
-    @functools.wraps(command)
-    def with_location(
-        *args: object,
-        sparql_endpoint: str | None,
-        sparql_update_endpoint: str | None,
-        store_endpoint: str | None,
-        **kwargs: object,
-    ) -> None:
-        if sparql_endpoint is None and (sparql_update_endpoint or store_endpoint):
-            raise click.UsageError("--sparql-update-endpoint and --store-endpoint go with --sparql-endpoint")
-        try:
-            endpoints = Endpoints(sparql_endpoint, sparql_update_endpoint, store_endpoint) if sparql_endpoint else None
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--sparql-endpoint") from error
-        kwargs["store"] = Location(kwargs["store"], endpoints)  # type: ignore[arg-type]
-        command(*args, **kwargs)
-
-    options = [
-        click.option(
-            "--store",
-            "store",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=Path("var/store"),
-            show_default=True,
-            help="Folder of the on-disk store (created and loaded when missing).",
-        ),
-        click.option(
-            "--sparql-endpoint",
-            envvar="GENAI_KG_SPARQL_ENDPOINT",
-            default=None,
-            metavar="URL",
-            help="Use this remote SPARQL 1.1 engine's query endpoint instead of --store.",
-        ),
-        click.option(
-            "--sparql-update-endpoint",
-            envvar="GENAI_KG_SPARQL_UPDATE_ENDPOINT",
-            default=None,
-            metavar="URL",
-            help="The engine's SPARQL Update endpoint (default: the query endpoint).",
-        ),
-        click.option(
-            "--store-endpoint",
-            envvar="GENAI_KG_STORE_ENDPOINT",
-            default=None,
-            metavar="URL",
-            help="The engine's Graph Store Protocol endpoint, for bulk loads (default: INSERT DATA batches).",
-        ),
-    ]
-    for option in reversed(options):
-        with_location = option(with_location)
-    return with_location
-
-
-@contextmanager
-def _opened(store: Location, *, read_only: bool = False) -> Iterator[KnowledgeGraph]:
-    """Open the store for one command, turning graph errors into a clean exit with the message."""
-    try:
-        kg = store.open(read_only=read_only)
-        try:
-            yield kg
-        finally:
-            kg.close()
-    except GraphError as error:
-        raise click.ClickException(str(error)) from error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -222,7 +136,7 @@ def serve(
 def load(files: tuple[Path, ...], store: Location, graph_iri: str | None, fmt: str | None) -> None:
     """Load RDF files; each file is all-or-nothing, and a syntax error names its line and column."""
     graph = NamedNode(expand(graph_iri)) if graph_iri else None
-    with _opened(store) as kg:
+    with opened(store) as kg:
         for path in files:
             with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, leave=False) as bar:
                 count = loading.load_file(kg, path, graph=graph, format=fmt, progress=bar.update)
@@ -254,7 +168,7 @@ def query(
             raise click.ClickException(str(error)) from error
     else:
         text = sys.stdin.read() if sparql == "-" else str(sparql)
-    with _opened(store, read_only=False) as kg:
+    with opened(store, read_only=False) as kg:
         try:
             result = kg.query(text, infer=not no_infer, substitutions=substitutions)
             if fmt == "table":
@@ -306,7 +220,7 @@ def export(store: Location, fmt: str, graph_iri: str | None, output: Path | None
     if rdf_format is None:
         raise click.BadParameter(f"unknown RDF format {fmt!r}", param_hint="--format")
     graph = None if graph_iri is None else DefaultGraph() if graph_iri == "default" else NamedNode(expand(graph_iri))
-    with _opened(store) as kg:
+    with opened(store) as kg:
         try:
             if output is None:
                 exporting.export(kg, sys.stdout.buffer, format=rdf_format, graph=graph)
@@ -321,7 +235,7 @@ def export(store: Location, fmt: str, graph_iri: str | None, output: Path | None
 @store_option
 def stats_command(store: Location) -> None:
     """Count quads, triples per graph, classes, instances and properties."""
-    with _opened(store) as kg:
+    with opened(store) as kg:
         figures = stats.compute(kg)
     click.echo(f"quads       {figures.quads}")
     for graph, count in figures.graphs.items():
@@ -335,7 +249,7 @@ def stats_command(store: Location) -> None:
 @store_option
 def validate(store: Location) -> None:
     """Validate the knowledge graph against the SHACL shapes; exits 1 when it does not conform."""
-    with _opened(store) as kg:
+    with opened(store) as kg:
         report = validation.validate(kg)
     for violation in report.violations:
         click.echo(f"{violation.severity}: {violation.focus} {violation.path or ''}: {violation.message}")
@@ -384,7 +298,7 @@ def _explanation(store: Location, iri: str, cls: str) -> Explanation | None:
     from graph.inference import reasoner_of
     from graph.inference.explanation import is_a, resolve
 
-    with _opened(store) as kg:
+    with opened(store) as kg:
         reasoner = reasoner_of(kg)
         try:
             thing, group = resolve(reasoner, iri, what="resource"), resolve(reasoner, cls, what="class")
