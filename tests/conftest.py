@@ -91,8 +91,7 @@ def remote_endpoints(backend: str, request: pytest.FixtureRequest) -> Endpoints 
     if backend == "virtuoso":
         virtuoso: VirtuosoEngine = request.getfixturevalue("virtuoso_engine")
         virtuoso.clear()
-        # no Graph Store URL: Virtuoso's takes one graph a request, not a dataset (docs/virtuoso.md)
-        return Endpoints(virtuoso.query_url, virtuoso.update_url)
+        return virtuoso.endpoints
     return None
 
 
@@ -195,8 +194,13 @@ def _on_engine(args: tuple[str, ...], urls: Endpoints) -> list[str]:
             skip = True
         elif arg != "--memory":
             kept.append(arg)
-    engine_args = ["--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update)]
-    return [*kept, *engine_args] + (["--store-endpoint", urls.store] if urls.store else [])
+    return [*kept, *endpoint_args(urls)]
+
+
+def endpoint_args(urls: Endpoints) -> list[str]:
+    """The command-line options that point genai-kg at an engine's endpoints."""
+    args = ["--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update)]
+    return args + (["--store-endpoint", urls.store] if urls.store else [])
 
 
 @pytest.fixture

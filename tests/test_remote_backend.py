@@ -19,7 +19,7 @@ from graph.namespaces import GAI, GAID, GENID, GRAPH_INFERRED
 from graph.remote import RemoteBackend, with_values
 from server.cli import main
 
-from .conftest import TOKEN, ServerProcess, free_port
+from .conftest import TOKEN, ServerProcess, endpoint_args, free_port
 from .engines.oxigraph import OxigraphEngine, start_oxigraph
 
 pytestmark = pytest.mark.remote_only
@@ -115,9 +115,7 @@ def test_parameters_bind_before_filters(backend: str, kg) -> None:  # type: igno
 
 def test_cli_loads_infers_and_counts_on_the_engine(backend: str, engine: OxigraphEngine, tmp_path: Path) -> None:
     engine.clear()
-    urls = engine.endpoints
-    where = ["--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update)]
-    where += ["--store-endpoint", str(urls.store)]
+    where = endpoint_args(engine.endpoints)
     data = tmp_path / "more.ttl"
     data.write_text("@prefix gai: <https://w3id.org/genai-kg/ontology#> .\n<urn:m> a gai:MultimodalLLM .\n")
     runner = CliRunner()
@@ -222,9 +220,7 @@ def test_the_budget_is_passed_on_as_the_engine_spells_it(backend: str, serve: Ca
 
 def test_a_large_load_goes_through_the_graph_store_whole(backend: str, engine: OxigraphEngine, tmp_path: Path) -> None:
     engine.clear()
-    urls = engine.endpoints
-    where = ["--sparql-endpoint", urls.query, "--sparql-update-endpoint", str(urls.update)]
-    where += ["--store-endpoint", str(urls.store)]
+    where = endpoint_args(engine.endpoints)
     catalogue = tmp_path / "catalogue.nt"
     runner = CliRunner()
     assert runner.invoke(main, ["generate", "--models", "1000", "-o", str(catalogue)]).exit_code == 0

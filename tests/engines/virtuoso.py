@@ -102,7 +102,8 @@ class VirtuosoEngine:
 
     @property
     def endpoints(self) -> Endpoints:
-        return Endpoints(self.query_url, self.update_url, self.store_url)
+        """What genai-kg is given: no Graph Store URL, since Virtuoso's takes one graph a request, not a dataset."""
+        return Endpoints(self.query_url, self.update_url)
 
     def update(self, sparql: str) -> None:
         response = requests.post(
