@@ -288,7 +288,7 @@ class RemoteBackend:
 
     def add(self, quads: Iterable[Quad]) -> None:
         """One ``INSERT DATA``, or for many quads one Graph Store POST (engines cap the size of an update)."""
-        quads = self.storable(quads)
+        quads = list(quads)
         if len(quads) > INSERT_BATCH and self.client.has("store"):
             self._check_writable()
             body = serialize(quads, None, format=RdfFormat.N_QUADS) or b""
