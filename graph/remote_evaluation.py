@@ -21,8 +21,9 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 from .backend import TripleResult
 from .errors import BadQuery, EngineError, NotAcceptable, QueryTimeout, Unavailable
 from .evaluation import Answer, Formats, QueryRequest
-from .remote import RemoteBackend, prologue, query_form, with_values
+from .remote import RemoteBackend, prologue, with_values
 from .results import write
+from .sparql_lexer import query_form
 from .store import KnowledgeGraph
 
 CHUNK = 64 * 1024

@@ -15,9 +15,8 @@ from graph.errors import BadData, NotAcceptable, NotFound
 from graph.graph_store import GraphName, GraphStore, graph_name
 
 from . import auth
-from .knowledge import get_graph
+from .context import get_graph, public_url
 from .negotiation import GRAPH_TYPES, choose
-from .service_description import public_url
 
 bp = Blueprint("graph_store", __name__)
 

@@ -14,6 +14,8 @@ from flask import current_app
 
 from graph.errors import Unavailable
 
+from .context import get_config
+
 EXTENSION = "genai_kg_query_gate"
 #: Queries at once when neither the configuration nor the evaluator says.
 DEFAULT_MAX_QUERIES = 8
@@ -43,7 +45,7 @@ def get_gate() -> QueryGate:
     """The app's gate, made on first use from ``Config.max_queries`` (``dict.setdefault`` is atomic)."""
     gate = current_app.extensions.get(EXTENSION)
     if gate is None:
-        limit = current_app.config["GENAI_KG"].max_queries or DEFAULT_MAX_QUERIES
+        limit = get_config().max_queries or DEFAULT_MAX_QUERIES
         gate = current_app.extensions.setdefault(EXTENSION, QueryGate(limit))
     assert isinstance(gate, QueryGate)
     return gate

@@ -18,7 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from graph.backend import Dataset
 
-from .knowledge import get_graph
+from .context import get_config, get_graph
 
 bp = Blueprint("ops", __name__)
 
@@ -80,7 +80,7 @@ def health() -> Response:
     kg = get_graph()
     if kg.backend.shared:
         kg.backend.query("ASK {}", Dataset(), substitutions=None, base_iri=None)
-    return jsonify(status="ok", read_only=current_app.config["GENAI_KG"].read_only, store=kg.backend.location)
+    return jsonify(status="ok", read_only=get_config().read_only, store=kg.backend.location)
 
 
 @bp.get("/metrics")

@@ -7,11 +7,10 @@ and a browser gets the query, a form for its parameters and the results as a tab
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from jinja2 import TemplateNotFound
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse
 from werkzeug.datastructures import MultiDict
@@ -22,12 +21,12 @@ from graph.evaluation import Formats, QueryRequest
 from graph.named_queries import NamedQuery
 from graph.namespaces import GAI, GAID, compact
 
+from .context import QUERIES, get_config, get_queries, get_service, public_url
 from .negotiation import SUFFIXES, choose, prefers_html
-from .sparql import formats_for, get_evaluator
+from .sparql import formats_for
 
 bp = Blueprint("queries", __name__)
 
-EXTENSION = "genai_kg_named_queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Datatypes a table shows without a note: the value says what it is.
 PLAIN = {"string", "integer", "decimal", "boolean"}
@@ -35,15 +34,8 @@ PLAIN = {"string", "integer", "decimal", "boolean"}
 
 def init_app(app: Flask) -> None:
     """Load and check every named query (a broken file stops start-up here), then register the routes."""
-    folder = app.config["GENAI_KG"].extra.get("queries_dir", named_queries.QUERIES_DIR)
-    app.extensions[EXTENSION] = named_queries.load(Path(folder))
+    app.extensions[QUERIES] = named_queries.load(app.config["GENAI_KG"].queries_dir)
     app.register_blueprint(bp)
-
-
-def get_queries() -> dict[str, NamedQuery]:
-    """The named queries of the app handling the current request, by name."""
-    queries: dict[str, NamedQuery] = current_app.extensions[EXTENSION]
-    return queries
 
 
 def describe(query: NamedQuery) -> dict[str, Any]:
@@ -66,15 +58,9 @@ def describe(query: NamedQuery) -> dict[str, Any]:
             }
             for p in query.params
         ],
-        "url": _absolute(url_for("queries.run", name=query.name)),
-        "sparql": _absolute(url_for("queries.run", name=f"{query.name}.rq")),
+        "url": public_url(f"queries/{query.name}"),
+        "sparql": public_url(f"queries/{query.name}.rq"),
     }
-
-
-def _absolute(path: str) -> str:
-    """``path`` on the public base URL when one is configured, else on the host the request came to."""
-    base = current_app.config["GENAI_KG"].base_url or request.host_url
-    return str(base).rstrip("/") + path
 
 
 @bp.get("/queries")
@@ -132,8 +118,7 @@ def _values() -> dict[str, str]:
 
 def _evaluate(query: NamedQuery, values: dict[str, str], formats: Formats) -> Any:
     request_ = QueryRequest(query.sparql, substitutions=query.bind(values))
-    timeout = current_app.config["GENAI_KG"].query_timeout
-    return get_evaluator().evaluate(request_, formats, timeout=timeout)
+    return get_service().evaluate(request_, formats, timeout=get_config().query_timeout)
 
 
 def _page(query: NamedQuery, values: dict[str, str]) -> Response:

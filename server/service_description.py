@@ -5,13 +5,13 @@ It is served when ``/sparql`` gets no query, in every RDF format by ``Accept``.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
 from graph.errors import NotAcceptable
 from graph.namespaces import GRAPH_INFERRED
 
-from .knowledge import get_graph
+from .context import get_graph, public_url
 from .negotiation import GRAPH_TYPES, choose
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -37,16 +37,6 @@ ENTAILMENT_NOTE = (
     "The default graph is the union of all named graphs, including the OWL 2 RL entailments materialised in "
     f"{GRAPH_INFERRED.value}; send infer=false with a query to leave the entailments out."
 )
-
-
-def public_url(path: str) -> str:
-    """The public URL of ``path``: under the configured base URL, else under the request's own root."""
-    base = current_app.config["GENAI_KG"].base_url or request.url_root
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
-def endpoint_url() -> str:
-    return public_url("sparql")
 
 
 def _sd(name: str) -> NamedNode:
@@ -90,7 +80,7 @@ def response() -> Response:
         raise NotAcceptable("the Service Description is RDF; accept one of " + ", ".join(GRAPH_TYPES))
     rdf_format = RdfFormat.from_media_type(chosen)
     assert rdf_format is not None
-    body = serialize(triples(endpoint_url()), format=rdf_format, prefixes={"sd": SD, "formats": FORMATS})
+    body = serialize(triples(public_url("sparql")), format=rdf_format, prefixes={"sd": SD, "formats": FORMATS})
     result = Response(body, mimetype=rdf_format.media_type)
     result.vary.add("Accept")
     return result

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from graph.dataset_clauses import with_using
 from graph.errors import BadRequest
-from graph.evaluation import Evaluator, Formats, QueryRequest
+from graph.evaluation import Formats, QueryRequest
 
 from . import auth, editor, limits, service_description
-from .knowledge import get_graph
+from .context import get_config, get_graph, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose, prefers_html
 
 bp = Blueprint("sparql", __name__)
@@ -35,11 +35,6 @@ ALIASES = {"application/json": "application/sparql-results+json", "application/x
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
-
-
-def get_evaluator() -> Evaluator:
-    evaluator: Evaluator = current_app.extensions["genai_kg_evaluator"]
-    return evaluator
 
 
 def formats_for(accept: str | None) -> Formats:
@@ -112,7 +107,7 @@ def _flag(name: str, default: bool) -> bool:
 
 
 def _check_length(text: str, what: str) -> None:
-    limit = current_app.config["GENAI_KG"].max_query_length
+    limit = get_config().max_query_length
     if len(text) > limit:
         abort(413, f"the {what} is {len(text)} characters long; this service accepts at most {limit}")
 
@@ -136,10 +131,10 @@ def _query(sparql: str) -> Response:
         infer=_flag("infer", True),
         default_graph_uris=tuple(request.args.getlist("default-graph-uri") + _form_list("default-graph-uri")),
         named_graph_uris=tuple(request.args.getlist("named-graph-uri") + _form_list("named-graph-uri")),
-        base_iri=service_description.endpoint_url(),
+        base_iri=public_url("sparql"),
     )
-    timeout = current_app.config["GENAI_KG"].query_timeout
-    evaluator = get_evaluator()
+    timeout = get_config().query_timeout
+    evaluator = get_service()
     with limits.admitted(evaluator):
         answer = evaluator.evaluate(query, formats_for(request.headers.get("Accept")), timeout=timeout)
     response = Response(answer.chunks, mimetype=answer.format.media_type)
@@ -157,7 +152,7 @@ def _update(sparql: str) -> Response:
     using = request.args.getlist("using-graph-uri") + _form_list("using-graph-uri")
     using_named = request.args.getlist("using-named-graph-uri") + _form_list("using-named-graph-uri")
     sparql = with_using(sparql, using, using_named)
-    get_graph().update(sparql, base_iri=service_description.endpoint_url())
+    get_graph().update(sparql, base_iri=public_url("sparql"))
     return Response(status=204)
 
 

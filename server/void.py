@@ -15,9 +15,8 @@ from pyoxigraph import RdfFormat, serialize
 
 from graph.void import DATASET, cached_statistics, void_triples
 
-from .knowledge import get_graph
+from .context import get_graph, public_url
 from .pages import rdf
-from .pages.links import site
 
 bp = Blueprint("void", __name__)
 
@@ -37,7 +36,7 @@ def void(suffix: str | None = None) -> Response:
     """The VoID description of the dataset, computed from the store (cached until the next write)."""
     media = rdf.variant(suffix)
     stats = cached_statistics(get_graph())
-    triples = void_triples(stats, site=site())
+    triples = void_triples(stats, site=public_url())
     if media == "text/html":
         turtle = rdf.rdf_body(triples, "text/turtle").decode()
         html = render_template(

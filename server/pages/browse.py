@@ -11,7 +11,7 @@ from graph.errors import BadParameter
 from graph.namespaces import GAI, GAID, expand
 from graph.void import cached_statistics
 
-from ..knowledge import get_graph
+from ..context import get_graph
 
 bp = Blueprint("browse", __name__)
 

@@ -11,7 +11,7 @@ from graph.docs import ontology_doc
 from graph.namespaces import ONTOLOGY_IRI, PREFIXES
 from graph.void import cached_statistics
 
-from ..knowledge import get_graph
+from ..context import get_graph
 from . import rdf
 from .links import href
 

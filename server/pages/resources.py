@@ -11,7 +11,7 @@ from graph.describe import describe, description_triples, exists, incoming, labe
 from graph.errors import BadParameter
 from graph.namespaces import GAI, GAID
 
-from ..knowledge import get_graph
+from ..context import get_graph
 from ..negotiation import prefers_html
 from . import rdf
 from .links import page_path
