@@ -17,6 +17,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from . import results
 from .errors import BadQuery, NotAcceptable
+from .outbound import remote_failure
 from .store import GRAPH_RESULTS, KnowledgeGraph, Term
 
 
@@ -85,7 +86,9 @@ class InProcessEvaluator:
         chosen = pick_format(result, formats)
         try:
             body = results.write(result, chosen)
-        except (OSError, ValueError, RuntimeError) as error:  # lazy evaluation errors (SERVICE failures, ...)
+        except OSError as error:  # a SERVICE call that failed: its remote answer is never shown
+            raise BadQuery(remote_failure(error)) from None
+        except (ValueError, RuntimeError) as error:  # lazy evaluation errors
             raise BadQuery(f"the query could not be evaluated: {error}") from error
         assert body is not None
         return Answer(chosen, iter([body]))

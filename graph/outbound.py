@@ -24,7 +24,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 import urllib3
 from urllib3.exceptions import HTTPError
 
-from .errors import BadRequest
+from .errors import BadRequest, EngineError
 from .sparql_lexer import called_endpoints
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -143,5 +143,7 @@ def remote_failure(error: BaseException) -> str:
     >>> remote_failure(OSError("Error 500 Internal Server Error returned by http://h/x with payload: pw=1"))
     'a SERVICE call failed (Error 500 Internal Server Error returned by http://h/x); the remote answer is not shown'
     """
+    if isinstance(error, EngineError):  # the engine called the endpoint: its message may quote the answer
+        return "a SERVICE call failed at the SPARQL engine; the remote answer is not shown"
     first = str(error).split(" with payload", 1)[0].splitlines()[0] if str(error) else type(error).__name__
     return f"a SERVICE call failed ({first[:300]}); the remote answer is not shown"

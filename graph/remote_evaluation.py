@@ -21,9 +21,11 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 from .backend import TripleResult
 from .errors import BadQuery, EngineError, NotAcceptable, QueryTimeout, Unavailable
 from .evaluation import Answer, Formats, QueryRequest
+from .namespaces import PREFIXES
+from .outbound import remote_failure
 from .remote import RemoteBackend, prologue, with_values
 from .results import write
-from .sparql_lexer import query_form
+from .sparql_lexer import called_endpoints, query_form
 from .store import KnowledgeGraph
 
 CHUNK = 64 * 1024
@@ -96,6 +98,10 @@ class RemoteEvaluator:
                 )
         except SyntaxError as error:
             raise BadQuery(str(error)) from error
+        except EngineError as error:
+            if called_endpoints(request.sparql, PREFIXES):
+                raise BadQuery(remote_failure(error)) from None
+            raise
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         rdf, results = RdfFormat.from_media_type(media_type), QueryResultsFormat.from_media_type(media_type)
         if rdf is not None:
@@ -124,7 +130,7 @@ class RemoteEvaluator:
         chunks = _chunks(response, deadline)
         first = _first(chunks)
         if first.complete:
-            _check_whole(first.data, rdf or results)
+            _check_whole(first.data, rdf or results, request.sparql)
         return self._answer(chosen, first.replay(chunks))
 
     def _answer(self, format: QueryResultsFormat | RdfFormat, chunks: Iterator[bytes]) -> Answer:
@@ -210,7 +216,7 @@ def _first(chunks: Iterator[bytes]) -> _First:
     return _First(data, complete=True)
 
 
-def _check_whole(data: bytes, format: QueryResultsFormat | RdfFormat | None) -> None:
+def _check_whole(data: bytes, format: QueryResultsFormat | RdfFormat | None, sparql: str) -> None:
     """A small answer is parsed before it is sent: some engines report an evaluation error (a failed
     SERVICE call, say) inside a 200 answer, which must become our 400, not a broken 200."""
     try:
@@ -223,4 +229,6 @@ def _check_whole(data: bytes, format: QueryResultsFormat | RdfFormat | None) -> 
                 for _ in result:
                     pass
     except (SyntaxError, ValueError) as error:
+        if called_endpoints(sparql, PREFIXES):  # the engine's words may quote the remote answer
+            raise BadQuery(remote_failure(EngineError(str(error)))) from None
         raise BadQuery(f"the query could not be evaluated: {data[-500:].decode('utf-8', 'replace')}") from error

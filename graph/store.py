@@ -17,8 +17,10 @@ from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Stor
 
 from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term, quad_block
 from .dataset_clauses import query_names_dataset
-from .errors import BadQuery, NotFound, ReadOnly
-from .namespaces import GRAPH_INFERRED
+from .errors import BadQuery, EngineError, NotFound, ReadOnly
+from .namespaces import GRAPH_INFERRED, PREFIXES
+from .outbound import remote_failure
+from .sparql_lexer import called_endpoints
 
 __all__ = ["GRAPH_RESULTS", "Change", "KnowledgeGraph", "QueryResult", "Term"]
 
@@ -167,6 +169,10 @@ class KnowledgeGraph:
             raise BadQuery(str(error)) from error
         except RuntimeError as error:  # evaluation errors: unknown function, bad dataset, …
             raise BadQuery(f"the query cannot be evaluated: {error}") from error
+        except (OSError, EngineError) as error:  # a SERVICE call that failed, or the store itself (500)
+            if called_endpoints(sparql, PREFIXES):
+                raise BadQuery(remote_failure(error)) from None
+            raise
 
     # -- writes --------------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from . import errors, results
 from .evaluation import Formats, pick_format
+from .outbound import remote_failure
 from .store import KnowledgeGraph
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,9 @@ def serve(requests: Connection, answers: Connection) -> None:
             _answer(opened[1], tuple(request), formats, answers)
         except errors.GraphError as error:
             _report(answers, type(error).__name__, str(error))
-        except (OSError, ValueError, RuntimeError) as error:  # pyoxigraph's lazy evaluation errors (SERVICE, …)
+        except OSError as error:  # a SERVICE call that failed: its remote answer is never shown
+            _report(answers, "BadQuery", remote_failure(error))
+        except (ValueError, RuntimeError) as error:  # pyoxigraph's lazy evaluation errors
             _report(answers, "BadQuery", f"the query cannot be evaluated: {error}")
 
 

@@ -18,7 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from graph.backend import Dataset
 
-from .context import get_config, get_graph
+from .context import SERVICE, get_config, get_graph
 
 bp = Blueprint("ops", __name__)
 
@@ -63,7 +63,7 @@ class QueryWorkerCollector:
         self.app = app
 
     def collect(self) -> Iterator[Metric]:
-        stats = getattr(self.app.extensions.get("genai_kg_evaluator"), "stats", None)
+        stats = getattr(self.app.extensions.get(SERVICE), "stats", None)
         if stats is None:
             return
         figures = stats()

@@ -11,7 +11,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, seriali
 from graph.errors import NotAcceptable
 from graph.namespaces import GRAPH_INFERRED
 
-from .context import get_graph, public_url
+from .context import get_config, get_graph, public_url
 from .negotiation import GRAPH_TYPES, choose
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -52,7 +52,6 @@ def triples(endpoint: str) -> list[Triple]:
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")),
         Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
-        Triple(service, _sd("feature"), _sd("BasicFederatedQuery")),
         Triple(service, _sd("defaultEntailmentRegime"), OWL_RDF_BASED),
         Triple(service, RDFS_COMMENT, Literal(ENTAILMENT_NOTE, language="en")),
         Triple(service, _sd("defaultDataset"), dataset),
@@ -61,6 +60,8 @@ def triples(endpoint: str) -> list[Triple]:
         Triple(default_graph, RDF_TYPE, _sd("Graph")),
     ]
     out += [Triple(service, _sd("resultFormat"), NamedNode(FORMATS + name)) for name in RESULT_FORMATS]
+    if get_config().allowed_endpoints:  # SERVICE works only towards the endpoints the operator allowed
+        out.append(Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
     for name in get_graph().named_graphs():
         if not isinstance(name, NamedNode):
             continue
