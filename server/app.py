@@ -9,7 +9,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.querying.service import service_for
 from graph.querying.snapshots import scratch_directory
 
-from . import errors, graph_store, inference, openapi, ops, pages, queries, sparql, void
+from . import caching, errors, graph_store, inference, openapi, ops, pages, queries, sparql, void
 from .config import Config
 from .context import GRAPH, SERVICE
 
@@ -38,6 +38,7 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
         kg.read_only = True  # --memory --read-only: the shipped graph is loaded (and snapshotted); writes refused
     errors.init_app(app)
     ops.init_app(app)
+    caching.init_app(app)
     CORS(
         app,
         origins=list(config.cors_origins),

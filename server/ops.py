@@ -16,9 +16,11 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from graph import KnowledgeGraph
 from graph.backend import Dataset
+from graph.querying.work import Call
 
-from .context import SERVICE, get_config, get_graph
+from .context import SERVICE, get_config, get_graph, get_service
 
 bp = Blueprint("ops", __name__)
 
@@ -88,7 +90,7 @@ def metrics() -> Response:
     state: Metrics = current_app.extensions["genai_kg_metrics"]
     kg, now = get_graph(), time.monotonic()
     if not kg.backend.shared or state.counted_at is None or now - state.counted_at > REMOTE_COUNT_SECONDS:
-        state.quads.set(len(kg))
+        state.quads.set(get_service().value(Call(KnowledgeGraph.__len__, kind="stats"), cached=True))
         state.counted_at = now
     return Response(generate_latest(state.registry), content_type=CONTENT_TYPE_LATEST)
 

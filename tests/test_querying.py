@@ -177,7 +177,7 @@ def test_a_snapshot_that_cannot_be_written_is_retried(pool: WorkerPool, disk_kg:
 
 
 def test_too_many_queries_are_refused_at_once(disk_kg: KnowledgeGraph) -> None:
-    service = QueryService(WorkerPool(disk_kg, size=1), max_queries=1, timeout=30)
+    service = QueryService(disk_kg, WorkerPool(disk_kg, size=1), max_queries=1, timeout=30)
     try:
         held = service.run(QueryRequest(RUNAWAY_ROWS))
         with pytest.raises(Unavailable, match="retry"):
@@ -203,7 +203,7 @@ def test_waiting_for_a_worker_counts_against_the_budget(disk_kg: KnowledgeGraph)
 
 
 def test_the_service_counts_timeouts_and_kinds(disk_kg: KnowledgeGraph) -> None:
-    service = QueryService(WorkerPool(disk_kg, size=2), max_queries=4, timeout=0.5)
+    service = QueryService(disk_kg, WorkerPool(disk_kg, size=2), max_queries=4, timeout=0.5)
     try:
         with pytest.raises(QueryTimeout):
             service.run(QueryRequest(RUNAWAY_COUNT))

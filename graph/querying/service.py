@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..deadline import Deadline
 from ..errors import QueryTimeout, Unavailable
@@ -28,6 +28,8 @@ from .work import Answer, Buffer, Work
 PER_WORKER = 8
 #: Works admitted at once on a remote engine or in the calling thread, when the configuration does not say.
 DEFAULT_MAX = 64
+#: Cached values kept at most (they are few kinds of page; the cache empties when full).
+CACHE_SIZE = 256
 
 
 class Runner(Protocol):
@@ -61,9 +63,10 @@ class InThreadRunner:
 class QueryService:
     """Admission, deadlines and statistics for every work, in front of one runner."""
 
-    def __init__(self, runner: Runner, *, max_queries: int, timeout: float | None) -> None:
+    def __init__(self, kg: KnowledgeGraph, runner: Runner, *, max_queries: int, timeout: float | None) -> None:
         if max_queries < 1:
             raise ValueError("the service must admit at least one query at once")
+        self.kg = kg
         self.runner = runner
         self.max_queries = max_queries
         self.timeout = timeout
@@ -72,6 +75,7 @@ class QueryService:
         #: Events since start: works admitted in all, refused at the door, stopped at their budget; by kind.
         self.counts = {"total": 0, "refused": 0, "timeouts": 0}
         self.kinds: dict[str, int] = {}
+        self._cache: dict[tuple[Work, str], Any] = {}
 
     def run(self, work: Work) -> Answer:
         """Run ``work`` within the service's budget (``timeout`` seconds; None: no limit).
@@ -90,6 +94,22 @@ class QueryService:
         else:  # a body: the work is done when its last chunk is sent
             answer.chunks = _Released(self, answer.chunks)
         return answer
+
+    def value(self, work: Work, *, cached: bool = False) -> Any:
+        """The value a work returns; with ``cached``, kept until the store's generation changes (for costly
+        pages whose answer only writes change: statistics, the home page, the ontology's documentation)."""
+        if not cached:
+            return self.run(work).value
+        key = (work, self.kg.generation)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = self.run(work).value
+        with self._lock:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = value
+        return value
 
     def _admit(self, work: Work) -> None:
         with self._lock:
@@ -173,4 +193,4 @@ def service_for(
         runner, default = WorkerPool(kg, size=workers, long_after=long_after), PER_WORKER * workers
     else:
         runner, default = InThreadRunner(kg), DEFAULT_MAX
-    return QueryService(runner, max_queries=max_queries or default, timeout=timeout)
+    return QueryService(kg, runner, max_queries=max_queries or default, timeout=timeout)

@@ -11,7 +11,7 @@ cross the process boundary whole (pickled), so ``go to definition`` works on eit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -36,8 +36,9 @@ class Output(Protocol):
 class Work(Protocol):
     """Reading work the query service can run anywhere; see the module's docstring."""
 
-    #: The kind of work, for statistics and logs: ``query``, ``page``, ``graph``, ``dump``, ``infer``, …
-    kind: ClassVar[str]
+    #: The kind of work, for statistics and logs: ``query``, ``page``, ``graph``, ``infer``, ``update``, …
+    @property
+    def kind(self) -> str: ...
 
     def run(self, kg: KnowledgeGraph, output: Output) -> Any:
         """Read what is asked of ``kg``: stream a body to ``output`` (``start`` it first) or return a value."""
@@ -120,6 +121,35 @@ class QueryRequest:
             raise BadQuery(remote_failure(error)) from None
         except (ValueError, RuntimeError) as error:  # pyoxigraph evaluates lazily, while it serialises
             raise BadQuery(f"the query could not be evaluated: {error}") from error
+
+
+@dataclass(frozen=True)
+class Call:
+    """A reading function of ``graph`` called on the knowledge graph: ``function(kg, *args)``, its value returned.
+
+    The function is a module-level function (it pickles by name, and ``go to definition`` finds it from the
+    call site); ``args`` must pickle too. Equal calls are equal values, so a service can cache their answers
+    for as long as the store's generation holds.
+    """
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kind: str = "page"
+
+    def run(self, kg: KnowledgeGraph, output: Output) -> Any:
+        return self.function(kg, *self.args)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A function of ``graph`` that writes a body: ``function(kg, output, *args)`` starts ``output`` and writes."""
+
+    function: Callable[..., None]
+    args: tuple[Any, ...] = ()
+    kind: str = "graph"
+
+    def run(self, kg: KnowledgeGraph, output: Output) -> None:
+        self.function(kg, output, *self.args)
 
 
 class Buffer:
