@@ -7,6 +7,7 @@ type says which; unknown parameters (``format``, ``output``, ``results``, ``meth
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, request
@@ -37,8 +38,12 @@ QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 
 
+@functools.lru_cache(maxsize=256)
 def formats_for(accept: str | None) -> Formats:
-    """The results format and the graph format the ``Accept`` header picks (None where nothing fits)."""
+    """The results format and the graph format the ``Accept`` header picks (None where nothing fits).
+
+    Clients send few distinct headers, and parsing one is a good share of a small query's cost: cached.
+    """
     results = choose(accept, RESULT_TYPES)
     graph = choose(accept, GRAPH_TYPES)
     return Formats(ALIASES.get(results, results) if results else None, graph)
