@@ -41,20 +41,38 @@ def target(raw_path: bytes, query_string: bytes) -> str:
     return escaped[:MAX_TARGET] + "..." if cut or len(escaped) > MAX_TARGET else escaped
 
 
+class _Formatter(logging.Formatter):
+    """``TIME MESSAGE``, the time in UTC to the millisecond; the seconds are formatted once per second."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._stamp = ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._stamp}.{int(record.msecs):03d}Z {record.getMessage()}"
+
+
 def enable() -> None:
     """Send the access log to standard error, one bare line per request (idempotent)."""
     if log.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter("%(asctime)s.%(msecs)03dZ %(message)s", "%Y-%m-%dT%H:%M:%S")
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    handler.setFormatter(_Formatter())
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
 
 
 def write(client: str, method: str, where: str, status: int, sent: int, started: float) -> None:
-    """Log one request that arrived at ``started`` (``time.perf_counter()``)."""
+    """Log one request that arrived at ``started`` (``time.perf_counter()``).
+
+    The record is made here rather than by ``log.info``, which would look for its caller on the stack: a
+    third of the cost of a line.
+    """
     milliseconds = (time.perf_counter() - started) * 1000
-    log.info("%s %s %s %d %d %.1f", client, method, where, status, sent, milliseconds)
+    line = f"{client} {method} {where} {status} {sent} {milliseconds:.1f}"
+    log.handle(logging.LogRecord(log.name, logging.INFO, __file__, 0, line, None, None))

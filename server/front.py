@@ -7,9 +7,10 @@ No thread is spent on a client until its whole request has arrived. For each req
    says so), both before the app runs, so nothing is ever written from a cut body;
 2. answers ``/health`` itself (over a remote engine, its check runs in a one-thread executor, bounded by
    :data:`HEALTH_TIMEOUT`), so that no flood of slow or heavy requests can starve it;
-3. runs the Flask app in a pool of ``threads`` threads with the buffered body, and streams its answer back:
-   when the client goes away the answer's iterator is closed (which kills a streaming query's worker), and a
-   client that leaves its answer unread for ``send_timeout`` seconds is dropped;
+3. runs the Flask app in a pool of ``threads`` threads with the buffered body, and sends its answer: whole
+   when it is shorter than :data:`READ_AHEAD`, else streamed as it comes; when the client goes away the
+   answer's iterator is closed (which kills a streaming query's worker), and a client that leaves its answer
+   unread for ``send_timeout`` seconds is dropped;
 4. writes one access-log line (``server/access_log.py``).
 
 Other ASGI apps can be mounted at a path prefix (:meth:`Front.mount`); they get the same body limits and
@@ -48,6 +49,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+#: Bytes of an answer read before its first byte is sent: an answer shorter than that is sent in one piece.
+READ_AHEAD = 64 * 1024
 #: Seconds ``/health`` waits for a remote engine to answer its trivial query before it says 503.
 HEALTH_TIMEOUT = 2.0
 
@@ -277,7 +280,8 @@ class Front:
                 await loop.run_in_executor(self.pool, answer.close)
 
     def _begin(self, environ: dict[str, Any]) -> Answer:
-        """In a pool thread: call the app and read its answer up to the first bytes (the whole of a small one)."""
+        """In a pool thread: call the app and read :data:`READ_AHEAD` bytes of its answer (all of a shorter one,
+        which then goes out in one piece, without a thread again)."""
         head: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
@@ -286,19 +290,36 @@ class Front:
 
         result: Iterable[bytes] = self.app(environ, start_response)
         close: Callable[[], None] = getattr(result, "close", _nothing)
+        chunks = iter(result)
+        rest: Iterator[bytes] | None = chunks
+        parts: list[bytes] = []
+        size = 0
         try:
-            rest = iter(result)
-            first = next((chunk for chunk in rest if chunk), None)
-            status, headers = head
-            length = next((int(v) for k, v in headers if k.lower() == "content-length"), None)
-            whole = first is None or (length is not None and len(first) >= length)
-            if whole:
+            for part in chunks:
+                parts.append(part)
+                size += len(part)
+                if size >= READ_AHEAD:
+                    break
+            else:
+                rest = None
                 close()
+        except GraphError as error:
+            if not parts:
+                close()
+                raise
+            rest = _failing(error)  # its first bytes go out, then the answer is cut where it failed
         except BaseException:
             close()
             raise
+        status, headers = head
         encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-        return Answer(int(status[:3]), encoded, first or b"", None if whole else rest, close)
+        return Answer(int(status[:3]), encoded, b"".join(parts), rest, close)
+
+
+def _failing(error: GraphError) -> Iterator[bytes]:
+    """An answer's rest that fails at once with ``error``."""
+    yield from ()
+    raise error
 
 
 def _next_or_close(answer: Answer) -> bytes | None:
