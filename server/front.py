@@ -374,7 +374,8 @@ async def _send_whole(
     await send({"type": "http.response.start", "status": status, "headers": headers})
     exchange.status = status
     await send({"type": "http.response.body", "body": body})
-    exchange.sent += len(body)
+    if exchange.scope["method"] != "HEAD":  # granian leaves the body out
+        exchange.sent += len(body)
 
 
 async def _problem(

@@ -9,17 +9,24 @@ import re
 import select
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psutil
 import pytest
 import requests
 
-from .conftest import TOKEN, ServerProcess
+from server.front import Front, create_front
+
+from .conftest import ROOT, TOKEN, ServerProcess, free_port
+from .engines.oxigraph import start_oxigraph
 from .test_timeouts import RUNAWAY_COUNT, RUNAWAY_ROWS, ask, wait_for, workers
 
 WRITE = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/n-triples"}
@@ -107,6 +114,37 @@ def test_health_answers_while_every_app_thread_is_busy(serve: Callable[..., Serv
         time.sleep(0.2)
 
 
+@pytest.mark.remote_only
+def test_health_over_a_hung_engine_is_a_quick_503(
+    backend: str, serve: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    engine = start_oxigraph(tmp_path)  # its own, to be frozen
+    try:
+        server = serve(
+            "--sparql-endpoint", engine.endpoints.query, "--sparql-update-endpoint", str(engine.endpoints.update)
+        )
+        engine.process.send_signal(signal.SIGSTOP)  # it accepts connections and never answers
+        answers: list[tuple[float, int]] = []
+
+        def probe() -> None:
+            started = time.monotonic()
+            status = requests.get(server.url + "/health", timeout=10).status_code
+            answers.append((time.monotonic() - started, status))
+
+        probes = [threading.Thread(target=probe) for _ in range(10)]
+        for thread in probes:
+            thread.start()
+        for thread in probes:
+            thread.join()
+        assert [status for _, status in answers] == [503] * 10
+        assert all(seconds < 4 for seconds, _ in answers)  # HEALTH_TIMEOUT, not the 30 s query budget
+        engine.process.send_signal(signal.SIGCONT)
+        wait_for(lambda: requests.get(server.url + "/health", timeout=10).status_code == 200, seconds=40)
+    finally:
+        engine.process.send_signal(signal.SIGCONT)
+        engine.stop()
+
+
 def triples(count: int, graph: str = "urn:front") -> bytes:
     return b"".join(b"<urn:front:s%d> <urn:front:p> <%s> .\n" % (i, graph.encode()) for i in range(count))
 
@@ -188,13 +226,7 @@ def test_a_crashed_worker_is_started_again(serve: Callable[..., ServerProcess], 
     os.kill(crashed.pid, sig)
     crashed.wait(10)
 
-    def back() -> bool:
-        try:
-            return requests.get(server.url + "/health", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    wait_for(back, seconds=60)
+    wait_for(lambda: _answers(server.url + "/health"), seconds=60)
     assert granian_worker(server).pid != crashed.pid
     assert ask(server).json()["boolean"] is True
     assert server.process.poll() is None
@@ -233,3 +265,60 @@ def test_the_access_log_can_be_switched_off(serve: Callable[..., ServerProcess])
     assert ask(server).status_code == 200
     time.sleep(0.5)  # a line would be written just after its answer
     assert "genai-kg serving" in server.log() and not access_lines(server)
+
+
+async def echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A mounted ASGI app: says where it was mounted and how much body it received."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    said = json.dumps({"root_path": scope["root_path"], "path": scope["path"], "body": len(body)}).encode()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": said})
+
+
+def mounted_front() -> Front:
+    """The front with :func:`echo` mounted at ``/echo`` (granian's factory in the test below)."""
+    front = create_front()
+    front.mount("/echo", echo)
+    return front
+
+
+def test_an_asgi_app_mounted_at_a_prefix_gets_the_same_limits(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
+    env.update(GENAI_KG_STORE="memory", GENAI_KG_QUERY_WORKERS="0", GENAI_KG_MAX_BODY_BYTES="1000")
+    command = [sys.executable, "-c", SERVE_MOUNTED, str(port)]
+    with (tmp_path / "stderr").open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url + "/health"), seconds=60)
+        said = requests.post(url + "/echo/tools", data=chunks(b"x" * 600, 100), timeout=10).json()
+        assert said == {"root_path": "/echo", "path": "/echo/tools", "body": 600}
+        assert requests.post(url + "/echo", data=chunks(b"x" * 2000, 100), timeout=10).status_code == 413
+        assert requests.get(url + "/echoes", timeout=10).status_code == 404  # a prefix is a whole segment
+        wait_for(lambda: " POST /echo 413 " in (tmp_path / "stderr").read_text())
+        assert " POST /echo/tools 200 " in (tmp_path / "stderr").read_text()
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+SERVE_MOUNTED = """
+import sys
+from granian import Granian
+from granian.constants import Interfaces
+Granian("tests.test_front:mounted_front", factory=True, address="127.0.0.1", port=int(sys.argv[1]),
+        interface=Interfaces.ASGI).serve()
+"""
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
