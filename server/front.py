@@ -29,6 +29,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -85,6 +86,15 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     status: int = 0
     sent: int = 0
+
+    @property
+    def client(self) -> str:
+        """The peer's address, or ``-``."""
+        client = self.scope.get("client")
+        return str(client[0]) if client else "-"
+
+    def __str__(self) -> str:
+        return f"{self.client} ({self.scope['method']} {self.scope['path']})"
 
 
 @dataclass
@@ -165,10 +175,10 @@ class Front:
         finally:
             self.buffered -= len(body)
             if self.config.access_log:
-                client = scope.get("client")
                 where = access_log.target(scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
-                status, started = exchange.status, exchange.started
-                access_log.write(client[0] if client else "-", scope["method"], where, status, exchange.sent, started)
+                access_log.write(
+                    exchange.client, scope["method"], where, exchange.status, exchange.sent, exchange.started
+                )
 
     def _mounted(self, path: str) -> tuple[str, ASGIApp] | None:
         for prefix, app in self.mounts.items():
@@ -229,7 +239,8 @@ class Front:
             detail = f"the SPARQL engine did not answer within {HEALTH_TIMEOUT:g} s"
             await _problem(exchange, send, 503, "Service Unavailable", detail, (b"retry-after", b"1"))
         except GraphError as error:
-            await _problem(exchange, send, status_of(error), "Service Unavailable", str(error), (b"retry-after", b"1"))
+            status = status_of(error)
+            await _problem(exchange, send, status, HTTPStatus(status).phrase, str(error), (b"retry-after", b"1"))
         else:
             body = json.dumps(ops.health_report(self.kg, self.config)).encode()
             head = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
@@ -269,11 +280,9 @@ class Front:
                 finished = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
-            log.warning(
-                "gave up on %s: it left its answer unread for %g s", _client(exchange), self.config.send_timeout
-            )
+            log.warning("gave up on %s: it left its answer unread for %g s", exchange, self.config.send_timeout)
         except GraphError as error:  # past its budget, say: the answer is cut, never ended as if complete
-            log.warning("answer to %s cut: %s", _client(exchange), error)
+            log.warning("answer to %s cut: %s", exchange, error)
         finally:
             gone.cancel()
             if not finished:
@@ -418,11 +427,6 @@ def _counting(exchange: Exchange, send: Send) -> Send:
 
 def _too_large(cap: int) -> Refused:
     return Refused(413, "Content Too Large", f"the request's body is over the {cap}-byte limit")
-
-
-def _client(exchange: Exchange) -> str:
-    client = exchange.scope.get("client")
-    return f"{client[0] if client else '-'} ({exchange.scope['method']} {exchange.scope['path']})"
 
 
 def _no_write(data: bytes) -> None:
