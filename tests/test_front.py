@@ -180,6 +180,22 @@ def test_a_body_over_the_cap_is_refused_whole_chunked_or_not(serve: Callable[...
     assert in_graph(server) == 1000
 
 
+def test_bodies_held_at_once_are_bounded(serve: Callable[..., ServerProcess]) -> None:
+    """With one thread and a 1,000-byte cap, 1,000 bytes of bodies may wait in memory at once."""
+    server = serve("--memory", "--threads", "1", "--max-body-bytes", "1000", "--request-timeout", "3")
+    head = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 900\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as first:
+        first.sendall(head + b"#" * 600)  # and stalls
+        time.sleep(0.5)
+        with socket.create_connection(("127.0.0.1", server.port)) as second:
+            second.sendall(head + b"#" * 600)
+            answer = second.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 503 ") and b"retry-after: 1" in answer.lower()
+        assert first.recv(65536).startswith(b"HTTP/1.1 408 ")  # at its deadline; its bytes are released
+    assert ask(server).json()["boolean"] is True
+    assert requests.post(server.url + "/sparql", data={"query": "ASK {}"}, timeout=10).status_code == 200
+
+
 def test_a_client_that_leaves_a_streamed_answer_has_its_worker_killed(serve: Callable[..., ServerProcess]) -> None:
     server = serve("--memory", "--query-timeout", "30", "--query-workers", "2")
     wait_for(lambda: len(workers(server)) == 2)
@@ -219,9 +235,13 @@ def granian_worker(server: ServerProcess) -> psutil.Process:
     return parent
 
 
-@pytest.mark.parametrize("sig", [signal.SIGSEGV, signal.SIGKILL], ids=["SIGSEGV", "SIGKILL"])
-def test_a_crashed_worker_is_started_again(serve: Callable[..., ServerProcess], sig: signal.Signals) -> None:
-    server = serve("--memory")
+@pytest.mark.parametrize(
+    ("sig", "store"), [(signal.SIGSEGV, "memory"), (signal.SIGKILL, "disk")], ids=["SIGSEGV", "SIGKILL"]
+)
+def test_a_crashed_worker_is_started_again(
+    serve: Callable[..., ServerProcess], sig: signal.Signals, store: str, tmp_path: Path
+) -> None:
+    server = serve("--memory") if store == "memory" else serve("--store", str(tmp_path / "store"))
     crashed = granian_worker(server)
     os.kill(crashed.pid, sig)
     crashed.wait(10)
