@@ -18,6 +18,7 @@ from graph.namespaces import PREFIXES
 from graph.querying.work import Formats, QueryRequest
 
 from . import auth, editor, service_description
+from .answers import streamed
 from .context import get_config, get_graph, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose, prefers_html
 
@@ -138,7 +139,7 @@ def _query(sparql: str) -> Response:
         base_iri=public_url("sparql"),
     )
     answer = get_service().run(query)
-    response = Response(answer.chunks, mimetype=answer.media_type)
+    response = streamed(answer)
     response.vary.add("Accept")
     return response
 
