@@ -221,10 +221,15 @@ class KnowledgeGraph:
             raise ReadOnly(f"{min(str(g) for g in touched)} is the reasoner's: it follows from the asserted graphs")
         if not delta:
             return
-        ground = not any(has_blank_node(q) for q in (*delta.removed, *delta.added))
-        if not delta.removed and not delta.dropped and set(delta.created) <= {q.graph_name for q in delta.added}:
+        if (
+            not delta.removed
+            and not delta.dropped
+            and (not delta.created or set(delta.created) <= {q.graph_name for q in delta.added})
+        ):
             self.backend.add(delta.added)  # one transaction that keeps blank nodes as they are
-        elif ground and (not self.backend.shared or len(delta) <= INSERT_BATCH):
+        elif (not self.backend.shared or len(delta) <= INSERT_BATCH) and not any(
+            has_blank_node(q) for q in (*delta.removed, *delta.added)
+        ):
             self.backend.update(_ground_update(delta))  # one transaction
         else:
             apply_in_steps(self.backend, delta)

@@ -43,6 +43,7 @@ from pyoxigraph import (
     Literal,
     NamedNode,
     Quad,
+    QuerySolution,
     QuerySolutions,
     RdfFormat,
     Store,
@@ -50,7 +51,7 @@ from pyoxigraph import (
     parse,
 )
 
-from .backend import Backend, Dataset, EmbeddedBackend, GraphName, Term
+from .backend import Backend, Dataset, EmbeddedBackend, GraphName
 from .delta import Delta
 from .errors import BadQuery, BadRequest, EngineError, QueryTimeout, ReadOnly, TooLarge
 from .namespaces import PREFIXES, REASONER_GRAPHS
@@ -158,14 +159,16 @@ class DataOperation(Operation):
     """``INSERT DATA`` or ``DELETE DATA``: ground quads, parsed by pyoxigraph."""
 
     quads: tuple[Quad, ...]
+    #: The graphs that hold ``quads`` (the default graph among them when it does).
+    graphs: tuple[Target, ...] = ()
 
     def writes(self) -> frozenset[Target] | None:
-        return frozenset(q.graph_name for q in self.quads)  # type: ignore[misc]
+        return frozenset(self.graphs)
 
     def _plan(self, state: _State, context: PlanContext) -> Delta:
         if self.kind == "DELETE DATA":
             return Delta(removed=tuple(state.present(self.quads)))
-        return state.insertion(self.quads)
+        return state.insertion(self.quads, self.graphs)
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,7 @@ class Template:
             found.add(quad.graph_name)
         return frozenset(found)  # type: ignore[arg-type]
 
-    def instances(self, names: list[str], rows: Iterable[tuple[Term | None, ...]]) -> Iterator[Quad]:
+    def instances(self, names: list[str], rows: Iterable[QuerySolution]) -> Iterator[Quad]:
         """The template's quads for each solution row (``names`` are the row's variables).
 
         A quad is left out where a variable is unbound or the result is no quad (a literal subject, a
@@ -208,9 +211,14 @@ class Template:
         for row in rows:
             fresh: dict[BlankNode, BlankNode] = {}
             for slot in slots:
-                terms = [_value(part, row, fresh) for part in slot]
-                if _is_quad(terms):
-                    yield Quad(*terms)  # type: ignore[arg-type]
+                s, p, o, g = (row[part] if type(part) is int else _value(part, row, fresh) for part in slot)
+                if (
+                    type(s) in _SUBJECTS
+                    and type(p) is NamedNode
+                    and type(o) in _OBJECTS
+                    and (type(g) is DefaultGraph or (type(g) is NamedNode and g not in REASONER_GRAPHS))
+                ):
+                    yield Quad(s, p, o, g)  # type: ignore[arg-type]
 
     def _slot(self, term: object, index: dict[str, int]) -> object:
         name = self.variable(term)
@@ -222,38 +230,23 @@ class Template:
 
 
 _UNBOUND = object()
+_SUBJECTS = frozenset({NamedNode, BlankNode, Triple})
+_OBJECTS = frozenset({NamedNode, BlankNode, Literal, Triple})
 
 
-def _value(part: object, row: tuple[Term | None, ...], fresh: dict[BlankNode, BlankNode]) -> object:
+def _value(part: object, row: QuerySolution, fresh: dict[BlankNode, BlankNode]) -> object:
+    """A template term for one solution: a variable's value, a fresh blank node, or the term itself."""
     if type(part) is int:
         return row[part]
-    if isinstance(part, BlankNode):
+    if type(part) is BlankNode:
         found = fresh.get(part)
         if found is None:
             found = fresh[part] = BlankNode()
         return found
-    if type(part) is tuple:
-        inner = [_value(p, row, fresh) for p in part]
-        if not _is_triple(inner):
-            return None
-        return Triple(*inner)  # type: ignore[arg-type]
+    if type(part) is tuple:  # a triple term with variables in it
+        s, p, o = (_value(inner, row, fresh) for inner in part)
+        return Triple(s, p, o) if type(s) in _SUBJECTS and type(p) is NamedNode and type(o) in _OBJECTS else None  # type: ignore[arg-type]
     return part
-
-
-def _is_triple(terms: list[object]) -> bool:
-    subject, predicate, object_ = terms[:3]
-    return (
-        isinstance(subject, NamedNode | BlankNode | Triple)
-        and isinstance(predicate, NamedNode)
-        and isinstance(object_, NamedNode | BlankNode | Literal | Triple)
-    )
-
-
-def _is_quad(terms: list[object]) -> bool:
-    graph = terms[3]
-    return _is_triple(terms) and (
-        isinstance(graph, DefaultGraph) or (isinstance(graph, NamedNode) and graph not in REASONER_GRAPHS)
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -330,11 +323,10 @@ class Modify(Operation):
 
     def _instantiate(self, state: _State, context: PlanContext, result: QuerySolutions) -> Delta:
         names = [v.value for v in result.variables]
-        width = range(len(names))
         deleted: set[Quad] = set()  # quads of the DELETE template that are in the store
         kept: set[Quad] = set()  # quads of the INSERT template that are in the store already
         added: set[Quad] = set()  # quads of the INSERT template that are not
-        rows: list[tuple[Term | None, ...]] = []
+        rows: list[QuerySolution] = []
 
         def settle() -> None:
             if self.delete is not None:
@@ -350,7 +342,7 @@ class Modify(Operation):
 
         context.check_deadline()
         for solution in result:
-            rows.append(tuple(solution[i] for i in width))
+            rows.append(solution)
             if len(rows) >= CHUNK:
                 settle()
         settle()
@@ -390,7 +382,7 @@ class Load(Operation):
             if self.silent:
                 return Delta()
             raise
-        return state.insertion(Quad(q.subject, q.predicate, q.object, self.target) for q in quads)
+        return state.insertion([Quad(q.subject, q.predicate, q.object, self.target) for q in quads], (self.target,))
 
 
 def _parse_document(body: bytes, format: RdfFormat, source: str) -> list[Quad]:
@@ -466,7 +458,7 @@ class Transfer(Operation):
             return Delta()
         copied = {Quad(q.subject, q.predicate, q.object, self.target) for q in state.quads_in(self.source)}
         if self.kind == "ADD":
-            return state.insertion(copied)
+            return state.insertion(copied, (self.target,))
         before = set(state.quads_in(self.target))
         removed = [q for q in before if q not in copied]
         added = tuple(q for q in copied if q not in before)
@@ -538,7 +530,7 @@ class Update:
             context.check_deadline()
             delta = operation._plan(_State(kg) if apply else _State(kg, total), context)
             context.check_size(len(delta))
-            total = total.then(delta)
+            total = total.then(delta) if total else delta
             if apply and delta:
                 apply_in_steps(kg.backend, delta)
         context.check_size(len(total))
@@ -593,11 +585,13 @@ class _State:
         graphs = {q.graph_name for q in quads if isinstance(q.graph_name, NamedNode)}
         return tuple(g for g in graphs if not self.exists(g))
 
-    def insertion(self, quads: Iterable[Quad]) -> Delta:
-        """The delta that adds ``quads``: those not in the store yet, as the backend keeps them."""
+    def insertion(self, quads: Iterable[Quad], graphs: Iterable[GraphName]) -> Delta:
+        """The delta that adds ``quads`` (all in ``graphs``, each of which holds one of them, if any): those not
+        in the store yet, as the backend keeps them."""
         candidates = set(self.backend.storable(quads))
         added = tuple(candidates - self.present(candidates))
-        return Delta(added=added, created=self.new_graphs(added))
+        created = tuple(g for g in graphs if isinstance(g, NamedNode) and not self.exists(g)) if added else ()
+        return Delta(added=added, created=created)
 
 
 def apply_in_steps(backend: Backend, delta: Delta) -> None:
@@ -793,11 +787,11 @@ class _Parser:
         block = (self.tokens[first].start, self.tokens[last].end)
         if kind == "INSERT DATA":
             self.inserted_blocks.append(block)
-        quads = self.quad_data(kind, block)
+        quads, graphs = self.quad_data(kind, block)
         if kind == "DELETE DATA" and any(has_blank_node(q) for q in quads):
             raise self.error("blank nodes are not allowed in DELETE DATA", self.tokens[first])
-        self.check_targets(q.graph_name for q in quads)
-        return DataOperation(kind=kind, quads=tuple(quads))
+        self.check_targets(graphs)
+        return DataOperation(kind=kind, quads=tuple(quads), graphs=graphs)
 
     def delete_where(self) -> Modify:
         start = self.tokens[self.index]
@@ -948,8 +942,11 @@ class _Parser:
             raise source.error(error) from None
         return [solution[f"t{i}"] for i in range(len(names))]
 
-    def quad_data(self, kind: str, block: tuple[int, int], variables: dict[int, str] | None = None) -> list[Quad]:
-        """The quads of a data block (or of a template, its variables written as IRIs), as pyoxigraph reads them.
+    def quad_data(
+        self, kind: str, block: tuple[int, int], variables: dict[int, str] | None = None
+    ) -> tuple[list[Quad], tuple[Target, ...]]:
+        """The quads of a data block (or of a template, its variables written as IRIs), as pyoxigraph reads them,
+        and the graphs that hold them.
 
         The block is inserted into the empty judging store: pyoxigraph's own ``INSERT DATA`` parser decides what
         is valid, and blank nodes come out fresh.
@@ -969,13 +966,16 @@ class _Parser:
         except SyntaxError as error:
             raise source.error(error, kind) from None
         quads = list(self.judge)
+        graphs: list[Target] = [g for g in self.judge.named_graphs() if isinstance(g, NamedNode)]
+        if next(self.judge.quads_for_pattern(None, None, None, DefaultGraph()), None) is not None:
+            graphs.append(DefaultGraph())
         self.judge.clear()
-        return quads
+        return quads, tuple(graphs)
 
     def template(self, first: int, last: int) -> Template:
         variables = {t.start: t.text[1:] for t in self.tokens[first:last] if t.kind == "var"}
         block = (self.tokens[first].start, self.tokens[last].end)
-        return Template(tuple(self.quad_data("a template", block, variables)), self.marker)
+        return Template(tuple(self.quad_data("a template", block, variables)[0]), self.marker)
 
     def check_targets(self, graphs: Iterable[object]) -> None:
         for graph in graphs:
