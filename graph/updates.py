@@ -146,9 +146,14 @@ class Operation:
         """The graphs the operation may change; None when it cannot be told before evaluating it."""
         raise NotImplementedError
 
+    def check_outbound(self, policy: OutboundPolicy) -> None:
+        """Refuse, before anything runs, a call to an endpoint the policy does not allow."""
+
     def plan(self, kg: KnowledgeGraph, context: PlanContext | None = None) -> Delta:
         """The exact delta of this operation on ``kg`` as it is now."""
-        return self._plan(_State(kg), context or PlanContext())
+        context = context or PlanContext()
+        self.check_outbound(context.outbound)
+        return self._plan(_State(kg), context)
 
     def _plan(self, state: _State, context: PlanContext) -> Delta:
         raise NotImplementedError
@@ -275,6 +280,10 @@ class Modify(Operation):
     def reads(self) -> bool:
         return True
 
+    def check_outbound(self, policy: OutboundPolicy) -> None:
+        for endpoint in self.services:  # SILENT or not: a SERVICE call is never made to a refused endpoint
+            policy.check(endpoint, "the endpoint")
+
     def writes(self) -> frozenset[Target] | None:
         found: set[Target] = set()
         for template in (self.delete, self.insert):
@@ -362,6 +371,10 @@ class Load(Operation):
 
     def writes(self) -> frozenset[Target] | None:
         return frozenset({self.target})
+
+    def check_outbound(self, policy: OutboundPolicy) -> None:
+        if not self.silent:  # LOAD SILENT of a refused URL does nothing, without a connection
+            policy.check(self.source, "LOAD of")
 
     def _plan(self, state: _State, context: PlanContext) -> Delta:
         try:
@@ -500,11 +513,7 @@ class Update:
     def check_outbound(self, policy: OutboundPolicy) -> None:
         """Refuse, before anything runs, a ``SERVICE`` or (unless ``SILENT``) a ``LOAD`` that is not allowed."""
         for operation in self.operations:
-            if isinstance(operation, Modify):
-                for endpoint in operation.services:
-                    policy.check(endpoint, "the endpoint")
-            elif isinstance(operation, Load) and not operation.silent:
-                policy.check(operation.source, "LOAD of")
+            operation.check_outbound(policy)
 
     def plan(
         self, kg: KnowledgeGraph, context: PlanContext | None = None, *, scratch: KnowledgeGraph | None = None

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -19,7 +20,16 @@ from graph.delta import Delta
 from graph.errors import BadQuery, BadRequest, QueryTimeout, ReadOnly, TooLarge
 from graph.namespaces import GRAPH_DATA, GRAPH_INFERRED
 from graph.outbound import OutboundPolicy
-from graph.updates import DataOperation, GraphManagement, Load, Modify, PlanContext, Transfer, parse_update
+from graph.updates import (
+    DataOperation,
+    GraphManagement,
+    Load,
+    Modify,
+    PlanContext,
+    Transfer,
+    parse_update,
+    scratch_copy,
+)
 from server import Config, create_app
 
 from .conftest import TOKEN
@@ -278,6 +288,24 @@ def test_planning_only_reads_the_store(empty: KnowledgeGraph) -> None:
     assert set(empty.quads()) == before
 
 
+def test_an_on_disk_store_is_planned_on_a_checkpoint(tmp_path: Path) -> None:
+    kg = KnowledgeGraph.open(tmp_path / "store")
+    kg.add_quads([quad(1)])
+    update = parse_update("INSERT DATA { <s> <p> 2 } ; INSERT { ?s <q> ?o } WHERE { ?s <p> ?o }", base_iri=EX)
+    assert update.needs_scratch
+    delta = update.plan(kg)
+    assert {q.object.value for q in delta.added if q.predicate == NamedNode(EX + "q")} == {"1", "2"}
+    assert set(kg.quads()) == {quad(1)}
+
+
+def test_a_scratch_copy_may_be_given(empty: KnowledgeGraph) -> None:
+    update = parse_update("DELETE DATA { <s> <p> 1 } ; DELETE WHERE { ?s <p> ?o }", base_iri=EX)
+    with scratch_copy(empty) as scratch:
+        delta = update.plan(empty, scratch=scratch)
+        assert not any(True for _ in scratch.quads(None, P, None, DefaultGraph()))  # planned on, and changed
+    assert same(delta, removed={quad(1), quad(2)}) and len(list(empty.quads())) == 4
+
+
 # -- the inferred graph ---------------------------------------------------------------------------
 
 
@@ -468,6 +496,25 @@ def test_the_server_refuses_a_load_before_any_connection(client: FlaskClient, re
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
     assert response.status_code == 400 and "not an allowed endpoint" in response.get_data(as_text=True)
+    assert remote.hits == {}
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "DELETE {{ ?s ?p ?o }} WHERE {{ BIND(<{url}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+    ],
+)
+def test_service_in_an_update_is_refused_before_any_call(client: FlaskClient, remote: Remote, update: str) -> None:
+    response = client.post(
+        "/sparql",
+        data=update.format(url=remote.url),
+        content_type="application/sparql-update",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code == 400 and "GENAI_KG_ALLOWED_ENDPOINTS" in response.get_data(as_text=True)
     assert remote.hits == {}
 
 
