@@ -560,12 +560,12 @@ class _State:
         self.added_in: dict[GraphName, list[Quad]] = defaultdict(list)
         for quad in pending.added:
             self.added_in[quad.graph_name].append(quad)
-        self._store = self.backend.store if isinstance(self.backend, EmbeddedBackend) else None
 
     def present(self, quads: Iterable[Quad]) -> set[Quad]:
         """The quads (of those given) that are in the store now."""
-        added, removed, store = self.added, self.removed, self._store
-        if store is not None:
+        added, removed = self.added, self.removed
+        if isinstance(self.backend, EmbeddedBackend):
+            store = self.backend.store
             return {q for q in quads if q in added or (q not in removed and q in store)}
         found = set()
         for q in quads:
@@ -623,18 +623,20 @@ def scratch_copy(kg: KnowledgeGraph) -> Iterator[KnowledgeGraph]:
     An on-disk store is copied as a checkpoint (hard links: cheap at any size); any other store (in memory,
     or a remote engine) is copied quad by quad into memory.
     """
-    with tempfile.TemporaryDirectory(prefix="genai-kg-update-") as folder:
-        backend = kg.backend
-        if isinstance(backend, EmbeddedBackend) and backend.path is not None:
+    with tempfile.TemporaryDirectory(prefix="genai-kg-update-", ignore_cleanup_errors=True) as folder:
+        if isinstance(kg.backend, EmbeddedBackend) and kg.backend.path is not None:
             target = Path(folder) / "store"
-            backend.store.backup(str(target))
-            store = Store(str(target))
+            kg.backend.store.backup(str(target))
+            copy = EmbeddedBackend(Store(str(target)))
         else:
-            store = Store()
-            store.extend(kg.quads())
+            copy = EmbeddedBackend(Store())
+            copy.store.extend(kg.quads())
             for graph in kg.named_graphs():
-                store.add_graph(graph)
-        yield type(kg)(EmbeddedBackend(store))
+                copy.store.add_graph(graph)
+        try:
+            yield type(kg)(copy)
+        finally:
+            copy.store = Store()  # the last reference to the copy: RocksDB closes it before its folder goes
 
 
 # -- parsing -----------------------------------------------------------------------------------------
