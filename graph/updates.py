@@ -456,8 +456,9 @@ class GraphManagement(Operation):
 class Transfer(Operation):
     """``ADD``, ``MOVE`` or ``COPY`` from one graph to another, as Oxigraph runs them.
 
-    Like Oxigraph, a source graph that does not exist counts as empty; ``COPY`` and ``MOVE`` drop the target
-    first (so an empty source leaves no target graph), and ``MOVE`` drops the source afterwards.
+    Like Oxigraph, a source graph that does not exist counts as empty, except that ``MOVE`` fails on it unless
+    ``SILENT``; ``COPY`` and ``MOVE`` drop the target first (so an empty source leaves no target graph), and
+    ``MOVE`` drops the source afterwards.
     """
 
     source: Target
@@ -469,6 +470,8 @@ class Transfer(Operation):
     def _plan(self, state: _State, context: PlanContext) -> Delta:
         if self.source == self.target:
             return Delta()
+        if self.kind == "MOVE" and not self.silent and not state.exists(self.source):
+            raise BadQuery(f"the update failed and changed nothing: the graph {self.source} does not exist")
         copied = {Quad(q.subject, q.predicate, q.object, self.target) for q in state.quads_in(self.source)}
         if self.kind == "ADD":
             return state.insertion(copied, (self.target,))

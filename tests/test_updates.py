@@ -228,6 +228,7 @@ def test_graph_management(
         ("DROP GRAPH <n>", "does not exist"),
         ("CLEAR GRAPH <n>", "does not exist"),
         ("CREATE GRAPH <h>", "already exists"),
+        ("MOVE <n> TO <g>", "does not exist"),
     ],
 )
 def test_graph_management_fails_without_silent(empty: KnowledgeGraph, text: str, message: str) -> None:
