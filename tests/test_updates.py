@@ -1,4 +1,4 @@
-"""The update planner (graph/updates.py), table-tested: each operation kind, exactness, the inferred graph,
+"""The update planner (graph/updates/), table-tested: each operation kind, exactness, the inferred graph,
 LOAD through the allow-list, sizes and deadlines, and what a request needs to be planned."""
 
 from __future__ import annotations
