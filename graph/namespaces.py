@@ -14,6 +14,9 @@ GRAPH_DATA = NamedNode(BASE + "graph/data")
 GRAPH_LINKS = NamedNode(BASE + "graph/links")
 GRAPH_INFERRED = NamedNode(BASE + "graph/inferred")
 
+#: The graphs the reasoner owns: clients read them but never write them (they follow from the others).
+REASONER_GRAPHS = frozenset({GRAPH_INFERRED})
+
 #: Skolem IRIs for blank nodes kept in a remote engine (RDF 1.1 Concepts, 3.5): ``GENID + label``.
 GENID = BASE + ".well-known/genid/"
 

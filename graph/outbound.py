@@ -131,7 +131,7 @@ class OutboundPolicy:
         except HTTPError as error:
             raise BadRequest(f"<{url}> broke off: {type(error).__name__}") from None
         finally:
-            response.release_conn()
+            response.close()  # not back to the pool: a body left unread would leave the socket open
             pool.clear()
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         return Fetched(body, media_type)

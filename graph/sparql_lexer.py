@@ -32,13 +32,18 @@ _PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_
 _VARNAME = f"[{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
 _BNODE = f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
 
+_STRING = (
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
+    r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\""
+)
+_IRI = r"<(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>"
+
 _TOKEN = re.compile(
     rf"""
       (?P<space>[ \t\r\n]+)
     | (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
+    | (?P<string>{_STRING})
+    | (?P<iri>{_IRI})
     | (?P<var>[?$]{_VARNAME})
     | (?P<bnode>{_BNODE})
     | (?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)
@@ -75,16 +80,17 @@ class Token:
         return self.kind == "word" and self.text.upper() in words
 
 
-def scan(text: str) -> Iterator[tuple[str, re.Match[str]]]:
-    """Every token of ``text``, whitespace and comments included, as (kind, match)."""
-    for match in _TOKEN.finditer(text):
+def scan(text: str, start: int = 0) -> Iterator[tuple[str, re.Match[str]]]:
+    """Every token of ``text`` from offset ``start``, whitespace and comments included, as (kind, match)."""
+    for match in _TOKEN.finditer(text, start):
         yield match.lastgroup or "other", match
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """The significant tokens of ``text`` (whitespace and comments dropped), with their brace depth."""
+def tokens(text: str, start: int = 0) -> Iterator[Token]:
+    """The significant tokens of ``text`` from offset ``start`` (whitespace and comments dropped), with their
+    brace depth (counted from ``start``)."""
     depth = 0
-    for kind, match in scan(text):
+    for kind, match in scan(text, start):
         if kind in ("space", "comment"):
             continue
         if kind == "close":
@@ -92,6 +98,39 @@ def tokens(text: str) -> Iterator[Token]:
         yield Token(kind, match.group(), match.start(), match.end(), depth)
         if kind == "open":
             depth += 1
+
+
+#: What :func:`group_end` needs to see: braces and comments, outside strings and IRIs (which may hold them).
+#: Everything else, strings and IRIs included, is taken in runs, which makes it many times faster than
+#: :func:`tokens` on data.
+_GROUP_PART = re.compile(
+    rf"""(?:[^"'<\#{{}}\\]++|{_IRI}|{_STRING}|\\.)++|(?P<comment>\#[^\n\r]*)|(?P<open>\{{)|(?P<close>\}})|.""",
+    re.DOTALL,
+)
+
+
+def group_end(text: str, start: int) -> int | None:
+    """The offset just past the ``}`` that closes the group opening at ``start``; None when it is not closed.
+
+    The same terminals as :func:`tokens` decide what is a brace, so this agrees with their depths; it is the
+    fast way past a large group whose tokens nobody needs (the data block of an ``INSERT DATA``).
+
+    >>> text = "INSERT DATA { <s> <p> '}' . GRAPH <g> { <s> <p> 1 } } ; CLEAR ALL"
+    >>> text[12 : group_end(text, 12)]
+    "{ <s> <p> '}' . GRAPH <g> { <s> <p> 1 } }"
+    >>> group_end("{ <s> <p> 1 ", 0) is None
+    True
+    """
+    depth = 0
+    for match in _GROUP_PART.finditer(text, start):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth == 0:
+                return match.end()
+    return None
 
 
 def top_level_keyword(text: str, *words: str) -> bool:

@@ -2,8 +2,9 @@
 
 Every read goes through :meth:`KnowledgeGraph.query`, which decides what the default graph is: the union of
 all graphs (asserted and inferred) by default, or everything but the inferred graph with ``infer=False``.
-Every write goes through :meth:`KnowledgeGraph.update`, :meth:`KnowledgeGraph.replace_graph` or
-:meth:`KnowledgeGraph.add_quads`, which notify the listeners (inference keeps itself current that way).
+Every write goes through :meth:`KnowledgeGraph.write` (SPARQL updates, planned into a delta, come there),
+:meth:`KnowledgeGraph.replace_graph` or :meth:`KnowledgeGraph.add_quads`, which notify the listeners
+(inference keeps itself current that way).
 """
 
 from __future__ import annotations
@@ -17,24 +18,25 @@ from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Stor
 
 from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term, quad_block
 from .dataset_clauses import query_names_dataset
+from .delta import Delta
 from .errors import BadQuery, EngineError, NotFound, ReadOnly
-from .namespaces import GRAPH_INFERRED, PREFIXES
+from .namespaces import GRAPH_INFERRED, PREFIXES, REASONER_GRAPHS
 from .outbound import remote_failure
+from .remote import INSERT_BATCH
 from .sparql_lexer import called_endpoints
+from .updates import PlanContext, apply_in_steps, has_blank_node, parse_update
 
 __all__ = ["GRAPH_RESULTS", "Change", "KnowledgeGraph", "QueryResult", "Term"]
 
 
 @dataclass(frozen=True)
 class Change:
-    """What a write did, as far as it is known: the quads it added and removed, or the update that ran."""
+    """What a write did, as far as it is known: the quads it added and removed."""
 
     added: tuple[Quad, ...] = ()
     #: Quads that were in the store before the write and may be gone (a replaced graph's old content).
     removed: tuple[Quad, ...] = ()
-    update: str | None = None
-    base_iri: str | None = None
-    #: True when the write's effect is not known quad by quad (bulk loads, graph replacement).
+    #: True when the write's effect is not known quad by quad (bulk loads).
     unknown: bool = False
 
 
@@ -191,16 +193,50 @@ class KnowledgeGraph:
         if self.read_only:
             raise ReadOnly("this store is open read-only")
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL 1.1 Update atomically: it applies whole or not at all."""
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        using: Iterable[str] = (),
+        using_named: Iterable[str] = (),
+        context: PlanContext | None = None,
+    ) -> None:
+        """Run a SPARQL 1.1 Update: planned into the exact delta it causes (:mod:`.updates`), then written.
+
+        It applies whole or not at all. ``using``/``using_named`` are the protocol's ``using-graph-uri`` and
+        ``using-named-graph-uri``; ``context`` bounds the planning (outbound calls, deadline, size).
+        """
         self._check_writable()
-        try:
-            self.backend.update(sparql, base_iri=base_iri)
-        except SyntaxError as error:
-            raise BadQuery(str(error)) from error
-        except RuntimeError as error:  # e.g. DROP GRAPH of a graph that does not exist (without SILENT)
-            raise BadQuery(f"the update failed and changed nothing: {error}") from error
-        self._changed(Change(update=sparql, base_iri=base_iri))
+        update = parse_update(sparql, base_iri=base_iri, using=using, using_named=using_named)
+        self.write(update.plan(self, context))
+
+    def write(self, delta: Delta) -> None:
+        """Apply a delta (exact: it removes only quads present, adds only quads absent) and tell the listeners.
+
+        A delta without blank nodes is applied as one SPARQL update, in one transaction, as is one that only
+        adds quads. pyoxigraph cannot name a stored blank node in SPARQL, so a delta that removes (or adds
+        besides removing) quads with blank nodes is applied in steps: removals, then additions.
+        """
+        self._check_writable()
+        touched = delta.graphs() & REASONER_GRAPHS
+        if touched:
+            raise ReadOnly(f"{min(str(g) for g in touched)} is the reasoner's: it follows from the asserted graphs")
+        if not delta:
+            return
+        if (
+            not delta.removed
+            and not delta.dropped
+            and (not delta.created or set(delta.created) <= {q.graph_name for q in delta.added})
+        ):
+            self.backend.add(delta.added)  # one transaction that keeps blank nodes as they are
+        elif (not self.backend.shared or len(delta) <= INSERT_BATCH) and not any(
+            has_blank_node(q) for q in (*delta.removed, *delta.added)
+        ):
+            self.backend.update(_ground_update(delta))  # one transaction
+        else:
+            apply_in_steps(self.backend, delta)
+        self._changed(Change(added=delta.added, removed=delta.removed))
 
     def add_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction."""
@@ -248,3 +284,15 @@ class KnowledgeGraph:
             raise BadQuery(f"the engine refused the write, and nothing changed: {error}") from error
         self._changed(Change(added=tuple(added), removed=tuple(removed)))
         return counts
+
+
+def _ground_update(delta: Delta) -> str:
+    """A delta without blank nodes as one SPARQL update (removals, drops, additions, creations, in that order)."""
+    operations = []
+    if delta.removed:
+        operations.append(f"DELETE DATA {{\n{quad_block(delta.removed)}\n}}")
+    operations += [f"DROP SILENT GRAPH {graph}" for graph in delta.dropped]
+    if delta.added:
+        operations.append(f"INSERT DATA {{\n{quad_block(delta.added)}\n}}")
+    operations += [f"CREATE SILENT GRAPH {graph}" for graph in delta.created]
+    return " ;\n".join(operations)

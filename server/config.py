@@ -106,6 +106,9 @@ class Config:
     cors_origins: tuple[str, ...] = setting(("*",), help="Origins allowed by CORS, comma-separated.", separator=",")
     max_body_bytes: int = setting(64 * 1024 * 1024, help="Largest request body, in bytes.")
     max_query_length: int = setting(1024 * 1024, help="Longest query or update, in characters.")
+    max_write_quads: int = setting(
+        1_000_000, help="Most quads one update may remove and add together (413 beyond, nothing written)."
+    )
     allowed_endpoints: tuple[str, ...] = setting(
         (),
         help="URL prefixes that SERVICE and LOAD may call, space-separated; none by default.",

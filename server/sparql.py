@@ -8,14 +8,15 @@ type says which; unknown parameters (``format``, ``output``, ``results``, ``meth
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, request
 
-from graph.dataset_clauses import with_using
 from graph.errors import BadRequest
 from graph.namespaces import PREFIXES
 from graph.querying.work import Formats, QueryRequest
+from graph.updates import PlanContext
 
 from . import auth, editor, service_description
 from .answers import streamed
@@ -151,11 +152,20 @@ def _form_list(name: str) -> list[str]:
 def _update(sparql: str) -> Response:
     auth.require_write()
     _check_length(sparql, "update")
-    get_config().outbound().check_sparql(sparql, PREFIXES)
-    using = request.args.getlist("using-graph-uri") + _form_list("using-graph-uri")
-    using_named = request.args.getlist("using-named-graph-uri") + _form_list("using-named-graph-uri")
-    sparql = with_using(sparql, using, using_named)
-    get_graph().update(sparql, base_iri=public_url("sparql"))
+    config = get_config()
+    context = PlanContext(  # the planner refuses SERVICE and LOAD endpoints the policy does not allow
+        outbound=config.outbound(),
+        deadline=time.monotonic() + config.query_timeout,
+        max_quads=config.max_write_quads,
+        max_load_bytes=config.max_body_bytes,
+    )
+    get_graph().update(
+        sparql,
+        base_iri=public_url("sparql"),
+        using=request.args.getlist("using-graph-uri") + _form_list("using-graph-uri"),
+        using_named=request.args.getlist("using-named-graph-uri") + _form_list("using-named-graph-uri"),
+        context=context,
+    )
     return Response(status=204)
 
 

@@ -1,88 +1,14 @@
-"""Dataset clauses in SPARQL text: FROM detection, and using-graph-uri written in as USING — safely."""
+"""Dataset clauses in SPARQL text: FROM detection; using-graph-uri reaches an update only as IRIs."""
 
 from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-from pyoxigraph import Store
 
-from graph import BadQuery, KnowledgeGraph
-from graph.dataset_clauses import names_dataset, query_names_dataset, with_using
+from graph import KnowledgeGraph
+from graph.dataset_clauses import query_names_dataset
 
 from .conftest import TOKEN
-
-G = "http://example.org/g"
-
-
-@pytest.mark.parametrize(
-    ("update", "expected"),
-    [
-        (
-            "INSERT { ?s a <http://t> } WHERE { ?s ?p ?o }",
-            f"INSERT {{ ?s a <http://t> }} USING <{G}> WHERE {{ ?s ?p ?o }}",
-        ),
-        (
-            "insert { ?s a <http://t> } where { ?s ?p ?o }",
-            f"insert {{ ?s a <http://t> }} USING <{G}> where {{ ?s ?p ?o }}",
-        ),
-        (
-            "DELETE WHERE { ?s <http://p> ?o }",
-            f"DELETE {{ ?s <http://p> ?o }} USING <{G}> WHERE {{ ?s <http://p> ?o }}",
-        ),
-        ("INSERT DATA { <http://a> <http://b> <http://c> }", "INSERT DATA { <http://a> <http://b> <http://c> }"),
-        ("CLEAR ALL", "CLEAR ALL"),
-        (
-            "INSERT { ?s <http://p> 'WHERE }' } WHERE { ?s ?p ?o }",
-            f"INSERT {{ ?s <http://p> 'WHERE }}' }} USING <{G}> WHERE {{ ?s ?p ?o }}",
-        ),
-        (
-            "INSERT { ?s <http://p> ?o } # WHERE {\nWHERE { ?s ?p ?o }",
-            f"INSERT {{ ?s <http://p> ?o }} # WHERE {{\nUSING <{G}> WHERE {{ ?s ?p ?o }}",
-        ),
-        (
-            "INSERT { ?s <http://p> ?o } WHERE { { SELECT ?s WHERE { ?s ?p ?o } } ?s ?p ?o }",
-            f"INSERT {{ ?s <http://p> ?o }} USING <{G}> WHERE {{ {{ SELECT ?s WHERE {{ ?s ?p ?o }} }} ?s ?p ?o }}",
-        ),
-        (
-            "PREFIX ex: <http://ex/> INSERT { ?s ex:where ?o } WHERE { ?s ex:where ?o } ; INSERT DATA { <http://a> <http://b> <http://c> }",
-            f"PREFIX ex: <http://ex/> INSERT {{ ?s ex:where ?o }} USING <{G}> WHERE {{ ?s ex:where ?o }} ; "
-            "INSERT DATA { <http://a> <http://b> <http://c> }",
-        ),
-        (
-            'INSERT { ?s <http://p> """a\nWHERE { "b" """ } WHERE { ?s ?p ?o }',
-            f'INSERT {{ ?s <http://p> """a\nWHERE {{ "b" """ }} USING <{G}> WHERE {{ ?s ?p ?o }}',
-        ),
-    ],
-)
-def test_with_using(update: str, expected: str) -> None:
-    assert with_using(update, [G]) == expected
-    Store().update(with_using(update, [G]))  # what comes out parses
-
-
-def test_using_named() -> None:
-    rewritten = with_using("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", [G], ["http://example.org/n"])
-    assert f"USING <{G}> USING NAMED <http://example.org/n> WHERE" in rewritten
-
-
-@pytest.mark.parametrize(
-    "update",
-    [
-        "WITH <http://ex/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-        "DELETE { ?s ?p ?o } USING <http://ex/g> WHERE { ?s ?p ?o }",
-        "delete { ?s ?p ?o } using named <http://ex/g> where { ?s ?p ?o }",
-    ],
-)
-def test_own_dataset_and_parameters_conflict(update: str) -> None:
-    assert names_dataset(update)
-    with pytest.raises(BadQuery, match="USING or WITH"):
-        with_using(update, [G])
-    assert with_using(update) == update
-
-
-@pytest.mark.parametrize("iri", ["http://a> } ; DROP ALL ; #", "not an iri", "http://a b"])
-def test_only_valid_iris_are_written_in(iri: str) -> None:
-    with pytest.raises(BadQuery):
-        with_using("INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }", [iri])
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from graph.sparql_lexer import called_endpoints, max_depth, query_form, tokens, top_level_keyword, where_group
+from graph.sparql_lexer import (
+    called_endpoints,
+    group_end,
+    max_depth,
+    query_form,
+    tokens,
+    top_level_keyword,
+    where_group,
+)
 
 PREFIXES = {"gai": "https://w3id.org/genai-kg/ontology#"}
 
@@ -105,6 +113,32 @@ def test_query_form(text: str, form: str | None) -> None:
 def test_where_group(text: str, group: str | None) -> None:
     start = where_group(text)
     assert (None if start is None else text[start:]) == group
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("{ <s> <p> 1 } ; CLEAR ALL", "{ <s> <p> 1 }"),
+        ("{ GRAPH <g> { <s> <p> 1 } } { }", "{ GRAPH <g> { <s> <p> 1 } }"),
+        ("{ <s> <p> '}' , \"}\" , '''}''' } }", "{ <s> <p> '}' , \"}\" , '''}''' }"),
+        ("{ <s> <p> 1 # } a comment\n } }", "{ <s> <p> 1 # } a comment\n }"),
+        ("{ <http://ex/#x> <p> ex:a\\#b } }", "{ <http://ex/#x> <p> ex:a\\#b }"),
+        ("{ FILTER(?a < ?b) } }", "{ FILTER(?a < ?b) }"),
+        ("{ <s> <p> 'open", None),
+        ("{ { }", None),
+    ],
+)
+def test_group_end(text: str, group: str | None) -> None:
+    end = group_end(text, 0)
+    assert (None if end is None else text[:end]) == group
+    if end is not None:  # it agrees with the tokens: the group closes where the first close at depth 0 does
+        closing = next(t for t in tokens(text) if t.kind == "close" and t.depth == 0)
+        assert closing.end == end
+
+
+def test_tokens_from_an_offset() -> None:
+    text = "INSERT DATA { <s> <p> 1 } ; CLEAR ALL"
+    assert [(t.text, t.start) for t in tokens(text, text.index(";"))] == [(";", 26), ("CLEAR", 28), ("ALL", 34)]
 
 
 @pytest.mark.parametrize(

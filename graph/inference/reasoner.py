@@ -26,7 +26,6 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
 from ..backend import EmbeddedBackend, quad_block
 from ..namespaces import GRAPH_INFERRED, PREFIXES
 from ..store import Change, KnowledgeGraph
-from .changes import data_delta
 from .closure import Closure
 from .dictionary import Term, TermDictionary
 from .rules import Rules, Triple
@@ -245,12 +244,6 @@ class Reasoner:
         """Bring the closure and the inferred graph up to date with one write."""
         if kg.backend.shared and self.stored_generation() != self.generation:
             self.materialize()  # another process wrote since: our closure is not the stored one
-        elif change.update is not None:
-            delta = data_delta(change.update, base_iri=change.base_iri)
-            if delta is None:
-                self.refresh()
-            else:
-                self.apply(*delta)
         elif change.unknown:
             self.refresh()
         elif len(change.added) + len(change.removed) > max(RECOMPUTE_MINIMUM, RECOMPUTE_SHARE * len(self.closure)):
