@@ -15,6 +15,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 from graph.dataset_clauses import with_using
 from graph.errors import BadRequest
 from graph.evaluation import Formats, QueryRequest
+from graph.input_limits import check_sparql
 from graph.namespaces import PREFIXES
 
 from . import auth, editor, limits, service_description
@@ -127,6 +128,7 @@ def endpoint() -> Response:
 
 def _query(sparql: str) -> Response:
     _check_length(sparql, "query")
+    check_sparql(sparql, get_config().input_limits(), what="query")
     get_config().outbound().check_sparql(sparql, PREFIXES)
     query = QueryRequest(
         sparql,
@@ -151,6 +153,7 @@ def _form_list(name: str) -> list[str]:
 def _update(sparql: str) -> Response:
     auth.require_write()
     _check_length(sparql, "update")
+    check_sparql(sparql, get_config().input_limits(), what="update")
     get_config().outbound().check_sparql(sparql, PREFIXES)
     using = request.args.getlist("using-graph-uri") + _form_list("using-graph-uri")
     using_named = request.args.getlist("using-named-graph-uri") + _form_list("using-named-graph-uri")

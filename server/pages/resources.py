@@ -19,6 +19,8 @@ from .links import page_path
 bp = Blueprint("resources", __name__)
 
 PAGE_SIZE = 50
+#: Beyond any page there is (a larger offset is no number the query parser reads).
+MAX_PAGE = 1_000_000
 
 
 def explain_url(iri: str, class_iri: str) -> str:
@@ -30,13 +32,17 @@ def explain_url(iri: str, class_iri: str) -> str:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadParameter("page", f"must be a whole number from 1, not {raw!r}")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadParameter("page", f"must be a whole number from 1 to {MAX_PAGE}, not {raw!r}")
     return int(raw)
 
 
 def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
+    try:
+        NamedNode(iri)
+    except ValueError:
+        abort(404, f"not an IRI this service names: {iri!r}")
     kg = get_graph()
     if not exists(kg, iri):
         if suffix is None and prefers_html(request.headers.get("Accept")):
