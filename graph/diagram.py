@@ -76,8 +76,19 @@ def _layout(nodes: dict[str, Node]) -> list[Node]:
     return ordered
 
 
-def class_diagram(kg: KnowledgeGraph, href: Callable[[str], str]) -> str:
-    """An SVG document of the class tree; ``href`` maps a class IRI to the URL its box links to."""
+#: The diagram's own style, inline so that the SVG stands alone (pages allow it by its hash: server/security.py).
+STYLE = (
+    "text{font:13px system-ui,-apple-system,'Segoe UI',sans-serif;fill:#1d2430}"
+    ".class rect,rect.class{fill:#eaf1ff;stroke:#3763c4;stroke-width:1.2}"
+    ".defined rect,rect.defined{fill:#fff6e5;stroke:#c27c00;stroke-dasharray:4 3}"
+    "a:hover rect{stroke-width:2.4}"
+    ".edge{fill:none;stroke:#8a94a6;stroke-width:1.2}"
+    ".note{fill:#6b7280;font-size:12px;font-style:italic}"
+)
+
+
+def class_diagram(kg: KnowledgeGraph, href: Callable[[str], str | None]) -> str:
+    """An SVG document of the class tree; ``href`` maps a class IRI to the URL its box links to (None: no link)."""
     ordered = _layout(_classes(kg))
     by_iri = {n.iri: n for n in ordered}
     top = 44
@@ -92,10 +103,13 @@ def class_diagram(kg: KnowledgeGraph, href: Callable[[str], str]) -> str:
             parts.append(f'<path class="edge" d="M{px},{py} V{y + BOX / 2} H{x}"/>')
         css = "class defined" if node.defined else "class"
         title = escape(f"{node.label} ({'defined: inferred, never asserted' if node.defined else 'class'})")
+        target = href(node.iri)
         parts.append(
-            f'<a href="{escape(href(node.iri))}" class="{css}"><title>{title}</title>'
-            f'<rect x="{x}" y="{y}" width="{box:.0f}" height="{BOX}" rx="5"/>'
-            f'<text x="{x + PAD}" y="{y + 15}">{escape(node.label)}</text></a>'
+            (f'<a href="{escape(target)}" class="{css}">' if target else f'<g class="{css}">')
+            + f"<title>{title}</title>"
+            + f'<rect x="{x}" y="{y}" width="{box:.0f}" height="{BOX}" rx="5"/>'
+            + f'<text x="{x + PAD}" y="{y + 15}">{escape(node.label)}</text>'
+            + ("</a>" if target else "</g>")
         )
         others = [by_iri[p].label for p in node.parents if p in by_iri and by_iri[p] is not primary]
         end = x + box
@@ -112,18 +126,8 @@ def class_diagram(kg: KnowledgeGraph, href: Callable[[str], str]) -> str:
         '<rect class="defined" x="150" y="8" width="18" height="14" rx="3"/>'
         '<text x="174" y="20">defined class (members inferred)</text></g>'
     )
-    style = (
-        "<style>"
-        "text{font:13px system-ui,-apple-system,'Segoe UI',sans-serif;fill:#1d2430}"
-        ".class rect,rect.class{fill:#eaf1ff;stroke:#3763c4;stroke-width:1.2}"
-        ".defined rect,rect.defined{fill:#fff6e5;stroke:#c27c00;stroke-dasharray:4 3}"
-        "a:hover rect{stroke-width:2.4}"
-        ".edge{fill:none;stroke:#8a94a6;stroke-width:1.2}"
-        ".note{fill:#6b7280;font-size:12px;font-style:italic}"
-        "</style>"
-    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="class-diagram" role="img" '
         f'aria-label="Class hierarchy of the genai-kg ontology" width="{width:.0f}" height="{height}" '
-        f'viewBox="0 0 {width:.0f} {height}">{style}{legend}{"".join(parts)}</svg>'
+        f'viewBox="0 0 {width:.0f} {height}"><style>{STYLE}</style>{legend}{"".join(parts)}</svg>'
     )
