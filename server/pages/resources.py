@@ -37,12 +37,18 @@ def _page_number() -> int:
     return int(raw)
 
 
-def resource_response(iri: str, path: str, suffix: str | None) -> Response:
-    """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
+def named(iri: str) -> str:
+    """``iri`` when it is one (a path may decode to spaces, braces, controls): else 404, never a 500."""
     try:
         NamedNode(iri)
     except ValueError:
         abort(404, f"not an IRI this service names: {iri!r}")
+    return iri
+
+
+def resource_response(iri: str, path: str, suffix: str | None) -> Response:
+    """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
+    named(iri)
     kg = get_graph()
     if not exists(kg, iri):
         if suffix is None and prefers_html(request.headers.get("Accept")):
@@ -84,7 +90,7 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
 def instance(name: str) -> Response:
     """An instance, ``https://w3id.org/genai-kg/id/<name>``; a known suffix picks the format."""
     stem, suffix = rdf.split_suffix(name)
-    if suffix and not exists(get_graph(), GAID + stem) and exists(get_graph(), GAID + name):
+    if suffix and not exists(get_graph(), named(GAID + stem)) and exists(get_graph(), named(GAID + name)):
         stem, suffix = name, None  # a name that merely ends like a suffix
     return resource_response(GAID + stem, page_path(GAID + stem) or "", suffix)
 
