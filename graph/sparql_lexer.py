@@ -152,12 +152,15 @@ def where_group(text: str) -> int | None:
 
 #: What :func:`max_depth` and :func:`longest_literal` pass over inside the regular expression engine: runs of
 #: other characters, comments, IRIs and strings whole (which may hold brackets and quotes that are none), a
-#: prefixed name's escapes (``ex:a\#b``), a ``<``, quote or backslash that starts no token. One match per
+#: prefixed name's escapes (``ex:a\#b``), ``<<``, and a ``<``, quote or backslash that starts no token. One match per
 #: bracket (or per string and IRI), with the same terminals as :func:`tokens`: many times faster on data. Each
 #: match ends at a bracket (or string) or at the end, so that no match is tried again from within a token.
-_SKIP = rf"""(?:[^"'<\#{{}}()\[\]\\]++|\#[^\n\r]*|{_IRI}|{_STRING}|\\.|[<"'\\])*+"""
+#: One difference, where the text is wrong anyway: a backslash outside a string, IRI or prefixed name takes
+#: the next character with it (``\(`` counts no level), where :func:`tokens` sees it alone; a parser stops
+#: at such a backslash, before anything after it could nest.
+_SKIP = rf"""(?:[^"'<\#{{}}()\[\]\\]++|\#[^\n\r]*|{_IRI}|<<|{_STRING}|\\.|[<"'\\])*+"""
 _BRACKET = re.compile(rf"{_SKIP}([{{}}()\[\]]|\Z)", re.DOTALL)
-_LITERAL = re.compile(rf"""(?:[^"'<\#\\]++|\#[^\n\r]*|\\.)*+({_IRI}|{_STRING}|[<"'\\]|\Z)""", re.DOTALL)
+_LITERAL = re.compile(rf"""(?:[^"'<\#\\]++|\#[^\n\r]*|\\.)*+(?:({_IRI}|{_STRING})|<<|[<"'\\]|\Z)""", re.DOTALL)
 _STEP = {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1, "": 0}
 
 
