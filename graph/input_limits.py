@@ -28,7 +28,7 @@ Traceback (most recent call last):
 graph.errors.BadData: request body: JSON-LD objects and arrays nest 5 levels deep; this service accepts at most 3
 >>> check_rdf(b'<urn:a> <urn:p> "more than ten bytes" .', RdfFormat.N_TRIPLES, limits)
 Traceback (most recent call last):
-graph.errors.TooLarge: request body: a literal or IRI written in 21 bytes; this service accepts at most 10
+graph.errors.TooLarge: request body: a literal or IRI written in 21 characters; this service accepts at most 10 bytes
 """
 
 from __future__ import annotations
@@ -163,9 +163,10 @@ class _Counts:
         return self.long_line(limits) or (self.triple_quotes and self.size > limits.max_literal_bytes)
 
 
-def _too_large(name: str, size: int, limits: InputLimits) -> TooLarge:
+def _too_large(name: str, size: int, limits: InputLimits, unit: str = "bytes") -> TooLarge:
     return TooLarge(
-        f"{name}: a literal or IRI written in {size} bytes; this service accepts at most {limits.max_literal_bytes}"
+        f"{name}: a literal or IRI written in {size} {unit}; this service accepts at most "
+        f"{limits.max_literal_bytes} bytes"
     )
 
 
@@ -203,7 +204,7 @@ def _check_turtle(read: Callable[[], bytes], counts: _Counts, limits: InputLimit
     except UnicodeDecodeError as error:
         raise BadData(f"{name}: not valid UTF-8 (byte {error.start})") from error
     if long and (longest := longest_literal(text)) > limits.max_literal_bytes:
-        raise _too_large(name, longest, limits)
+        raise _too_large(name, longest, limits, "characters")
     if deep and (depth := max_depth(text)) > limits.max_depth:
         raise _too_deep(name, "brackets, parentheses and braces", depth, limits)
 
