@@ -297,3 +297,44 @@ def expression(kg: KnowledgeGraph, node: object, depth: int = 0) -> list[str | N
             tokens += ([" ∘ "] if i else []) + expression(kg, member, depth + 1)
         return tokens
     return ["…"]
+
+
+# -- what the linked-data pages read (each one call of the query service) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the HTML page of one resource shows: its description, one page of the resources that
+    point at it, the labels of every IRI on the page, and the triples of its embedded JSON-LD."""
+
+    description: Description
+    referrers: list[Referrer]
+    labels: dict[str, str]
+    triples: list[Triple]
+
+
+def page(kg: KnowledgeGraph, iri: str, number: int, size: int) -> Page | None:
+    """The page of ``iri`` (page ``number`` of its referrers, ``size`` a page); None when nothing is known."""
+    if not exists(kg, iri):
+        return None
+    description = describe(kg, iri)
+    referrers = incoming(kg, iri, offset=(number - 1) * size, limit=size)
+    nodes: list[object] = [NamedNode(iri)]
+    for statement in [*description.types, *description.statements, *description.matches, *description.sources]:
+        nodes += [statement.predicate, statement.value]
+    for tokens in description.expressions.values():
+        nodes += tokens
+    for referrer in referrers:
+        nodes += [referrer.subject, referrer.predicate]
+    nodes += list(description.incoming)
+    return Page(description, referrers, labels(kg, nodes), description_triples(kg, iri))
+
+
+def document(kg: KnowledgeGraph, iri: str) -> list[Triple] | None:
+    """The RDF description of ``iri`` (:func:`description_triples`); None when nothing is known about it."""
+    return description_triples(kg, iri) if exists(kg, iri) else None
+
+
+def first_known(kg: KnowledgeGraph, iris: tuple[str, ...]) -> str | None:
+    """The first of ``iris`` the graph says something about (to tell ``GPT-4.5.ttl`` from a name ending so)."""
+    return next((iri for iri in iris if exists(kg, iri)), None)

@@ -6,7 +6,6 @@ defined classes (owl:equivalentClass, membership inferred) are drawn dashed. Eac
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -14,7 +13,7 @@ from pyoxigraph import NamedNode
 
 from .describe import RDFS, TYPE, label
 from .docs import OWL
-from .namespaces import GAI, GRAPH_ONTOLOGY
+from .namespaces import GAI, GRAPH_ONTOLOGY, page_path
 from .store import KnowledgeGraph
 
 ROW, INDENT, BOX, PAD, CHAR = 30, 30, 22, 10, 7.7
@@ -87,8 +86,12 @@ STYLE = (
 )
 
 
-def class_diagram(kg: KnowledgeGraph, href: Callable[[str], str | None]) -> str:
-    """An SVG document of the class tree; ``href`` maps a class IRI to the URL its box links to (None: no link)."""
+def class_diagram(kg: KnowledgeGraph, link_base: str = "") -> str:
+    """An SVG document of the class tree; each box links to its class's page under ``link_base``."""
+
+    def href(iri: str) -> str:
+        return link_base + (page_path(iri) or "")
+
     ordered = _layout(_classes(kg))
     by_iri = {n.iri: n for n in ordered}
     top = 44
@@ -103,13 +106,10 @@ def class_diagram(kg: KnowledgeGraph, href: Callable[[str], str | None]) -> str:
             parts.append(f'<path class="edge" d="M{px},{py} V{y + BOX / 2} H{x}"/>')
         css = "class defined" if node.defined else "class"
         title = escape(f"{node.label} ({'defined: inferred, never asserted' if node.defined else 'class'})")
-        target = href(node.iri)
         parts.append(
-            (f'<a href="{escape(target)}" class="{css}">' if target else f'<g class="{css}">')
-            + f"<title>{title}</title>"
-            + f'<rect x="{x}" y="{y}" width="{box:.0f}" height="{BOX}" rx="5"/>'
-            + f'<text x="{x + PAD}" y="{y + 15}">{escape(node.label)}</text>'
-            + ("</a>" if target else "</g>")
+            f'<a href="{escape(href(node.iri))}" class="{css}"><title>{title}</title>'
+            f'<rect x="{x}" y="{y}" width="{box:.0f}" height="{BOX}" rx="5"/>'
+            f'<text x="{x + PAD}" y="{y + 15}">{escape(node.label)}</text></a>'
         )
         others = [by_iri[p].label for p in node.parents if p in by_iri and by_iri[p] is not primary]
         end = x + box

@@ -50,6 +50,8 @@ class KnowledgeGraph:
         self._listeners: list[Listener] = []
         #: Services attached to this store (the reasoner lives at ``extensions["inference"]``).
         self.extensions: dict[str, Any] = {}
+        #: Changes with every committed write: what caches and HTTP validators are keyed by.
+        self.generation = "0"
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
@@ -181,6 +183,7 @@ class KnowledgeGraph:
         self._listeners.append(listener)
 
     def _changed(self, change: Change) -> None:
+        self.generation = str(int(self.generation) + 1)
         for listener in self._listeners:
             listener(self, change)
 

@@ -17,7 +17,7 @@ from graph.named_queries import NamedQuery
 from .config import Config
 
 if TYPE_CHECKING:
-    from graph.evaluation import Evaluator
+    from graph.querying.service import QueryService
 
 GRAPH = "genai_kg"
 SERVICE = "genai_kg_service"
@@ -35,9 +35,9 @@ def get_graph() -> KnowledgeGraph:
     return kg
 
 
-def get_service() -> Evaluator:
+def get_service() -> QueryService:
     """The query service: it runs every request's reading work within the request's budget."""
-    service: Evaluator = current_app.extensions[SERVICE]
+    service: QueryService = current_app.extensions[SERVICE]
     return service
 
 

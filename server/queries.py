@@ -12,16 +12,16 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from jinja2 import TemplateNotFound
-from pyoxigraph import QueryResultsFormat, RdfFormat, parse
+from pyoxigraph import RdfFormat, parse
 from werkzeug.datastructures import MultiDict
 
 from graph import named_queries
 from graph.errors import BadParameter
-from graph.evaluation import Formats, QueryRequest
 from graph.named_queries import NamedQuery
 from graph.namespaces import compact
+from graph.querying.work import Answer, Formats, QueryRequest
 
-from .context import QUERIES, get_config, get_queries, get_service, public_url
+from .context import QUERIES, get_queries, get_service, public_url
 from .negotiation import SUFFIXES, choose, prefers_html
 from .pages.links import href
 from .sparql import formats_for
@@ -92,7 +92,7 @@ def run(name: str) -> Response:
         return _page(query, values)
     formats = formats_for(SUFFIXES[suffix] if suffix else request.headers.get("Accept"))
     answer = _evaluate(query, values, formats)
-    response = Response(answer.chunks, mimetype=answer.format.media_type)
+    response = Response(answer.chunks, mimetype=answer.media_type)
     response.vary.add("Accept")
     return response
 
@@ -117,9 +117,8 @@ def _values() -> dict[str, str]:
     return values
 
 
-def _evaluate(query: NamedQuery, values: dict[str, str], formats: Formats) -> Any:
-    request_ = QueryRequest(query.sparql, substitutions=query.bind(values))
-    return get_service().evaluate(request_, formats, timeout=get_config().query_timeout)
+def _evaluate(query: NamedQuery, values: dict[str, str], formats: Formats) -> Answer:
+    return get_service().run(QueryRequest(query.sparql, formats=formats, substitutions=query.bind(values)))
 
 
 def _page(query: NamedQuery, values: dict[str, str]) -> Response:
@@ -147,10 +146,10 @@ def _page(query: NamedQuery, values: dict[str, str]) -> Response:
 
 def _table(query: NamedQuery, values: dict[str, str]) -> dict[str, Any]:
     """Run the query and lay the answer out as columns and rows of displayable cells."""
-    formats = Formats(results=QueryResultsFormat.JSON, graph=RdfFormat.N_TRIPLES)
+    formats = Formats()
     answer = _evaluate(query, values, formats)
-    body = b"".join(answer.chunks)
-    if answer.format == RdfFormat.N_TRIPLES:
+    body = answer.body()
+    if answer.media_type == RdfFormat.N_TRIPLES.media_type:
         triples = parse(body, format=RdfFormat.N_TRIPLES)
         rows = [[_node(t.subject), _node(t.predicate), _node(t.object)] for t in triples]
         return {"columns": ["subject", "predicate", "object"], "rows": rows}

@@ -8,10 +8,12 @@ from __future__ import annotations
 from flask import Response, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
+from graph import KnowledgeGraph
 from graph.errors import NotAcceptable
 from graph.namespaces import GRAPH_INFERRED
+from graph.querying.work import Call
 
-from .context import get_config, get_graph, public_url
+from .context import get_config, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -62,7 +64,7 @@ def triples(endpoint: str) -> list[Triple]:
     out += [Triple(service, _sd("resultFormat"), NamedNode(FORMATS + name)) for name in RESULT_FORMATS]
     if get_config().allowed_endpoints:  # SERVICE works only towards the endpoints the operator allowed
         out.append(Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
-    for name in get_graph().named_graphs():
+    for name in get_service().value(Call(KnowledgeGraph.named_graphs, kind="graph"), cached=True):
         if not isinstance(name, NamedNode):
             continue
         named = BlankNode()

@@ -7,18 +7,18 @@ type says which; unknown parameters (``format``, ``output``, ``results``, ``meth
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, request
-from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from graph.dataset_clauses import with_using
 from graph.errors import BadRequest
-from graph.evaluation import Formats, QueryRequest
 from graph.input_limits import check_sparql
 from graph.namespaces import PREFIXES
+from graph.querying.work import Formats, QueryRequest
 
-from . import auth, editor, limits, service_description
+from . import auth, editor, service_description
 from .context import get_config, get_graph, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose, prefers_html
 
@@ -39,14 +39,15 @@ QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 
 
+@functools.lru_cache(maxsize=256)
 def formats_for(accept: str | None) -> Formats:
-    """The results format and the graph format the ``Accept`` header picks (None where nothing fits)."""
+    """The results format and the graph format the ``Accept`` header picks (None where nothing fits).
+
+    Clients send few distinct headers, and parsing one is a good share of a small query's cost: cached.
+    """
     results = choose(accept, RESULT_TYPES)
     graph = choose(accept, GRAPH_TYPES)
-    return Formats(
-        results=QueryResultsFormat.from_media_type(ALIASES.get(results, results)) if results else None,
-        graph=RdfFormat.from_media_type(graph) if graph else None,
-    )
+    return Formats(ALIASES.get(results, results) if results else None, graph)
 
 
 @dataclass(frozen=True)
@@ -132,16 +133,14 @@ def _query(sparql: str) -> Response:
     get_config().outbound().check_sparql(sparql, PREFIXES)
     query = QueryRequest(
         sparql,
+        formats=formats_for(request.headers.get("Accept")),
         infer=_flag("infer", True),
         default_graph_uris=tuple(request.args.getlist("default-graph-uri") + _form_list("default-graph-uri")),
         named_graph_uris=tuple(request.args.getlist("named-graph-uri") + _form_list("named-graph-uri")),
         base_iri=public_url("sparql"),
     )
-    timeout = get_config().query_timeout
-    evaluator = get_service()
-    with limits.admitted(evaluator):
-        answer = evaluator.evaluate(query, formats_for(request.headers.get("Accept")), timeout=timeout)
-    response = Response(answer.chunks, mimetype=answer.format.media_type)
+    answer = get_service().run(query)
+    response = Response(answer.chunks, mimetype=answer.media_type)
     response.vary.add("Accept")
     return response
 

@@ -160,14 +160,6 @@ def test_the_class_diagram_shows_hostile_labels_as_text(site: FlaskClient) -> No
     assert all(safe(link) for link in Page(svg).links)
 
 
-def test_a_class_without_a_page_is_drawn_without_a_link(site: FlaskClient) -> None:
-    from graph.diagram import class_diagram
-
-    with site.application.app_context():
-        svg = class_diagram(site.application.extensions["genai_kg"], lambda iri: None)
-    assert "<a " not in svg and '<g class="class">' in svg
-
-
 @pytest.mark.parametrize(
     "path",
     ["/", "/id/ChatGPT", "/id/ChatGPT.ttl", "/sparql", "/openapi.json", "/static/site.css", "/health", "/nope", "/api"],

@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from markupsafe import Markup, escape
 from pyoxigraph import Literal, NamedNode
 
-from graph.namespaces import GAI, GAID, ONTOLOGY_IRI, compact
+from graph.namespaces import compact, page_path
 
 from ..context import link
 
@@ -20,17 +19,6 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-
-def page_path(iri: str) -> str | None:
-    """The path of our page for one of our IRIs, or None for an IRI we do not serve."""
-    if iri.startswith(GAID) and len(iri) > len(GAID):
-        return "/id/" + quote(iri[len(GAID) :], safe="!$&'()*+,;=:@-._~")
-    if iri.startswith(GAI) and len(iri) > len(GAI):
-        return "/ontology/" + quote(iri[len(GAI) :], safe="-._~")
-    if iri in (ONTOLOGY_IRI, GAI):
-        return "/ontology"
-    return None
 
 
 def linkable(iri: str) -> bool:
