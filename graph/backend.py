@@ -54,6 +54,18 @@ class TripleResult:
         )
 
 
+def sparql_term(term: Any) -> str:
+    """A term as SPARQL writes it: ``str()`` of the term, but an RDF 1.2 triple term as ``<<( s p o )>>``
+    (``str()`` of a :class:`Triple` is the three terms alone, which no parser reads as one term).
+
+    >>> sparql_term(Triple(NamedNode("http://ex/s"), NamedNode("http://ex/p"), Literal("o")))
+    '<<( <http://ex/s> <http://ex/p> "o" )>>'
+    """
+    if isinstance(term, Triple):
+        return f"<<( {sparql_term(term.subject)} {term.predicate} {sparql_term(term.object)} )>>"
+    return str(term)
+
+
 def quad_block(quads: Iterable[Quad]) -> str:
     """Ground quads in SPARQL's own syntax, for ``INSERT DATA``/``DELETE DATA`` blocks and update templates.
 
@@ -62,7 +74,7 @@ def quad_block(quads: Iterable[Quad]) -> str:
     """
     lines = []
     for q in quads:
-        triple = f"{q.subject} {q.predicate} {q.object} ."
+        triple = f"{sparql_term(q.subject)} {q.predicate} {sparql_term(q.object)} ."
         lines.append(triple if isinstance(q.graph_name, DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
     return "\n".join(lines)
 

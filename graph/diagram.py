@@ -75,6 +75,17 @@ def _layout(nodes: dict[str, Node]) -> list[Node]:
     return ordered
 
 
+#: The diagram's own style, inline so that the SVG stands alone (pages allow it by its hash: server/security.py).
+STYLE = (
+    "text{font:13px system-ui,-apple-system,'Segoe UI',sans-serif;fill:#1d2430}"
+    ".class rect,rect.class{fill:#eaf1ff;stroke:#3763c4;stroke-width:1.2}"
+    ".defined rect,rect.defined{fill:#fff6e5;stroke:#c27c00;stroke-dasharray:4 3}"
+    "a:hover rect{stroke-width:2.4}"
+    ".edge{fill:none;stroke:#8a94a6;stroke-width:1.2}"
+    ".note{fill:#6b7280;font-size:12px;font-style:italic}"
+)
+
+
 def class_diagram(kg: KnowledgeGraph, link_base: str = "") -> str:
     """An SVG document of the class tree; each box links to its class's page under ``link_base``."""
 
@@ -115,18 +126,8 @@ def class_diagram(kg: KnowledgeGraph, link_base: str = "") -> str:
         '<rect class="defined" x="150" y="8" width="18" height="14" rx="3"/>'
         '<text x="174" y="20">defined class (members inferred)</text></g>'
     )
-    style = (
-        "<style>"
-        "text{font:13px system-ui,-apple-system,'Segoe UI',sans-serif;fill:#1d2430}"
-        ".class rect,rect.class{fill:#eaf1ff;stroke:#3763c4;stroke-width:1.2}"
-        ".defined rect,rect.defined{fill:#fff6e5;stroke:#c27c00;stroke-dasharray:4 3}"
-        "a:hover rect{stroke-width:2.4}"
-        ".edge{fill:none;stroke:#8a94a6;stroke-width:1.2}"
-        ".note{fill:#6b7280;font-size:12px;font-style:italic}"
-        "</style>"
-    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="class-diagram" role="img" '
         f'aria-label="Class hierarchy of the genai-kg ontology" width="{width:.0f}" height="{height}" '
-        f'viewBox="0 0 {width:.0f} {height}">{style}{legend}{"".join(parts)}</svg>'
+        f'viewBox="0 0 {width:.0f} {height}"><style>{STYLE}</style>{legend}{"".join(parts)}</svg>'
     )

@@ -14,6 +14,8 @@ GraphError
 └── Inconsistent          the data violates a disjointness or shape constraint
 """
 
+from __future__ import annotations
+
 
 class GraphError(Exception):
     """Base of every error ``graph`` raises on purpose."""
@@ -57,7 +59,12 @@ class NotAcceptable(GraphError):
 
 
 class ReadOnly(GraphError):
-    """A write was attempted on a store opened read-only."""
+    """A write was attempted on a store opened read-only, or into a graph only the reasoner writes."""
+
+    @classmethod
+    def reasoners(cls, graph: object) -> ReadOnly:
+        """The one refusal of a write into a graph the reasoner owns (the inferred graph), on every path."""
+        return cls(f"{graph} is read-only: the inferred graph follows from the asserted graphs; write those")
 
 
 class QueryTimeout(GraphError):

@@ -8,11 +8,12 @@ inferred graph belongs to the reasoner and cannot be written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, serialize
 
 from .errors import BadData, NotFound, ReadOnly
+from .input_limits import InputLimits, check_rdf
 from .loading import parse_quads
 from .namespaces import GRAPH_INFERRED
 from .store import KnowledgeGraph
@@ -51,10 +52,19 @@ class GraphStore:
             yield quad.triple
 
     def parse(
-        self, body: IO[bytes] | bytes, format: RdfFormat, graph: GraphName, *, base_iri: str | None = None
+        self,
+        body: bytes,
+        format: RdfFormat,
+        graph: GraphName,
+        *,
+        limits: InputLimits,
+        base_iri: str | None = None,
+        name: str = "request body",
     ) -> list[Quad]:
-        """Parse a request body completely into quads of ``graph``; bad RDF is :class:`BadData`."""
-        quads = list(parse_quads(body, format, graph=graph, base_iri=base_iri, name="request body"))
+        """Parse a request body completely into quads of ``graph``, once it keeps ``limits``; bad RDF is
+        :class:`BadData`, too deep RDF too, and too long a literal :class:`TooLarge`."""
+        check_rdf(body, format, limits, name=name)
+        quads = list(parse_quads(body, format, graph=graph, base_iri=base_iri, name=name))
         for quad in quads:
             if quad.graph_name != graph:
                 raise BadData(f"the body puts triples in {quad.graph_name}; send triples for one graph only")
@@ -84,7 +94,7 @@ class GraphStore:
 
     def _check_writable(self, graph: GraphName) -> None:
         if graph == GRAPH_INFERRED:
-            raise ReadOnly(f"{GRAPH_INFERRED.value} holds the reasoner's entailments; write the asserted graphs")
+            raise ReadOnly.reasoners(GRAPH_INFERRED)
 
 
 def read(kg: KnowledgeGraph, output: Output, iri: str | None, media_type: str) -> None:

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
-from .errors import BadData
+from .errors import BadData, TooLarge
 from .namespaces import GENID, GRAPH_DATA, GRAPH_LINKS, GRAPH_ONTOLOGY
 from .store import KnowledgeGraph
 
@@ -83,6 +83,8 @@ def parse_quads(
         raise BadData(f"{name}: {error.msg}", line=error.lineno, column=error.offset) from error
     except ValueError as error:
         raise BadData(f"{name}: {error}") from error
+    except MemoryError as error:  # pyoxigraph's parsers stop at a token (a literal, an IRI) of over 16 MiB
+        raise TooLarge(f"{name}: {error}") from error
 
 
 def read_file(

@@ -221,7 +221,7 @@ class KnowledgeGraph:
         self._check_writable()
         touched = delta.graphs() & REASONER_GRAPHS
         if touched:
-            raise ReadOnly(f"{min(str(g) for g in touched)} is the reasoner's: it follows from the asserted graphs")
+            raise ReadOnly.reasoners(min(str(g) for g in touched))
         if not delta:
             return
         if (

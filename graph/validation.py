@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import rdflib
-from pyoxigraph import NamedNode, RdfFormat
+from pyoxigraph import BlankNode, Literal, NamedNode
 from pyshacl import validate as shacl_validate
 
 from .loading import ONTOLOGY_DIR
 from .namespaces import GRAPH_DATA, GRAPH_LINKS, GRAPH_ONTOLOGY
-from .store import KnowledgeGraph
+from .store import KnowledgeGraph, Term
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -30,20 +31,46 @@ class Report:
     conforms: bool
     violations: list[Violation]
     text: str
+    #: Triples left out because rdflib cannot hold them (RDF 1.2 triple terms): SHACL does not see them.
+    skipped: int = 0
 
 
-def _graph_of(kg: KnowledgeGraph, *graphs: NamedNode) -> rdflib.Graph:
-    result = rdflib.Graph()
+def _rdflib_term(term: Term) -> rdflib.term.Node | None:
+    """The rdflib term for a pyoxigraph term, None for a triple term (rdflib has none).
+
+    Terms are converted one by one, never through a text dump that rdflib would have to parse again:
+    rdflib's parsers refuse what pyoxigraph stores (triple terms, ``"x"@en--ltr``), and one such triple would
+    break validation for everyone.
+    """
+    if isinstance(term, NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return rdflib.Literal(term.value)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    return None
+
+
+def _graph_of(kg: KnowledgeGraph, *graphs: NamedNode) -> tuple[rdflib.Graph, int]:
+    """The triples of ``graphs`` in one rdflib graph, and how many were left out (see :func:`_rdflib_term`)."""
+    result, skipped = rdflib.Graph(), 0
     for graph in graphs:
-        data = io.BytesIO()
-        kg.dump(data, RdfFormat.N_TRIPLES, from_graph=graph)
-        result.parse(data=data.getvalue(), format="nt")
-    return result
+        for quad in kg.quads(None, None, None, graph):
+            subject, object = _rdflib_term(quad.subject), _rdflib_term(quad.object)
+            if subject is None or object is None:
+                skipped += 1
+            else:
+                result.add((subject, rdflib.URIRef(quad.predicate.value), object))
+    return result, skipped
 
 
 def validate(kg: KnowledgeGraph, shapes: Path = ONTOLOGY_DIR / "shapes.ttl") -> Report:
     """Validate ontology, instance data and links against the shapes, with RDFS entailment."""
-    data = _graph_of(kg, GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_LINKS)
+    data, skipped = _graph_of(kg, GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_LINKS)
     shapes_graph = rdflib.Graph().parse(shapes, format="turtle")
     conforms, results, text = shacl_validate(data, shacl_graph=shapes_graph, inference="rdfs", allow_warnings=True)
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
@@ -56,4 +83,4 @@ def validate(kg: KnowledgeGraph, shapes: Path = ONTOLOGY_DIR / "shapes.ttl") -> 
         )
         for r in results.subjects(rdflib.RDF.type, sh.ValidationResult)
     ]
-    return Report(conforms=bool(conforms), violations=violations, text=str(text))
+    return Report(conforms=bool(conforms), violations=violations, text=str(text), skipped=skipped)

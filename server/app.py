@@ -9,7 +9,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.querying.service import service_for
 from graph.querying.snapshots import scratch_directory
 
-from . import caching, errors, graph_store, inference, openapi, ops, pages, queries, sparql, void
+from . import caching, errors, graph_store, inference, openapi, ops, pages, queries, security, sparql, void
 from .config import Config
 from .context import GRAPH, SERVICE
 
@@ -37,6 +37,7 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     if memory and config.read_only:
         kg.read_only = True  # --memory --read-only: the shipped graph is loaded (and snapshotted); writes refused
     errors.init_app(app)
+    security.init_app(app)
     ops.init_app(app)
     caching.init_app(app)
     CORS(

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+from pyoxigraph import RdfFormat
 from tqdm import tqdm
 
 from graph import GraphError, loading, named_queries, results, stats, validation
 from graph import export as exporting
 from graph import generate as generating
+from graph.graph_store import graph_name
+from graph.input_limits import check_rdf_file
 from graph.namespaces import expand
 from graph.store import Term
 
@@ -87,7 +89,13 @@ def serve(store: Location, memory: bool, **options: object) -> None:
 @click.option("--format", "fmt", default=None, help="RDF format (extension or media type); default from name.")
 def load(files: tuple[Path, ...], store: Location, graph_iri: str | None, fmt: str | None) -> None:
     """Load RDF files; each file is all-or-nothing, and a syntax error names its line and column."""
-    graph = NamedNode(expand(graph_iri)) if graph_iri else None
+    limits = configured({}).input_limits()
+    try:
+        graph = graph_name(expand(graph_iri)) if graph_iri else None
+        for path in files:  # every file keeps the limits before any is loaded (the parsers would crash)
+            check_rdf_file(path, loading.rdf_format(path, fmt), limits)
+    except GraphError as error:
+        raise click.ClickException(str(error)) from error
     with opened(store) as kg:
         for path in files:
             with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, leave=False) as bar:
@@ -171,7 +179,10 @@ def export(store: Location, fmt: str, graph_iri: str | None, output: Path | None
     rdf_format = results.GRAPH_FORMATS.get(fmt) or RdfFormat.from_extension(fmt)
     if rdf_format is None:
         raise click.BadParameter(f"unknown RDF format {fmt!r}", param_hint="--format")
-    graph = None if graph_iri is None else DefaultGraph() if graph_iri == "default" else NamedNode(expand(graph_iri))
+    try:
+        graph = None if graph_iri is None else graph_name(None if graph_iri == "default" else expand(graph_iri))
+    except GraphError as error:
+        raise click.BadParameter(str(error), param_hint="--graph") from error
     with opened(store) as kg:
         try:
             if output is None:
@@ -205,6 +216,8 @@ def validate(store: Location) -> None:
         report = validation.validate(kg)
     for violation in report.violations:
         click.echo(f"{violation.severity}: {violation.focus} {violation.path or ''}: {violation.message}")
+    if report.skipped:
+        click.echo(f"{report.skipped} triple(s) with an RDF 1.2 triple term not checked (rdflib cannot hold them)")
     click.echo("conforms" if report.conforms else f"{len(report.violations)} violation(s)")
     sys.exit(0 if report.conforms else 1)
 

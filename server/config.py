@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.engine_client import Endpoints
+from graph.input_limits import InputLimits
 from graph.named_queries import QUERIES_DIR
 from graph.outbound import OutboundPolicy
 
@@ -109,6 +110,14 @@ class Config:
     max_write_quads: int = setting(
         1_000_000, help="Most quads one update may remove and add together (413 beyond, nothing written)."
     )
+    max_nesting_depth: int = setting(
+        100,
+        help="Deepest nesting of a query, an update or an RDF body (brackets and groups, JSON-LD objects and "
+        "arrays, XML elements), checked before parsing (400).",
+    )
+    max_literal_bytes: int = setting(
+        1024 * 1024, help="Longest literal or IRI in an RDF body, in bytes, checked before parsing (413)."
+    )
     allowed_endpoints: tuple[str, ...] = setting(
         (),
         help="URL prefixes that SERVICE and LOAD may call, space-separated; none by default.",
@@ -139,6 +148,10 @@ class Config:
         return Endpoints(
             self.sparql_endpoint, self.sparql_update_endpoint, self.store_endpoint, self.sparql_timeout_parameter
         )
+
+    def input_limits(self) -> InputLimits:
+        """How deeply queries, updates and RDF bodies may nest, and how long their literals may be."""
+        return InputLimits(self.max_nesting_depth, self.max_literal_bytes)
 
     def outbound(self) -> OutboundPolicy:
         """The endpoints ``SERVICE`` and ``LOAD`` may call."""

@@ -14,8 +14,7 @@ from flask import Response, render_template
 
 from graph.namespaces import GAI, GAID, PREFIXES
 
-from .context import get_config, public_url
-from .pages.links import href
+from .context import get_config, link, public_url
 
 TITLE = re.compile(r"^#\+\s*title:\s*(.+?)\s*$", re.MULTILINE)
 
@@ -82,7 +81,7 @@ def page() -> Response:
         "query": listed[0].query if listed else "",
         "examples": [asdict(e) for e in listed],
         # result links to our IRIs open our pages (the w3id.org names may not resolve offline)
-        "pages": {GAID: href(GAID + "_")[:-1], GAI: href(GAI + "_")[:-1]},
+        "pages": {GAID: link("/id/"), GAI: link("/ontology/")},
     }
     html = render_template("editor.html", config=config, examples=listed)
     response = Response(html, mimetype="text/html")

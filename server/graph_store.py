@@ -17,8 +17,8 @@ from graph.querying.work import Stream
 
 from . import auth
 from .answers import streamed
-from .context import get_graph, get_service, public_url
-from .negotiation import GRAPH_TYPES, choose
+from .context import get_config, get_graph, get_service, public_url
+from .negotiation import GRAPH_TYPES, choose, rdf_body_format
 
 bp = Blueprint("graph_store", __name__)
 
@@ -89,16 +89,18 @@ def _get(target: GraphName | None) -> Response:
 def _body(store: GraphStore, graph: GraphName) -> list[Quad]:
     """The quads of the request body for ``graph``: one RDF document, or several as multipart/form-data."""
     base = graph.value if isinstance(graph, NamedNode) else public_url("store")
+    limits = get_config().input_limits()
     if request.mimetype == "multipart/form-data":
         quads: list[Quad] = []
         for part in request.files.values():
-            quads += store.parse(part.stream.read(), _format(part.mimetype), graph, base_iri=base)
+            data, name = part.stream.read(), f"part {part.name!r}"
+            quads += store.parse(data, _format(part.mimetype), graph, limits=limits, base_iri=base, name=name)
         return quads
-    return store.parse(request.get_data(), _format(request.mimetype), graph, base_iri=base)
+    return store.parse(request.get_data(), _format(request.mimetype), graph, limits=limits, base_iri=base)
 
 
 def _format(mimetype: str) -> RdfFormat:
-    found = RdfFormat.from_media_type(mimetype) if mimetype else None
+    found = rdf_body_format(mimetype)
     if found is None:
         abort(415, f"unsupported RDF type ({mimetype or 'no Content-Type'}); send one of {', '.join(GRAPH_TYPES)}")
     return found

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from jinja2 import TemplateNotFound
-from pyoxigraph import RdfFormat
 
 from graph.errors import BadRequest, NotFound
 from graph.inference import Reasoner, reasoner_of
@@ -19,15 +18,13 @@ from graph.inference.explanation import explain, resolve
 from graph.inference.explanation import is_a as entails
 from graph.inference.hierarchy import neighbours
 from graph.inference.hierarchy import types as types_of
+from graph.input_limits import check_rdf
 from graph.loading import parse_quads
 
-from .context import GRAPH, get_graph
-from .negotiation import choose
+from .context import GRAPH, get_config, get_graph
+from .negotiation import GRAPH_TYPES, choose, rdf_body_format
 
 bp = Blueprint("inference", __name__, url_prefix="/infer")
-
-#: Body types ``classify`` reads, besides anything else RdfFormat knows by media type.
-CLASSIFY_FORMATS = ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
 
 
 def init_app(app: Flask) -> None:
@@ -157,12 +154,15 @@ def classify(suffix: str | None = None) -> Response:
         return _answer("classify", {"results": None, "data": "", "format": "text/turtle"}, suffix)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         text, media = request.form.get("data", ""), request.form.get("format", "text/turtle")
+        data = text.encode()
     else:
-        text, media = request.get_data(as_text=True), request.mimetype
-    rdf_format = RdfFormat.from_media_type(media) if media else None
+        data, media = request.get_data(), request.mimetype
+        text = data.decode("utf-8", "replace")  # shown again in the form; the parser reads the bytes
+    rdf_format = rdf_body_format(media)
     if rdf_format is None:
-        abort(415, f"send the description as one of {', '.join(CLASSIFY_FORMATS)}, not {media!r}")
-    quads = list(parse_quads(text.encode(), rdf_format, base_iri="https://w3id.org/genai-kg/id/", name="description"))
+        abort(415, f"send the description as one of {', '.join(GRAPH_TYPES)}, not {media!r}")
+    check_rdf(data, rdf_format, get_config().input_limits(), name="description")
+    quads = list(parse_quads(data, rdf_format, base_iri="https://w3id.org/genai-kg/id/", name="description"))
     if not quads:
         raise BadRequest("the description holds no triples")
     results = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pyoxigraph import RdfFormat
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -64,6 +65,16 @@ def choose(accept: str | None, offers: Sequence[str], *, suffix: str | None = No
     # parameters other than q (text/turtle; charset=utf-8) do not change which format fits
     plain = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in parsed])
     return plain.best_match(offers)
+
+
+def rdf_body_format(mimetype: str | None) -> RdfFormat | None:
+    """The RDF format of a request body of type ``mimetype`` (without parameters): only the types in
+    :data:`GRAPH_TYPES`, not every alias pyoxigraph knows (``text/plain`` is no N-Triples here).
+
+    >>> rdf_body_format("application/n-triples"), rdf_body_format("text/plain")
+    (<RdfFormat N-Triples>, None)
+    """
+    return RdfFormat.from_media_type(mimetype) if mimetype in GRAPH_TYPES else None
 
 
 def prefers_html(accept: str | None) -> bool:

@@ -18,12 +18,13 @@ from werkzeug.datastructures import MultiDict
 from graph import named_queries
 from graph.errors import BadParameter
 from graph.named_queries import NamedQuery
-from graph.namespaces import GAI, GAID, compact
+from graph.namespaces import compact
 from graph.querying.work import Answer, Formats, QueryRequest
 
 from .answers import streamed
 from .context import QUERIES, get_queries, get_service, public_url
 from .negotiation import SUFFIXES, choose, prefers_html
+from .pages.links import href
 from .sparql import formats_for
 
 bp = Blueprint("queries", __name__)
@@ -162,11 +163,12 @@ def _table(query: NamedQuery, values: dict[str, str]) -> dict[str, Any]:
 
 
 def _cell(term: dict[str, str] | None) -> dict[str, str | None]:
-    """A SPARQL JSON term as text to show and, for IRIs, a link (local pages for this graph's resources)."""
+    """A SPARQL JSON term as text to show and, for IRIs, a link (local pages for this graph's resources; none
+    for an IRI that may not be a link, such as ``javascript:``)."""
     if term is None:
         return {"text": "", "href": None, "note": None}
     if term["type"] == "uri":
-        return {"text": compact(term["value"]), "href": _href(term["value"]), "note": None}
+        return {"text": compact(term["value"]), "href": href(term["value"]), "note": None}
     if term["type"] == "bnode":
         return {"text": f"_:{term['value']}", "href": None, "note": None}
     datatype = term.get("datatype")
@@ -188,15 +190,6 @@ def _node(term: Any) -> dict[str, str | None]:
             literal["datatype"] = term.datatype.value
         return _cell(literal)
     return _cell({"type": "bnode", "value": str(term)[2:]})
-
-
-def _href(iri: str) -> str:
-    """This graph's resources and terms link to their local pages; other IRIs link out."""
-    if iri.startswith(GAID):
-        return "/id/" + iri[len(GAID) :]
-    if iri.startswith(GAI):
-        return "/ontology/" + iri[len(GAI) :]
-    return iri
 
 
 def _base() -> str:

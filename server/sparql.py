@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, request
 
 from graph.errors import BadRequest
+from graph.input_limits import check_sparql
 from graph.namespaces import PREFIXES
 from graph.querying.work import Formats, QueryRequest
 from graph.updates import PlanContext
@@ -130,6 +131,7 @@ def endpoint() -> Response:
 
 def _query(sparql: str) -> Response:
     _check_length(sparql, "query")
+    check_sparql(sparql, get_config().input_limits(), what="query")
     get_config().outbound().check_sparql(sparql, PREFIXES)
     query = QueryRequest(
         sparql,
@@ -152,6 +154,7 @@ def _form_list(name: str) -> list[str]:
 def _update(sparql: str) -> Response:
     auth.require_write()
     _check_length(sparql, "update")
+    check_sparql(sparql, get_config().input_limits(), what="update")
     config = get_config()
     context = PlanContext(  # the planner refuses SERVICE and LOAD endpoints the policy does not allow
         outbound=config.outbound(),

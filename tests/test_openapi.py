@@ -135,7 +135,8 @@ def test_the_api_page_is_offline_and_calls_only_this_site(serve: Callable[..., S
     assert page.status_code == 200
     policy = page.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy
-    assert "validatorUrl: null" in page.text
+    script = requests.get(f"{server.url}/static/api.js", timeout=30)
+    assert "api.js" in page.text and "validatorUrl: null" in script.text
     assert "http://" not in page.text and "https://" not in page.text  # no CDN, no external script or style
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         response = requests.get(f"{server.url}/static/vendor/swagger-ui/{asset}", timeout=30)

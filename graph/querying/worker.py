@@ -127,8 +127,9 @@ def serve(requests: Connection, answers: Connection) -> None:
                 opened = (job.snapshot, KnowledgeGraph.open(job.snapshot, read_only=True))
             frames = _Frames(answers)
             frames.finish(job.work.run(opened[1], frames))
-        except errors.GraphError as error:
-            _report(answers, type(error).__name__, str(error))
+        except errors.GraphError as error:  # by its nearest reported class (BadParameter as BadRequest: a 400)
+            reported = next((kind.__name__ for kind in type(error).__mro__ if kind.__name__ in REPORTED), "Internal")
+            _report(answers, reported, str(error))
         except Exception as error:  # a bug in a work: the server answers 500 and logs it; the worker goes on
             log.exception("a %s work failed", getattr(job.work, "kind", "?"))
             _report(answers, "Internal", f"{type(error).__name__}: {error}")

@@ -30,8 +30,6 @@ from .operations import (
 )
 from .request import Update
 
-_READ_ONLY_MESSAGE = "{graph} is the reasoner's: it follows from the asserted graphs; write those"
-
 
 def parse_update(
     text: str,
@@ -382,7 +380,7 @@ class _Parser:
     def check_targets(self, graphs: Iterable[object]) -> None:
         for graph in graphs:
             if graph in REASONER_GRAPHS:
-                raise ReadOnly(_READ_ONLY_MESSAGE.format(graph=graph))
+                raise ReadOnly.reasoners(graph)
 
     def check_shared_blank_nodes(self) -> None:
         """Refuse a blank node label shared by two ``INSERT DATA`` blocks, as pyoxigraph does within one request."""

@@ -7,11 +7,13 @@ from flask import Flask
 from graph.namespaces import compact, page_path
 
 from . import browse, ontology, resources
-from .links import href, term_html, tokens_html
+from .links import href, link_html, term_html, tokens_html
 
 
 def init_app(app: Flask) -> None:
     """Register the page blueprints and the helpers their templates use."""
-    app.jinja_env.globals.update(href=href, page_path=page_path, term=term_html, tokens=tokens_html, compact=compact)
+    app.jinja_env.globals.update(
+        href=href, link_to=link_html, page_path=page_path, term=term_html, tokens=tokens_html, compact=compact
+    )
     for blueprint in (browse.bp, ontology.bp, resources.bp):
         app.register_blueprint(blueprint)

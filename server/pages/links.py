@@ -1,7 +1,9 @@
-"""Where an IRI leads in a browser: our own IRIs to this server's pages, others outbound; terms as HTML."""
+"""Where an IRI leads in a browser: our own IRIs to this server's pages, web IRIs outbound, the rest nowhere
+(shown as text: a ``javascript:`` IRI in the data must never become a link); terms as HTML."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,21 +15,50 @@ from graph.namespaces import compact, page_path
 from ..context import link
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: The schemes of IRIs that become links; the rest are text.
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def href(iri: str) -> str:
-    """Where a link to ``iri`` points: our page for our IRIs (under the public base), else the IRI itself."""
+def linkable(iri: str) -> bool:
+    """True for an IRI a browser may follow from our pages: ``http``, ``https`` or ``mailto``.
+
+    Anything else (``javascript:``, ``data:``, ``file:``, ``urn:``, …) is shown as text, never as a link.
+
+    >>> linkable("https://www.wikidata.org/entity/Q1"), linkable("JavaScript:alert(1)"), linkable("urn:x")
+    (True, False, False)
+    """
+    scheme = SCHEME.match(iri)
+    return scheme is not None and scheme.group(1).lower() in LINK_SCHEMES
+
+
+def href(iri: str) -> str | None:
+    """Where a link to ``iri`` points: our page for our IRIs (under the public base), else the IRI itself when
+    it is :func:`linkable`; None when it may not be a link."""
     path = page_path(iri)
-    return link(path) if path is not None else iri
+    if path is not None:
+        return link(path)
+    return iri if linkable(iri) else None
+
+
+def link_html(iri: str, text: str, fragment: str = "") -> Markup:
+    """``text`` as a link to ``iri`` (a fragment added), or as plain text when ``iri`` may not be a link."""
+    target = href(iri)
+    if target is None:
+        return Markup('<span class="iri" title="{}">{}</span>').format(iri, text)
+    return Markup('<a href="{}">{}</a>').format(target + fragment, text)
 
 
 def node_html(node: NamedNode, labels: Mapping[str, str]) -> Markup:
-    """A link to ``node`` named by its label; outbound links are marked."""
+    """A link to ``node`` named by its label; outbound links are marked; text when it may not be a link."""
     text = labels.get(node.value) or compact(node.value)
+    target = href(node.value)
+    if target is None:
+        return Markup('<span class="iri" title="{}">{}</span>').format(node.value, text)
     internal = page_path(node.value) is not None
     css = "" if internal else ' class="ext" rel="noopener"'
-    return Markup('<a href="{}" title="{}"{}>{}</a>').format(href(node.value), node.value, Markup(css), text)
+    return Markup('<a href="{}" title="{}"{}>{}</a>').format(target, node.value, Markup(css), text)
 
 
 def literal_html(literal: Literal) -> Markup:

@@ -81,9 +81,18 @@ def jsonld(triples: Iterable[Triple]) -> str:
     return json.dumps({**CONTEXT, "@graph": list(nodes.values())}, indent=2, ensure_ascii=False)
 
 
+#: What may not appear as itself inside ``<script>``: ``</script>`` would close it, ``<!--`` would make an HTML
+#: parser look for ``-->`` and swallow the rest of the page. JSON says each one with a ``\\u`` escape instead.
+SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def script_jsonld(triples: Iterable[Triple]) -> Markup:
-    """JSON-LD safe to embed in ``<script type="application/ld+json">`` (no ``</`` can close the tag)."""
-    return Markup(jsonld(triples).replace("</", "<\\/"))
+    """JSON-LD safe to embed in ``<script type="application/ld+json">``: no ``<``, ``>`` or ``&`` as itself.
+
+    >>> script_jsonld([Triple(NamedNode("urn:a"), NamedNode("urn:b"), Literal("</script><!--"))]).count("<")
+    0
+    """
+    return Markup(jsonld(triples).translate(SCRIPT_ESCAPES))
 
 
 def safe_prefixes(triples: Iterable[Triple]) -> dict[str, str]:

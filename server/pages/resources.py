@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from pyoxigraph import NamedNode
 
 from graph import describe
 from graph.errors import BadParameter
@@ -18,6 +19,8 @@ from . import rdf
 bp = Blueprint("resources", __name__)
 
 PAGE_SIZE = 50
+#: Beyond any page there is (a larger offset is no number the query parser reads).
+MAX_PAGE = 1_000_000
 
 
 def explain_url(iri: str, class_iri: str) -> str:
@@ -29,9 +32,18 @@ def explain_url(iri: str, class_iri: str) -> str:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
-        raise BadParameter("page", f"must be a whole number from 1, not {raw!r}")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadParameter("page", f"must be a whole number from 1 to {MAX_PAGE}, not {raw!r}")
     return int(raw)
+
+
+def named(iri: str) -> str:
+    """``iri`` when it is one (a path may decode to spaces, braces, controls): else 404, never a 500."""
+    try:
+        NamedNode(iri)
+    except ValueError:
+        abort(404, f"not an IRI this service names: {iri!r}")
+    return iri
 
 
 def _not_found(iri: str, suffix: str | None) -> Response:
@@ -43,6 +55,7 @@ def _not_found(iri: str, suffix: str | None) -> Response:
 
 def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
+    named(iri)
     media = rdf.variant(suffix)
     service = get_service()
     if media != "text/html":
@@ -76,7 +89,7 @@ def instance(name: str) -> Response:
     """An instance, ``https://w3id.org/genai-kg/id/<name>``; a known suffix picks the format."""
     stem, suffix = rdf.split_suffix(name)
     if suffix:  # "GPT-4.ttl" is GPT-4 as Turtle, unless a resource is called "GPT-4.ttl" and GPT-4 is not
-        known = get_service().value(Call(describe.first_known, ((GAID + stem, GAID + name),)))
+        known = get_service().value(Call(describe.first_known, ((named(GAID + stem), named(GAID + name)),)))
         if known == GAID + name:
             stem, suffix = name, None
     return resource_response(GAID + stem, page_path(GAID + stem) or "", suffix)

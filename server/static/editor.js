@@ -31,7 +31,9 @@
     current.setQuery(chosen.query);
     current.setName(chosen.title);
   });
-  // Result tables link IRIs to themselves; ours open this server's pages instead.
+  // Result tables link IRIs to themselves; ours open this server's pages instead, and an IRI that is no web
+  // address (javascript:, data:, urn:, …) is no link at all.
+  var LINKABLE = /^(https?:|mailto:|\/)/i;
   function localise(root) {
     root.querySelectorAll("a[href]").forEach(function (anchor) {
       Object.keys(config.pages).forEach(function (namespace) {
@@ -40,6 +42,9 @@
           anchor.setAttribute("href", config.pages[namespace] + target.slice(namespace.length));
         }
       });
+      if (!LINKABLE.test(anchor.getAttribute("href").trim())) {
+        anchor.removeAttribute("href");
+      }
     });
   }
   new MutationObserver(function () {

@@ -1,0 +1,90 @@
+"""The headers that keep a browser safe with what this service shows: one policy, on every response.
+
+Pages show text that anyone with the token wrote (labels, comments, IRIs), and the query editor shows what
+any query returns. Templates escape it and links go only to ``http``, ``https`` and ``mailto`` IRIs
+(:mod:`server.pages.links`); these headers are the second wall, should an escape ever be missed:
+
+- ``Content-Security-Policy``: scripts and styles only from this site's own files (``server/static``), no
+  inline script at all (the JSON blocks pages carry are data, which the policy does not run, and
+  ``javascript:`` links do not run either); the one inline style (the class diagram's, which also travels
+  alone as ``/ontology/diagram.svg``) allowed by its hash, and style attributes on the two pages of vendored
+  editors, which lay themselves out with them; requests only to this site; no plugins, no ``<base>``, forms
+  posted only here, and no framing;
+- ``X-Content-Type-Options: nosniff``: a body is what its type says (a Turtle literal is never a script);
+- ``Referrer-Policy: same-origin``: a link out does not tell the other site which page, query or
+  search led there;
+- ``X-Frame-Options: DENY``, for browsers older than ``frame-ancestors``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+
+from graph.diagram import STYLE
+
+from .config import Config
+
+
+def style_hash(style: str) -> str:
+    """The CSP source that allows one inline ``<style>`` element whose text is ``style``.
+
+    >>> style_hash("a{color:red}")
+    "'sha256-6hWWMOcF+mJesSJGYhmK2lkIIEw9Xc5XKGLPVzh8yxs='"
+    """
+    digest = hashlib.sha256(style.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def content_security_policy(base_url: str | None, *, style_attributes: bool = False) -> str:
+    """The policy of every response; a configured public base URL on another origin may be called too, and
+    ``style_attributes`` lets a page's scripts set ``style=""`` (the vendored editors lay themselves out so)."""
+    connect = "'self'"
+    if base_url:
+        parts = urlsplit(base_url)
+        connect += f" {parts.scheme}://{parts.netloc}"
+    directives = [
+        "default-src 'self'",
+        "script-src 'self'",
+        f"style-src 'self' {style_hash(STYLE)}",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        f"connect-src {connect}",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+    if style_attributes:
+        directives[2] += " " + " ".join(VENDORED_STYLES)
+        directives.insert(3, "style-src-attr 'unsafe-inline'")
+    return "; ".join(directives)
+
+
+#: The pages of vendored front ends (YASGUI at /sparql, Swagger UI at /api), which write style attributes.
+VENDORED_UI = frozenset({"sparql.endpoint", "openapi.api"})
+#: Fixed ``<style>`` elements the vendored front ends add: YASR's column resizer (``.grip-resizable{…}``).
+#: After an upgrade of ``static/vendor``, tests/test_browser.py fails naming the hash a new one needs.
+VENDORED_STYLES = ("'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",)
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Put the headers on every response the app sends, errors included."""
+    config: Config = app.config["GENAI_KG"]
+    policy = content_security_policy(config.base_url)
+    vendored = content_security_policy(config.base_url, style_attributes=True)
+
+    @app.after_request
+    def _secure(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = vendored if request.endpoint in VENDORED_UI else policy
+        response.headers.update(HEADERS)
+        return response
