@@ -17,11 +17,11 @@ from graph.errors import BadRequest
 from graph.input_limits import check_sparql
 from graph.namespaces import PREFIXES
 from graph.querying.work import Formats, QueryRequest
-from graph.updates import PlanContext
+from graph.updates import PlanContext, parse_update
 
 from . import auth, editor, service_description
 from .answers import streamed
-from .context import get_config, get_graph, get_service, public_url
+from .context import get_config, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose, prefers_html
 
 bp = Blueprint("sparql", __name__)
@@ -162,13 +162,14 @@ def _update(sparql: str) -> Response:
         max_quads=config.max_write_quads,
         max_load_bytes=config.max_body_bytes,
     )
-    get_graph().update(
+    update = parse_update(
         sparql,
         base_iri=public_url("sparql"),
         using=request.args.getlist("using-graph-uri") + _form_list("using-graph-uri"),
         using_named=request.args.getlist("using-named-graph-uri") + _form_list("using-named-graph-uri"),
-        context=context,
     )
+    update.check_outbound(context.outbound)  # before any work: a refused endpoint is never called
+    get_service().update(update, context)
     return Response(status=204)
 
 

@@ -157,3 +157,26 @@ def test_a_read_only_memory_server_stops_runaway_queries_too(serve: Callable[...
     )
     assert refused.status_code == 403
     assert ask(server).json()["boolean"] is True
+
+
+def test_an_update_past_its_budget_is_stopped_and_leaves_nothing_behind(
+    serve: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    """A runaway INSERT … WHERE is planned in a worker: stopped at the budget (503), nothing written, and the
+    service goes on reading and writing."""
+    server = serve("--store", str(tmp_path / "store"), "--query-timeout", "1", token="t")
+    headers = {"Authorization": "Bearer t", "Content-Type": "application/sparql-update"}
+    before = server.quads()
+    runaway = (  # an update's WHERE reads the store's own default graph, empty here: name the graphs
+        "INSERT { GRAPH <urn:x:g> { ?a <urn:x:p> ?i } } "
+        "WHERE { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } GRAPH ?z { ?g ?h ?i } }"
+    )
+    started = time.monotonic()
+    response = requests.post(server.url + "/sparql", data=runaway, headers=headers, timeout=30)
+    assert response.status_code == 503 and "budget" in response.text
+    assert time.monotonic() - started < 5
+    assert server.quads() == before
+    assert ask(server, "ASK { GRAPH <urn:x:g> { ?s ?p ?o } }").json()["boolean"] is False
+    small = "INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> 1 } }"
+    assert requests.post(server.url + "/sparql", data=small, headers=headers, timeout=30).status_code == 204
+    assert ask(server, "ASK { GRAPH <urn:x:g> { ?s ?p ?o } }").json()["boolean"] is True

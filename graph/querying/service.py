@@ -22,7 +22,8 @@ from typing import Any, Protocol
 from ..deadline import Deadline
 from ..errors import QueryTimeout, Unavailable
 from ..store import KnowledgeGraph
-from .work import Answer, Buffer, Work
+from ..updates import PlanContext, Update, planned
+from .work import Answer, Buffer, Call, Work
 
 #: Works admitted at once per worker (running or waiting for one) when the configuration does not say.
 PER_WORKER = 8
@@ -76,6 +77,7 @@ class QueryService:
         self.counts = {"total": 0, "refused": 0, "timeouts": 0}
         self.kinds: dict[str, int] = {}
         self._cache: dict[tuple[Work, str], Any] = {}
+        self._writing = threading.Lock()
 
     def run(self, work: Work) -> Answer:
         """Run ``work`` within the service's budget (``timeout`` seconds; None: no limit).
@@ -94,6 +96,14 @@ class QueryService:
         else:  # a body: the work is done when its last chunk is sent
             answer.chunks = _Released(self, answer.chunks)
         return answer
+
+    def update(self, update: Update, context: PlanContext) -> None:
+        """Plan ``update`` as budgeted work (in a worker over the newest snapshot, or against the engine), then
+        write the planned delta. Writes take turns: no other write lands between a plan and its write, so the
+        delta is exact for the store it is written to; a plan stopped at its budget leaves nothing behind."""
+        with self._writing:
+            delta = self.value(Call(planned, (update, context), kind="update"))
+            self.kg.write(delta)
 
     def value(self, work: Work, *, cached: bool = False) -> Any:
         """The value a work returns; with ``cached``, kept until the store's generation changes (for costly

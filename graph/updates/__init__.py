@@ -39,7 +39,7 @@ from .operations import (
     has_blank_node,
 )
 from .parser import parse_update
-from .request import Update, scratch_copy
+from .request import Update, planned, scratch_copy
 
 __all__ = [
     "DataOperation",
@@ -54,5 +54,6 @@ __all__ = [
     "apply_in_steps",
     "has_blank_node",
     "parse_update",
+    "planned",
     "scratch_copy",
 ]

@@ -99,3 +99,9 @@ def scratch_copy(kg: KnowledgeGraph) -> Iterator[KnowledgeGraph]:
             yield type(kg)(copy)
         finally:
             copy.store = Store()  # the last reference to the copy: RocksDB closes it before its folder goes
+
+
+def planned(kg: KnowledgeGraph, update: Update, context: PlanContext) -> Delta:
+    """``update.plan(kg, context)`` as a function of the knowledge graph, for the query service to run as a
+    budgeted work in a worker (a killed planner leaves nothing behind: it only read)."""
+    return update.plan(kg, context)
