@@ -137,6 +137,10 @@ class OutboundPolicy:
         return Fetched(body, media_type)
 
 
+#: Allows nothing: the policy of code that is given none.
+NOWHERE = OutboundPolicy()
+
+
 def remote_failure(error: BaseException) -> str:
     """What to tell a client about a failed ``SERVICE`` call: never the remote body, which may hold secrets.
 

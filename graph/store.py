@@ -21,7 +21,7 @@ from .dataset_clauses import query_names_dataset
 from .delta import Delta
 from .errors import BadQuery, EngineError, NotFound, ReadOnly
 from .namespaces import GRAPH_INFERRED, PREFIXES, REASONER_GRAPHS
-from .outbound import remote_failure
+from .outbound import NOWHERE, remote_failure
 from .remote import INSERT_BATCH
 from .sparql_lexer import called_endpoints
 from .updates import PlanContext, apply_in_steps, has_blank_node, parse_update
@@ -208,7 +208,8 @@ class KnowledgeGraph:
         ``using-named-graph-uri``; ``context`` bounds the planning (outbound calls, deadline, size).
         """
         self._check_writable()
-        update = parse_update(sparql, base_iri=base_iri, using=using, using_named=using_named)
+        outbound = context.outbound if context is not None else NOWHERE
+        update = parse_update(sparql, base_iri=base_iri, using=using, using_named=using_named, outbound=outbound)
         self.write(update.plan(self, context))
 
     def write(self, delta: Delta) -> None:

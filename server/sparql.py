@@ -167,6 +167,7 @@ def _update(sparql: str) -> Response:
         base_iri=public_url("sparql"),
         using=request.args.getlist("using-graph-uri") + _form_list("using-graph-uri"),
         using_named=request.args.getlist("using-named-graph-uri") + _form_list("using-named-graph-uri"),
+        outbound=context.outbound,
     )
     update.check_outbound(context.outbound)  # before any work: a refused endpoint is never called
     get_service().update(update, context)

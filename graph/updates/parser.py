@@ -16,6 +16,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 from ..errors import BadQuery, ReadOnly
 from ..namespaces import PREFIXES, REASONER_GRAPHS
+from ..outbound import NOWHERE, OutboundPolicy
 from ..sparql_lexer import Token, called_endpoints, group_end, tokens
 from .operations import (
     DataOperation,
@@ -38,8 +39,12 @@ def parse_update(
     using: Iterable[str] = (),
     using_named: Iterable[str] = (),
     prefixes: dict[str, str] = PREFIXES,
+    outbound: OutboundPolicy = NOWHERE,
 ) -> Update:
     """The operations of an update request; :class:`BadQuery` (pyoxigraph's message) when it does not parse.
+
+    A ``SERVICE`` in a ``WHERE`` group that ``outbound`` does not allow is refused before pyoxigraph sees the
+    group: its parser may begin evaluating a group (an ``OPTIONAL``'s, say) and so call the endpoint.
 
     ``using``/``using_named`` are the protocol's ``using-graph-uri``/``using-named-graph-uri``: they act as
     ``USING``/``USING NAMED`` of every operation with a ``WHERE``, and are refused with an update that names its
@@ -50,7 +55,7 @@ def parse_update(
         dataset = (tuple(NamedNode(g) for g in using), tuple(NamedNode(g) for g in using_named))
     except ValueError as error:
         raise BadQuery(f"a using-graph-uri is not an IRI: {error}") from error
-    return _Parser(text, base_iri, prefixes, dataset).parse()
+    return _Parser(text, base_iri, prefixes, dataset, outbound).parse()
 
 
 def _operation_start(token: Token) -> bool:
@@ -66,8 +71,10 @@ class _Parser:
         base_iri: str | None,
         prefixes: dict[str, str],
         dataset: tuple[tuple[NamedNode, ...], tuple[NamedNode, ...]],
+        outbound: OutboundPolicy,
     ) -> None:
         self.text = text
+        self.outbound = outbound
         self.base_iri = base_iri
         self.head = " ".join(f"PREFIX {name}: {NamedNode(iri)}" for name, iri in prefixes.items()) + " "
         self.using, self.using_named = dataset
@@ -265,8 +272,9 @@ class _Parser:
         source.add("SELECT * WHERE ")
         source.add_span(self.tokens[first].start, self.tokens[last].end)
         where = source.text()
+        self.outbound.check_sparql(where, {})  # the group carries its prefixes; BASE-relative ones are refused
         try:
-            self.judge.query(where, base_iri=self.base_iri)  # parsed, not evaluated: solutions are lazy
+            self.judge.query(where, base_iri=self.base_iri)  # parsed; evaluation is lazy (but see parse_update)
         except SyntaxError as error:
             raise source.error(error) from None
         return Modify(
