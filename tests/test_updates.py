@@ -96,6 +96,7 @@ def test_what_each_operation_knows() -> None:
         "WITH ex:g DELETE { ?s ex:p ?o } WHERE { ?s ex:p ?o SERVICE <http://remote.example/sparql> { ?s ?q ?r } } ;"
         "LOAD <http://example.org/data.ttl> INTO GRAPH ex:h ; CLEAR NAMED ; COPY DEFAULT TO ex:g",
         base_iri=EX,
+        outbound=OutboundPolicy.parse("http://remote.example/sparql"),
     ).operations
     assert isinstance(insert, DataOperation) and insert.quads == (quad(1, G),) and not insert.reads
     assert isinstance(modify, Modify) and modify.reads and modify.with_graph == G
