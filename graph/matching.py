@@ -205,21 +205,10 @@ class Matcher:
         return Result(name, tuple(_decided(scored)))
 
     def search(self, text: str, *, limit: int = 100) -> list[Candidate]:
-        """Candidates whose compact name contains the compact ``text`` (``dalle`` finds ``DALL·E 3``)."""
-        key = compact(text)
-        if not key:
-            return []
-        hits = {i for name, indexes in self._compact.items() if key in name for i in indexes}
-        ranked = sorted(
-            hits,
-            key=lambda i: (
-                key != compact(self.candidates[i].label),
-                not compact(self.candidates[i].label).startswith(key),
-                len(self.candidates[i].label),
-                self.candidates[i].label.lower(),
-            ),
-        )
-        return [self.candidates[i] for i in ranked[:limit]]
+        """Candidates whose name contains ``text``, compared compactly (``dalle`` finds ``DALL·E 3``)."""
+        by_iri = {c.iri: c for c in self.candidates}
+        found = search(((c.iri, name) for c in self.candidates for name in c.labels), text, limit=limit)
+        return [by_iri[iri] for iri in found]
 
     def _versions(self, head: tuple[str, ...], last: str) -> set[int]:
         """Candidates named ``head`` and a number that ``last`` is a minor version of (``llama 3`` for ``3.1``)."""
@@ -232,6 +221,25 @@ class Matcher:
 
     def _words_shared(self, words: tuple[str, ...]) -> set[int]:
         return {i for word in words for i in self._words.get(word, ())}
+
+
+def search(names: Iterable[tuple[str, str]], text: str, *, limit: int = 100) -> list[str]:
+    """The IRIs among ``(iri, name)`` pairs whose compact name contains the compact ``text``: exact names first,
+    then names that start with it, then the shortest.
+
+    >>> search([("x:1", "DALL·E 3"), ("x:2", "DALL·E"), ("x:3", "Midjourney")], "dalle")
+    ['x:2', 'x:1']
+    """
+    key = compact(text)
+    if not key:
+        return []
+    best: dict[str, tuple[bool, bool, int, str]] = {}
+    for iri, name in names:
+        found = compact(name)
+        if key in found:
+            rank = (found != key, not found.startswith(key), len(name), name.lower())
+            best[iri] = min(best.get(iri, rank), rank)
+    return sorted(best, key=lambda iri: (best[iri], iri))[:limit]
 
 
 def _organization_key(value: str) -> tuple[str, tuple[str, ...]]:
