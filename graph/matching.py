@@ -153,8 +153,12 @@ class Matcher:
     _names: dict[tuple[str, ...], set[int]] = field(default_factory=dict, repr=False)
     _starts: dict[tuple[str, ...], set[int]] = field(default_factory=dict, repr=False)
     _words: dict[str, set[int]] = field(default_factory=dict, repr=False)
+    _label_words: list[frozenset[str]] = field(default_factory=list, repr=False)
+    _organizations: list[Organizations] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        self._label_words = [frozenset(tokens(c.label)) for c in self.candidates]
+        self._organizations = [Organizations.of(c) for c in self.candidates]
         for index, candidate in enumerate(self.candidates):
             for label in candidate.labels:
                 for name in {label, unqualified(label)}:  # our own parentheses disambiguate: "Runway (company)"
@@ -176,7 +180,7 @@ class Matcher:
         def found(indexes: Iterable[int], kind: str, score: float | None = None) -> None:
             for index in indexes:
                 value = SCORES[kind] if score is None else score
-                if index not in kinds or kinds[index][1] < value:
+                if (type is None or type in self.candidates[index].types) and kinds.get(index, ("", -1.0))[1] < value:
                     kinds[index] = (kind, value)
 
         words, base = tokens(name), tokens(unqualified(name))
@@ -188,18 +192,18 @@ class Matcher:
             found(self._starts.get(query, ()), BROADER)
         if base != words:
             found(self._names.get(base, ()), VARIANT)
+        query_words = set(words)
         for index in self._words_shared(words):
-            shared = set(tokens(self.candidates[index].label))
-            score = 0.5 * len(shared & set(words)) / len(shared | set(words)) if shared else 0.0
-            found([index], PARTIAL, score)
+            theirs = self._label_words[index]
+            found([index], PARTIAL, 0.5 * len(theirs & query_words) / len(theirs | query_words) if theirs else 0.0)
         found(self._bag.get(tuple(sorted(words)), ()), WORD_ORDER)
         found(self._compact.get("".join(words), ()), EXACT)
 
         wanted = {_organization_key(o) for o in organizations if o.strip()}
         scored = [
-            Scored(self.candidates[i], kind, score, _organization(self.candidates[i], wanted))
+            Scored(self.candidates[i], kind, score, self._organizations[i].relation(wanted))
             for i, (kind, score) in kinds.items()
-            if score > 0 and (type is None or type in self.candidates[i].types)
+            if score > 0
         ]
         scored.sort(key=lambda s: (-s.score, -s.organization, s.candidate.label.lower(), s.candidate.iri))
         return Result(name, tuple(_decided(scored)))
@@ -250,26 +254,38 @@ def _organization_key(value: str) -> tuple[str, tuple[str, ...]]:
     return "".join(words), words
 
 
-def _organization(candidate: Candidate, wanted: set[tuple[str, tuple[str, ...]]]) -> int:
-    """How the query's organisations relate to the candidate's (see DEVELOPER … CONTRADICTED).
+@dataclass(frozen=True)
+class Organizations:
+    """A candidate's organisations, normalised once: its developers' keys and words, its parents' keys."""
 
-    A part of an organisation is recognised by its name (``Meta AI`` of ``Meta``, ``Google DeepMind`` of
-    ``Google``) as well as by the graph's ``gai:parentOrganization``.
-    """
-    if not wanted or not candidate.organizations:
-        return UNKNOWN
-    own = {_organization_key(o) for o in candidate.organizations}
-    if {key for key, _ in own} & {key for key, _ in wanted}:
-        return DEVELOPER
-    parents = {key for key, _ in map(_organization_key, candidate.parent_organizations)}
-    for key, words in wanted:
-        if key in parents:
-            return RELATED
-        for _, name in own:
-            shorter = min(len(words), len(name))
-            if words and name and words[:shorter] == name[:shorter]:
+    own: frozenset[str]
+    own_words: tuple[tuple[str, ...], ...]
+    parents: frozenset[str]
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> Organizations:
+        own = [_organization_key(o) for o in candidate.organizations]
+        parents = frozenset(key for key, _ in map(_organization_key, candidate.parent_organizations))
+        return cls(frozenset(key for key, _ in own), tuple(words for _, words in own if words), parents)
+
+    def relation(self, wanted: set[tuple[str, tuple[str, ...]]]) -> int:
+        """How the query's organisations relate to these (see DEVELOPER … CONTRADICTED).
+
+        A part of an organisation is recognised by its name (``Meta AI`` of ``Meta``, ``Google DeepMind`` of
+        ``Google``) as well as by the graph's ``gai:parentOrganization``.
+        """
+        if not wanted or not self.own:
+            return UNKNOWN
+        if any(key in self.own for key, _ in wanted):
+            return DEVELOPER
+        for key, words in wanted:
+            if key in self.parents:
                 return RELATED
-    return CONTRADICTED
+            for name in self.own_words:
+                shorter = min(len(words), len(name))
+                if words and words[:shorter] == name[:shorter]:
+                    return RELATED
+        return CONTRADICTED
 
 
 def _decided(scored: list[Scored]) -> list[Scored]:

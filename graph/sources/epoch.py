@@ -208,11 +208,12 @@ def construct(sparql_file: Path, triples: Iterable[Triple]) -> list[Triple]:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an import produced: the two graphs and the reconciliation behind them."""
+    """What an import produced: the two graphs, the reconciliation behind them and the CSV's sha256."""
 
     epoch: list[Triple]
     derived: list[Triple]
     reconciliation: Reconciliation
+    digest: str
 
 
 def run(root: Path = ONTOLOGY_DIR) -> Outcome:
@@ -225,7 +226,7 @@ def run(root: Path = ONTOLOGY_DIR) -> Outcome:
     epoch = construct(folder / "mapping.rq", view)
     article_triples = [Triple(q.subject, q.predicate, q.object) for q in article.quads()]
     derived = construct(folder / "derived.rq", [*view, *epoch, *article_triples])
-    return Outcome(epoch, derived, reconciliation)
+    return Outcome(epoch, derived, reconciliation, hashlib.sha256((folder / CSV).read_bytes()).hexdigest())
 
 
 # -- writing ------------------------------------------------------------------------------------------------
@@ -246,8 +247,7 @@ def turtle(triples: list[Triple], header: str) -> bytes:
 
 def write(outcome: Outcome, root: Path = ONTOLOGY_DIR) -> list[Path]:
     """Write both graphs and the reconciliation report under ``root``; returns the paths written."""
-    folder = root / "epoch"
-    digest = hashlib.sha256((folder / CSV).read_bytes()).hexdigest()
+    folder, digest = root / "epoch", outcome.digest
     files = {
         folder / "notable-ai-models.ttl": turtle(
             outcome.epoch,
