@@ -184,7 +184,7 @@ class Matcher:
                     kinds[index] = (kind, value)
 
         words, base = tokens(name), tokens(unqualified(name))
-        for query in {words, base}:
+        for query in dict.fromkeys((words, base)):
             for end in range(len(query), 0, -1):
                 if end < len(query):
                     found(self._names.get(query[:end], ()), VARIANT)
