@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, QuerySolutions
 
-from .describe import OWL, TYPE, label
+from .describe import OWL, TYPE, exists, label, labels
 from .errors import BadParameter
 from .matching import search as search_names
-from .namespaces import GAI, GRAPH_ONTOLOGY
+from .namespaces import GAI, GAID, GRAPH_ONTOLOGY
 from .store import KnowledgeGraph
+from .void import Statistics, statistics
 
 #: Which modality property a matrix reads: what models produce, take in, or either.
 DIRECTIONS = {"output": GAI + "outputModality", "input": GAI + "inputModality", "any": GAI + "modality"}
@@ -48,6 +49,42 @@ SELECT ?x ?name WHERE {
 """
 #: Stands for "no architecture recorded" in the matrix (never stored).
 NONE = NamedNode(GAI + "none")
+
+#: The defined "kinds of model" the home page offers as entry points.
+KINDS = [
+    "TextGenerator",
+    "ImageGenerator",
+    "VideoGenerator",
+    "AudioGenerator",
+    "MusicGenerator",
+    "CodeGenerator",
+    "ThreeDGenerator",
+    "MultimodalLLM",
+    "DiffusionModel",
+    "TransformerBasedModel",
+    "LLMPoweredProduct",
+]
+#: Instances the home page offers as examples (those the graph holds).
+EXAMPLES = ["ChatGPT", "GPT-4.5", "OpenAI", "Gemini_1.5_Pro", "Midjourney_v6", "DALL-E_3", "Suno"]
+
+
+@dataclass(frozen=True)
+class Home:
+    """What the home page shows: the dataset's figures, its classes, the kinds of model, examples."""
+
+    stats: Statistics
+    classes: list[tuple[NamedNode, str, int]]
+    kinds: list[tuple[NamedNode, str, int]]
+    links: int
+    examples: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The generative AI systems of one matrix cell, and the labels of the cell's modality and architecture."""
+
+    models: list[tuple[NamedNode, str]]
+    labels: dict[str, str]
 
 
 @dataclass
@@ -124,3 +161,22 @@ def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[Nam
     assert isinstance(result, QuerySolutions)
     found = search_names(((row["x"].value, row["name"].value) for row in result), text, limit=limit)
     return [(NamedNode(iri), label(kg, NamedNode(iri))) for iri in found]
+
+
+def home(kg: KnowledgeGraph) -> Home:
+    """The home page: figures, classes with their members, the kinds of model, examples the graph holds."""
+    stats = statistics(kg)
+    counts = class_counts(kg, stats.classes)
+    by_iri = {c.value: (c, name, n) for c, name, n in counts}
+    kinds = [by_iri[GAI + k] for k in KINDS if GAI + k in by_iri]
+    links = sum(sum(per.values()) for per in stats.linksets.values())
+    examples = [(GAID + name, label(kg, NamedNode(GAID + name))) for name in EXAMPLES if exists(kg, GAID + name)]
+    return Home(stats, counts, kinds, links, examples)
+
+
+def cell(kg: KnowledgeGraph, direction: str, modality: str, architecture: str) -> Cell:
+    """One matrix cell's systems; unknown modalities or architectures are refused (:func:`models_in`)."""
+    found = models_in(kg, modality, architecture, direction)
+    names = labels(kg, [NamedNode(modality), NamedNode(architecture)])
+    names[NONE.value] = "no architecture recorded"
+    return Cell(found, names)

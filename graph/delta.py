@@ -9,22 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pyoxigraph import NamedNode, Quad
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Delta:
     """Quads to remove, then quads to add, and named graphs that must exist (or not) afterwards.
 
-    ``removed`` is applied before ``added``, so a quad in both stays. ``created`` names graphs that must
-    exist even when empty (``CREATE GRAPH``, a Graph Store PUT of an empty body); ``dropped`` names graphs
-    that must not exist afterwards (their quads are listed in ``removed`` too).
+        ``removed`` is applied before ``added``, so a quad in both stays. ``created`` names graphs that must
+        exist even when empty (``CREATE GRAPH``, a Graph Store PUT of an empty body); ``dropped`` names graphs
+        that must not exist afterwards (their quads are listed in ``removed`` too).
 
-    >>> from pyoxigraph import NamedNode, Quad
-    >>> q = Quad(NamedNode("http://ex/s"), NamedNode("http://ex/p"), NamedNode("http://ex/o"))
-    >>> Delta(added=(q,)).then(Delta(removed=(q,)))
-    Delta(removed=(), added=(), created=(), dropped=())
+        >>> from pyoxigraph import NamedNode, Quad
+
+    T = TypeVar("T")
+        >>> q = Quad(NamedNode("http://ex/s"), NamedNode("http://ex/p"), NamedNode("http://ex/o"))
+        >>> Delta(added=(q,)).then(Delta(removed=(q,)))
+        Delta(removed=(), added=(), created=(), dropped=())
     """
 
     removed: tuple[Quad, ...] = ()
@@ -69,5 +74,5 @@ class Delta:
         return found | set(self.created) | set(self.dropped)
 
 
-def _unique(items: Iterable[Quad] | Iterable[NamedNode]) -> list:  # type: ignore[type-arg]
+def _unique(items: Iterable[T]) -> list[T]:
     return list(dict.fromkeys(items))

@@ -2,7 +2,7 @@
 
 A description is the IRI's outgoing triples (asserted and inferred, each with the named graphs that hold it),
 the closure of the blank nodes it points to (OWL restrictions, lists), and its incoming triples. The IRI
-reaches SPARQL only as a validated IRI (``NamedNode``), never as raw text. A Skolem IRI (how a remote engine
+reaches SPARQL only bound as a validated IRI (``NamedNode``, by substitution), never as text. A Skolem IRI (how a remote engine
 keeps a blank node) is read as the blank node it stands for.
 """
 
@@ -16,7 +16,7 @@ from typing import cast
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, QuerySolutions, Triple
 
 from .namespaces import GENID, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, compact, is_anonymous
-from .store import GRAPH_RESULTS, KnowledgeGraph
+from .store import GRAPH_RESULTS, KnowledgeGraph, Term
 
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
@@ -40,28 +40,35 @@ Value = NamedNode | BlankNode | Literal
 #: Not a blank node, nor the Skolem IRI of one.
 _NAMED = "(!isBlank({0}) && !STRSTARTS(STR({0}), " + f'"{GENID}"))'
 
-DESCRIBE = f"""
-CONSTRUCT {{ ?node ?p ?o . ?x ?q ?node }}
+#: What ``?node`` (bound by substitution) states: every outgoing triple, but blank-node values only asserted.
+OUTGOING = f"""
+CONSTRUCT {{ ?node ?p ?o }}
 WHERE {{
-  {{ ?node ?p ?o
-    FILTER({_NAMED.format("?o")} || EXISTS {{ GRAPH ?g {{ ?node ?p ?o }} FILTER(?g != {GRAPH_INFERRED}) }}) }}
-  UNION
-  {{ SELECT ?x ?q WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }} ORDER BY ?q ?x LIMIT {INCOMING_LIMIT} }}
+  ?node ?p ?o
+  FILTER({_NAMED.format("?o")} || EXISTS {{ GRAPH ?g {{ ?node ?p ?o }} FILTER(?g != {GRAPH_INFERRED}) }})
 }}
 """
 
+#: The first resources that point at ``?node``, by predicate then subject.
+INCOMING = f"""
+SELECT ?node ?x ?q WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }} ORDER BY ?q ?x LIMIT {INCOMING_LIMIT}
+"""
+
 INCOMING_COUNTS = f"""
-SELECT ?q (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }} GROUP BY ?q ORDER BY ?q
+SELECT ?node ?q (COUNT(DISTINCT ?x) AS ?n)
+WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }}
+GROUP BY ?node ?q ORDER BY ?q
 """
 
+#: One page of ``INCOMING``: the two numbers are written from ints, never from a client's text.
 INCOMING_PAGE = f"""
-SELECT DISTINCT ?x ?q WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }} ORDER BY ?q ?x LIMIT %d OFFSET %d
+SELECT DISTINCT ?node ?x ?q WHERE {{ ?x ?q ?node FILTER{_NAMED.format("?x")} }} ORDER BY ?q ?x LIMIT %d OFFSET %d
 """
 
 
-def about(sparql: str, iri: str) -> str:
-    """One of the queries above about ``iri``: ``?node`` becomes the IRI, which ``NamedNode`` has validated."""
-    return sparql.replace("?node", str(NamedNode(iri)))
+def _about(iri: str) -> dict[str, Term]:
+    """The substitution that makes one of the queries above about ``iri`` (``NamedNode`` validates it)."""
+    return {"node": NamedNode(iri)}
 
 
 @dataclass(frozen=True)
@@ -165,7 +172,7 @@ def describe(kg: KnowledgeGraph, iri: str) -> Description:
 
 def incoming_counts(kg: KnowledgeGraph, iri: str) -> dict[NamedNode, int]:
     """How many distinct resources point at ``iri``, per predicate."""
-    result = kg.query(about(INCOMING_COUNTS, iri))
+    result = kg.query(INCOMING_COUNTS, substitutions=_about(iri))
     assert isinstance(result, QuerySolutions)
     counts: dict[NamedNode, int] = {}
     for row in result:
@@ -177,7 +184,7 @@ def incoming_counts(kg: KnowledgeGraph, iri: str) -> dict[NamedNode, int]:
 
 def incoming(kg: KnowledgeGraph, iri: str, *, offset: int = 0, limit: int = 50) -> list[Referrer]:
     """One page of the resources that point at ``iri``, ordered by predicate then subject."""
-    result = kg.query(about(INCOMING_PAGE % (max(limit, 0), max(offset, 0)), iri))
+    result = kg.query(INCOMING_PAGE % (max(int(limit), 0), max(int(offset), 0)), substitutions=_about(iri))
     assert isinstance(result, QuerySolutions)
     return [
         Referrer(row["x"], row["q"])
@@ -205,9 +212,13 @@ def _blank_closure(kg: KnowledgeGraph, start: Iterable[Value]) -> Iterator[Tripl
 
 def description_triples(kg: KnowledgeGraph, iri: str) -> list[Triple]:
     """The RDF description of ``iri``: outgoing and incoming triples plus the blank-node closure."""
-    result = kg.query(about(DESCRIBE, iri))
-    assert isinstance(result, GRAPH_RESULTS)
-    triples = list(dict.fromkeys(result))  # a triple held in several graphs comes once
+    outgoing = kg.query(OUTGOING, substitutions=_about(iri))
+    assert isinstance(outgoing, GRAPH_RESULTS)
+    incoming = kg.query(INCOMING, substitutions=_about(iri))
+    assert isinstance(incoming, QuerySolutions)
+    node = NamedNode(iri)
+    triples = list(dict.fromkeys(outgoing))  # a triple held in several graphs comes once
+    triples += dict.fromkeys(Triple(row["x"], row["q"], node) for row in incoming)
     blanks = [t.object for t in triples if is_anonymous(t.object)]
     closure = [t for t in _blank_closure(kg, blanks) if t not in triples]
     return [t for t in triples if isinstance(t, Triple)] + list(dict.fromkeys(closure))
@@ -286,3 +297,44 @@ def expression(kg: KnowledgeGraph, node: object, depth: int = 0) -> list[str | N
             tokens += ([" ∘ "] if i else []) + expression(kg, member, depth + 1)
         return tokens
     return ["…"]
+
+
+# -- what the linked-data pages read (each one call of the query service) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the HTML page of one resource shows: its description, one page of the resources that
+    point at it, the labels of every IRI on the page, and the triples of its embedded JSON-LD."""
+
+    description: Description
+    referrers: list[Referrer]
+    labels: dict[str, str]
+    triples: list[Triple]
+
+
+def page(kg: KnowledgeGraph, iri: str, number: int, size: int) -> Page | None:
+    """The page of ``iri`` (page ``number`` of its referrers, ``size`` a page); None when nothing is known."""
+    if not exists(kg, iri):
+        return None
+    description = describe(kg, iri)
+    referrers = incoming(kg, iri, offset=(number - 1) * size, limit=size)
+    nodes: list[object] = [NamedNode(iri)]
+    for statement in [*description.types, *description.statements, *description.matches, *description.sources]:
+        nodes += [statement.predicate, statement.value]
+    for tokens in description.expressions.values():
+        nodes += tokens
+    for referrer in referrers:
+        nodes += [referrer.subject, referrer.predicate]
+    nodes += list(description.incoming)
+    return Page(description, referrers, labels(kg, nodes), description_triples(kg, iri))
+
+
+def document(kg: KnowledgeGraph, iri: str) -> list[Triple] | None:
+    """The RDF description of ``iri`` (:func:`description_triples`); None when nothing is known about it."""
+    return description_triples(kg, iri) if exists(kg, iri) else None
+
+
+def first_known(kg: KnowledgeGraph, iris: tuple[str, ...]) -> str | None:
+    """The first of ``iris`` the graph says something about (to tell ``GPT-4.5.ttl`` from a name ending so)."""
+    return next((iri for iri in iris if exists(kg, iri)), None)

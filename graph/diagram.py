@@ -6,7 +6,6 @@ defined classes (owl:equivalentClass, membership inferred) are drawn dashed. Eac
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -14,7 +13,7 @@ from pyoxigraph import NamedNode
 
 from .describe import RDFS, TYPE, label
 from .docs import OWL
-from .namespaces import GAI, GRAPH_ONTOLOGY
+from .namespaces import GAI, GRAPH_ONTOLOGY, page_path
 from .store import KnowledgeGraph
 
 ROW, INDENT, BOX, PAD, CHAR = 30, 30, 22, 10, 7.7
@@ -76,8 +75,12 @@ def _layout(nodes: dict[str, Node]) -> list[Node]:
     return ordered
 
 
-def class_diagram(kg: KnowledgeGraph, href: Callable[[str], str]) -> str:
-    """An SVG document of the class tree; ``href`` maps a class IRI to the URL its box links to."""
+def class_diagram(kg: KnowledgeGraph, link_base: str = "") -> str:
+    """An SVG document of the class tree; each box links to its class's page under ``link_base``."""
+
+    def href(iri: str) -> str:
+        return link_base + (page_path(iri) or "")
+
     ordered = _layout(_classes(kg))
     by_iri = {n.iri: n for n in ordered}
     top = 44

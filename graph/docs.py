@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from .describe import COMMENT, DEFINITION, OWL, RDFS, TYPE, expression, label, rdf_list
+from .describe import COMMENT, DEFINITION, OWL, RDFS, TYPE, expression, label, labels, rdf_list
 from .namespaces import GAI, GRAPH_ONTOLOGY, ONTOLOGY_IRI, is_anonymous
 from .store import KnowledgeGraph
+from .void import class_members
 
 Tokens = list[str | NamedNode]
 
@@ -150,3 +151,29 @@ def term_kind(kg: KnowledgeGraph, iri: str) -> str | None:
 def labelled(kg: KnowledgeGraph, nodes: list[NamedNode]) -> list[tuple[NamedNode, str]]:
     """Nodes with their labels, for lists in pages."""
     return [(n, label(kg, n)) for n in nodes]
+
+
+@dataclass(frozen=True)
+class OntologyPage:
+    """What ``/ontology`` shows: the documentation, the labels of every term on it, the class diagram, and
+    how many members each class has."""
+
+    doc: OntologyDoc
+    labels: dict[str, str]
+    diagram: str
+    members: dict[str, int]
+
+
+def ontology_page(kg: KnowledgeGraph, link_base: str) -> OntologyPage:
+    """The ontology's documentation page; the diagram's links start with ``link_base``."""
+    from .diagram import class_diagram  # the diagram reads this module's vocabulary
+
+    doc = ontology_doc(kg)
+    nodes: list[object] = []
+    for term in [*doc.classes, *doc.properties, *doc.individuals]:
+        nodes += [NamedNode(term.iri), *term.parents, *term.inverse, *term.types]
+        for tokens in [*term.equivalents, *term.domain, *term.range, *term.chains]:
+            nodes += tokens
+    for values in doc.header.values():
+        nodes += values
+    return OntologyPage(doc, labels(kg, nodes), class_diagram(kg, link_base), class_members(kg))

@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import urllib3
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
+from .deadline import current as current_deadline
 from .errors import EngineError, NotAcceptable, QueryTimeout, Unavailable
 
 #: How long to wait for a connection to the engine, whatever the query's budget.
@@ -65,6 +66,17 @@ class Endpoints:
         name, _, template = self.timeout_parameter.partition("=")
         seconds = f"{budget:g}"
         return [(name, template.replace("{seconds}", seconds).replace("{milliseconds}", str(round(budget * 1000))))]
+
+
+def _within_deadline(budget: float | None) -> float | None:
+    """A request's budget, cut to what the running work has left (:func:`graph.deadline.bounded_by`)."""
+    deadline = current_deadline()
+    remaining = deadline.remaining()
+    if remaining is None:
+        return budget
+    if remaining == 0:
+        raise deadline.timeout("the request")
+    return remaining if budget is None else min(budget, remaining)
 
 
 def _without_credentials(url: str) -> tuple[str, str | None]:
@@ -115,7 +127,7 @@ class EngineClient:
         the body is left unread (the caller reads it and releases the connection).
         """
         url, auth = self._urls.get(kind) or self._urls["query"]
-        budget = self.timeout if timeout == -1.0 else timeout
+        budget = _within_deadline(self.timeout if timeout == -1.0 else timeout)
         sent = dict(headers or {})
         if auth is not None:
             sent["Authorization"] = auth
@@ -134,6 +146,9 @@ class EngineClient:
                 timeout=urllib3.Timeout(connect=CONNECT_SECONDS, read=budget),
             )
         except ReadTimeoutError as error:
+            deadline = current_deadline()
+            if deadline.at is not None:
+                raise deadline.timeout("the query, at the SPARQL engine,") from error
             raise QueryTimeout(f"the SPARQL engine gave no answer within {budget:g} s") from error
         except HTTPError as error:
             raise Unavailable(f"the SPARQL engine at {url.split('?')[0]} cannot be reached: {error}") from error
@@ -156,7 +171,7 @@ class EngineClient:
     ) -> urllib3.BaseHTTPResponse:
         """Send a query (``kind`` "query") or an update ("update") the way every engine takes it: an HTML form
         POST (Virtuoso never answers a query POSTed as ``application/sparql-query``)."""
-        budget = self.timeout if timeout == -1.0 else timeout
+        budget = _within_deadline(self.timeout if timeout == -1.0 else timeout)
         form = [(kind, text), *fields]
         if kind == "query":
             form += self.endpoints.timeout_fields(budget)

@@ -4,7 +4,8 @@ GraphError
 ├── BadRequest            the caller sent something unusable (-> 400)
 │   ├── BadQuery          a SPARQL query or update that does not parse
 │   ├── BadData           RDF that does not parse (with line and column)
-│   └── BadParameter      a named-query parameter that is missing or ill-typed
+│   ├── BadParameter      a named-query parameter that is missing or ill-typed
+│   └── TooLarge          a body, a query or a write over its limit (-> 413)
 ├── NotFound              no such graph, resource or named query (-> 404)
 ├── ReadOnly              a write to a store opened read-only (-> 403)
 ├── QueryTimeout          evaluation ran past its budget and was stopped (-> 503)
@@ -41,6 +42,10 @@ class BadParameter(BadRequest):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(f"parameter {name!r}: {message}")
         self.name = name
+
+
+class TooLarge(BadRequest):
+    """A request body, query, update or write larger than the service accepts."""
 
 
 class NotFound(GraphError):

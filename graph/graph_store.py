@@ -8,14 +8,17 @@ inferred graph belongs to the reasoner and cannot be written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, serialize
 
 from .errors import BadData, NotFound, ReadOnly
 from .loading import parse_quads
 from .namespaces import GRAPH_INFERRED
 from .store import KnowledgeGraph
+
+if TYPE_CHECKING:
+    from .querying.work import Output
 
 GraphName = NamedNode | DefaultGraph
 
@@ -82,3 +85,16 @@ class GraphStore:
     def _check_writable(self, graph: GraphName) -> None:
         if graph == GRAPH_INFERRED:
             raise ReadOnly(f"{GRAPH_INFERRED.value} holds the reasoner's entailments; write the asserted graphs")
+
+
+def read(kg: KnowledgeGraph, output: Output, iri: str | None, media_type: str) -> None:
+    """Write the graph called ``iri`` (None: the default graph) in ``media_type``: a Graph Store GET."""
+    store = GraphStore(kg)
+    graph = graph_name(iri)
+    if not store.exists(graph):
+        raise NotFound(f"no graph {graph}")
+    rdf_format = RdfFormat.from_media_type(media_type)
+    if rdf_format is None:
+        raise BadData(f"not an RDF format: {media_type}")
+    output.start(rdf_format.media_type)
+    serialize(store.triples(graph), output, format=rdf_format)  # type: ignore[arg-type]

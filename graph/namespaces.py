@@ -1,5 +1,7 @@
 """The IRIs of genai-kg: vocabulary, instances, named graphs and the prefixes users may write."""
 
+from urllib.parse import quote
+
 from pyoxigraph import BlankNode, NamedNode
 
 BASE = "https://w3id.org/genai-kg/"
@@ -70,3 +72,18 @@ def compact(iri: str) -> str:
 def is_anonymous(term: object) -> bool:
     """True for a blank node, and for the Skolem IRI that stands for one in a remote engine."""
     return isinstance(term, BlankNode) or (isinstance(term, NamedNode) and term.value.startswith(GENID))
+
+
+def page_path(iri: str) -> str | None:
+    """The path (on this service) of the page of one of our IRIs, None for an IRI we do not serve.
+
+    >>> page_path("https://w3id.org/genai-kg/id/GPT-4.5"), page_path("https://w3id.org/genai-kg/ontology#AIModel")
+    ('/id/GPT-4.5', '/ontology/AIModel')
+    """
+    if iri.startswith(GAID) and len(iri) > len(GAID):
+        return "/id/" + quote(iri[len(GAID) :], safe="!$&'()*+,;=:@-._~")
+    if iri.startswith(GAI) and len(iri) > len(GAI):
+        return "/ontology/" + quote(iri[len(GAI) :], safe="-._~")
+    if iri in (ONTOLOGY_IRI, GAI):
+        return "/ontology"
+    return None

@@ -16,7 +16,6 @@ Three things differ from an embedded store, and are handled here:
 
 from __future__ import annotations
 
-import re
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -41,6 +40,7 @@ from .backend import Dataset, GraphName, QueryResult, Term, TripleResult, quad_b
 from .engine_client import EngineClient
 from .errors import ReadOnly
 from .namespaces import GENID, PREFIXES
+from .sparql_lexer import query_form, tokens, where_group
 
 #: Media types asked for when genai-kg itself reads a query's answer (by the kind of answer: some engines
 #: answer a CONSTRUCT as a table when results come first in the Accept header).
@@ -84,49 +84,16 @@ def with_values(sparql: str, substitutions: Mapping[str, Term] | None) -> str:
     names = " ".join(f"?{name}" for name in substitutions)
     row = " ".join(str(term) for term in substitutions.values())
     values = f"VALUES ({names}) {{ ({row}) }}"
-    start = _where_group(sparql)
-    if start is None or re.match(r"\s*SELECT\b", sparql[start + 1 :], re.IGNORECASE):
+    start = where_group(sparql)
+    if start is None or _opens_subselect(sparql, start):
         return f"{sparql}\n{values}"
     return f"{sparql[: start + 1]} {values} {sparql[start + 1 :]}"
 
 
-_TOKENS = re.compile(
-    r"""(?P<skip>\#[^\n]*|"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'"""
-    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>)"""
-    r"|(?P<word>[A-Za-z]+)|(?P<open>\{)|(?P<close>\})",
-)
-
-
-def query_form(sparql: str) -> str | None:
-    """SELECT, CONSTRUCT, ASK or DESCRIBE: the form of a query (None when it cannot be told)."""
-    for match in _TOKENS.finditer(sparql):
-        if match.lastgroup == "word" and match.group().upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-            return match.group().upper()
-    return None
-
-
-def _where_group(sparql: str) -> int | None:
-    """The offset of the ``{`` that opens the query's top-level WHERE group (None when not found)."""
-    depth, form, groups = 0, None, 0
-    for match in _TOKENS.finditer(sparql):
-        kind = match.lastgroup
-        if kind == "word" and depth == 0:
-            word = match.group().upper()
-            if form is None and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-                form = word
-            elif word == "WHERE" and form == "CONSTRUCT" and groups == 0:
-                return None  # CONSTRUCT WHERE { … }: a template, where VALUES cannot go
-            elif word == "WHERE" and form is not None:
-                groups = -1  # the next top-level group is the WHERE group
-        elif kind == "open":
-            if depth == 0 and form is not None:
-                if groups == -1 or form != "CONSTRUCT" or groups == 1:
-                    return match.start()
-                groups += 1  # CONSTRUCT's template comes first
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-    return None
+def _opens_subselect(sparql: str, start: int) -> bool:
+    """True when the group opening at ``start`` is a sub-select (its first token is SELECT)."""
+    first = next(tokens(sparql[start + 1 :]), None)
+    return first is not None and first.is_keyword("SELECT")
 
 
 def _pattern_term(term: Term | None, variable: str) -> str:

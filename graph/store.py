@@ -17,8 +17,10 @@ from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Stor
 
 from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term, quad_block
 from .dataset_clauses import query_names_dataset
-from .errors import BadQuery, NotFound, ReadOnly
-from .namespaces import GRAPH_INFERRED
+from .errors import BadQuery, EngineError, NotFound, ReadOnly
+from .namespaces import GRAPH_INFERRED, PREFIXES
+from .outbound import remote_failure
+from .sparql_lexer import called_endpoints
 
 __all__ = ["GRAPH_RESULTS", "Change", "KnowledgeGraph", "QueryResult", "Term"]
 
@@ -48,6 +50,8 @@ class KnowledgeGraph:
         self._listeners: list[Listener] = []
         #: Services attached to this store (the reasoner lives at ``extensions["inference"]``).
         self.extensions: dict[str, Any] = {}
+        #: Changes with every committed write: what caches and HTTP validators are keyed by.
+        self.generation = "0"
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
@@ -167,6 +171,10 @@ class KnowledgeGraph:
             raise BadQuery(str(error)) from error
         except RuntimeError as error:  # evaluation errors: unknown function, bad dataset, …
             raise BadQuery(f"the query cannot be evaluated: {error}") from error
+        except (OSError, EngineError) as error:  # a SERVICE call that failed, or the store itself (500)
+            if called_endpoints(sparql, PREFIXES):
+                raise BadQuery(remote_failure(error)) from None
+            raise
 
     # -- writes --------------------------------------------------------------------------------------
 
@@ -175,6 +183,7 @@ class KnowledgeGraph:
         self._listeners.append(listener)
 
     def _changed(self, change: Change) -> None:
+        self.generation = str(int(self.generation) + 1)
         for listener in self._listeners:
             listener(self, change)
 

@@ -1,6 +1,8 @@
 """VoID statistics of the dataset and the VoID description built from them (RDF triples, no HTTP).
 
-Counts are over the default union (asserted and inferred triples, each triple once).
+Counts are over the default union (asserted and inferred triples, each triple once). Counting is a scan of
+the store: the server asks for :func:`statistics` through the query service, which keeps the answer until
+the store's generation changes.
 """
 
 from __future__ import annotations
@@ -57,41 +59,15 @@ class Statistics:
     linksets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-class StatisticsCache:
-    """The statistics of one store, computed on first use and forgotten after every write.
-
-    It subscribes after the reasoner, so a write's inferences are in place before the next count.
-    """
-
-    def __init__(self, kg: KnowledgeGraph) -> None:
-        self._value: Statistics | None = None
-        self._generation = 0
-        kg.subscribe(self._forget)
-
-    def _forget(self, kg: KnowledgeGraph, change: object) -> None:
-        self._generation += 1
-        self._value = None
-
-    def get(self, kg: KnowledgeGraph) -> Statistics:
-        value = self._value
-        if value is None:
-            generation = self._generation
-            value = statistics(kg)
-            if generation == self._generation:  # no write while counting
-                self._value = value
-        return value
-
-
-def cached_statistics(kg: KnowledgeGraph) -> Statistics:
-    """:func:`statistics`, recomputed only after a write (counting a large store takes seconds)."""
-    cache = kg.extensions.get("void")
-    if not isinstance(cache, StatisticsCache):
-        cache = kg.extensions["void"] = StatisticsCache(kg)
-    return cache.get(kg)
-
-
 def _int(term: object) -> int:
     return int(term.value) if isinstance(term, Literal) else 0
+
+
+def class_members(kg: KnowledgeGraph) -> dict[str, int]:
+    """How many distinct resources each class has (asserted and inferred), by class IRI."""
+    result = kg.query(CLASSES)
+    assert isinstance(result, QuerySolutions)
+    return {row[0].value: _int(row[1]) for row in result if isinstance(row[0], NamedNode)}
 
 
 def statistics(kg: KnowledgeGraph) -> Statistics:
@@ -101,13 +77,12 @@ def statistics(kg: KnowledgeGraph) -> Statistics:
     assert isinstance(totals, QuerySolutions)
     for row in totals:
         stats.triples, stats.subjects, stats.objects = _int(row["triples"]), _int(row["subjects"]), _int(row["objects"])
-    for sparql, target in ((CLASSES, stats.classes), (PROPERTIES, stats.properties)):
-        result = kg.query(sparql)
-        assert isinstance(result, QuerySolutions)
-        for row in result:
-            term = row[0]
-            if isinstance(term, NamedNode):
-                target[term.value] = _int(row[1])
+    stats.classes = class_members(kg)
+    result = kg.query(PROPERTIES)
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        if isinstance(row[0], NamedNode):
+            stats.properties[row[0].value] = _int(row[1])
     links = kg.query(LINKS)
     assert isinstance(links, QuerySolutions)
     for row in links:

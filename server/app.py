@@ -6,11 +6,12 @@ from flask import Flask
 from flask_cors import CORS
 
 from graph import KnowledgeGraph, open_knowledge_graph
-from graph.snapshots import scratch_directory
-from graph.workers import evaluator_for
+from graph.querying.service import service_for
+from graph.querying.snapshots import scratch_directory
 
-from . import errors, graph_store, inference, knowledge, openapi, ops, pages, queries, sparql, void
+from . import caching, errors, graph_store, inference, openapi, ops, pages, queries, sparql, void
 from .config import Config
+from .context import GRAPH, SERVICE
 
 
 def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None) -> Flask:
@@ -29,14 +30,15 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
         if memory and config.query_workers:
             store = scratch_directory()  # worker processes read files: --memory uses a folder removed at exit
         kg = open_knowledge_graph(store, read_only=config.read_only and not memory)
-    knowledge.init_app(app, kg)
-    app.extensions["genai_kg_evaluator"] = evaluator_for(
-        kg, workers=config.query_workers, max_queries=config.max_queries
+    app.extensions[GRAPH] = kg
+    app.extensions[SERVICE] = service_for(
+        kg, workers=config.query_workers, max_queries=config.max_queries, timeout=config.query_timeout
     )
     if memory and config.read_only:
         kg.read_only = True  # --memory --read-only: the shipped graph is loaded (and snapshotted); writes refused
     errors.init_app(app)
     ops.init_app(app)
+    caching.init_app(app)
     CORS(
         app,
         origins=list(config.cors_origins),

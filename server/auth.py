@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hmac
 
-from flask import current_app, request
+from flask import request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
+
+from .context import get_config
 
 
 def require_write() -> None:
     """Return when this request may write; raise the 401 or 403 that says why it may not."""
-    config = current_app.config["GENAI_KG"]
+    config = get_config()
     if config.read_only:
         raise Forbidden("this service runs read-only (--read-only): it accepts no writes")
     if not config.token:

@@ -8,19 +8,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from click.core import ParameterSource
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 from tqdm import tqdm
 
 from graph import GraphError, loading, named_queries, results, stats, validation
 from graph import export as exporting
 from graph import generate as generating
-from graph.engine_client import Endpoints
 from graph.namespaces import expand
 from graph.store import Term
 
-from .config import Config
 from .locations import Location, opened, store_option
+from .options import configured, setting_options
 
 if TYPE_CHECKING:
     from graph.inference.explanation import Explanation
@@ -33,46 +31,10 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
 @store_option
-@click.option("--memory", is_flag=True, help="Use an in-memory store loaded with the shipped graph.")
-@click.option("--read-only", is_flag=True, help="Refuse every write (403).")
-@click.option("--query-timeout", default=30.0, show_default=True, type=float, help="Seconds per query.")
-@click.option("--base-url", default=None, help="Public base URL that replaces http://HOST:PORT in pages.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
-@click.option(
-    "--query-workers",
-    default=None,
-    type=click.IntRange(min=0),
-    help="Processes that evaluate queries, killed at the timeout (default: one per core, 2 to 8; 0: none).",
-)
-@click.option(
-    "--max-queries",
-    default=None,
-    type=click.IntRange(min=1),
-    help="Queries at once before 503 (default: 8 per worker).",
-)
-@click.option(
-    "--sparql-timeout-parameter",
-    envvar="GENAI_KG_SPARQL_TIMEOUT_PARAMETER",
-    default=None,
-    metavar="NAME={seconds}|NAME={milliseconds}",
-    help="Pass each query's budget on to the remote engine, e.g. timeout={milliseconds} for Virtuoso.",
-)
-def serve(
-    host: str,
-    port: int,
-    store: Location,
-    memory: bool,
-    read_only: bool,
-    query_timeout: float,
-    base_url: str | None,
-    threads: int,
-    query_workers: int | None,
-    max_queries: int | None,
-    sparql_timeout_parameter: str | None,
-) -> None:
+@click.option("--memory", is_flag=True, help="Use an in-memory store loaded with the shipped graph (--store memory).")
+@setting_options(location=False)
+def serve(store: Location, memory: bool, **options: object) -> None:
     """Serve SPARQL, linked data and the APIs with granian.
 
     On an embedded store, one process (the store allows one writer); over a remote engine, as many
@@ -81,49 +43,35 @@ def serve(
     from granian import Granian
     from granian.constants import Interfaces
 
-    endpoints = store.endpoints
-    if memory and endpoints is not None:
+    if memory and store.endpoints is not None:
         raise click.UsageError("--memory and --sparql-endpoint exclude each other: choose where the graph lives")
-    if sparql_timeout_parameter is not None:
+    endpoints = store.endpoints
+    location: dict[str, object] = {"store": None} if memory else {"store": store.path}
+    if endpoints is not None:
+        location = {
+            "sparql_endpoint": endpoints.query,
+            "sparql_update_endpoint": endpoints.update,
+            "store_endpoint": endpoints.store,
+        }
+    config = configured(options, **location)
+    if config.sparql_timeout_parameter is not None:
         if endpoints is None:
             raise click.UsageError("--sparql-timeout-parameter goes with --sparql-endpoint")
         try:
-            Endpoints(endpoints.query, timeout_parameter=sparql_timeout_parameter)
+            config.endpoints()
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--sparql-timeout-parameter") from error
-    given = click.get_current_context().get_parameter_source
-    overrides: dict[str, object] = {
-        name: value
-        for name, value in (
-            ("read_only", read_only),
-            ("query_timeout", query_timeout),
-            ("base_url", base_url),
-            ("query_workers", query_workers),
-            ("max_queries", max_queries),
-            ("sparql_timeout_parameter", sparql_timeout_parameter),
-        )
-        if given(name) != ParameterSource.DEFAULT  # an option left out leaves its GENAI_KG_* variable in force
-    }
-    if memory:
-        overrides["store"] = None
-    elif given("store") != ParameterSource.DEFAULT:
-        overrides["store"] = store.path
-    if endpoints is not None:
-        overrides.update(
-            sparql_endpoint=endpoints.query, sparql_update_endpoint=endpoints.update, store_endpoint=endpoints.store
-        )
-    config = Config.from_env(**overrides)
     os.environ.update(config.to_env())
     where = config.sparql_endpoint or ("memory" if config.store is None else str(config.store))
-    click.echo(f"genai-kg serving {where} on http://{host}:{port}/", err=True)
+    click.echo(f"genai-kg serving {where} on http://{config.host}:{config.port}/", err=True)
     Granian(
         "server.app:create_app",
         factory=True,
-        address=host,
-        port=port,
+        address=config.host,
+        port=config.port,
         interface=Interfaces.WSGI,
         workers=1,
-        blocking_threads=threads,
+        blocking_threads=config.threads,
         log_access=False,
     ).serve()
 

@@ -1,93 +1,126 @@
-"""The service's settings: built from CLI options or the environment, never read at import time."""
+"""The service's settings, each written once: a field of :class:`Config`.
+
+From a field come its environment variable (``GENAI_KG_`` and the field's name in capitals), its command-line
+option (``--`` and the name with hyphens), how its text is read, and its line in ``docs/settings.md`` (a test
+fails when one is missing). Settings are never read at import time: ``Config.from_env()`` reads them when an
+app is built.
+
+>>> env_name(setting_fields()["query_timeout"])
+'GENAI_KG_QUERY_TIMEOUT'
+>>> Config.from_env({"GENAI_KG_STORE": "memory", "GENAI_KG_READ_ONLY": "true"}).store is None
+True
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+import typing
+from collections.abc import Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from graph.engine_client import Endpoints
+from graph.named_queries import QUERIES_DIR
+from graph.outbound import OutboundPolicy
+
+PREFIX = "GENAI_KG_"
+#: How an in-memory store is written where a folder is expected (``GENAI_KG_STORE=memory``).
+MEMORY = "memory"
+
+
+def default_query_workers() -> int:
+    """One query worker per core, at least 2 (so one runaway query never blocks the rest) and at most 8."""
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+def setting(
+    default: Any = MISSING,
+    *,
+    help: str,
+    factory: Any = MISSING,
+    cli: bool = True,
+    location: bool = False,
+    separator: str | None = None,
+    shown: str | None = None,
+) -> Any:
+    """A field of :class:`Config`: ``help`` for the option and the docs; ``cli`` False keeps it off command
+    lines (secrets); ``location`` marks where the graph lives (every command takes those); ``separator``
+    splits a list's text; ``shown`` is the default as the docs and ``--help`` say it."""
+    metadata = {"help": help, "cli": cli, "location": location, "separator": separator, "shown": shown}
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
 class Config:
-    """Everything ``create_app`` needs to build a service.
+    """Everything ``create_app`` and the command line need; every field is one setting."""
 
-    ``store`` is a folder for an on-disk store, or None for an in-memory one that is loaded with the
-    shipped knowledge graph at start-up. ``token`` guards writes; with no token, writes are refused.
-    """
-
-    store: Path | None = Path("var/store")
-    read_only: bool = False
-    query_timeout: float = 30.0
-    token: str | None = None
-    base_url: str | None = None
-    cors_origins: tuple[str, ...] = ("*",)
-    max_body_bytes: int = 64 * 1024 * 1024
-    max_query_length: int = 1024 * 1024
-    #: Worker processes that evaluate queries (0: in the request thread, and timeouts cannot stop a query).
-    query_workers: int = field(default_factory=lambda: default_query_workers())
-    #: Queries admitted at once (running or waiting for a worker); beyond it, 503. None: 8 per worker.
-    max_queries: int | None = None
-    #: A remote SPARQL 1.1 engine to use instead of ``store``: its query, update and Graph Store URLs.
-    sparql_endpoint: str | None = None
-    sparql_update_endpoint: str | None = None
-    store_endpoint: str | None = None
-    #: How to pass the query budget on to the engine, e.g. ``timeout={milliseconds}`` (see ``Endpoints``).
-    sparql_timeout_parameter: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    store: Path | None = setting(
+        Path("var/store"),
+        help="Folder of the on-disk store, created and loaded with the shipped graph when missing; "
+        "'memory' for an in-memory store loaded at start-up.",
+        location=True,
+    )
+    sparql_endpoint: str | None = setting(
+        None, help="Use this remote SPARQL 1.1 engine's query URL instead of a store folder.", location=True
+    )
+    sparql_update_endpoint: str | None = setting(
+        None, help="The engine's SPARQL Update URL (default: the query URL).", location=True
+    )
+    store_endpoint: str | None = setting(
+        None,
+        help="The engine's Graph Store Protocol URL, for bulk loads (default: INSERT DATA batches).",
+        location=True,
+    )
+    sparql_timeout_parameter: str | None = setting(
+        None,
+        help="Pass each query's budget on to the engine, as NAME={seconds} or NAME={milliseconds} "
+        "(e.g. timeout={milliseconds} for Virtuoso).",
+    )
+    host: str = setting("127.0.0.1", help="Address to listen on.")
+    port: int = setting(8000, help="Port to listen on.")
+    threads: int = setting(8, help="Request threads.")
+    read_only: bool = setting(False, help="Refuse every write (403).")
+    query_timeout: float = setting(30.0, help="Seconds of work a request may cause (queries, updates, pages).")
+    query_workers: int = setting(
+        factory=default_query_workers,
+        help="Processes that evaluate queries and are killed at the budget (0: in the request thread).",
+        shown="one per core, 2 to 8",
+    )
+    max_queries: int | None = setting(
+        None, help="Queries admitted at once before 503.", shown="8 per worker; 64 on a remote engine"
+    )
+    token: str | None = setting(None, help="Bearer token that writes must carry; none: writes are refused.", cli=False)
+    base_url: str | None = setting(
+        None, help="Public base URL that replaces http://HOST:PORT in pages and descriptions.", shown="the request's"
+    )
+    cors_origins: tuple[str, ...] = setting(("*",), help="Origins allowed by CORS, comma-separated.", separator=",")
+    max_body_bytes: int = setting(64 * 1024 * 1024, help="Largest request body, in bytes.")
+    max_query_length: int = setting(1024 * 1024, help="Longest query or update, in characters.")
+    allowed_endpoints: tuple[str, ...] = setting(
+        (),
+        help="URL prefixes that SERVICE and LOAD may call, space-separated; none by default.",
+        separator=" ",
+        shown="none",
+    )
+    queries_dir: Path = setting(QUERIES_DIR, help="Folder of the named queries (*.rq).", shown="queries/")
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> Config:
-        """Settings from ``GENAI_KG_*`` variables, then ``overrides`` (CLI options) on top."""
-        env = os.environ
-        config = cls(
-            store=None if env.get("GENAI_KG_MEMORY") == "1" else Path(env.get("GENAI_KG_STORE", "var/store")),
-            read_only=env.get("GENAI_KG_READ_ONLY") == "1",
-            query_timeout=float(env.get("GENAI_KG_QUERY_TIMEOUT", "30")),
-            query_workers=int(env.get("GENAI_KG_QUERY_WORKERS") or default_query_workers()),
-            max_queries=int(env["GENAI_KG_MAX_QUERIES"]) if env.get("GENAI_KG_MAX_QUERIES") else None,
-            token=env.get("GENAI_KG_TOKEN") or None,
-            base_url=env.get("GENAI_KG_BASE_URL") or None,
-            cors_origins=tuple(o for o in env.get("GENAI_KG_CORS_ORIGINS", "*").split(",") if o),
-            max_body_bytes=int(env.get("GENAI_KG_MAX_BODY_BYTES") or cls.max_body_bytes),
-            max_query_length=int(env.get("GENAI_KG_MAX_QUERY_LENGTH") or cls.max_query_length),
-            sparql_endpoint=env.get("GENAI_KG_SPARQL_ENDPOINT") or None,
-            sparql_update_endpoint=env.get("GENAI_KG_SPARQL_UPDATE_ENDPOINT") or None,
-            store_endpoint=env.get("GENAI_KG_STORE_ENDPOINT") or None,
-            sparql_timeout_parameter=env.get("GENAI_KG_SPARQL_TIMEOUT_PARAMETER") or None,
-        )
-        return replace(config, **overrides)
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        """Settings from ``GENAI_KG_*`` variables, then ``overrides`` (command-line options) on top."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name, f in setting_fields().items():
+            text = environ.get(env_name(f))
+            if text is not None and (text != "" or _kind(f) is str):
+                values[name] = read(f, text)
+        return replace(cls(**values), **overrides)
 
     def to_env(self) -> dict[str, str]:
-        """The variables that make :meth:`from_env` rebuild this config in a server worker process."""
-        env = {
-            "GENAI_KG_MEMORY": "1" if self.store is None else "0",
-            "GENAI_KG_READ_ONLY": "1" if self.read_only else "0",
-            "GENAI_KG_QUERY_TIMEOUT": str(self.query_timeout),
-            "GENAI_KG_QUERY_WORKERS": str(self.query_workers),
-            "GENAI_KG_CORS_ORIGINS": ",".join(self.cors_origins),
-            "GENAI_KG_MAX_BODY_BYTES": str(self.max_body_bytes),
-            "GENAI_KG_MAX_QUERY_LENGTH": str(self.max_query_length),
-        }
-        if self.store is not None:
-            env["GENAI_KG_STORE"] = str(self.store)
-        if self.max_queries is not None:
-            env["GENAI_KG_MAX_QUERIES"] = str(self.max_queries)
-        if self.token:
-            env["GENAI_KG_TOKEN"] = self.token
-        if self.base_url:
-            env["GENAI_KG_BASE_URL"] = self.base_url
-        for name, url in (
-            ("GENAI_KG_SPARQL_ENDPOINT", self.sparql_endpoint),
-            ("GENAI_KG_SPARQL_UPDATE_ENDPOINT", self.sparql_update_endpoint),
-            ("GENAI_KG_STORE_ENDPOINT", self.store_endpoint),
-            ("GENAI_KG_SPARQL_TIMEOUT_PARAMETER", self.sparql_timeout_parameter),
-        ):
-            if url:
-                env[name] = url
-        return env
+        """The variables that make :meth:`from_env` rebuild this config (in a server's worker process)."""
+        return {env_name(f): write(f, getattr(self, name)) for name, f in setting_fields().items()}
 
     def endpoints(self) -> Endpoints | None:
         """The remote engine's URLs, or None for the embedded store."""
@@ -97,7 +130,59 @@ class Config:
             self.sparql_endpoint, self.sparql_update_endpoint, self.store_endpoint, self.sparql_timeout_parameter
         )
 
+    def outbound(self) -> OutboundPolicy:
+        """The endpoints ``SERVICE`` and ``LOAD`` may call."""
+        return OutboundPolicy(self.allowed_endpoints)
 
-def default_query_workers() -> int:
-    """One query worker per core, at least 2 (so one runaway query never blocks the rest) and at most 8."""
-    return max(2, min(8, os.cpu_count() or 2))
+
+def setting_fields() -> dict[str, Field[Any]]:
+    """Every setting by field name, in the order the docs list them."""
+    return {f.name: f for f in fields(Config)}
+
+
+def env_name(f: Field[Any]) -> str:
+    return PREFIX + f.name.upper()
+
+
+def option_name(f: Field[Any]) -> str:
+    return "--" + f.name.replace("_", "-")
+
+
+def _kind(f: Field[Any]) -> Any:
+    """The field's type without ``None``: bool, int, float, str, Path or tuple."""
+    hint = typing.get_type_hints(Config)[f.name]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is tuple:
+        return tuple
+    return args[0] if args else hint
+
+
+def read(f: Field[Any], text: str) -> Any:
+    """A setting's value from its text (an environment variable or an option); ValueError names the setting."""
+    kind = _kind(f)
+    try:
+        if kind is bool:
+            lowered = text.strip().lower()
+            if lowered not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(f"expected true or false, not {text!r}")
+            return lowered in ("1", "true", "yes", "on")
+        if kind is tuple:
+            return tuple(part.strip() for part in text.split(f.metadata["separator"]) if part.strip())
+        if kind is Path:
+            return None if f.name == "store" and text == MEMORY else Path(text)
+        if kind is str:
+            return text or None
+        return kind(text)
+    except ValueError as error:
+        raise ValueError(f"{env_name(f)} / {option_name(f)}: {error}") from None
+
+
+def write(f: Field[Any], value: Any) -> str:
+    """A setting's value as the text :func:`read` takes back."""
+    if value is None:
+        return MEMORY if f.name == "store" else ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, tuple):
+        return str(f.metadata["separator"]).join(value)
+    return str(value)

@@ -10,12 +10,12 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from flask import Response, current_app, render_template, url_for
+from flask import Response, render_template
 
-from graph.named_queries import QUERIES_DIR
 from graph.namespaces import GAI, GAID, PREFIXES
 
-from .pages.links import href, site
+from .context import get_config, public_url
+from .pages.links import href
 
 TITLE = re.compile(r"^#\+\s*title:\s*(.+?)\s*$", re.MULTILINE)
 
@@ -61,7 +61,7 @@ BUILT_IN = [
 def examples(folder: Path | None = None) -> list[Example]:
     """The named queries in ``queries/*.rq``, read now (new files show up without a restart), else built-ins."""
     if folder is None:
-        folder = Path(current_app.config["GENAI_KG"].extra.get("queries_dir", QUERIES_DIR))
+        folder = get_config().queries_dir
     found = []
     for path in sorted(folder.glob("*.rq")):
         try:
@@ -77,7 +77,7 @@ def page() -> Response:
     """The editor page: YASGUI pointed at this server's endpoint, with our prefixes and examples."""
     listed = examples()
     config = {
-        "endpoint": site() + url_for("sparql.endpoint"),
+        "endpoint": public_url("sparql"),
         "prefixes": PREFIXES,
         "query": listed[0].query if listed else "",
         "examples": [asdict(e) for e in listed],

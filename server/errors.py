@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from graph import errors
 
 STATUS: list[tuple[type[errors.GraphError], int]] = [
+    (errors.TooLarge, 413),
     (errors.BadRequest, 400),
     (errors.NotFound, 404),
     (errors.NotAcceptable, 406),
@@ -53,6 +54,7 @@ def _graph_error(error: errors.GraphError) -> Response:
         404: "Not Found",
         406: "Not Acceptable",
         409: "Conflict",
+        413: "Content Too Large",
         502: "Bad Gateway",
         503: "Query Timeout" if isinstance(error, errors.QueryTimeout) else "Service Unavailable",
     }

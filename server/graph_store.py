@@ -9,15 +9,15 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, abort, request
-from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat
 
-from graph.errors import BadData, NotAcceptable, NotFound
-from graph.graph_store import GraphName, GraphStore, graph_name
+from graph.errors import BadData, NotAcceptable
+from graph.graph_store import GraphName, GraphStore, graph_name, read
+from graph.querying.work import Stream
 
 from . import auth
-from .knowledge import get_graph
+from .context import get_graph, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose
-from .service_description import public_url
 
 bp = Blueprint("graph_store", __name__)
 
@@ -75,16 +75,12 @@ def graph_store(path: str | None = None) -> Response:
 
 def _get(target: GraphName | None) -> Response:
     assert target is not None
-    store = _store()
-    if not store.exists(target):
-        raise NotFound(f"no graph {target}")
     chosen = choose(request.headers.get("Accept"), GRAPH_TYPES)
     if chosen is None:
         raise NotAcceptable("a graph is RDF; accept one of " + ", ".join(GRAPH_TYPES))
-    rdf_format = RdfFormat.from_media_type(chosen)
-    assert rdf_format is not None
-    body = serialize(store.triples(target), format=rdf_format)
-    response = Response(body, mimetype=rdf_format.media_type)
+    iri = target.value if isinstance(target, NamedNode) else None
+    answer = get_service().run(Stream(read, (iri, chosen)))
+    response = Response(answer.chunks, mimetype=answer.media_type)
     response.vary.add("Accept")
     return response
 

@@ -21,8 +21,7 @@ from graph.inference.hierarchy import neighbours
 from graph.inference.hierarchy import types as types_of
 from graph.loading import parse_quads
 
-from . import knowledge
-from .knowledge import get_graph
+from .context import GRAPH, get_graph
 from .negotiation import choose
 
 bp = Blueprint("inference", __name__, url_prefix="/infer")
@@ -33,7 +32,7 @@ CLASSIFY_FORMATS = ["text/turtle", "application/ld+json", "application/n-triples
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and materialise the inferences before the first request."""
-    reasoner_of(app.extensions[knowledge.EXTENSION])
+    reasoner_of(app.extensions[GRAPH])
     app.register_blueprint(bp)
 
 

@@ -13,6 +13,9 @@ import click
 from graph import GraphError, KnowledgeGraph, open_knowledge_graph
 from graph.engine_client import Endpoints
 
+from .config import Config
+from .options import configured, setting_options
+
 
 @dataclass(frozen=True)
 class Location:
@@ -20,6 +23,16 @@ class Location:
 
     path: Path
     endpoints: Endpoints | None = None
+
+    @classmethod
+    def of(cls, config: Config) -> Location:
+        if config.store is None and config.sparql_endpoint is None:
+            raise click.UsageError("a command needs a store folder or an engine: the store cannot be 'memory' here")
+        try:
+            endpoints = config.endpoints()
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--sparql-endpoint") from error
+        return cls(config.store or Path(), endpoints)
 
     def __str__(self) -> str:
         return self.endpoints.query if self.endpoints is not None else str(self.path)
@@ -34,54 +47,25 @@ def store_option(command: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(command)
     def with_location(
         *args: object,
+        store: Path | None,
         sparql_endpoint: str | None,
         sparql_update_endpoint: str | None,
         store_endpoint: str | None,
         **kwargs: object,
     ) -> None:
-        if sparql_endpoint is None and (sparql_update_endpoint or store_endpoint):
+        given = {
+            "store": store,
+            "sparql_endpoint": sparql_endpoint,
+            "sparql_update_endpoint": sparql_update_endpoint,
+            "store_endpoint": store_endpoint,
+        }
+        config = configured(given)
+        if config.sparql_endpoint is None and (config.sparql_update_endpoint or config.store_endpoint):
             raise click.UsageError("--sparql-update-endpoint and --store-endpoint go with --sparql-endpoint")
-        try:
-            endpoints = Endpoints(sparql_endpoint, sparql_update_endpoint, store_endpoint) if sparql_endpoint else None
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--sparql-endpoint") from error
-        kwargs["store"] = Location(kwargs["store"], endpoints)  # type: ignore[arg-type]
+        kwargs["store"] = Location.of(config)
         command(*args, **kwargs)
 
-    options = [
-        click.option(
-            "--store",
-            "store",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=Path("var/store"),
-            show_default=True,
-            help="Folder of the on-disk store (created and loaded when missing).",
-        ),
-        click.option(
-            "--sparql-endpoint",
-            envvar="GENAI_KG_SPARQL_ENDPOINT",
-            default=None,
-            metavar="URL",
-            help="Use this remote SPARQL 1.1 engine's query endpoint instead of --store.",
-        ),
-        click.option(
-            "--sparql-update-endpoint",
-            envvar="GENAI_KG_SPARQL_UPDATE_ENDPOINT",
-            default=None,
-            metavar="URL",
-            help="The engine's SPARQL Update endpoint (default: the query endpoint).",
-        ),
-        click.option(
-            "--store-endpoint",
-            envvar="GENAI_KG_STORE_ENDPOINT",
-            default=None,
-            metavar="URL",
-            help="The engine's Graph Store Protocol endpoint, for bulk loads (default: INSERT DATA batches).",
-        ),
-    ]
-    for option in reversed(options):
-        with_location = option(with_location)
-    return with_location
+    return setting_options(location=True)(with_location)
 
 
 @contextmanager

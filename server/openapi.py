@@ -11,13 +11,13 @@ import secrets
 from importlib import metadata
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
 
 from graph.binding import Param
 from graph.named_queries import NamedQuery
 
+from .context import get_queries, public_url
 from .negotiation import GRAPH_TYPES
-from .queries import get_queries
 from .sparql import RESULT_TYPES
 
 bp = Blueprint("openapi", __name__)
@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
 
 @bp.get("/openapi.json")
 def document() -> Response:
-    return jsonify(build(get_queries(), current_app, _server_url()))
+    return jsonify(build(get_queries(), current_app, public_url().rstrip("/")))
 
 
 @bp.get("/api")
@@ -57,11 +57,6 @@ def api() -> Response:
         "img-src 'self' data:; connect-src 'self'; font-src 'self' data:"
     )
     return response
-
-
-def _server_url() -> str:
-    base = current_app.config["GENAI_KG"].base_url
-    return str(base or request.host_url).rstrip("/")
 
 
 def build(queries: dict[str, NamedQuery], app: Flask, server: str) -> dict[str, Any]:

@@ -16,9 +16,11 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from graph import KnowledgeGraph
 from graph.backend import Dataset
+from graph.querying.work import Call
 
-from .knowledge import get_graph
+from .context import SERVICE, get_config, get_graph, get_service
 
 bp = Blueprint("ops", __name__)
 
@@ -43,34 +45,34 @@ class Metrics:
 REMOTE_COUNT_SECONDS = 60.0
 
 
-#: The worker pool's figures (``WorkerPool.stats()``): key, metric name, help text.
-POOL_GAUGES = (
+#: The query service's figures (``QueryService.stats()``): key, metric name, help text.
+SERVICE_GAUGES = (
+    ("admitted", "genai_kg_queries_admitted", "Requests' works running or waiting for a worker"),
     ("workers", "genai_kg_query_workers", "Query worker processes running"),
-    ("busy", "genai_kg_query_workers_busy", "Query workers evaluating a query"),
-    ("admitted", "genai_kg_queries_admitted", "Queries running or waiting for a worker"),
+    ("busy", "genai_kg_query_workers_busy", "Query workers running a work"),
+    ("long", "genai_kg_query_workers_long", "Query workers running a work past the long-work threshold"),
 )
-POOL_COUNTERS = (
-    ("timeouts", "genai_kg_query_timeouts", "Queries stopped at their time budget"),
-    ("refused", "genai_kg_queries_refused", "Queries refused because too many ran at once"),
+SERVICE_COUNTERS = (
+    ("total", "genai_kg_queries", "Works admitted (queries, pages, Graph Store reads, inference, …)"),
+    ("timeouts", "genai_kg_query_timeouts", "Works stopped at their time budget"),
+    ("refused", "genai_kg_queries_refused", "Works refused because too many ran at once"),
     ("replaced", "genai_kg_query_workers_replaced", "Query workers killed and replaced"),
+    ("long_stopped", "genai_kg_queries_stopped_long", "Long works stopped to keep a worker for short ones"),
 )
 
 
-class QueryWorkerCollector:
-    """The query worker pool's figures, read at scrape time (nothing when queries run in process)."""
+class QueryServiceCollector:
+    """The query service's figures, read at scrape time."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
 
     def collect(self) -> Iterator[Metric]:
-        stats = getattr(self.app.extensions.get("genai_kg_evaluator"), "stats", None)
-        if stats is None:
-            return
-        figures = stats()
-        for key, name, help_text in POOL_GAUGES:
-            yield GaugeMetricFamily(name, help_text, value=figures[key])
-        for key, name, help_text in POOL_COUNTERS:
-            yield CounterMetricFamily(name, help_text, value=figures[key])
+        figures = self.app.extensions[SERVICE].stats()
+        for key, name, help_text in SERVICE_GAUGES:
+            yield GaugeMetricFamily(name, help_text, value=figures.get(key, 0))
+        for key, name, help_text in SERVICE_COUNTERS:
+            yield CounterMetricFamily(name, help_text, value=figures.get(key, 0))
 
 
 @bp.get("/health")
@@ -80,7 +82,7 @@ def health() -> Response:
     kg = get_graph()
     if kg.backend.shared:
         kg.backend.query("ASK {}", Dataset(), substitutions=None, base_iri=None)
-    return jsonify(status="ok", read_only=current_app.config["GENAI_KG"].read_only, store=kg.backend.location)
+    return jsonify(status="ok", read_only=get_config().read_only, store=kg.backend.location)
 
 
 @bp.get("/metrics")
@@ -88,14 +90,14 @@ def metrics() -> Response:
     state: Metrics = current_app.extensions["genai_kg_metrics"]
     kg, now = get_graph(), time.monotonic()
     if not kg.backend.shared or state.counted_at is None or now - state.counted_at > REMOTE_COUNT_SECONDS:
-        state.quads.set(len(kg))
+        state.quads.set(get_service().value(Call(KnowledgeGraph.__len__, kind="stats"), cached=True))
         state.counted_at = now
     return Response(generate_latest(state.registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def init_app(app: Flask) -> None:
     state = Metrics()
-    state.registry.register(QueryWorkerCollector(app))
+    state.registry.register(QueryServiceCollector(app))
     app.extensions["genai_kg_metrics"] = state
 
     @app.before_request

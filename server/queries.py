@@ -7,27 +7,26 @@ and a browser gets the query, a form for its parameters and the results as a tab
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from jinja2 import TemplateNotFound
-from pyoxigraph import QueryResultsFormat, RdfFormat, parse
+from pyoxigraph import RdfFormat, parse
 from werkzeug.datastructures import MultiDict
 
 from graph import named_queries
 from graph.errors import BadParameter
-from graph.evaluation import Formats, QueryRequest
 from graph.named_queries import NamedQuery
 from graph.namespaces import GAI, GAID, compact
+from graph.querying.work import Answer, Formats, QueryRequest
 
+from .context import QUERIES, get_queries, get_service, public_url
 from .negotiation import SUFFIXES, choose, prefers_html
-from .sparql import formats_for, get_evaluator
+from .sparql import formats_for
 
 bp = Blueprint("queries", __name__)
 
-EXTENSION = "genai_kg_named_queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Datatypes a table shows without a note: the value says what it is.
 PLAIN = {"string", "integer", "decimal", "boolean"}
@@ -35,15 +34,8 @@ PLAIN = {"string", "integer", "decimal", "boolean"}
 
 def init_app(app: Flask) -> None:
     """Load and check every named query (a broken file stops start-up here), then register the routes."""
-    folder = app.config["GENAI_KG"].extra.get("queries_dir", named_queries.QUERIES_DIR)
-    app.extensions[EXTENSION] = named_queries.load(Path(folder))
+    app.extensions[QUERIES] = named_queries.load(app.config["GENAI_KG"].queries_dir)
     app.register_blueprint(bp)
-
-
-def get_queries() -> dict[str, NamedQuery]:
-    """The named queries of the app handling the current request, by name."""
-    queries: dict[str, NamedQuery] = current_app.extensions[EXTENSION]
-    return queries
 
 
 def describe(query: NamedQuery) -> dict[str, Any]:
@@ -66,15 +58,9 @@ def describe(query: NamedQuery) -> dict[str, Any]:
             }
             for p in query.params
         ],
-        "url": _absolute(url_for("queries.run", name=query.name)),
-        "sparql": _absolute(url_for("queries.run", name=f"{query.name}.rq")),
+        "url": public_url(f"queries/{query.name}"),
+        "sparql": public_url(f"queries/{query.name}.rq"),
     }
-
-
-def _absolute(path: str) -> str:
-    """``path`` on the public base URL when one is configured, else on the host the request came to."""
-    base = current_app.config["GENAI_KG"].base_url or request.host_url
-    return str(base).rstrip("/") + path
 
 
 @bp.get("/queries")
@@ -105,7 +91,7 @@ def run(name: str) -> Response:
         return _page(query, values)
     formats = formats_for(SUFFIXES[suffix] if suffix else request.headers.get("Accept"))
     answer = _evaluate(query, values, formats)
-    response = Response(answer.chunks, mimetype=answer.format.media_type)
+    response = Response(answer.chunks, mimetype=answer.media_type)
     response.vary.add("Accept")
     return response
 
@@ -130,10 +116,8 @@ def _values() -> dict[str, str]:
     return values
 
 
-def _evaluate(query: NamedQuery, values: dict[str, str], formats: Formats) -> Any:
-    request_ = QueryRequest(query.sparql, substitutions=query.bind(values))
-    timeout = current_app.config["GENAI_KG"].query_timeout
-    return get_evaluator().evaluate(request_, formats, timeout=timeout)
+def _evaluate(query: NamedQuery, values: dict[str, str], formats: Formats) -> Answer:
+    return get_service().run(QueryRequest(query.sparql, formats=formats, substitutions=query.bind(values)))
 
 
 def _page(query: NamedQuery, values: dict[str, str]) -> Response:
@@ -161,10 +145,10 @@ def _page(query: NamedQuery, values: dict[str, str]) -> Response:
 
 def _table(query: NamedQuery, values: dict[str, str]) -> dict[str, Any]:
     """Run the query and lay the answer out as columns and rows of displayable cells."""
-    formats = Formats(results=QueryResultsFormat.JSON, graph=RdfFormat.N_TRIPLES)
+    formats = Formats()
     answer = _evaluate(query, values, formats)
-    body = b"".join(answer.chunks)
-    if answer.format == RdfFormat.N_TRIPLES:
+    body = answer.body()
+    if answer.media_type == RdfFormat.N_TRIPLES.media_type:
         triples = parse(body, format=RdfFormat.N_TRIPLES)
         rows = [[_node(t.subject), _node(t.predicate), _node(t.object)] for t in triples]
         return {"columns": ["subject", "predicate", "object"], "rows": rows}

@@ -5,13 +5,15 @@ It is served when ``/sparql`` gets no query, in every RDF format by ``Accept``.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
+from graph import KnowledgeGraph
 from graph.errors import NotAcceptable
 from graph.namespaces import GRAPH_INFERRED
+from graph.querying.work import Call
 
-from .knowledge import get_graph
+from .context import get_config, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -39,16 +41,6 @@ ENTAILMENT_NOTE = (
 )
 
 
-def public_url(path: str) -> str:
-    """The public URL of ``path``: under the configured base URL, else under the request's own root."""
-    base = current_app.config["GENAI_KG"].base_url or request.url_root
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
-def endpoint_url() -> str:
-    return public_url("sparql")
-
-
 def _sd(name: str) -> NamedNode:
     return NamedNode(SD + name)
 
@@ -62,7 +54,6 @@ def triples(endpoint: str) -> list[Triple]:
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")),
         Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
-        Triple(service, _sd("feature"), _sd("BasicFederatedQuery")),
         Triple(service, _sd("defaultEntailmentRegime"), OWL_RDF_BASED),
         Triple(service, RDFS_COMMENT, Literal(ENTAILMENT_NOTE, language="en")),
         Triple(service, _sd("defaultDataset"), dataset),
@@ -71,7 +62,9 @@ def triples(endpoint: str) -> list[Triple]:
         Triple(default_graph, RDF_TYPE, _sd("Graph")),
     ]
     out += [Triple(service, _sd("resultFormat"), NamedNode(FORMATS + name)) for name in RESULT_FORMATS]
-    for name in get_graph().named_graphs():
+    if get_config().allowed_endpoints:  # SERVICE works only towards the endpoints the operator allowed
+        out.append(Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
+    for name in get_service().value(Call(KnowledgeGraph.named_graphs, kind="graph"), cached=True):
         if not isinstance(name, NamedNode):
             continue
         named = BlankNode()
@@ -90,7 +83,7 @@ def response() -> Response:
         raise NotAcceptable("the Service Description is RDF; accept one of " + ", ".join(GRAPH_TYPES))
     rdf_format = RdfFormat.from_media_type(chosen)
     assert rdf_format is not None
-    body = serialize(triples(endpoint_url()), format=rdf_format, prefixes={"sd": SD, "formats": FORMATS})
+    body = serialize(triples(public_url("sparql")), format=rdf_format, prefixes={"sd": SD, "formats": FORMATS})
     result = Response(body, mimetype=rdf_format.media_type)
     result.vary.add("Accept")
     return result

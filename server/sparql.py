@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, request
-from pyoxigraph import QueryResultsFormat, RdfFormat
+from flask import Blueprint, Response, abort, request
 
 from graph.dataset_clauses import with_using
 from graph.errors import BadRequest
-from graph.evaluation import Evaluator, Formats, QueryRequest
+from graph.namespaces import PREFIXES
+from graph.querying.work import Formats, QueryRequest
 
-from . import auth, editor, limits, service_description
-from .knowledge import get_graph
+from . import auth, editor, service_description
+from .context import get_config, get_graph, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose, prefers_html
 
 bp = Blueprint("sparql", __name__)
@@ -37,19 +37,11 @@ QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 
 
-def get_evaluator() -> Evaluator:
-    evaluator: Evaluator = current_app.extensions["genai_kg_evaluator"]
-    return evaluator
-
-
 def formats_for(accept: str | None) -> Formats:
     """The results format and the graph format the ``Accept`` header picks (None where nothing fits)."""
     results = choose(accept, RESULT_TYPES)
     graph = choose(accept, GRAPH_TYPES)
-    return Formats(
-        results=QueryResultsFormat.from_media_type(ALIASES.get(results, results)) if results else None,
-        graph=RdfFormat.from_media_type(graph) if graph else None,
-    )
+    return Formats(ALIASES.get(results, results) if results else None, graph)
 
 
 @dataclass(frozen=True)
@@ -112,7 +104,7 @@ def _flag(name: str, default: bool) -> bool:
 
 
 def _check_length(text: str, what: str) -> None:
-    limit = current_app.config["GENAI_KG"].max_query_length
+    limit = get_config().max_query_length
     if len(text) > limit:
         abort(413, f"the {what} is {len(text)} characters long; this service accepts at most {limit}")
 
@@ -131,18 +123,17 @@ def endpoint() -> Response:
 
 def _query(sparql: str) -> Response:
     _check_length(sparql, "query")
+    get_config().outbound().check_sparql(sparql, PREFIXES)
     query = QueryRequest(
         sparql,
+        formats=formats_for(request.headers.get("Accept")),
         infer=_flag("infer", True),
         default_graph_uris=tuple(request.args.getlist("default-graph-uri") + _form_list("default-graph-uri")),
         named_graph_uris=tuple(request.args.getlist("named-graph-uri") + _form_list("named-graph-uri")),
-        base_iri=service_description.endpoint_url(),
+        base_iri=public_url("sparql"),
     )
-    timeout = current_app.config["GENAI_KG"].query_timeout
-    evaluator = get_evaluator()
-    with limits.admitted(evaluator):
-        answer = evaluator.evaluate(query, formats_for(request.headers.get("Accept")), timeout=timeout)
-    response = Response(answer.chunks, mimetype=answer.format.media_type)
+    answer = get_service().run(query)
+    response = Response(answer.chunks, mimetype=answer.media_type)
     response.vary.add("Accept")
     return response
 
@@ -154,10 +145,11 @@ def _form_list(name: str) -> list[str]:
 def _update(sparql: str) -> Response:
     auth.require_write()
     _check_length(sparql, "update")
+    get_config().outbound().check_sparql(sparql, PREFIXES)
     using = request.args.getlist("using-graph-uri") + _form_list("using-graph-uri")
     using_named = request.args.getlist("using-named-graph-uri") + _form_list("using-named-graph-uri")
     sparql = with_using(sparql, using, using_named)
-    get_graph().update(sparql, base_iri=service_description.endpoint_url())
+    get_graph().update(sparql, base_iri=public_url("sparql"))
     return Response(status=204)
 
 

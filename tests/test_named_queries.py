@@ -477,7 +477,7 @@ def test_a_broken_file_fails_loading_and_names_the_file(tmp_path: Path, text: st
 def test_a_broken_file_stops_the_app_from_starting(tmp_path: Path, kg: KnowledgeGraph) -> None:
     (tmp_path / "broken.rq").write_text(BROKEN["SPARQL syntax"])
     with pytest.raises(nq.QueryFileError, match=r"broken\.rq.*does not parse"):
-        create_app(Config(store=None, extra={"queries_dir": tmp_path}), kg=kg)
+        create_app(Config(store=None, queries_dir=tmp_path), kg=kg)
 
 
 # -- HTTP ------------------------------------------------------------------------------------------------
@@ -635,7 +635,7 @@ def test_a_construct_query_answers_in_rdf(tmp_path: Path, kg: KnowledgeGraph) ->
         "PREFIX gai: <https://w3id.org/genai-kg/ontology#>\n"
         "CONSTRUCT { ?product gai:poweredBy ?model } WHERE { ?product gai:poweredBy ?model }\n"
     )
-    app = create_app(Config(store=None, extra={"queries_dir": tmp_path}), kg=kg)
+    app = create_app(Config(store=None, queries_dir=tmp_path), kg=kg)
     client = app.test_client()
     turtle = client.get("/queries/powers?product=gaid:ChatGPT", headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and turtle.mimetype == "text/turtle"

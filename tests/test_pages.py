@@ -22,9 +22,8 @@ from rdflib.namespace import OWL
 
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.diagram import class_diagram
-from graph.namespaces import GAI, GAID, ONTOLOGY_IRI
+from graph.namespaces import GAI, GAID, ONTOLOGY_IRI, page_path
 from server import Config, create_app
-from server.pages.links import page_path
 
 pytestmark = pytest.mark.both_backends
 
@@ -247,7 +246,7 @@ def test_ontology_page(client: FlaskClient) -> None:
 
 
 def test_class_diagram_draws_every_class_once(kg: KnowledgeGraph) -> None:
-    svg = class_diagram(kg, lambda iri: "/ontology/" + iri[len(GAI) :])
+    svg = class_diagram(kg)
     root = ElementTree.fromstring(svg)  # well-formed SVG
     ns = {"svg": "http://www.w3.org/2000/svg"}
     links = [a.get("href") for a in root.iterfind(".//svg:a", ns)]

@@ -168,7 +168,7 @@ def test_a_slow_query_on_the_engine_is_stopped_at_the_budget(
         slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         response = requests.get(server.url + "/sparql", params={"query": slow}, timeout=60)
         assert response.status_code == 503 and response.headers["Retry-After"] == "1"
-        assert "within 1 s" in response.text
+        assert "ran past the 1 s budget" in response.text
         assert count(server) > 0  # and the service goes on answering
         metrics = requests.get(server.url + "/metrics", timeout=30).text
         assert "genai_kg_query_timeouts_total 1.0" in metrics and "genai_kg_queries_admitted 0.0" in metrics

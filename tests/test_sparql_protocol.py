@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import io
 import json
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
+from typing import ClassVar
 from xml.etree import ElementTree
 
 import pytest
@@ -350,37 +354,110 @@ def test_real_server_body_limit_from_the_environment(serve) -> None:  # type: ig
     assert server.quads() == before
 
 
-def test_service_reaches_another_endpoint(serve, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
-    """The Service Description claims sd:BasicFederatedQuery: SERVICE to a SPARQL endpoint works."""
+def _allowing(kg: KnowledgeGraph, config: Config, *endpoints: str) -> FlaskClient:
+    return create_app(replace(config, allowed_endpoints=endpoints), kg=kg).test_client()
+
+
+def test_service_reaches_an_allowed_endpoint(serve, kg: KnowledgeGraph, config: Config) -> None:  # type: ignore[no-untyped-def]
     remote = serve("--memory")
+    client = _allowing(kg, config, remote.url + "/sparql")
     query = f"ASK {{ SERVICE <{remote.url}/sparql> {{ gaid:ChatGPT a gai:Product }} }}"
     assert ask(client, query)
+    description = client.get("/sparql", headers={"Accept": "text/turtle"}).data
+    assert b"BasicFederatedQuery" in description
 
 
-def test_unreachable_service_is_400_not_500(client: FlaskClient, serve) -> None:  # type: ignore[no-untyped-def]
+class _Trap(http.server.BaseHTTPRequestHandler):
+    """An endpoint that counts calls and answers an error whose body holds a secret."""
+
+    calls: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        _Trap.calls.append(self.path)
+        body = b"db_password=hunter2"
+        self.send_response(500)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def trap() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trap)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Trap.calls.clear()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ASK {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "ASK {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "PREFIX t: <{url}/> ASK {{ SERVICE t:sparql {{ ?s ?p ?o }} }}",
+        "SELECT * {{ BIND(<{url}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+    ],
+)
+def test_service_to_an_endpoint_not_allowed_is_refused_before_any_call(
+    client: FlaskClient, trap: str, query: str
+) -> None:
+    response = client.get("/sparql", query_string={"query": query.format(url=trap)})
+    assert response.status_code == 400
+    assert b"GENAI_KG_ALLOWED_ENDPOINTS" in response.data
+    assert _Trap.calls == []
+    assert b"BasicFederatedQuery" not in client.get("/sparql", headers={"Accept": "text/turtle"}).data
+
+
+def test_a_failing_allowed_endpoint_is_400_and_its_answer_is_never_shown(
+    kg: KnowledgeGraph, config: Config, trap: str
+) -> None:
+    client = _allowing(kg, config, trap + "/sparql")
+    response = client.get("/sparql", query_string={"query": f"ASK {{ SERVICE <{trap}/sparql> {{ ?s ?p ?o }} }}"})
+    assert response.status_code == 400
+    assert _Trap.calls
+    assert b"hunter2" not in response.data
+    assert b"SERVICE call failed" in response.data
+
+
+def test_unreachable_allowed_service_is_400_not_500(kg: KnowledgeGraph, config: Config) -> None:
     from .conftest import free_port
 
-    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{free_port()}/sparql> {{ ?s ?p ?o }} }}"
-    response = client.get("/sparql", query_string={"query": query})
+    endpoint = f"http://127.0.0.1:{free_port()}/sparql"
+    client = _allowing(kg, config, endpoint)
+    response = client.get(
+        "/sparql", query_string={"query": f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"}
+    )
     assert response.status_code == 400
-    assert b"could not be evaluated" in response.data
-    server = serve("--memory")
-    response = requests.get(server.url + "/sparql", params={"query": query}, timeout=30)
+    assert b"SERVICE call failed" in response.data
+
+
+def test_load_from_an_endpoint_not_allowed_is_refused(client: FlaskClient, trap: str) -> None:
+    headers = {**AUTH, "Content-Type": "application/sparql-update"}
+    response = client.post("/sparql", data=f"LOAD <{trap}/data.ttl>", headers=headers)
     assert response.status_code == 400
+    assert _Trap.calls == []
 
 
 def test_too_many_queries_at_once_is_503_with_retry_after(kg: KnowledgeGraph, config: Config) -> None:
-    from server.limits import get_gate
+    from graph.querying.work import QueryRequest
 
     app = create_app(replace(config, max_queries=2, query_workers=0), kg=kg)
     client = app.test_client()
-    with app.app_context():
-        gate = get_gate()
-    with gate.admit(), gate.admit():  # two queries in flight
-        response = client.get("/sparql", query_string={"query": "ASK {}"})
-        assert response.status_code == 503
-        assert response.headers["Retry-After"] == "1"
-        assert b"2 queries" in response.data
+    service = app.extensions["genai_kg_service"]
+    held = [service.run(QueryRequest("SELECT * { ?s ?p ?o } LIMIT 1")) for _ in range(2)]  # unsent answers
+    response = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert b"2 requests" in response.data
+    for answer in held:
+        answer.chunks.close()
     assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
 
 

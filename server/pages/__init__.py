@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from graph.namespaces import compact
+from graph.namespaces import compact, page_path
 
 from . import browse, ontology, resources
-from .links import href, page_path, term_html, tokens_html
+from .links import href, term_html, tokens_html
 
 
 def init_app(app: Flask) -> None:

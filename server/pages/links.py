@@ -4,45 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
-from flask import current_app, request
 from markupsafe import Markup, escape
 from pyoxigraph import Literal, NamedNode
 
-from graph.namespaces import GAI, GAID, ONTOLOGY_IRI, compact
+from graph.namespaces import compact, page_path
+
+from ..context import link
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def site() -> str:
-    """This service's public base URL, without a trailing slash: ``Config.base_url`` or the request's host."""
-    base = current_app.config["GENAI_KG"].base_url
-    return (base or request.host_url).rstrip("/")
-
-
-def _prefix() -> str:
-    """What page links start with: the configured public base, else nothing (links relative to this host)."""
-    base = current_app.config["GENAI_KG"].base_url
-    return base.rstrip("/") if base else ""
-
-
-def page_path(iri: str) -> str | None:
-    """The path of our page for one of our IRIs, or None for an IRI we do not serve."""
-    if iri.startswith(GAID) and len(iri) > len(GAID):
-        return "/id/" + quote(iri[len(GAID) :], safe="!$&'()*+,;=:@-._~")
-    if iri.startswith(GAI) and len(iri) > len(GAI):
-        return "/ontology/" + quote(iri[len(GAI) :], safe="-._~")
-    if iri in (ONTOLOGY_IRI, GAI):
-        return "/ontology"
-    return None
-
-
 def href(iri: str) -> str:
     """Where a link to ``iri`` points: our page for our IRIs (under the public base), else the IRI itself."""
     path = page_path(iri)
-    return _prefix() + path if path is not None else iri
+    return link(path) if path is not None else iri
 
 
 def node_html(node: NamedNode, labels: Mapping[str, str]) -> Markup:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 from pyoxigraph import NamedNode
 
-from graph.describe import labels, ontology_triples
+from graph.describe import ontology_triples
 from graph.diagram import class_diagram
-from graph.docs import ontology_doc
+from graph.docs import OntologyPage, ontology_page
 from graph.namespaces import ONTOLOGY_IRI, PREFIXES
-from graph.void import cached_statistics
+from graph.querying.work import Call
 
-from ..knowledge import get_graph
+from ..context import get_service, link
 from . import rdf
-from .links import href
 
 bp = Blueprint("ontology", __name__)
 
@@ -36,11 +35,12 @@ HEADER = [
 def ontology(suffix: str | None = None) -> Response:
     """The ontology: its documentation in HTML, the ontology graph in RDF formats."""
     media = rdf.variant(suffix)
-    kg = get_graph()
+    service = get_service()
     if media != "text/html":
-        body = rdf.rdf_body(ontology_triples(kg), media)
+        body = rdf.rdf_body(service.value(Call(ontology_triples), cached=True), media)
         return rdf.linked(Response(body, mimetype=media), "/ontology", media, iri=ONTOLOGY_IRI)
-    doc = ontology_doc(kg)
+    found: OntologyPage = service.value(Call(ontology_page, (link("").rstrip("/"),)), cached=True)
+    doc = found.doc
     used: dict[str, dict[str, list[NamedNode]]] = {}
     for prop in doc.properties:
         for role, expressions in (("domain", prop.domain), ("range", prop.range)):
@@ -48,22 +48,15 @@ def ontology(suffix: str | None = None) -> Response:
                 for token in tokens:
                     if isinstance(token, NamedNode):
                         used.setdefault(token.value, {}).setdefault(role, []).append(NamedNode(prop.iri))
-    nodes: list[object] = []
-    for term in [*doc.classes, *doc.properties, *doc.individuals]:
-        nodes += [NamedNode(term.iri), *term.parents, *term.inverse, *term.types]
-        for tokens in [*term.equivalents, *term.domain, *term.range, *term.chains]:
-            nodes += tokens
-    for values in doc.header.values():
-        nodes += values
     html = render_template(
         "pages/ontology.html",
         iri=ONTOLOGY_IRI,
         doc=doc,
         header=[(name, doc.header[key]) for key, name in HEADER if key in doc.header],
-        labels=labels(kg, nodes),
-        diagram=class_diagram(kg, href),
+        labels=found.labels,
+        diagram=found.diagram,
         used=used,
-        members=cached_statistics(kg).classes,
+        members=found.members,
         prefixes=PREFIXES,
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )
@@ -73,4 +66,5 @@ def ontology(suffix: str | None = None) -> Response:
 @bp.get("/ontology/diagram.svg")
 def diagram() -> Response:
     """The class hierarchy picture on its own."""
-    return Response(class_diagram(get_graph(), href), mimetype="image/svg+xml")
+    svg = get_service().value(Call(class_diagram, (link("").rstrip("/"),)), cached=True)
+    return Response(svg, mimetype="image/svg+xml")

@@ -5,16 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from pyoxigraph import NamedNode
 
-from graph.describe import describe, description_triples, exists, incoming, labels
+from graph import describe
 from graph.errors import BadParameter
-from graph.namespaces import GAI, GAID
+from graph.namespaces import GAI, GAID, page_path
+from graph.querying.work import Call
 
-from ..knowledge import get_graph
+from ..context import get_service
 from ..negotiation import prefers_html
 from . import rdf
-from .links import page_path
 
 bp = Blueprint("resources", __name__)
 
@@ -30,45 +29,43 @@ def explain_url(iri: str, class_iri: str) -> str:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
         raise BadParameter("page", f"must be a whole number from 1, not {raw!r}")
     return int(raw)
 
 
+def _not_found(iri: str, suffix: str | None) -> Response:
+    if suffix is None and prefers_html(request.headers.get("Accept")):
+        html = render_template("pages/not_found.html", iri=iri)
+        return Response(html, status=404, mimetype="text/html")
+    abort(404, f"nothing is known about <{iri}>")
+
+
 def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
-    kg = get_graph()
-    if not exists(kg, iri):
-        if suffix is None and prefers_html(request.headers.get("Accept")):
-            html = render_template("pages/not_found.html", iri=iri)
-            return Response(html, status=404, mimetype="text/html")
-        abort(404, f"nothing is known about <{iri}>")
     media = rdf.variant(suffix)
+    service = get_service()
     if media != "text/html":
-        body = rdf.rdf_body(description_triples(kg, iri), media)
-        return rdf.linked(Response(body, mimetype=media), path, media, iri=iri)
-    description = describe(kg, iri)
-    page = _page_number()
-    referrers = incoming(kg, iri, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    nodes: list[object] = [NamedNode(iri)]
-    for statement in [*description.types, *description.statements, *description.matches, *description.sources]:
-        nodes += [statement.predicate, statement.value]
-    for tokens in description.expressions.values():
-        nodes += tokens
-    for referrer in referrers:
-        nodes += [referrer.subject, referrer.predicate]
-    nodes += list(description.incoming)
+        triples = service.value(Call(describe.document, (iri,)))
+        if triples is None:
+            return _not_found(iri, suffix)
+        return rdf.linked(Response(rdf.rdf_body(triples, media), mimetype=media), path, media, iri=iri)
+    number = _page_number()
+    found: describe.Page | None = service.value(Call(describe.page, (iri, number, PAGE_SIZE)))
+    if found is None:
+        return _not_found(iri, suffix)
+    d = found.description
     html = render_template(
         "pages/resource.html",
         iri=iri,
         path=path,
-        d=description,
-        labels=labels(kg, nodes),
-        referrers=referrers,
-        page=page,
-        pages=max(1, -(-description.incoming_total // PAGE_SIZE)) if description.incoming else 1,
+        d=d,
+        labels=found.labels,
+        referrers=found.referrers,
+        page=number,
+        pages=max(1, -(-d.incoming_total // PAGE_SIZE)) if d.incoming else 1,
         explain_url=explain_url,
-        jsonld=rdf.script_jsonld(description_triples(kg, iri)),
+        jsonld=rdf.script_jsonld(found.triples),
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )
     return rdf.linked(Response(html, mimetype="text/html"), path, media, iri=iri)
@@ -78,8 +75,10 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
 def instance(name: str) -> Response:
     """An instance, ``https://w3id.org/genai-kg/id/<name>``; a known suffix picks the format."""
     stem, suffix = rdf.split_suffix(name)
-    if suffix and not exists(get_graph(), GAID + stem) and exists(get_graph(), GAID + name):
-        stem, suffix = name, None  # a name that merely ends like a suffix
+    if suffix:  # "GPT-4.ttl" is GPT-4 as Turtle, unless a resource is called "GPT-4.ttl" and GPT-4 is not
+        known = get_service().value(Call(describe.first_known, ((GAID + stem, GAID + name),)))
+        if known == GAID + name:
+            stem, suffix = name, None
     return resource_response(GAID + stem, page_path(GAID + stem) or "", suffix)
 
 

@@ -1,4 +1,5 @@
-"""The worker pool against a real on-disk store and real worker processes: answers, errors, deadlines, snapshots."""
+"""The query service and its worker pool, against a real on-disk store and real worker processes: answers,
+errors, deadlines, the long lane, admission, snapshots."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import pytest
 from pyoxigraph import Literal, QueryResultsFormat, RdfFormat
 
 from graph import BadQuery, KnowledgeGraph, QueryTimeout, Unavailable, open_knowledge_graph
+from graph.deadline import Deadline
 from graph.errors import NotAcceptable
-from graph.evaluation import Formats, InProcessEvaluator, QueryRequest
-from graph.workers import WorkerPool
+from graph.querying.pool import WorkerPool
+from graph.querying.service import InThreadRunner, QueryService
+from graph.querying.work import Answer, Formats, QueryRequest
 
-JSON = Formats(results=QueryResultsFormat.JSON, graph=RdfFormat.TURTLE)
+JSON = Formats.of(QueryResultsFormat.JSON, RdfFormat.TURTLE)
 RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY_ROWS = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
@@ -45,8 +48,12 @@ def pool(disk_kg: KnowledgeGraph) -> Iterator[WorkerPool]:
     pool.close()
 
 
+def run(pool: WorkerPool, sparql: str, formats: Formats = JSON, timeout: float | None = 10, **more: object) -> Answer:
+    return pool.run(QueryRequest(sparql, formats=formats, **more), Deadline.after(timeout))  # type: ignore[arg-type]
+
+
 def body(pool: WorkerPool, sparql: str, formats: Formats = JSON, timeout: float | None = 10) -> bytes:
-    return b"".join(pool.evaluate(QueryRequest(sparql), formats, timeout=timeout).chunks)
+    return run(pool, sparql, formats, timeout).body()
 
 
 def wait_for(condition: object, seconds: float = 10) -> None:
@@ -61,10 +68,10 @@ def wait_for(condition: object, seconds: float = 10) -> None:
     ("sparql", "formats"),
     [
         ("SELECT ?s ?p ?o { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 50", JSON),
-        ("SELECT ?s { ?s a gai:LargeLanguageModel } ORDER BY ?s", Formats(QueryResultsFormat.XML, None)),
-        ("SELECT ?s { ?s a gai:ImageGenerator } ORDER BY ?s", Formats(QueryResultsFormat.CSV, None)),
-        ("ASK { gaid:ChatGPT ?p ?o }", Formats(QueryResultsFormat.TSV, None)),
-        ("CONSTRUCT { gaid:ChatGPT ?p ?o } WHERE { gaid:ChatGPT ?p ?o }", Formats(None, RdfFormat.N_TRIPLES)),
+        ("SELECT ?s { ?s a gai:LargeLanguageModel } ORDER BY ?s", Formats.of(QueryResultsFormat.XML, None)),
+        ("SELECT ?s { ?s a gai:ImageGenerator } ORDER BY ?s", Formats.of(QueryResultsFormat.CSV, None)),
+        ("ASK { gaid:ChatGPT ?p ?o }", Formats.of(QueryResultsFormat.TSV, None)),
+        ("CONSTRUCT { gaid:ChatGPT ?p ?o } WHERE { gaid:ChatGPT ?p ?o }", Formats.of(None, RdfFormat.N_TRIPLES)),
         ("SELECT * { ?s ?p ?o } ORDER BY ?s ?p ?o", JSON),  # several frames
     ],
 )
@@ -72,24 +79,23 @@ def test_answers_are_those_of_in_process_evaluation(
     shared: tuple[KnowledgeGraph, WorkerPool], sparql: str, formats: Formats
 ) -> None:
     disk_kg, pool = shared
-    expected = b"".join(InProcessEvaluator(disk_kg).evaluate(QueryRequest(sparql), formats).chunks)
-    answer = pool.evaluate(QueryRequest(sparql), formats, timeout=10)
-    assert answer.format in (formats.results, formats.graph)
-    assert b"".join(answer.chunks) == expected
+    expected = InThreadRunner(disk_kg).run(QueryRequest(sparql, formats=formats), Deadline()).body()
+    answer = run(pool, sparql, formats)
+    assert answer.media_type in {f.media_type for f in (formats.results, formats.graph) if f is not None}
+    assert answer.body() == expected
 
 
 def test_a_large_answer_is_streamed_in_frames(shared: tuple[KnowledgeGraph, WorkerPool]) -> None:
     pool = shared[1]
-    chunks = list(pool.evaluate(QueryRequest("SELECT * { ?s ?p ?o }"), JSON, timeout=10).chunks)
+    chunks = list(run(pool, "SELECT * { ?s ?p ?o }").chunks)
     assert len(chunks) > 1
     assert b"".join(chunks).endswith(b"]}}")
 
 
 def test_bound_values_reach_the_worker(shared: tuple[KnowledgeGraph, WorkerPool]) -> None:
     pool = shared[1]
-    request = QueryRequest("SELECT ?x { }", substitutions=(("x", Literal("bound", language="en")),))
-    answer = pool.evaluate(request, JSON, timeout=10)
-    assert b'"xml:lang":"en"' in b"".join(answer.chunks)
+    answer = run(pool, "SELECT ?x { }", substitutions=(("x", Literal("bound", language="en")),))
+    assert b'"xml:lang":"en"' in answer.body()
 
 
 def test_errors_are_raised_before_the_first_byte_and_keep_the_worker(
@@ -98,18 +104,18 @@ def test_errors_are_raised_before_the_first_byte_and_keep_the_worker(
     pool = shared[1]
     before = set(pool.pids())
     with pytest.raises(BadQuery):
-        pool.evaluate(QueryRequest("SELECT nonsense"), JSON, timeout=10)
-    with pytest.raises(BadQuery, match="cannot be evaluated"):  # raised while serialising, in the worker
-        pool.evaluate(QueryRequest("SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"), JSON, timeout=10)
+        run(pool, "SELECT nonsense")
+    with pytest.raises(BadQuery, match="SERVICE call failed"):  # raised while serialising, in the worker
+        run(pool, "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
     with pytest.raises(NotAcceptable, match="RDF graph"):
-        pool.evaluate(QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }"), Formats(QueryResultsFormat.JSON, None))
+        run(pool, "CONSTRUCT WHERE { ?s ?p ?o }", Formats.of(QueryResultsFormat.JSON, None))
     assert set(pool.pids()) == before
 
 
 def test_a_runaway_query_is_stopped_and_its_worker_replaced(pool: WorkerPool) -> None:
     before = set(pool.pids())
-    with pytest.raises(QueryTimeout, match="timed out"):
-        pool.evaluate(QueryRequest(RUNAWAY_COUNT), JSON, timeout=0.5)
+    with pytest.raises(QueryTimeout, match=r"ran past the 0\.5 s budget"):
+        run(pool, RUNAWAY_COUNT, timeout=0.5)
     killed = before - set(pool.pids())
     assert len(killed) == 1
     assert not any(psutil.pid_exists(pid) for pid in killed)
@@ -118,7 +124,7 @@ def test_a_runaway_query_is_stopped_and_its_worker_replaced(pool: WorkerPool) ->
 
 
 def test_a_stream_past_its_deadline_fails_midway(pool: WorkerPool) -> None:
-    answer = pool.evaluate(QueryRequest(RUNAWAY_ROWS), JSON, timeout=0.5)
+    answer = run(pool, RUNAWAY_ROWS, timeout=0.5)
     received = 0
     with pytest.raises(QueryTimeout):
         for chunk in answer.chunks:
@@ -128,7 +134,7 @@ def test_a_stream_past_its_deadline_fails_midway(pool: WorkerPool) -> None:
 
 
 def test_a_stream_nobody_reads_is_stopped_after_its_deadline(pool: WorkerPool) -> None:
-    answer = pool.evaluate(QueryRequest(RUNAWAY_ROWS), JSON, timeout=0.3)
+    answer = run(pool, RUNAWAY_ROWS, timeout=0.3)
     next(iter(answer.chunks))
     (busy,) = set(pool.pids()) - {w.pid for w in pool._idle}
     process = psutil.Process(busy)
@@ -140,7 +146,7 @@ def test_a_stream_nobody_reads_is_stopped_after_its_deadline(pool: WorkerPool) -
 def test_other_queries_are_answered_while_one_runs_away(disk_kg: KnowledgeGraph) -> None:
     pool = WorkerPool(disk_kg, size=2)
     try:
-        runaway = pool.evaluate(QueryRequest(RUNAWAY_ROWS), JSON, timeout=30)
+        runaway = run(pool, RUNAWAY_ROWS, timeout=30)
         next(iter(runaway.chunks))  # one worker is busy now
         for _ in range(5):
             assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")
@@ -164,32 +170,67 @@ def test_a_snapshot_that_cannot_be_written_is_retried(pool: WorkerPool, disk_kg:
     shutil.rmtree(root)
     root.write_bytes(b"")  # no folder to checkpoint into, as on a full disk
     with pytest.raises(Unavailable, match="cannot be published"):
-        pool.evaluate(QueryRequest("ASK { <urn:test:late> ?p ?o }"), JSON, timeout=10)
+        run(pool, "ASK { <urn:test:late> ?p ?o }")
     root.unlink()
     root.mkdir()
     assert b"true" in body(pool, "ASK { <urn:test:late> ?p ?o }")
 
 
 def test_too_many_queries_are_refused_at_once(disk_kg: KnowledgeGraph) -> None:
-    pool = WorkerPool(disk_kg, size=1, max_queries=1)
+    service = QueryService(disk_kg, WorkerPool(disk_kg, size=1), max_queries=1, timeout=30)
     try:
-        held = pool.evaluate(QueryRequest(RUNAWAY_ROWS), JSON, timeout=30)
+        held = service.run(QueryRequest(RUNAWAY_ROWS))
         with pytest.raises(Unavailable, match="retry"):
-            pool.evaluate(QueryRequest("ASK {}"), JSON, timeout=30)
+            service.run(QueryRequest("ASK {}"))
+        assert service.stats()["refused"] == 1 and service.stats()["admitted"] == 1
         held.chunks.close()  # type: ignore[attr-defined]
-        wait_for(lambda: len(pool.pids()) == 1)
-        assert b"true" in body(pool, "ASK {}")
+        assert service.stats()["admitted"] == 0
+        wait_for(lambda: service.stats()["workers"] == 1)
+        assert b"true" in service.run(QueryRequest("ASK {}")).body()
+    finally:
+        service.close()
+
+
+def test_waiting_for_a_worker_counts_against_the_budget(disk_kg: KnowledgeGraph) -> None:
+    pool = WorkerPool(disk_kg, size=1)
+    try:
+        held = run(pool, RUNAWAY_ROWS, timeout=30)
+        with pytest.raises(QueryTimeout, match="waiting for a free query worker"):
+            run(pool, "ASK {}", timeout=0.3)
+        held.chunks.close()  # type: ignore[attr-defined]
     finally:
         pool.close()
 
 
-def test_waiting_for_a_worker_counts_against_the_budget(disk_kg: KnowledgeGraph) -> None:
-    pool = WorkerPool(disk_kg, size=1, max_queries=2)
+def test_the_service_counts_timeouts_and_kinds(disk_kg: KnowledgeGraph) -> None:
+    service = QueryService(disk_kg, WorkerPool(disk_kg, size=2), max_queries=4, timeout=0.5)
     try:
-        held = pool.evaluate(QueryRequest(RUNAWAY_ROWS), JSON, timeout=30)
-        with pytest.raises(QueryTimeout, match="no query worker became free"):
-            pool.evaluate(QueryRequest("ASK {}"), JSON, timeout=0.3)
-        held.chunks.close()  # type: ignore[attr-defined]
+        with pytest.raises(QueryTimeout):
+            service.run(QueryRequest(RUNAWAY_COUNT))
+        with pytest.raises(QueryTimeout):
+            service.run(QueryRequest(RUNAWAY_ROWS)).body()  # stopped while streaming
+        figures = service.stats()
+        assert figures["timeouts"] == 2 and figures["admitted"] == 0 and service.kinds == {"query": 2}
+    finally:
+        service.close()
+
+
+def test_long_work_never_takes_the_reserved_worker(disk_kg: KnowledgeGraph) -> None:
+    """Two runaways on two workers: the second is stopped once it turns long, and small queries go on."""
+    pool = WorkerPool(disk_kg, size=2, reserve=1, long_after=0.5)
+    try:
+        first = run(pool, RUNAWAY_ROWS, timeout=30)
+        next(iter(first.chunks))
+        second = run(pool, RUNAWAY_ROWS, timeout=30)
+        next(iter(second.chunks))
+        with pytest.raises(Unavailable, match="long-running"):
+            second.body()
+        assert pool.stats()["long"] == 1 and pool.counts["long_stopped"] == 1
+        started = time.monotonic()
+        for _ in range(5):
+            assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")
+        assert time.monotonic() - started < 5
+        first.chunks.close()  # type: ignore[attr-defined]
     finally:
         pool.close()
 
@@ -202,7 +243,7 @@ def test_close_stops_every_worker_and_deletes_the_snapshots(disk_kg: KnowledgeGr
     assert not any(p.is_running() for p in processes)
     assert not pool.snapshots.root.exists()
     with pytest.raises(Unavailable):
-        pool.evaluate(QueryRequest("ASK {}"), JSON, timeout=1)
+        run(pool, "ASK {}", timeout=1)
 
 
 def test_a_read_only_store_is_read_in_place(tmp_path: Path) -> None:

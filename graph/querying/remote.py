@@ -1,4 +1,4 @@
-"""Evaluating a query request on a remote engine: its answer streams through, in the format the client chose.
+"""The runner for a remote engine: a query's answer streams through, in the format the client chose.
 
 The engine is asked for exactly the media types the client accepts, so its bytes are passed on unparsed and
 a large answer costs no memory here. When an engine answers in another format than the one chosen (some
@@ -6,24 +6,29 @@ engines lack TSV or JSON-LD), the answer is parsed and written again. At the dea
 abandoned and its connection dropped: the client gets a 503 before the first byte, or a cut transfer after
 it. An engine that streams its answer stops there; one busy computing an aggregate may go on (Oxigraph
 0.5.13 does, even with ``--timeout-s``), so give the engine its own limits too (``docs/deploy.md``).
+
+Any other work runs in the calling thread against the knowledge graph (which talks to the engine), every
+request it makes bounded by the work's deadline (:func:`.deadline.bounded_by`).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import urllib3
 from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
-from .backend import TripleResult
-from .errors import BadQuery, EngineError, NotAcceptable, QueryTimeout, Unavailable
-from .evaluation import Answer, Formats, QueryRequest
-from .remote import RemoteBackend, prologue, query_form, with_values
-from .results import write
-from .store import KnowledgeGraph
+from ..backend import TripleResult
+from ..deadline import Deadline, bounded_by
+from ..errors import BadQuery, EngineError, NotAcceptable, QueryTimeout, Unavailable
+from ..namespaces import PREFIXES
+from ..outbound import remote_failure
+from ..remote import RemoteBackend, prologue, with_values
+from ..results import write
+from ..sparql_lexer import called_endpoints, query_form
+from ..store import KnowledgeGraph
+from .work import Answer, Buffer, QueryRequest, Work
 
 CHUNK = 64 * 1024
 #: Formats every engine writes, asked for at a low preference so that a wrong kind of answer still arrives.
@@ -31,46 +36,31 @@ _FALLBACK_RESULTS = QueryResultsFormat.JSON
 _FALLBACK_GRAPH = RdfFormat.N_TRIPLES
 
 
-class RemoteEvaluator:
-    """An :class:`~graph.evaluation.Evaluator` that forwards each query to the knowledge graph's remote engine."""
+class RemoteRunner:
+    """Runs works against the knowledge graph's remote engine."""
 
-    def __init__(self, kg: KnowledgeGraph, *, max_queries: int | None = None) -> None:
+    def __init__(self, kg: KnowledgeGraph) -> None:
         if not isinstance(kg.backend, RemoteBackend):
-            raise TypeError("a remote evaluator needs a knowledge graph on a remote engine")
+            raise TypeError("a remote runner needs a knowledge graph on a remote engine")
         self.kg = kg
         self.backend: RemoteBackend = kg.backend
-        self._admitted = threading.BoundedSemaphore(max_queries or 64)
-        self._figures = {"admitted": 0, "timeouts": 0, "refused": 0}
-        self._lock = threading.Lock()
 
-    def evaluate(self, request: QueryRequest, formats: Formats, *, timeout: float | None = None) -> Answer:
-        if not self._admitted.acquire(blocking=False):
-            self._count("refused")
-            raise Unavailable("too many queries at once; retry in a moment")
-        self._count("admitted")
-        try:
-            return self._evaluate(request, formats, timeout)
-        except BaseException as error:
-            self._done()
-            if isinstance(error, QueryTimeout):
-                self._count("timeouts")
-            raise
+    def run(self, work: Work, deadline: Deadline) -> Answer:
+        with bounded_by(deadline):
+            if isinstance(work, QueryRequest):
+                return self._query(work, deadline)
+            output = Buffer()
+            value = work.run(self.kg, output)
+            return Answer(output.media_type, iter(output.chunks), value)
 
     def stats(self) -> dict[str, int]:
-        """The figures ``/metrics`` reports (as for the worker pool; the engine has the workers here)."""
-        with self._lock:
-            return {"workers": 0, "busy": self._figures["admitted"], "replaced": 0, **self._figures}
+        return {}
 
-    def _count(self, key: str, step: int = 1) -> None:
-        with self._lock:
-            self._figures[key] += step
+    def close(self) -> None:
+        pass
 
-    def _done(self) -> None:
-        self._count("admitted", -1)
-        self._admitted.release()
-
-    def _evaluate(self, request: QueryRequest, formats: Formats, timeout: float | None) -> Answer:
-        deadline = None if timeout is None else time.monotonic() + timeout
+    def _query(self, request: QueryRequest, deadline: Deadline) -> Answer:
+        formats, timeout = request.formats, deadline.remaining()
         dataset = self.kg.dataset(
             request.sparql,
             infer=request.infer,
@@ -95,6 +85,10 @@ class RemoteEvaluator:
                 )
         except SyntaxError as error:
             raise BadQuery(str(error)) from error
+        except EngineError as error:
+            if called_endpoints(request.sparql, PREFIXES):
+                raise BadQuery(remote_failure(error)) from None
+            raise
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         rdf, results = RdfFormat.from_media_type(media_type), QueryResultsFormat.from_media_type(media_type)
         if rdf is not None:
@@ -106,7 +100,7 @@ class RemoteEvaluator:
                 )
             if chosen != rdf:
                 triples = TripleResult(q.triple for q in parse(_Reader(response, deadline), rdf))  # type: ignore[arg-type]
-                return self._answer(chosen, iter([serialize(triples, None, chosen) or b""]))
+                return Answer(chosen.media_type, iter([serialize(triples, None, chosen) or b""]))
         elif results is not None:
             chosen = formats.results  # type: ignore[assignment]
             if chosen is None:
@@ -116,40 +110,24 @@ class RemoteEvaluator:
                 )
             if chosen != results:
                 parsed = parse_query_results(_Reader(response, deadline), results)  # type: ignore[arg-type]
-                return self._answer(chosen, iter([write(parsed, chosen) or b""]))
+                return Answer(chosen.media_type, iter([write(parsed, chosen) or b""]))
         else:
             response.close()
             raise EngineError(f"the SPARQL engine answered in a format genai-kg does not know: {media_type!r}")
         chunks = _chunks(response, deadline)
         first = _first(chunks)
         if first.complete:
-            _check_whole(first.data, rdf or results)
-        return self._answer(chosen, first.replay(chunks))
-
-    def _answer(self, format: QueryResultsFormat | RdfFormat, chunks: Iterator[bytes]) -> Answer:
-        return Answer(format, self._released(chunks))
-
-    def _released(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        """The chunks, giving the query's admission back when they end (or the client goes away)."""
-        try:
-            yield from chunks
-        except QueryTimeout:
-            self._count("timeouts")
-            raise
-        finally:
-            self._done()
-
-    def close(self) -> None:
-        pass
+            _check_whole(first.data, rdf or results, request.sparql)
+        return Answer(chosen.media_type, first.replay(chunks))
 
 
-def _chunks(response: urllib3.BaseHTTPResponse, deadline: float | None) -> Iterator[bytes]:
+def _chunks(response: urllib3.BaseHTTPResponse, deadline: Deadline) -> Iterator[bytes]:
     """The response body in chunks; :class:`QueryTimeout` once the deadline has passed."""
     finished = False
     try:
         while True:
-            if deadline is not None and time.monotonic() > deadline:
-                raise QueryTimeout("the query ran past its time budget while its answer was being sent")
+            if deadline.expired():
+                raise deadline.timeout("the query, while its answer was being sent,")
             try:
                 chunk = response.read(CHUNK)
             except ReadTimeoutError as error:
@@ -170,7 +148,7 @@ def _chunks(response: urllib3.BaseHTTPResponse, deadline: float | None) -> Itera
 class _Reader:
     """The response as a file for a parser, bounded by the deadline."""
 
-    def __init__(self, response: urllib3.BaseHTTPResponse, deadline: float | None) -> None:
+    def __init__(self, response: urllib3.BaseHTTPResponse, deadline: Deadline) -> None:
         self._chunks = _chunks(response, deadline)
         self._buffer = b""
 
@@ -209,7 +187,7 @@ def _first(chunks: Iterator[bytes]) -> _First:
     return _First(data, complete=True)
 
 
-def _check_whole(data: bytes, format: QueryResultsFormat | RdfFormat | None) -> None:
+def _check_whole(data: bytes, format: QueryResultsFormat | RdfFormat | None, sparql: str) -> None:
     """A small answer is parsed before it is sent: some engines report an evaluation error (a failed
     SERVICE call, say) inside a 200 answer, which must become our 400, not a broken 200."""
     try:
@@ -222,4 +200,6 @@ def _check_whole(data: bytes, format: QueryResultsFormat | RdfFormat | None) -> 
                 for _ in result:
                     pass
     except (SyntaxError, ValueError) as error:
+        if called_endpoints(sparql, PREFIXES):  # the engine's words may quote the remote answer
+            raise BadQuery(remote_failure(EngineError(str(error)))) from None
         raise BadQuery(f"the query could not be evaluated: {data[-500:].decode('utf-8', 'replace')}") from error

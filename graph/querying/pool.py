@@ -1,9 +1,13 @@
-"""Query evaluation in worker processes that can be killed: the only way to stop a runaway pyoxigraph query.
+"""Worker processes that can be killed: the only way to stop a runaway pyoxigraph evaluation.
 
-pyoxigraph cannot cancel a query (oxigraph issue #1926) and a thread cannot be stopped, so each query runs
-in one of a pool of worker processes (:mod:`.worker_process`) that open a read-only checkpoint of the store
-(:mod:`.snapshots`). The server process keeps the deadline: when it passes, the worker is killed (SIGKILL: it
-only reads immutable files, so this is always safe) and a fresh one replaces it, while the other workers go on.
+pyoxigraph cannot cancel a query (oxigraph issue #1926) and a thread cannot be stopped, so each work runs in
+one of a pool of worker processes (:mod:`.worker`) that open a read-only checkpoint of the store
+(:mod:`.snapshots`). This process keeps the deadline: when it passes, the worker is killed (SIGKILL: it only
+reads immutable files, so this is always safe) and a fresh one replaces it, while the others go on.
+
+**Short work is never starved by long work.** A work that has run for ``long_after`` seconds is *long*; at
+most ``size - reserve`` long works run at once, and one that would exceed that is stopped there (503), so
+``reserve`` workers are always back within ``long_after`` seconds for everything else.
 """
 
 from __future__ import annotations
@@ -21,22 +25,23 @@ from collections.abc import Iterator
 from multiprocessing import util
 from multiprocessing.connection import Connection
 
-from . import errors
-from .evaluation import Answer, Evaluator, Formats, InProcessEvaluator, QueryRequest
+from .. import errors
+from ..deadline import Deadline
+from ..store import KnowledgeGraph
 from .snapshots import Snapshot, Snapshots
-from .store import KnowledgeGraph
-from .worker_process import DATA, ERROR, READY, REPORTED, START, WHOLE
+from .work import Answer, Work
+from .worker import DATA, END, ERROR, READY, REPORTED, START, VALUE, WHOLE, Job
 
 log = logging.getLogger(__name__)
 
 
 class _Worker:
-    """One worker process and the two pipes that talk to it."""
+    """One worker process, the two pipes that talk to it, and what it is busy with."""
 
     def __init__(self) -> None:
         requests_read, requests_write = os.pipe()
         answers_read, answers_write = os.pipe()
-        command = [sys.executable, "-m", "graph.worker_process", str(requests_read), str(answers_write)]
+        command = [sys.executable, "-m", "graph.querying.worker", str(requests_read), str(answers_write)]
         self.process = subprocess.Popen(command, pass_fds=(requests_read, answers_write), stdin=subprocess.DEVNULL)
         os.close(requests_read)
         os.close(answers_write)
@@ -45,9 +50,12 @@ class _Worker:
         self._poller = select.poll()  # cheaper than Connection.poll, which builds a selector each call
         self._poller.register(answers_read, select.POLLIN)
         self.snapshot: Snapshot | None = None
-        #: When the query it runs must be answered by (monotonic clock), None when idle or unbounded.
-        self.deadline: float | None = None
-        self.timed_out = False
+        self.deadline = Deadline()
+        #: When the current work started (monotonic clock), and whether it has become long.
+        self.started = 0.0
+        self.long = False
+        #: Why the worker was killed while busy (the deadline, the long lane), for the error its client gets.
+        self.stopped: errors.GraphError | None = None
 
     @property
     def pid(self) -> int:
@@ -70,26 +78,23 @@ class _Worker:
 
 
 class WorkerPool:
-    """An :class:`Evaluator` that runs each query in a worker process and kills it when the budget runs out.
+    """Runs works in worker processes over snapshots; kills a worker at its work's deadline."""
 
-    At most ``max_queries`` queries are admitted at once (more are refused with :class:`errors.Unavailable`);
-    admitted queries wait, within their budget, for one of the ``size`` workers.
-    """
-
-    def __init__(self, kg: KnowledgeGraph, *, size: int = 2, max_queries: int | None = None) -> None:
+    def __init__(
+        self, kg: KnowledgeGraph, *, size: int = 2, reserve: int | None = None, long_after: float = 2.0
+    ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size = size
-        self.max_queries = max_queries or 8 * size
+        self.reserve = min(size - 1, 1 if reserve is None else reserve)
+        self.long_after = long_after
         self.snapshots = Snapshots(kg)
-        self._admitted = 0
         self._lock = threading.Condition()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._closed = False
-        self._starting = 0
-        #: Events since start, for metrics: queries stopped at their budget, refused, workers replaced.
-        self.counts = {"timeouts": 0, "refused": 0, "replaced": 0}
+        #: Events since start, for metrics: workers replaced, long works stopped for the reserve.
+        self.counts = {"replaced": 0, "long_stopped": 0}
         workers = [_Worker() for _ in range(size)]
         for worker in workers:
             worker.wait_ready(30)
@@ -100,106 +105,85 @@ class WorkerPool:
         util.Finalize(None, self.close, exitpriority=20)
 
     def stats(self) -> dict[str, int]:
-        """Figures for metrics: workers running and busy, queries admitted, and the event counts."""
+        """Figures for metrics: workers running, busy and busy with long work, and the event counts."""
         with self._lock:
-            running = {"workers": len(self._idle) + len(self._busy), "busy": len(self._busy)}
-            return {**running, "admitted": self._admitted, **self.counts}
+            busy = len(self._busy)
+            long = sum(w.long for w in self._busy)
+            return {"workers": len(self._idle) + busy, "busy": busy, "long": long, **self.counts}
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests and operators)."""
         with self._lock:
             return [w.pid for w in (*self._idle, *self._busy)]
 
-    # -- evaluation ----------------------------------------------------------------------------------
+    # -- running -------------------------------------------------------------------------------------
 
-    def evaluate(self, request: QueryRequest, formats: Formats, *, timeout: float | None = None) -> Answer:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        worker = self._checkout(deadline, timeout)
+    def run(self, work: Work, deadline: Deadline) -> Answer:
+        worker = self._checkout(deadline)
         try:
-            message = self._ask(worker, request, formats, timeout)
+            message = self._ask(worker, work)
         except BaseException:  # timed out, lost, or interrupted: what the worker will send next is unknown
             self._checkin(worker, healthy=False)
             raise
-        tag, kind, data = message[:1], message[1:2], message[2:]
-        chosen = formats.graph if kind == b"g" else formats.results
-        if tag == START and chosen is not None:
-            return Answer(chosen, _Stream(self, worker, timeout, data))
-        self._checkin(worker, healthy=tag in (WHOLE, ERROR))
-        if tag == WHOLE and chosen is not None:
-            return Answer(chosen, iter([data]))
+        tag, payload = message[:1], message[1:]
+        if tag in (START, WHOLE):
+            media_type, _, body = payload.partition(b"\n")
+            if tag == START:
+                return Answer(media_type.decode(), _Stream(self, worker, body))
+            self._checkin(worker, healthy=True)
+            return Answer(media_type.decode(), iter([body]))
+        self._checkin(worker, healthy=tag in (VALUE, ERROR))
+        if tag == VALUE:
+            return Answer(value=pickle.loads(payload))
         if tag == ERROR:
-            raise _error(message[1:])
+            raise _error(payload)
         raise RuntimeError(f"a query worker answered an unexpected frame {tag!r}")
 
-    def _ask(self, worker: _Worker, request: QueryRequest, formats: Formats, timeout: float | None) -> bytes:
-        """Send the query to ``worker`` with the newest snapshot; its first frame."""
+    def _ask(self, worker: _Worker, work: Work) -> bytes:
+        """Send the work to ``worker`` with the newest snapshot; its first frame."""
         try:
             worker.snapshot = self.snapshots.renew(worker.snapshot)
         except OSError as error:  # the checkpoint could not be written (a full disk, say)
             raise errors.Unavailable(f"the store's latest writes cannot be published to readers: {error}") from error
-        message = (
-            str(worker.snapshot.path),
-            formats.results.media_type if formats.results else None,
-            formats.graph.media_type if formats.graph else None,
-            request.sparql,
-            request.infer,
-            request.default_graph_uris,
-            request.named_graph_uris,
-            request.base_iri,
-            request.substitutions,
-        )
+        job = Job(str(worker.snapshot.path), work)
         try:
-            worker.requests.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            worker.requests.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
-        return self._receive(worker, timeout)
+        return self._receive(worker)
 
-    def _checkout(self, deadline: float | None, timeout: float | None) -> _Worker:
-        """Admit the query and wait, within its budget, for an idle worker."""
+    def _checkout(self, deadline: Deadline) -> _Worker:
+        """Wait, within the budget, for an idle worker."""
         with self._lock:
-            if self._admitted >= self.max_queries:
-                self.counts["refused"] += 1
-                raise errors.Unavailable(f"the server is answering {self.max_queries} queries already; retry shortly")
-            self._admitted += 1
-            try:
-                while not self._idle:
-                    if self._closed:
-                        raise errors.Unavailable("the server is shutting down")
-                    remaining = None if deadline is None else deadline - time.monotonic()
-                    if remaining is not None and remaining <= 0:
-                        self.counts["timeouts"] += 1
-                        raise errors.QueryTimeout(f"no query worker became free within the {timeout:g} s budget")
-                    self._lock.wait(remaining)
-            except BaseException:
-                self._admitted -= 1
-                raise
+            while not self._idle:
+                if self._closed:
+                    raise errors.Unavailable("the server is shutting down")
+                remaining = deadline.remaining()
+                if remaining == 0:
+                    raise deadline.timeout("waiting for a free query worker")
+                self._lock.wait(remaining)
             worker = self._idle.pop()
-            worker.deadline, worker.timed_out = deadline, False
+            worker.deadline, worker.started, worker.long, worker.stopped = deadline, time.monotonic(), False, None
             self._busy.add(worker)
             return worker
 
-    def _receive(self, worker: _Worker, timeout: float | None) -> bytes:
-        """The worker's next frame; past the deadline the worker is killed and :class:`QueryTimeout` raised."""
-        remaining = None if worker.deadline is None else worker.deadline - time.monotonic()
+    def _receive(self, worker: _Worker) -> bytes:
+        """The worker's next frame; past the deadline the worker is killed and the reason raised."""
+        remaining = worker.deadline.remaining()
         if remaining is None or remaining > 0:  # checked first: a fast stream must not outrun the deadline
             try:
                 if worker.readable(remaining):
                     return worker.answers.recv_bytes()
             except (EOFError, OSError):
-                if not worker.timed_out:
+                if worker.stopped is None:
                     raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
-        worker.timed_out = True
         worker.kill()
-        with self._lock:
-            self.counts["timeouts"] += 1
-        raise errors.QueryTimeout(f"query timed out: it ran past the {timeout:g} s budget and was stopped")
+        raise worker.stopped or worker.deadline.timeout("the query")
 
     def _checkin(self, worker: _Worker, *, healthy: bool) -> None:
         """Return a worker whose answer is complete; any other is killed and replaced."""
         with self._lock:
-            self._admitted -= 1
             self._busy.discard(worker)
-            worker.deadline = None
             if healthy and not self._closed:
                 self._idle.append(worker)
                 self._lock.notify()
@@ -213,7 +197,6 @@ class WorkerPool:
         with self._lock:
             if self._closed:
                 return
-            self._starting += 1
             self.counts["replaced"] += 1
         threading.Thread(target=self._start_one, name="query-worker-start", daemon=True).start()
 
@@ -228,7 +211,6 @@ class WorkerPool:
                 worker.kill()
             worker = None
         with self._lock:
-            self._starting -= 1
             if worker is not None and not self._closed:
                 self._idle.append(worker)
                 self._lock.notify()
@@ -237,20 +219,40 @@ class WorkerPool:
             worker.kill()
 
     def _reap(self) -> None:
-        """Kill workers whose deadline passed a second ago while nobody read their answer (a stalled client)."""
+        """Every quarter second: stop a long work beyond the long lane, and a work whose deadline passed a
+        second ago while nobody read its answer (a stalled client)."""
         while True:
             time.sleep(0.25)
-            with self._lock:  # held while killing, so that the worker cannot move on to another query
+            with self._lock:  # held while killing, so that the worker cannot move on to another work
                 if self._closed:
                     return
-                for worker in self._busy:
-                    if worker.deadline is not None and time.monotonic() > worker.deadline + 1:
-                        worker.timed_out = True
-                        if worker.process.poll() is None:
-                            worker.process.kill()
+                now = time.monotonic()
+                for worker in sorted(self._busy, key=lambda w: w.started):
+                    if not worker.long and now - worker.started > self.long_after:
+                        if sum(w.long for w in self._busy) >= self.size - self.reserve:
+                            self.counts["long_stopped"] += 1
+                            self._stop(worker, errors.Unavailable(self._lane_message()))
+                            continue
+                        worker.long = True
+                    at = worker.deadline.at
+                    if at is not None and now > at + 1:
+                        self._stop(worker, worker.deadline.timeout("the query"))
+
+    def _lane_message(self) -> str:
+        lanes = self.size - self.reserve
+        return (
+            f"{lanes} long-running {'query' if lanes == 1 else 'queries'} already use the workers this service "
+            f"keeps for long work; this one ran past {self.long_after:g} s and was stopped — retry later"
+        )
+
+    def _stop(self, worker: _Worker, reason: errors.GraphError) -> None:
+        if worker.stopped is None:
+            worker.stopped = reason
+            if worker.process.poll() is None:
+                worker.process.kill()
 
     def close(self) -> None:
-        """Stop every worker and delete the snapshots; queries still waiting are refused."""
+        """Stop every worker and delete the snapshots; works still waiting are refused."""
         with self._lock:
             if self._closed:
                 return
@@ -264,12 +266,11 @@ class WorkerPool:
 
 
 class _Stream:
-    """The chunks of a streamed answer; the worker goes back to the pool at the end, or is killed on close."""
+    """The chunks of a streamed body; the worker goes back to the pool at the end, or is killed on close."""
 
-    def __init__(self, pool: WorkerPool, worker: _Worker, timeout: float | None, first: bytes) -> None:
+    def __init__(self, pool: WorkerPool, worker: _Worker, first: bytes) -> None:
         self.pool = pool
         self.worker: _Worker | None = worker
-        self.timeout = timeout
         self.pending: bytes | None = first
 
     def __iter__(self) -> Iterator[bytes]:
@@ -283,14 +284,14 @@ class _Stream:
         if worker is None:
             raise StopIteration
         try:
-            message = self.pool._receive(worker, self.timeout)
+            message = self.pool._receive(worker)
         except BaseException:
             self._done(healthy=False)
             raise
         tag = message[:1]
         if tag == DATA:
             return message[1:]
-        self._done(healthy=True)
+        self._done(healthy=tag in (END, ERROR))
         if tag == ERROR:
             raise _error(message[1:])
         raise StopIteration
@@ -312,18 +313,5 @@ def _error(payload: bytes) -> Exception:
     report = json.loads(payload)
     kind = REPORTED.get(report["kind"])
     if kind is None:
-        return RuntimeError(f"query worker error {report['kind']}: {report['message']}")
+        return RuntimeError(f"a query worker failed: {report['message']}")
     return kind(report["message"])
-
-
-def evaluator_for(kg: KnowledgeGraph, *, workers: int, max_queries: int | None = None) -> Evaluator:
-    """The remote engine itself for a remote store; a worker pool for an on-disk store when ``workers`` > 0;
-    otherwise evaluation in the calling thread."""
-    from .remote import RemoteBackend
-    from .remote_evaluation import RemoteEvaluator
-
-    if isinstance(kg.backend, RemoteBackend):
-        return RemoteEvaluator(kg, max_queries=max_queries)
-    if workers > 0 and kg.path is not None:
-        return WorkerPool(kg, size=workers, max_queries=max_queries)
-    return InProcessEvaluator(kg)

@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import Change, KnowledgeGraph
+from ..store import Change, KnowledgeGraph
 
 
 @dataclass(frozen=True)

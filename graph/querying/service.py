@@ -1,0 +1,196 @@
+"""The query service: every request's reading work is admitted, budgeted, run and counted here, once.
+
+A request's work (:mod:`.work`) goes to one runner, chosen when the service is built:
+
+- :class:`~.pool.WorkerPool` — worker processes over snapshots of an on-disk store, killed at the deadline;
+- :class:`~.remote.RemoteRunner` — the remote SPARQL engine (a query's answer streams through; other work
+  runs here, every request it makes to the engine bounded by the deadline);
+- :class:`InThreadRunner` — the calling thread, for a store held only in memory (tests, ``--query-workers
+  0``): nothing can stop a query there, which ``docs/timeouts.md`` says.
+
+The service itself admits at most ``max_queries`` works at once (beyond that: 503 at once, never queued),
+sets each work's deadline from its budget, releases the admission when the answer has been sent (streamed
+bodies included) and counts what happened, for ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from ..deadline import Deadline
+from ..errors import QueryTimeout, Unavailable
+from ..store import KnowledgeGraph
+from .work import Answer, Buffer, Work
+
+#: Works admitted at once per worker (running or waiting for one) when the configuration does not say.
+PER_WORKER = 8
+#: Works admitted at once on a remote engine or in the calling thread, when the configuration does not say.
+DEFAULT_MAX = 64
+#: Cached values kept at most (they are few kinds of page; the cache empties when full).
+CACHE_SIZE = 256
+
+
+class Runner(Protocol):
+    """Where works run; raises :class:`QueryTimeout` when the deadline passes."""
+
+    def run(self, work: Work, deadline: Deadline) -> Answer: ...
+
+    def stats(self) -> dict[str, int]: ...
+
+    def close(self) -> None: ...
+
+
+class InThreadRunner:
+    """Runs a work in the calling thread; it cannot stop one, so it is used only where nothing else can run."""
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self.kg = kg
+
+    def run(self, work: Work, deadline: Deadline) -> Answer:
+        output = Buffer()
+        value = work.run(self.kg, output)
+        return Answer(output.media_type, iter(output.chunks), value)
+
+    def stats(self) -> dict[str, int]:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+class QueryService:
+    """Admission, deadlines and statistics for every work, in front of one runner."""
+
+    def __init__(self, kg: KnowledgeGraph, runner: Runner, *, max_queries: int, timeout: float | None) -> None:
+        if max_queries < 1:
+            raise ValueError("the service must admit at least one query at once")
+        self.kg = kg
+        self.runner = runner
+        self.max_queries = max_queries
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._admitted = 0
+        #: Events since start: works admitted in all, refused at the door, stopped at their budget; by kind.
+        self.counts = {"total": 0, "refused": 0, "timeouts": 0}
+        self.kinds: dict[str, int] = {}
+        self._cache: dict[tuple[Work, str], Any] = {}
+
+    def run(self, work: Work) -> Answer:
+        """Run ``work`` within the service's budget (``timeout`` seconds; None: no limit).
+
+        Errors known before the first chunk are raised here; past it, iterating the chunks raises, and the
+        server must abort the response rather than end it.
+        """
+        self._admit(work)
+        try:
+            answer = self.runner.run(work, Deadline.after(self.timeout))
+        except BaseException as error:
+            self._release(error)
+            raise
+        if answer.media_type is None:  # a value: the work is done
+            self._release()
+        else:  # a body: the work is done when its last chunk is sent
+            answer.chunks = _Released(self, answer.chunks)
+        return answer
+
+    def value(self, work: Work, *, cached: bool = False) -> Any:
+        """The value a work returns; with ``cached``, kept until the store's generation changes (for costly
+        pages whose answer only writes change: statistics, the home page, the ontology's documentation)."""
+        if not cached:
+            return self.run(work).value
+        key = (work, self.kg.generation)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = self.run(work).value
+        with self._lock:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = value
+        return value
+
+    def _admit(self, work: Work) -> None:
+        with self._lock:
+            if self._admitted >= self.max_queries:
+                self.counts["refused"] += 1
+                raise Unavailable(f"the server is answering {self.max_queries} requests already; retry shortly")
+            self._admitted += 1
+            self.counts["total"] += 1
+            self.kinds[work.kind] = self.kinds.get(work.kind, 0) + 1
+
+    def _release(self, error: BaseException | None = None) -> None:
+        with self._lock:
+            self._admitted -= 1
+            if isinstance(error, QueryTimeout):
+                self.counts["timeouts"] += 1
+
+    def stats(self) -> dict[str, int]:
+        """Figures for metrics: admitted now, the event counts, and the runner's own figures."""
+        with self._lock:
+            figures = {"admitted": self._admitted, **self.counts}
+        return {**figures, **self.runner.stats()}
+
+    def close(self) -> None:
+        self.runner.close()
+
+
+class _Released:
+    """A body's chunks that give the work's admission back once: at the end, on a failure, or on ``close()``
+    (a client gone, a response never sent) — even before the first chunk, which a generator could not do."""
+
+    def __init__(self, service: QueryService, chunks: Iterator[bytes]) -> None:
+        self.service = service
+        self.chunks: Iterator[bytes] | None = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.chunks is None:
+            raise StopIteration
+        try:
+            return next(self.chunks)
+        except StopIteration:
+            self._end(None)
+            raise
+        except BaseException as error:
+            self._end(error)
+            raise
+
+    def close(self) -> None:
+        self._end(None)
+
+    def _end(self, error: BaseException | None) -> None:
+        chunks, self.chunks = self.chunks, None
+        if chunks is None:
+            return
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()  # a worker stream not read to its end is killed
+        self.service._release(error)
+
+
+def service_for(
+    kg: KnowledgeGraph,
+    *,
+    workers: int,
+    max_queries: int | None,
+    timeout: float | None,
+    long_after: float = 2.0,
+) -> QueryService:
+    """The service for ``kg``: the remote engine's runner, a worker pool for an on-disk store (``workers`` > 0),
+    else the calling thread."""
+    from ..remote import RemoteBackend
+    from .pool import WorkerPool
+    from .remote import RemoteRunner
+
+    runner: Runner
+    if isinstance(kg.backend, RemoteBackend):
+        runner, default = RemoteRunner(kg), DEFAULT_MAX
+    elif workers > 0 and kg.path is not None:
+        runner, default = WorkerPool(kg, size=workers, long_after=long_after), PER_WORKER * workers
+    else:
+        runner, default = InThreadRunner(kg), DEFAULT_MAX
+    return QueryService(kg, runner, max_queries=max_queries or default, timeout=timeout)

@@ -1,0 +1,148 @@
+"""A query worker process: runs works on a read-only store checkpoint, and sends what they give in frames.
+
+Frames go over a pipe (``multiprocessing`` connections; one tag byte, then the payload):
+
+    R                  ready (after start-up)
+    W type \\n body     a whole streamed body (it fitted in one frame) and its media type
+    S type \\n body     the first frame of a longer body; D frames follow, then E
+    D body             more of the body
+    E                  the body is complete
+    V pickle           a work's value (works that return rather than stream)
+    X json             an error: {"kind": a graph.errors class name or "Internal", "message": ...}
+
+A job arrives as one pickled :class:`Job`. Run as ``python -m graph.querying.worker REQUESTS_FD ANSWERS_FD``;
+the pool starts it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from .. import errors
+from ..store import KnowledgeGraph
+from .work import Work
+
+log = logging.getLogger(__name__)
+
+READY, WHOLE, START, DATA, END, VALUE, ERROR = b"R", b"W", b"S", b"D", b"E", b"V", b"X"
+#: Bytes per frame: big enough that a point look-up is one frame, small enough to stream.
+FRAME = 64 * 1024
+#: The errors a worker reports by name; the pool raises the same class on the other side.
+REPORTED: dict[str, type[errors.GraphError]] = {
+    kind.__name__: kind
+    for kind in (
+        errors.BadQuery,
+        errors.BadData,
+        errors.BadRequest,
+        errors.TooLarge,
+        errors.NotAcceptable,
+        errors.NotFound,
+        errors.QueryTimeout,
+        errors.ReadOnly,
+        errors.Inconsistent,
+    )
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the pool sends a worker: the snapshot to read and the work to run on it."""
+
+    snapshot: str
+    work: Work
+
+
+class _Frames:
+    """The :class:`~.work.Output` of a work in a worker: its body, sent as frames."""
+
+    def __init__(self, answers: Connection) -> None:
+        self.answers = answers
+        self.media_type: str | None = None
+        self.buffer = bytearray()
+        self.started = False
+
+    def start(self, media_type: str) -> None:
+        self.media_type = media_type
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= FRAME:
+            head = DATA if self.started else START + self._type()
+            self.answers.send_bytes(head + self.buffer)
+            self.started = True
+            self.buffer.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """Frames go out when full and at the end; a serialiser's flush changes nothing."""
+
+    def _type(self) -> bytes:
+        if self.media_type is None:
+            raise RuntimeError("a work wrote a body without starting it")
+        return self.media_type.encode() + b"\n"
+
+    def finish(self, value: Any) -> None:
+        if self.media_type is None:
+            self.answers.send_bytes(VALUE + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        elif not self.started:
+            self.answers.send_bytes(WHOLE + self._type() + self.buffer)
+        else:
+            if self.buffer:
+                self.answers.send_bytes(DATA + self.buffer)
+            self.answers.send_bytes(END)
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the server process is gone, even in the middle of a query (pyoxigraph releases the GIL)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def serve(requests: Connection, answers: Connection) -> None:
+    """The worker's loop: one job at a time, on the snapshot it names, until the pipe closes."""
+    opened: tuple[str, KnowledgeGraph] | None = None
+    answers.send_bytes(READY)
+    while True:
+        try:
+            job: Job = pickle.loads(requests.recv_bytes())
+        except EOFError:
+            return
+        try:
+            if opened is None or opened[0] != job.snapshot:
+                opened = None  # drop the old store before opening the new one
+                opened = (job.snapshot, KnowledgeGraph.open(job.snapshot, read_only=True))
+            frames = _Frames(answers)
+            frames.finish(job.work.run(opened[1], frames))
+        except errors.GraphError as error:
+            _report(answers, type(error).__name__, str(error))
+        except Exception as error:  # a bug in a work: the server answers 500 and logs it; the worker goes on
+            log.exception("a %s work failed", getattr(job.work, "kind", "?"))
+            _report(answers, "Internal", f"{type(error).__name__}: {error}")
+
+
+def _report(answers: Connection, kind: str, message: str) -> None:
+    answers.send_bytes(ERROR + json.dumps({"kind": kind, "message": message}).encode())
+
+
+def main(argv: list[str]) -> None:
+    requests_fd, answers_fd = int(argv[0]), int(argv[1])
+    _watch_parent(os.getppid())
+    serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

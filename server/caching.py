@@ -1,0 +1,61 @@
+"""HTTP validators: every read answer carries an ``ETag`` made from the store's generation and the request
+that asked for it, and a client that sends it back in ``If-None-Match`` gets ``304`` before any work runs.
+
+The tag covers everything a representation depends on: the generation (it changes with every committed
+write), the method-independent request (path and query string), the headers that choose a variant
+(``Accept``, ``Accept-Language``) and where links point (the public base, else the host asked). So an equal tag
+means an equal body, and nothing is read to answer a revalidation. Over a remote engine that other processes
+also write, a process cannot know the engine's generation without asking, so no tags are given there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, Response, g, request
+
+from .context import get_config, get_graph
+
+#: Paths whose answers are not representations of the data (or change on their own).
+UNCACHED = ("/health", "/metrics")
+
+
+def _tag() -> str | None:
+    """The opaque tag of the representation this GET or HEAD request asks for, None when it has none.
+
+    It is taken before any work runs: if a write lands meanwhile, the answer is newer than its tag says,
+    and the next revalidation finds the generation moved on — never the other way round.
+    """
+    if request.method not in ("GET", "HEAD") or request.path.startswith(UNCACHED):
+        return None
+    kg = get_graph()
+    if kg.backend.shared:
+        return None
+    parts = (
+        kg.generation,
+        request.full_path,
+        request.headers.get("Accept", ""),
+        request.headers.get("Accept-Language", ""),
+        get_config().base_url or request.host_url,
+    )
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _not_modified() -> Response | None:
+        g.etag = tag = _tag()
+        if tag is None or not request.if_none_match.contains_weak(tag):
+            return None
+        response = Response(status=304)
+        response.set_etag(tag, weak=True)
+        response.vary.add("Accept")
+        return response
+
+    @app.after_request
+    def _tagged(response: Response) -> Response:
+        tag = g.get("etag")
+        if tag is not None and response.status_code == 200 and "ETag" not in response.headers:
+            response.set_etag(tag, weak=True)
+            response.headers.setdefault("Cache-Control", "no-cache")  # keep it, but ask before reusing it
+        return response

@@ -1,0 +1,63 @@
+"""The one way views reach the app's resources, and the one way to say where the service is on the web.
+
+``create_app`` puts the knowledge graph, the query service and the named queries on the app
+(``app.extensions``); views reach them through the accessors below. Public URLs come from
+``Config.base_url`` when it is configured, else from the request's own root.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import current_app, request
+
+from graph import KnowledgeGraph
+from graph.named_queries import NamedQuery
+
+from .config import Config
+
+if TYPE_CHECKING:
+    from graph.querying.service import QueryService
+
+GRAPH = "genai_kg"
+SERVICE = "genai_kg_service"
+QUERIES = "genai_kg_named_queries"
+
+
+def get_config() -> Config:
+    config: Config = current_app.config["GENAI_KG"]
+    return config
+
+
+def get_graph() -> KnowledgeGraph:
+    """The knowledge graph of the app handling the current request."""
+    kg: KnowledgeGraph = current_app.extensions[GRAPH]
+    return kg
+
+
+def get_service() -> QueryService:
+    """The query service: it runs every request's reading work within the request's budget."""
+    service: QueryService = current_app.extensions[SERVICE]
+    return service
+
+
+def get_queries() -> dict[str, NamedQuery]:
+    """The named queries, by name."""
+    queries: dict[str, NamedQuery] = current_app.extensions[QUERIES]
+    return queries
+
+
+def public_url(path: str = "") -> str:
+    """The absolute public URL of ``path`` (relative to the app's root): under ``Config.base_url`` when it is
+    configured, else under the root this request came to (scheme, host and any script root of a proxy)."""
+    base = get_config().base_url or request.url_root
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def link(path: str) -> str:
+    """What an HTML link to ``path`` (relative to the app's root) says: absolute under the configured base
+    URL, else a path on this host — never built from the request's Host header, which a client chooses."""
+    base = get_config().base_url
+    if base:
+        return base.rstrip("/") + "/" + path.lstrip("/")
+    return request.script_root + "/" + path.lstrip("/")
