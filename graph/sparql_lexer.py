@@ -102,7 +102,16 @@ def top_level_keyword(text: str, *words: str) -> bool:
     >>> top_level_keyword("SELECT * WHERE { ?s ?p 'FROM' } # FROM", "FROM")
     False
     """
+    if not _mentions(text, words):
+        return False
     return any(t.depth == 0 and t.is_keyword(*words) for t in tokens(text))
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    """Whether any of ``words`` occurs in ``text`` at all, ignoring case: a keyword is always spelt out
+    (escapes are decoded in strings and IRIs only), so without it there is nothing to lex for."""
+    lowered = text.lower()
+    return any(word.lower() in lowered for word in words)
 
 
 def query_form(text: str) -> str | None:
@@ -223,6 +232,8 @@ def called_endpoints(text: str, prefixes: dict[str, str]) -> list[str | None]:
     [None]
     """
     found: list[str | None] = []
+    if not _mentions(text, ("SERVICE", "LOAD")):
+        return found
     prologue = Prologue(dict(prefixes))
     listed = list(tokens(text))
     for index, token in enumerate(listed):

@@ -20,8 +20,8 @@ from .context import get_config, get_graph
 UNCACHED = ("/health", "/metrics")
 
 
-def _tag() -> str | None:
-    """The opaque tag of the representation this GET or HEAD request asks for, None when it has none.
+def _generation() -> str | None:
+    """The generation this GET or HEAD request reads at, None when its answer gets no tag.
 
     It is taken before any work runs: if a write lands meanwhile, the answer is newer than its tag says,
     and the next revalidation finds the generation moved on — never the other way round.
@@ -29,10 +29,13 @@ def _tag() -> str | None:
     if request.method not in ("GET", "HEAD") or request.path.startswith(UNCACHED):
         return None
     kg = get_graph()
-    if kg.backend.shared:
-        return None
+    return None if kg.backend.shared else kg.generation
+
+
+def _tag(generation: str) -> str:
+    """The opaque tag of this request's representation at ``generation``."""
     parts = (
-        kg.generation,
+        generation,
         request.full_path,
         request.headers.get("Accept", ""),
         request.headers.get("Accept-Language", ""),
@@ -44,8 +47,11 @@ def _tag() -> str | None:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _not_modified() -> Response | None:
-        g.etag = tag = _tag()
-        if tag is None or not request.if_none_match.contains_weak(tag):
+        g.generation = generation = _generation()
+        if generation is None or "If-None-Match" not in request.headers:
+            return None
+        tag = _tag(generation)
+        if not request.if_none_match.contains_weak(tag):
             return None
         response = Response(status=304)
         response.set_etag(tag, weak=True)
@@ -54,8 +60,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _tagged(response: Response) -> Response:
-        tag = g.get("etag")
-        if tag is not None and response.status_code == 200 and "ETag" not in response.headers:
-            response.set_etag(tag, weak=True)
+        generation = g.get("generation")
+        if generation is not None and response.status_code == 200 and "ETag" not in response.headers:
+            response.set_etag(_tag(generation), weak=True)
             response.headers.setdefault("Cache-Control", "no-cache")  # keep it, but ask before reusing it
         return response

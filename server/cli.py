@@ -35,13 +35,14 @@ def main() -> None:
 @click.option("--memory", is_flag=True, help="Use an in-memory store loaded with the shipped graph (--store memory).")
 @setting_options(location=False)
 def serve(store: Location, memory: bool, **options: object) -> None:
-    """Serve SPARQL, linked data and the APIs with granian.
+    """Serve SPARQL, linked data and the APIs with granian, behind the HTTP front (server/front.py).
 
     On an embedded store, one process (the store allows one writer); over a remote engine, as many
-    processes as you like, each stateless.
+    processes as you like, each stateless. A worker process that crashes is started again.
     """
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
 
     if memory and store.endpoints is not None:
         raise click.UsageError("--memory and --sparql-endpoint exclude each other: choose where the graph lives")
@@ -65,14 +66,17 @@ def serve(store: Location, memory: bool, **options: object) -> None:
     where = config.sparql_endpoint or ("memory" if config.store is None else str(config.store))
     click.echo(f"genai-kg serving {where} on http://{config.host}:{config.port}/", err=True)
     Granian(
-        "server.app:create_app",
+        "server.front:create_front",
         factory=True,
         address=config.host,
         port=config.port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGI,
         workers=1,
-        blocking_threads=config.threads,
-        log_access=False,
+        http=HTTPModes.http1,  # the header deadline below is HTTP/1's; HTTP/2 goes through a proxy
+        http1_settings=HTTP1Settings(header_read_timeout=round(config.request_timeout * 1000)),
+        websockets=False,
+        log_access=False,  # the front writes its own access log
+        respawn_failed_workers=True,
     ).serve()
 
 

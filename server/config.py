@@ -81,7 +81,14 @@ class Config:
     )
     host: str = setting("127.0.0.1", help="Address to listen on.")
     port: int = setting(8000, help="Port to listen on.")
-    threads: int = setting(8, help="Request threads.")
+    threads: int = setting(8, help="Threads that run the app; bodies are read before, without a thread.")
+    request_timeout: float = setting(
+        10.0, help="Seconds a client has to send its request's headers, and as many again for its body (408)."
+    )
+    send_timeout: float = setting(
+        30.0, help="Seconds a client may leave its answer unread before the server gives up on it."
+    )
+    access_log: bool = setting(True, help="One line per request on standard error (see docs/deploy.md).")
     read_only: bool = setting(False, help="Refuse every write (403).")
     query_timeout: float = setting(30.0, help="Seconds of work a request may cause (queries, updates, pages).")
     query_workers: int = setting(

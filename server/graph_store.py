@@ -16,6 +16,7 @@ from graph.graph_store import GraphName, GraphStore, graph_name, read
 from graph.querying.work import Stream
 
 from . import auth
+from .answers import streamed
 from .context import get_graph, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose
 
@@ -80,7 +81,7 @@ def _get(target: GraphName | None) -> Response:
         raise NotAcceptable("a graph is RDF; accept one of " + ", ".join(GRAPH_TYPES))
     iri = target.value if isinstance(target, NamedNode) else None
     answer = get_service().run(Stream(read, (iri, chosen)))
-    response = Response(answer.chunks, mimetype=answer.media_type)
+    response = streamed(answer)
     response.vary.add("Accept")
     return response
 

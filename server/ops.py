@@ -20,9 +20,12 @@ from graph import KnowledgeGraph
 from graph.backend import Dataset
 from graph.querying.work import Call
 
+from .config import Config
 from .context import SERVICE, get_config, get_graph, get_service
 
 bp = Blueprint("ops", __name__)
+#: Where ``init_app`` keeps the app's :class:`Metrics`.
+METRICS = "genai_kg_metrics"
 
 
 class Metrics:
@@ -75,19 +78,31 @@ class QueryServiceCollector:
             yield CounterMetricFamily(name, help_text, value=figures.get(key, 0))
 
 
-@bp.get("/health")
-def health() -> Response:
-    """Cheap on any store size (counting quads is O(n): ``/metrics`` reports the count); over a remote engine,
-    one trivial query checks that the engine answers (503 when it cannot be reached)."""
-    kg = get_graph()
+def check_engine(kg: KnowledgeGraph) -> None:
+    """Over a remote engine, ask it one trivial query (raises :class:`graph.errors.Unavailable` when it cannot
+    be reached); nothing to check on an embedded store."""
     if kg.backend.shared:
         kg.backend.query("ASK {}", Dataset(), substitutions=None, base_iri=None)
-    return jsonify(status="ok", read_only=get_config().read_only, store=kg.backend.location)
+
+
+def health_report(kg: KnowledgeGraph, config: Config) -> dict[str, object]:
+    """What ``/health`` answers once the store is known to answer: cheap on any store size (counting quads is
+    O(n): ``/metrics`` reports the count)."""
+    return {"status": "ok", "read_only": config.read_only, "store": kg.backend.location}
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness and readiness. The front (``server/front.py``) answers it without a thread; this view serves
+    the app when it runs without the front (tests, other WSGI servers)."""
+    kg = get_graph()
+    check_engine(kg)
+    return jsonify(health_report(kg, get_config()))
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    state: Metrics = current_app.extensions["genai_kg_metrics"]
+    state: Metrics = current_app.extensions[METRICS]
     kg, now = get_graph(), time.monotonic()
     if not kg.backend.shared or state.counted_at is None or now - state.counted_at > REMOTE_COUNT_SECONDS:
         state.quads.set(get_service().value(Call(KnowledgeGraph.__len__, kind="stats"), cached=True))
@@ -98,7 +113,7 @@ def metrics() -> Response:
 def init_app(app: Flask) -> None:
     state = Metrics()
     state.registry.register(QueryServiceCollector(app))
-    app.extensions["genai_kg_metrics"] = state
+    app.extensions[METRICS] = state
 
     @app.before_request
     def _start_timer() -> None:

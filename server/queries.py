@@ -21,6 +21,7 @@ from graph.named_queries import NamedQuery
 from graph.namespaces import GAI, GAID, compact
 from graph.querying.work import Answer, Formats, QueryRequest
 
+from .answers import streamed
 from .context import QUERIES, get_queries, get_service, public_url
 from .negotiation import SUFFIXES, choose, prefers_html
 from .sparql import formats_for
@@ -91,7 +92,7 @@ def run(name: str) -> Response:
         return _page(query, values)
     formats = formats_for(SUFFIXES[suffix] if suffix else request.headers.get("Accept"))
     answer = _evaluate(query, values, formats)
-    response = Response(answer.chunks, mimetype=answer.media_type)
+    response = streamed(answer)
     response.vary.add("Accept")
     return response
 

@@ -7,6 +7,7 @@ type says which; unknown parameters (``format``, ``output``, ``results``, ``meth
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, request
@@ -17,6 +18,7 @@ from graph.namespaces import PREFIXES
 from graph.querying.work import Formats, QueryRequest
 
 from . import auth, editor, service_description
+from .answers import streamed
 from .context import get_config, get_graph, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose, prefers_html
 
@@ -37,8 +39,12 @@ QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 
 
+@functools.lru_cache(maxsize=256)
 def formats_for(accept: str | None) -> Formats:
-    """The results format and the graph format the ``Accept`` header picks (None where nothing fits)."""
+    """The results format and the graph format the ``Accept`` header picks (None where nothing fits).
+
+    Clients send few distinct headers, and parsing one is a good share of a small query's cost: cached.
+    """
     results = choose(accept, RESULT_TYPES)
     graph = choose(accept, GRAPH_TYPES)
     return Formats(ALIASES.get(results, results) if results else None, graph)
@@ -133,7 +139,7 @@ def _query(sparql: str) -> Response:
         base_iri=public_url("sparql"),
     )
     answer = get_service().run(query)
-    response = Response(answer.chunks, mimetype=answer.media_type)
+    response = streamed(answer)
     response.vary.add("Accept")
     return response
 

@@ -12,6 +12,7 @@ from graph.export import dump_dataset, dump_union
 from graph.querying.work import Answer, Call, Stream
 from graph.void import DATASET, statistics, void_triples
 
+from .answers import streamed
 from .context import get_service, public_url
 from .pages import rdf
 
@@ -46,7 +47,7 @@ def void(suffix: str | None = None) -> Response:
 
 
 def _download(answer: Answer, name: str) -> Response:
-    response = Response(answer.chunks, mimetype=answer.media_type)
+    response = streamed(answer)
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -137,18 +138,23 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        #: Its standard error (a file, not a pipe: nobody reads a pipe while it runs, and the access log fills one).
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.stderr, start_new_session=True
         )
         self._wait_ready()
+
+    def log(self) -> str:
+        """What the server has written to standard error so far."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", "replace")
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {self.process.stderr.read().decode() if self.process.stderr else ''}"
-                )
+                raise RuntimeError(f"server exited: {self.log()}")
             try:
                 if requests.get(self.url + "/health", timeout=1).status_code == 200:
                     return
@@ -179,8 +185,7 @@ class ServerProcess:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        self.stderr.close()
 
 
 def _on_engine(args: tuple[str, ...], urls: Endpoints) -> list[str]:

@@ -464,3 +464,9 @@ def test_too_many_queries_at_once_is_503_with_retry_after(kg: KnowledgeGraph, co
 def test_trailing_slash_is_the_same_endpoint(client: FlaskClient) -> None:
     response = client.get("/sparql/", query_string={"query": ASK_CHATGPT}, headers={"Accept": "application/json"})
     assert response.json["boolean"] is True
+
+
+@pytest.mark.parametrize("accept", ["text/csv", "text/tab-separated-values"])
+def test_a_text_answer_names_its_charset_once(client: FlaskClient, accept: str) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": accept})
+    assert response.headers["Content-Type"] == f"{accept}; charset=utf-8"

@@ -1,0 +1,437 @@
+"""The HTTP front: the ASGI application granian serves, with the Flask app behind it.
+
+No thread is spent on a client until its whole request has arrived. For each request the front
+
+1. reads the body on the event loop, chunked or not, within ``request_timeout`` seconds and under
+   ``max_body_bytes``: too slow is a 408, too big a 413 (as soon as the Content-Length or the running total
+   says so), both before the app runs, so nothing is ever written from a cut body;
+2. answers ``/health`` itself (over a remote engine, its check runs in a one-thread executor, bounded by
+   :data:`HEALTH_TIMEOUT`), so that no flood of slow or heavy requests can starve it;
+3. runs the Flask app in a pool of ``threads`` threads with the buffered body, and sends its answer: whole
+   when it is shorter than :data:`READ_AHEAD`, else streamed as it comes; when the client goes away the
+   answer's iterator is closed (which kills a streaming query's worker), and a client that leaves its answer
+   unread for ``send_timeout`` seconds is dropped;
+4. writes one access-log line (``server/access_log.py``).
+
+Other ASGI apps can be mounted at a path prefix (:meth:`Front.mount`); they get the same body limits and
+access log, and their own buffered body. Granian itself closes a connection whose headers take longer than
+``request_timeout`` (``serve`` in ``server/cli.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask
+
+from graph import KnowledgeGraph
+from graph.errors import GraphError
+
+from . import access_log, ops
+from .app import create_app
+from .config import Config
+from .context import GRAPH
+from .errors import status_of
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: Bytes of an answer read before its first byte is sent: an answer shorter than that is sent in one piece.
+READ_AHEAD = 64 * 1024
+#: Seconds ``/health`` waits for a remote engine to answer its trivial query before it says 503.
+HEALTH_TIMEOUT = 2.0
+
+log = logging.getLogger(__name__)
+
+
+def create_front() -> Front:
+    """The ASGI application ``genai-kg serve`` runs (granian's factory): settings from ``GENAI_KG_*``."""
+    config = Config.from_env()
+    if config.access_log:
+        access_log.enable()
+    return Front(create_app(config), config)
+
+
+class Refused(Exception):
+    """A request the front answers itself, before any app sees it."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+
+
+class Disconnected(Exception):
+    """The client went away before its request had arrived."""
+
+
+@dataclass
+class Exchange:
+    """One request on its way through the front: what the access log and the metrics need to know."""
+
+    scope: Scope
+    started: float = field(default_factory=time.perf_counter)
+    status: int = 0
+    sent: int = 0
+
+    @property
+    def client(self) -> str:
+        """The peer's address, or ``-``."""
+        client = self.scope.get("client")
+        return str(client[0]) if client else "-"
+
+    def __str__(self) -> str:
+        return f"{self.client} ({self.scope['method']} {self.scope['path']})"
+
+
+@dataclass
+class Answer:
+    """The Flask app's answer as its first pool thread left it: the head, the body so far, and the rest."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    #: The iterator still to be read (in a pool thread), or None when the whole body is in ``body``.
+    rest: Iterator[bytes] | None
+    close: Callable[[], None]
+
+
+class Front:
+    """An ASGI application in front of one WSGI (Flask) app; see the module's docstring."""
+
+    def __init__(self, app: Flask, config: Config) -> None:
+        self.app = app
+        self.config = config
+        self.kg: KnowledgeGraph = app.extensions[GRAPH]
+        self.metrics: ops.Metrics = app.extensions[ops.METRICS]
+        self.pool = ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="genai-kg-app")
+        self._health_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="genai-kg-health")
+        self._engine_check: asyncio.Future[None] | None = None
+        #: Bytes of request bodies held in memory right now, and the most there may be.
+        self.buffered = 0
+        self.max_buffered = config.threads * config.max_body_bytes
+        self.mounts: dict[str, ASGIApp] = {}
+
+    def mount(self, prefix: str, app: ASGIApp) -> None:
+        """Serve ``prefix`` and every path under it with the ASGI ``app`` (``root_path`` says the prefix)."""
+        self.mounts[prefix.rstrip("/")] = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+        else:  # websockets: nothing here speaks them
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self._health_pool.shutdown(wait=False, cancel_futures=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exchange = Exchange(scope)
+        body = b""
+        try:
+            path = scope["path"]
+            mounted = self._mounted(path)
+            if path == "/health" and scope["method"] in ("GET", "HEAD") and mounted is None:
+                await self._health(exchange, send)
+                return
+            body = await self._read_body(scope, receive)
+            if mounted is not None:
+                await mounted[1](
+                    {**scope, "root_path": scope.get("root_path", "") + mounted[0]},
+                    _replay(body, receive),
+                    _counting(exchange, send),
+                )
+            else:
+                await self._wsgi(exchange, body, receive, send)
+        except Refused as refused:  # nothing was sent yet: bodies are read before the app runs
+            headers = [(b"connection", b"close")] + ([(b"retry-after", b"1")] if refused.status == 503 else [])
+            await _problem(exchange, send, refused.status, refused.title, refused.detail, *headers)
+            self.metrics.requests.labels("front", str(refused.status)).inc()
+        except Disconnected:
+            pass
+        finally:
+            self.buffered -= len(body)
+            if self.config.access_log:
+                where = access_log.target(scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
+                access_log.write(
+                    exchange.client, scope["method"], where, exchange.status, exchange.sent, exchange.started
+                )
+
+    def _mounted(self, path: str) -> tuple[str, ASGIApp] | None:
+        for prefix, app in self.mounts.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix, app
+        return None
+
+    # -- the request --------------------------------------------------------------------------------
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        """The whole body, read within the request deadline and under the size caps (:class:`Refused`)."""
+        cap = self.config.max_body_bytes
+        length: int | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = int(value)  # granian has refused a Content-Length that is not a number
+            elif name == b"transfer-encoding":
+                chunked = True
+        if length is not None and length > cap:
+            raise _too_large(cap)
+        if not chunked and not length:
+            return b""
+        parts: list[bytes] = []
+        held = 0
+        try:
+            async with asyncio.timeout(self.config.request_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise Disconnected
+                    part = message.get("body", b"")
+                    if held + len(part) > cap:
+                        raise _too_large(cap)
+                    if self.buffered + len(part) > self.max_buffered:
+                        raise Refused(503, "Service Unavailable", "too many large requests at once; retry shortly")
+                    self.buffered += len(part)
+                    held += len(part)
+                    parts.append(part)
+                    if not message.get("more_body", False):
+                        return b"".join(parts)  # held until the exchange ends (``_http``)
+        except TimeoutError:
+            self.buffered -= held
+            detail = f"the request's body did not arrive within {self.config.request_timeout:g} s"
+            raise Refused(408, "Request Timeout", detail) from None
+        except BaseException:
+            self.buffered -= held
+            raise
+
+    # -- /health ------------------------------------------------------------------------------------
+
+    async def _health(self, exchange: Exchange, send: Send) -> None:
+        """Answer ``/health`` on the event loop; over a remote engine, within :data:`HEALTH_TIMEOUT`."""
+        try:
+            if self.kg.backend.shared:
+                await asyncio.wait_for(asyncio.shield(self._check_engine()), HEALTH_TIMEOUT)
+        except TimeoutError:
+            detail = f"the SPARQL engine did not answer within {HEALTH_TIMEOUT:g} s"
+            await _problem(exchange, send, 503, "Service Unavailable", detail, (b"retry-after", b"1"))
+        except GraphError as error:
+            status = status_of(error)
+            await _problem(exchange, send, status, HTTPStatus(status).phrase, str(error), (b"retry-after", b"1"))
+        else:
+            body = json.dumps(ops.health_report(self.kg, self.config)).encode()
+            head = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+            await _send_whole(exchange, send, 200, head, body)
+        self.metrics.requests.labels("/health", str(exchange.status)).inc()
+        self.metrics.latency.labels("/health").observe(time.perf_counter() - exchange.started)
+
+    def _check_engine(self) -> asyncio.Future[None]:
+        """The engine check in flight, or a new one: never more than one at a time, however many probes wait."""
+        if self._engine_check is None or self._engine_check.done():
+            loop = asyncio.get_running_loop()
+            self._engine_check = loop.run_in_executor(self._health_pool, ops.check_engine, self.kg)
+        return self._engine_check
+
+    # -- the Flask app ------------------------------------------------------------------------------
+
+    async def _wsgi(self, exchange: Exchange, body: bytes, receive: Receive, send: Send) -> None:
+        """Run the app in a pool thread, then send its answer, streaming the rest when there is more."""
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(self.pool, self._begin, _environ(exchange.scope, body))
+        if answer.rest is None:
+            await _send_whole(exchange, send, answer.status, answer.headers, answer.body)
+            return
+        await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+        exchange.status = answer.status
+        gone = asyncio.ensure_future(_disconnect(receive))
+        finished = False
+        try:
+            chunk: bytes | None = answer.body
+            while chunk is not None and not gone.done():
+                if chunk:
+                    async with asyncio.timeout(self.config.send_timeout):
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    exchange.sent += len(chunk)
+                chunk = await loop.run_in_executor(self.pool, _next_or_close, answer)
+            if chunk is None:
+                finished = True
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except TimeoutError:
+            log.warning("gave up on %s: it left its answer unread for %g s", exchange, self.config.send_timeout)
+        except GraphError as error:  # past its budget, say: the answer is cut, never ended as if complete
+            log.warning("answer to %s cut: %s", exchange, error)
+        finally:
+            gone.cancel()
+            if not finished:
+                await loop.run_in_executor(self.pool, answer.close)
+
+    def _begin(self, environ: dict[str, Any]) -> Answer:
+        """In a pool thread: call the app and read :data:`READ_AHEAD` bytes of its answer (all of a shorter one,
+        which then goes out in one piece, without a thread again)."""
+        head: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            head[:] = [status, headers]
+            return _no_write
+
+        result: Iterable[bytes] = self.app(environ, start_response)
+        close: Callable[[], None] = getattr(result, "close", _nothing)
+        chunks = iter(result)
+        rest: Iterator[bytes] | None = chunks
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for part in chunks:
+                parts.append(part)
+                size += len(part)
+                if size >= READ_AHEAD:
+                    break
+            else:
+                rest = None
+                close()
+        except GraphError as error:
+            if not parts:
+                close()
+                raise
+            rest = _failing(error)  # its first bytes go out, then the answer is cut where it failed
+        except BaseException:
+            close()
+            raise
+        status, headers = head
+        encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        return Answer(int(status[:3]), encoded, b"".join(parts), rest, close)
+
+
+def _failing(error: GraphError) -> Iterator[bytes]:
+    """An answer's rest that fails at once with ``error``."""
+    yield from ()
+    raise error
+
+
+def _next_or_close(answer: Answer) -> bytes | None:
+    """In a pool thread: the answer's next bytes, or None at its end (then the answer is closed)."""
+    assert answer.rest is not None
+    try:
+        return next(answer.rest)
+    except StopIteration:
+        answer.close()
+        return None
+
+
+def _environ(scope: Scope, body: bytes) -> dict[str, Any]:
+    """The WSGI environ of an ASGI request whose body has been read: a known length, never chunked."""
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client") or ("", 0)
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": scope.get("root_path", "").encode("utf-8").decode("latin-1"),
+        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
+        "QUERY_STRING": scope["query_string"].decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": "HTTP/" + scope.get("http_version", "1.1"),
+        "REMOTE_ADDR": client[0],
+        "REMOTE_PORT": str(client[1]),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").upper().replace("-", "_")
+        if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+            environ["CONTENT_LENGTH"] = str(len(body))
+            continue
+        if key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+        text = value.decode("latin-1")
+        environ[key] = environ[key] + "," + text if key in environ else text
+    return environ
+
+
+async def _send_whole(
+    exchange: Exchange, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> None:
+    """Send an answer whose body is known in full."""
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    exchange.status = status
+    await send({"type": "http.response.body", "body": body})
+    if exchange.scope["method"] != "HEAD":  # granian leaves the body out
+        exchange.sent += len(body)
+
+
+async def _problem(
+    exchange: Exchange, send: Send, status: int, title: str, detail: str, *headers: tuple[bytes, bytes]
+) -> None:
+    """Send an RFC 9457 problem, in the shape of ``server/errors.py``'s."""
+    body = json.dumps({"type": "about:blank", "status": status, "title": title, "detail": detail}).encode()
+    head = [(b"content-type", b"application/problem+json"), (b"content-length", b"%d" % len(body)), *headers]
+    await _send_whole(exchange, send, status, head, body)
+
+
+async def _disconnect(receive: Receive) -> None:
+    """Return when the client has gone away (what is left of its request was read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A mounted app's ``receive``: the buffered body first, then whatever the connection says (a disconnect)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+def _counting(exchange: Exchange, send: Send) -> Send:
+    """A mounted app's ``send``: the status and bytes it sends are noted for the access log."""
+
+    async def counted(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            exchange.status = message["status"]
+        elif message["type"] == "http.response.body":
+            exchange.sent += len(message.get("body", b""))
+        await send(message)
+
+    return counted
+
+
+def _too_large(cap: int) -> Refused:
+    return Refused(413, "Content Too Large", f"the request's body is over the {cap}-byte limit")
+
+
+def _no_write(data: bytes) -> None:
+    raise NotImplementedError("the WSGI write() callable is not supported: return the body instead")
+
+
+def _nothing() -> None:
+    pass
