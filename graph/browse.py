@@ -1,6 +1,8 @@
-"""Browsing views computed from the graph: class counts for the home page and the modality-by-architecture matrix.
+"""Browsing views computed from the graph: class counts for the home page, the modality-by-architecture matrix,
+and search by name.
 
 Modalities and architectures reach SPARQL only as bound terms, after they are checked to be declared ones.
+Search compares names as the reconciliation does (:mod:`graph.matching`), so "dalle" finds DALL·E.
 """
 
 from __future__ import annotations
@@ -8,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions
+from pyoxigraph import NamedNode, QuerySolutions
 
 from .describe import OWL, TYPE, exists, label, labels
 from .errors import BadParameter
+from .matching import search as search_names
 from .namespaces import GAI, GAID, GRAPH_ONTOLOGY
 from .store import KnowledgeGraph
 from .void import Statistics, statistics
@@ -36,11 +39,13 @@ SELECT DISTINCT ?type ?by ?modality ?architecture ?m WHERE {
   FILTER(COALESCE(?a, gai:none) = ?architecture)
 } ORDER BY ?m
 """
-SEARCH = """
-SELECT ?text ?x (SAMPLE(?name) AS ?label) WHERE {
+#: Every name of every resource but the evidence records (passages quoted from sources).
+NAMES = """
+SELECT ?x ?name WHERE {
   ?x rdfs:label|skos:altLabel|skos:prefLabel ?name
-  FILTER(isIRI(?x) && CONTAINS(LCASE(STR(?name)), LCASE(?text)))
-} GROUP BY ?text ?x ORDER BY STRLEN(STR(?label)) ?label LIMIT 100
+  FILTER(isIRI(?x) && isLiteral(?name))
+  FILTER NOT EXISTS { ?x a gai:Evidence }
+}
 """
 #: Stands for "no architecture recorded" in the matrix (never stored).
 NONE = NamedNode(GAI + "none")
@@ -149,13 +154,13 @@ def models_in(
     return sorted(found, key=lambda pair: pair[1].lower())
 
 
-def search(kg: KnowledgeGraph, text: str) -> list[tuple[NamedNode, str]]:
-    """Resources whose label (or alternative label) contains ``text``, ignoring case; shortest labels first."""
-    if not text.strip():
-        return []
-    result = kg.query(SEARCH, substitutions={"text": Literal(text.strip())})
+def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[NamedNode, str]]:
+    """Resources whose label or alternative label contains ``text``, ignoring case, accents and punctuation;
+    exact names first, then names that start with it, then the shortest."""
+    result = kg.query(NAMES)
     assert isinstance(result, QuerySolutions)
-    return [(row["x"], label(kg, row["x"])) for row in result if isinstance(row["x"], NamedNode)]
+    found = search_names(((row["x"].value, row["name"].value) for row in result), text, limit=limit)
+    return [(NamedNode(iri), label(kg, NamedNode(iri))) for iri in found]
 
 
 def home(kg: KnowledgeGraph) -> Home:

@@ -15,7 +15,7 @@ from typing import IO, Any
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
 from .errors import BadData, TooLarge
-from .namespaces import GENID, GRAPH_DATA, GRAPH_LINKS, GRAPH_ONTOLOGY
+from .namespaces import GENID, GRAPH_DATA, GRAPH_DERIVED, GRAPH_EPOCH, GRAPH_LINKS, GRAPH_ONTOLOGY
 from .store import KnowledgeGraph
 
 #: Where the shipped knowledge lives: the ``ontology/`` folder beside the packages.
@@ -36,10 +36,16 @@ class Source:
 
 
 def shipped_sources(root: Path = ONTOLOGY_DIR) -> list[Source]:
-    """The shipped files: the schema, the instance data, the alignment links (not the SHACL shapes)."""
+    """The shipped files: the schema, the instance data, the alignment links, the Epoch AI import and what
+    rules derive from it (not the SHACL shapes)."""
     sources = [Source(root / "genai.ttl", GRAPH_ONTOLOGY)]
-    sources += [Source(p, GRAPH_DATA) for p in sorted((root / "data").glob("*.ttl"))]
-    sources += [Source(p, GRAPH_LINKS) for p in sorted((root / "links").glob("*.ttl"))]
+    for folder, graph in (
+        ("data", GRAPH_DATA),
+        ("links", GRAPH_LINKS),
+        ("epoch", GRAPH_EPOCH),
+        ("derived", GRAPH_DERIVED),
+    ):
+        sources += [Source(p, graph) for p in sorted((root / folder).glob("*.ttl"))]
     return sources
 
 

@@ -12,6 +12,9 @@ GAID = BASE + "id/"
 GRAPH_ONTOLOGY = NamedNode(BASE + "graph/ontology")
 GRAPH_DATA = NamedNode(BASE + "graph/data")
 GRAPH_LINKS = NamedNode(BASE + "graph/links")
+#: What Epoch AI's Notable AI Models states, and what rules derive from it (see docs/sources.md).
+GRAPH_EPOCH = NamedNode(BASE + "graph/epoch")
+GRAPH_DERIVED = NamedNode(BASE + "graph/derived")
 GRAPH_INFERRED = NamedNode(BASE + "graph/inferred")
 
 #: The graphs the reasoner owns: clients read them but never write them (they follow from the others).
@@ -21,7 +24,7 @@ REASONER_GRAPHS = frozenset({GRAPH_INFERRED})
 GENID = BASE + ".well-known/genid/"
 
 #: The graphs the shipped knowledge graph owns; everything else in a store belongs to its users.
-SHIPPED_GRAPHS = (GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_LINKS)
+SHIPPED_GRAPHS = (GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_LINKS, GRAPH_EPOCH, GRAPH_DERIVED)
 
 PREFIXES: dict[str, str] = {
     "gai": GAI,

@@ -10,7 +10,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 from pyshacl import validate as shacl_validate
 
 from .loading import ONTOLOGY_DIR
-from .namespaces import GRAPH_DATA, GRAPH_LINKS, GRAPH_ONTOLOGY
+from .namespaces import SHIPPED_GRAPHS
 from .store import KnowledgeGraph, Term
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -69,8 +69,9 @@ def _graph_of(kg: KnowledgeGraph, *graphs: NamedNode) -> tuple[rdflib.Graph, int
 
 
 def validate(kg: KnowledgeGraph, shapes: Path = ONTOLOGY_DIR / "shapes.ttl") -> Report:
-    """Validate ontology, instance data and links against the shapes, with RDFS entailment."""
-    data, skipped = _graph_of(kg, GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_LINKS)
+    """Validate the shipped graphs (ontology, data, links, Epoch AI's and the derived) against the shapes,
+    with RDFS entailment."""
+    data, skipped = _graph_of(kg, *SHIPPED_GRAPHS)
     shapes_graph = rdflib.Graph().parse(shapes, format="turtle")
     conforms, results, text = shacl_validate(data, shacl_graph=shapes_graph, inference="rdfs", allow_warnings=True)
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")

@@ -17,6 +17,8 @@ from .store import KnowledgeGraph
 VOID = PREFIXES["void"]
 XSD = PREFIXES["xsd"]
 DATASET = NamedNode(BASE + "dataset")
+EPOCH_DATA = "https://epoch.ai/data/notable-ai-models"
+EPOCH_CREDIT = "Data: Epoch AI (epoch.ai), CC BY 4.0: Epoch AI's Notable AI Models, in the named graph https://w3id.org/genai-kg/graph/epoch."
 
 #: Link targets counted as linksets: name, namespace of the target dataset, and that dataset's IRI.
 LINK_TARGETS = (
@@ -115,6 +117,9 @@ def void_triples(stats: Statistics, *, site: str) -> list[Triple]:
             NamedNode(PREFIXES["dcterms"] + "license"),
             NamedNode("https://creativecommons.org/licenses/by/4.0/"),
         ),
+        # Epoch AI's data is shipped in the graph https://w3id.org/genai-kg/graph/epoch; its licence asks for this.
+        Triple(DATASET, NamedNode(PREFIXES["dcterms"] + "source"), NamedNode(EPOCH_DATA)),
+        Triple(DATASET, NamedNode(PREFIXES["dcterms"] + "rights"), Literal(EPOCH_CREDIT, language="en")),
         Triple(DATASET, v("sparqlEndpoint"), NamedNode(site + "/sparql")),
         Triple(DATASET, v("dataDump"), NamedNode(site + "/dump.ttl")),
         Triple(DATASET, v("dataDump"), NamedNode(site + "/dump.nq")),

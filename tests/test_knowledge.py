@@ -183,20 +183,30 @@ def test_contradictory_table_claim_is_a_sourced_claim_not_an_axiom(kg: Knowledge
 
 
 @pytest.mark.parametrize(
-    ("label", "prop", "value"),
+    ("label", "prop", "value", "status"),
     [
-        ("GPT-4.5", "gai:supportedLanguageCount", 15),
-        ("Qwen2.5", "gai:supportedLanguageCount", 29),
-        ("Qwen2.5", "gai:parameterCount", 72000000000),
-        ("Claude 3 Opus", "gai:contextWindowTokens", 200000),
-        ("Gemini 1.5 Pro", "gai:contextWindowTokens", 1000000),
+        ("GPT-4.5", "gai:supportedLanguageCount", 15, "Disputed"),
+        ("Qwen2.5", "gai:supportedLanguageCount", 29, "Consistent"),
+        ("Qwen2.5", "gai:parameterCount", 72000000000, "Consistent"),
+        ("Claude 3 Opus", "gai:contextWindowTokens", 200000, "Consistent"),
+        ("Gemini 1.5 Pro", "gai:contextWindowTokens", 1000000, "Disputed"),
     ],
 )
-def test_article_figures(kg: KnowledgeGraph, label: str, prop: str, value: int) -> None:
+def test_article_figures_are_dated_claims(kg: KnowledgeGraph, label: str, prop: str, value: int, status: str) -> None:
+    """Time-sensitive figures are the article's claims, dated and assessed, not timeless facts of the model."""
     found = rows(
+        kg,
+        f"""SELECT DISTINCT ?v ?status ?name {{
+          ?claim rdf:subject ?m ; rdf:predicate {prop} ; rdf:object ?v ; gai:status ?status ; gai:asOf ?asOf ;
+                 dcterms:source gaid:DifferenceBetweenLLMAndGenerativeAI .
+          ?m rdfs:label ?l FILTER(STR(?l) = STR(?name)) }}""",
+        name=Literal(label),
+    )
+    assert [(int(row["v"].value), row["status"].value) for row in found] == [(value, GAI + status)]
+    timeless = rows(
         kg, f"SELECT ?v ?name {{ ?m rdfs:label ?l ; {prop} ?v FILTER(STR(?l) = STR(?name)) }}", name=Literal(label)
     )
-    assert [int(row["v"].value) for row in found] == [value]
+    assert timeless == []
 
 
 def test_gpt_45_release_and_codename(kg: KnowledgeGraph) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -156,26 +157,43 @@ def test_every_query_is_documented(name: str) -> None:
 
 # -- answers on the shipped data ------------------------------------------------------------------------
 
-#: (query, parameters, column, the values that column must hold — a set, or a list when order matters)
+
+@dataclass(frozen=True)
+class Includes:
+    """An expected answer that is part of the column's values (the Epoch AI data adds the rest)."""
+
+    values: frozenset[str]
+
+
+def includes(*values: str) -> Includes:
+    return Includes(frozenset(values))
+
+
+ARTICLE_IMAGE_MODELS = (
+    "gaid:DALL-E_3",
+    "gaid:Midjourney_v6",
+    "gaid:Firefly_Image_Model_4",
+    "gaid:Firefly_Image_4_Ultra",
+)
+ARTICLE_MULTIMODAL = ("gaid:GPT-4_Turbo_with_Vision", "gaid:Gemini_1.5_Pro", "gaid:Claude_3.5")
+
+#: (query, parameters, column, the values that column must hold — a set, a list when order matters, or
+#: includes(...) when the Epoch AI data adds more)
 ANSWERS: list[tuple[str, dict[str, str], str, Any]] = [
     ("faq-is-chatgpt-an-llm", {}, "poweredBy", {"gaid:GPT-5"}),
     ("faq-is-chatgpt-an-llm", {"system": "gaid:Midjourney"}, "isLLMPoweredProduct", {"false"}),
+    ("faq-is-chatgpt-an-llm", {"system": "gaid:Claude_assistant"}, "isLLMPoweredProduct", {"true"}),
     (
         "faq-generative-ai-without-llms",
         {},
         "system",
-        {
-            *("gaid:DALL-E_3", "gaid:Midjourney_v6", "gaid:Firefly_Image_Model_4", "gaid:Firefly_Image_4_Ultra"),
+        includes(
+            *ARTICLE_IMAGE_MODELS,
             *("gaid:Runway_Gen-3_Alpha", "gaid:Stable_Audio_2.0", "gaid:Midjourney", "gaid:Adobe_Firefly"),
-            *("gaid:Runway", "gaid:Pika", "gaid:Suno", "gaid:Kaedim", "gaid:Meshy"),
-        },
+            *("gaid:Runway", "gaid:Pika", "gaid:Suno", "gaid:Kaedim", "gaid:Meshy", "gaid:StyleGAN"),
+        ),
     ),
-    (
-        "faq-tool-for-the-job",
-        {"work": "mixed"},
-        "tool",
-        {"gaid:GPT-4_Turbo_with_Vision", "gaid:Gemini_1.5_Pro", "gaid:Claude_3.5"},
-    ),
+    ("faq-tool-for-the-job", {"work": "mixed"}, "tool", includes(*ARTICLE_MULTIMODAL)),
     (
         "faq-tool-for-the-job",
         {"work": "media"},
@@ -186,45 +204,77 @@ ANSWERS: list[tuple[str, dict[str, str], str, Any]] = [
         "models-by-modality",
         {"modality": "gai:ImageModality"},
         "model",
-        {"gaid:DALL-E_3", "gaid:Midjourney_v6", "gaid:Firefly_Image_Model_4", "gaid:Firefly_Image_4_Ultra"},
+        includes(*ARTICLE_IMAGE_MODELS, "gaid:DALL-E_2"),
     ),
     (
         "models-by-modality",
         {"modality": "gai:ImageModality", "direction": "gai:inputModality"},
         "model",
-        {"gaid:GPT-4_Turbo_with_Vision", "gaid:Gemini_1.5_Pro", "gaid:Claude_3.5"},
+        includes(*ARTICLE_MULTIMODAL, "gaid:AlexNet"),
     ),
     (
         "models-by-modality",
         {"modality": "gai:VideoModality", "direction": "gai:modality"},
         "model",
-        {"gaid:Runway_Gen-3_Alpha"},
+        includes("gaid:Runway_Gen-3_Alpha", "gaid:Sora"),
     ),
+    ("models-by-modality", {"modality": "gai:MolecularModality"}, "model", includes("gaid:ESM3_98B")),
     (
         "models-by-architecture",
         {"architecture": "gai:DiffusionArchitecture"},
         "model",
-        {"gaid:DALL-E_3", "gaid:Midjourney_v6", "gaid:Stable_Audio_2.0"},
+        includes("gaid:DALL-E_3", "gaid:Midjourney_v6", "gaid:Stable_Audio_2.0", "gaid:Stable_Diffusion_3"),
     ),
     ("models-by-architecture", {"architecture": "gai:DiffusionArchitecture"}, "definedClass", {"gai:DiffusionModel"}),
-    ("models-by-architecture", {"architecture": "gai:GANArchitecture"}, "model", set()),
+    (
+        "models-by-architecture",
+        {"architecture": "gai:GANArchitecture"},
+        "model",
+        includes("gaid:StyleGAN", "gaid:GANs"),
+    ),
+    (
+        "models-by-architecture",
+        {"architecture": "gai:GANArchitecture"},
+        "graph",
+        {"https://w3id.org/genai-kg/graph/derived"},
+    ),
+    ("models-by-architecture", {"architecture": "gai:VAEArchitecture"}, "model", {"gaid:VQ-VAE"}),
     (
         "models-by-organization",
         {"organization": "gaid:Anthropic"},
         "thing",
-        {"gaid:Claude_3_Opus", "gaid:Claude_3.5", "gaid:Claude", "gaid:Claude_3", "gaid:Claude_assistant"},
+        includes("gaid:Claude_3_Opus", "gaid:Claude_3.5", "gaid:Claude", "gaid:Claude_3", "gaid:Claude_assistant"),
     ),
-    ("multimodal-models", {}, "model", {"gaid:GPT-4_Turbo_with_Vision", "gaid:Gemini_1.5_Pro", "gaid:Claude_3.5"}),
-    ("multimodal-models", {}, "isMultimodalLLM", {"true"}),
+    (
+        "models-by-organization",
+        {"organization": "gaid:Google"},
+        "thing",
+        includes("gaid:Gemini_chatbot", "gaid:Gemini", "gaid:Gemini_1.5_Pro"),
+    ),
+    (
+        "models-by-organization",
+        {"organization": "gaid:Google"},
+        "developer",
+        includes("gaid:Google", "gaid:Google_DeepMind"),
+    ),
+    ("multimodal-models", {}, "model", includes(*ARTICLE_MULTIMODAL, "gaid:Claude_3_Opus")),
+    ("multimodal-models", {}, "isMultimodalLLM", {"true", "false"}),
     ("products-and-models", {"product": "gaid:ChatGPT"}, "model", {"gaid:GPT-5"}),
     ("products-and-models", {"product": "gaid:ChatGPT"}, "family", {"gaid:GPT"}),
     ("products-and-models", {"product": "gaid:Meta_AI_app"}, "family", {"gaid:Llama"}),
     ("products-and-models", {"product": "gaid:Claude_assistant"}, "family", {"gaid:Claude"}),
-    ("release-timeline", {}, "model", ["gaid:Firefly_Image_Model_4", "gaid:GPT-4.5", "gaid:OpenAI_o3"]),
-    ("release-timeline", {"fromYear": "2026"}, "model", []),
-    ("context-window-ranking", {}, "model", ["gaid:Gemini_1.5_Pro", "gaid:Claude_3_Opus"]),
-    ("context-window-ranking", {"minTokens": "500000"}, "model", ["gaid:Gemini_1.5_Pro"]),
+    (
+        "release-timeline",
+        {"fromYear": "2025"},
+        "model",
+        includes("gaid:Firefly_Image_Model_4", "gaid:GPT-4.5", "gaid:OpenAI_o3"),
+    ),
+    ("release-timeline", {"fromYear": "2027"}, "model", []),
+    ("context-window-ranking", {}, "model", ["gaid:Gemini_1.5_Pro", "gaid:Gemini_1.5_Pro", "gaid:Claude_3_Opus"]),
+    ("context-window-ranking", {}, "tokens", ["2000000", "1000000", "200000"]),
+    ("context-window-ranking", {"minTokens": "500000"}, "status", ["gai:Consistent", "gai:Disputed"]),
     ("language-count-ranking", {}, "model", ["gaid:Qwen2.5", "gaid:GPT-4.5"]),
+    ("language-count-ranking", {}, "status", ["gai:Consistent", "gai:Disputed"]),
     ("language-count-ranking", {"minLanguages": "20"}, "languages", ["29"]),
     ("comparison-table", {}, "feature", ["Scope", "Examples", "Input Type", "Output Type", "Core Function"]),
     ("comparison-table", {}, "llmStatus", ["gai:Consistent"] * 2 + ["gai:Disputed"] + ["gai:Consistent"] * 2),
@@ -233,12 +283,53 @@ ANSWERS: list[tuple[str, dict[str, str], str, Any]] = [
     ("wikidata-lookup", {"item": "wd:Q118876059"}, "type", {"gai:ModelFamily", "gai:Product"}),
     ("wikidata-lookup", {"item": "wd:Q1"}, "resource", set()),
     ("article-questions", {"status": "gai:Disputed"}, "question", {"Is ChatGPT an LLM or generative AI?"}),
-    ("disputed-claims", {}, "claim", {"gaid:Claim_FAQ_ChatGPT_is_an_LLM", "gaid:Claim_Table_InputType_LLM"}),
+    (
+        "disputed-claims",
+        {},
+        "claim",
+        {
+            *("gaid:Claim_FAQ_ChatGPT_is_an_LLM", "gaid:Claim_Table_InputType_LLM"),
+            *("gaid:Claim_GPT-4.5_supports_15_languages", "gaid:Claim_Claude_3.5_expected_mid-2025"),
+            "gaid:Claim_Gemini_1.5_Pro_context_window_1M",
+        },
+    ),
     ("model-profile", {"model": "gaid:GPT-4.5"}, "graph", None),
-    ("search-by-label", {"text": "GEMINI 1.5"}, "resource", {"gaid:Gemini_1.5", "gaid:Gemini_1.5_Pro"}),
+    (
+        "search-by-label",
+        {"text": "GEMINI 1.5"},
+        "resource",
+        {
+            *("gaid:Gemini_1.5", "gaid:Gemini_1.5_Pro"),
+            *("gaid:Claim_Gemini_1.5_Pro_context_window_1M", "gaid:Claim_Gemini_1.5_Pro_context_window_2M"),
+        },
+    ),
+    ("search-by-label", {"text": "dalle"}, "resource", includes("gaid:DALL-E", "gaid:DALL-E_3", "gaid:DALL-E_2")),
     ("search-by-label", {"text": '"> } ; DROP ALL ; #'}, "resource", set()),
     ("resource-by-label", {"label": "Runway ML@en"}, "resource", {"gaid:Runway", "gaid:Runway_company"}),
+    ("resource-by-label", {"label": "Runway ML"}, "resource", {"gaid:Runway", "gaid:Runway_company"}),
     ("resource-by-label", {"label": "Runway ML@de"}, "resource", set()),
+    ("resource-by-label", {"label": "Llama 3.1-405B"}, "resource", {"gaid:Llama_3.1-405B"}),
+    (
+        "open-weight-generative-models",
+        {"modality": "gai:ImageModality"},
+        "model",
+        includes("gaid:Stable_Diffusion_XL_SDXL", "gaid:Infinity"),
+    ),
+    ("open-weight-generative-models", {"modality": "gai:ImageModality", "year": "2024"}, "year", {"2024"}),
+    (
+        "model-lineage",
+        {"model": "gaid:GPT-4o_Mar_2025"},
+        "relative",
+        ["gaid:GPT-4o_Jan_2025", "gaid:GPT-4o_Nov_2024", "gaid:GPT-4o_Aug_2024", "gaid:GPT-4o_May_2024"],
+    ),
+    ("model-lineage", {"model": "gaid:GPT-4o_Mar_2025"}, "steps", ["1", "2", "3", "4"]),
+    ("model-lineage", {"model": "gaid:Codex"}, "namedOnly", ["GPT-3 13B"]),
+    ("largest-model-per-year", {"fromYear": "2020"}, "model", includes("gaid:GPT-3_175B_davinci")),
+    ("largest-model-per-year", {"fromYear": "2024"}, "year", includes("2024", "2025")),
+    ("generative-vs-discriminative", {"fromYear": "2024"}, "year", ["2024", "2025"]),
+    ("organizations-by-generative-models", {"minModels": "40"}, "organization", ["gaid:Google", "gaid:OpenAI"]),
+    ("changes-since-article", {}, "model", includes("gaid:Claude_Sonnet_4.5", "gaid:GPT-5.1")),
+    ("changes-since-article", {"since": "2099-01-01"}, "model", []),
 ]
 
 
@@ -249,6 +340,8 @@ def test_answers_on_the_shipped_data(
     found = [row[column] for row in rows(reader, name, **params) if column in row]
     if expected is None:
         assert found
+    elif isinstance(expected, Includes):
+        assert expected.values <= set(found), sorted(expected.values - set(found))
     elif isinstance(expected, list):
         assert found == expected
     else:
@@ -473,7 +566,7 @@ def test_a_browser_gets_the_query_a_form_and_a_table(client: FlaskClient) -> Non
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert '<select id="param-modality" name="modality">' in html
     assert "<table>" in html and 'href="/id/DALL-E_3"' in html
-    assert "SELECT ?modality ?direction ?model ?label" in html
+    assert "SELECT ?modality ?direction ?model (MIN(STR(?name)) AS ?label)" in html
 
 
 def test_a_browser_sees_the_form_before_the_required_values(client: FlaskClient) -> None:
@@ -507,7 +600,7 @@ def test_over_http_values_stay_values(serve: Callable[..., ServerProcess]) -> No
     inert = requests.get(search, params={"text": '"> } ; DROP ALL ; #'}, timeout=30)
     assert inert.status_code == 200 and inert.json()["results"]["bindings"] == []
     found = requests.get(search, params={"text": "gemini 1.5"}, timeout=30).json()["results"]["bindings"]
-    assert {row["resource"]["value"].rsplit("/", 1)[1] for row in found} == {"Gemini_1.5", "Gemini_1.5_Pro"}
+    assert {row["resource"]["value"].rsplit("/", 1)[1] for row in found} >= {"Gemini_1.5", "Gemini_1.5_Pro"}
     still = requests.get(f"{server.url}/queries/faq-are-all-llms-generative-ai.json", timeout=30)
     assert still.json()["boolean"] is True
 
@@ -517,7 +610,7 @@ def test_cli_runs_a_named_query_with_parameters(runner: CliRunner, tmp_path: Pat
     args = ["query", "--store", store, "--named", "models-by-modality", "--param", "modality=gai:VideoModality"]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "gaid:Runway_Gen-3_Alpha" in result.output and "(1 row)" in result.output
+    assert "gaid:Runway_Gen-3_Alpha" in result.output and "gaid:Sora" in result.output and " rows)" in result.output
     as_json = runner.invoke(
         main, ["query", "--store", store, "--named", "faq-are-all-llms-generative-ai", "--format", "json"]
     )

@@ -236,7 +236,7 @@ def test_ontology_page(client: FlaskClient) -> None:
     assert "<svg" in html and "Class hierarchy" in html
     assert "<title>Ontology · genai-kg</title>" in html and html.count('id="namespaces"') == 1
     assert re.search(r'href="/ontology/LargeLanguageModel#incoming">\d+ members</a>', html)
-    for header in ("Version IRI", "0.1.0", "License", "Preferred prefix"):
+    for header in ("Version IRI", "0.2.0", "License", "Preferred prefix"):
         assert header in html
     for term in ontology_terms():
         assert f'id="{term}"' in html or f'href="/ontology/{term}"' in html, term
