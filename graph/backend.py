@@ -3,12 +3,15 @@
 Two implementations exist: :class:`EmbeddedBackend` here (a pyoxigraph store in this process, the default)
 and :class:`graph.remote.RemoteBackend` (any SPARQL 1.1 engine, spoken to over the SPARQL Protocol and the
 Graph Store Protocol). The knowledge graph above them decides *what* to read and write (named graphs, the
-union rule, notifications); a backend only knows *how*.
+union rule, the order of a write's steps); a backend only knows *how*, and who may write now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import itertools
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -26,11 +29,12 @@ from pyoxigraph import (
     Store,
     Triple,
     Variable,
+    parse,
     serialize,
 )
 
 from .errors import Unavailable
-from .namespaces import PREFIXES
+from .namespaces import GRAPH_INFERRED, PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
 GraphName = NamedNode | BlankNode | DefaultGraph
@@ -66,6 +70,27 @@ def quad_block(quads: Iterable[Quad]) -> str:
         lines.append(triple if isinstance(q.graph_name, DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
     return "\n".join(lines)
 
+
+def has_blank_node(quad: Quad) -> bool:
+    return any(isinstance(t, BlankNode) for t in (quad.subject, quad.object, quad.graph_name))
+
+
+def write_operations(
+    removed: Sequence[Quad], added: Sequence[Quad], created: Sequence[NamedNode], dropped: Sequence[NamedNode]
+) -> str:
+    """One SPARQL update that applies an exact change (ground quads: no blank node can be written in one)."""
+    operations = []
+    if removed:
+        operations.append(f"DELETE DATA {{\n{quad_block(removed)}\n}}")
+    if added:
+        operations.append(f"INSERT DATA {{\n{quad_block(added)}\n}}")
+    operations += [f"CREATE SILENT GRAPH {g}" for g in created]
+    operations += [f"DROP SILENT GRAPH {g}" for g in dropped]
+    return " ;\n".join(operations)
+
+
+#: The inferred graph's own triples (the closure's state) survive emptying it.
+KEEP_STATE = f"FILTER(?s != {GRAPH_INFERRED})"
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples | TripleResult
 GRAPH_RESULTS = (QueryTriples, TripleResult)
@@ -138,6 +163,45 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
+    # -- the write pipeline's operations (see KnowledgeGraph.write) -----------------------------------
+
+    def writer(self) -> AbstractContextManager[object]:
+        """One writer at a time: held from a write's first read to its new generation (reentrant)."""
+        ...
+
+    def match(self, triples: Sequence[tuple[Term, Term, Term]]) -> list[Quad]:
+        """Every quad, in any graph, of the given triples."""
+        ...
+
+    def apply(
+        self,
+        *,
+        removed: Sequence[Quad],
+        added: Sequence[Quad],
+        created: Sequence[NamedNode],
+        dropped: Sequence[NamedNode],
+        mark: Quad,
+    ) -> None:
+        """Apply an exact change with the quad ``mark`` (the closure's pending mark), in one transaction where
+        the store allows it; where it does not, ``mark`` is written first."""
+        ...
+
+    def add_ntriples(self, data: IO[bytes], graphs: Sequence[NamedNode]) -> None:
+        """Add a large N-Triples output of the reasoner to each of ``graphs`` (not in one transaction)."""
+        ...
+
+    def clear_inferred(self) -> int:
+        """Empty the inferred graph but for its own state triples; returns how many triples went."""
+        ...
+
+    def unassert_inferred(self, graph: GraphName) -> None:
+        """Take out of the inferred graph the triples that ``graph`` now asserts (after a bulk load into it)."""
+        ...
+
+
+#: Lines of N-Triples per bulk-loader call: Oxigraph's loader holds a call's quads in memory while it sorts.
+BULK_CHUNK_LINES = 200_000
+
 
 class EmbeddedBackend:
     """A pyoxigraph store in this process: on disk (RocksDB) or in memory."""
@@ -149,6 +213,7 @@ class EmbeddedBackend:
         self.path = path
         self.read_only = read_only
         self.location = str(path) if path is not None else "memory"
+        self._writer = threading.RLock()
 
     @classmethod
     def open(cls, path: Path | None, *, read_only: bool = False) -> EmbeddedBackend:
@@ -209,12 +274,91 @@ class EmbeddedBackend:
         for quad in quads:
             self.store.remove(quad)
 
-    def add_bulk(self, quads: Iterable[Quad]) -> None:
-        """Add without a transaction: much faster, for derived data that can be recomputed."""
-        self.store.bulk_extend(quads)
-
     def bulk_load(self, input: IO[bytes], format: RdfFormat, *, to_graph: GraphName | None, base_iri: str) -> None:
-        self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
+        """Oxigraph's bulk loader, fed in chunks of lines where the format allows it (memory stays flat).
+
+        Each call of the loader names blank nodes afresh, so from the first chunk that holds a blank node on,
+        the rest of the file goes in one call.
+        """
+        if format not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
+            self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
+            return
+        lines = iter(input)
+        while chunk := b"".join(itertools.islice(lines, BULK_CHUNK_LINES)):
+            if b"_:" in chunk:
+                rest = itertools.chain([chunk], lines)
+                self.store.bulk_load(_Reader(rest), format, base_iri=base_iri, to_graph=to_graph)
+                return
+            self.store.bulk_load(chunk, format, base_iri=base_iri, to_graph=to_graph)
+
+    def writer(self) -> AbstractContextManager[object]:
+        return self._writer
+
+    def match(self, triples: Sequence[tuple[Term, Term, Term]]) -> list[Quad]:
+        found = []
+        for s, p, o in triples:
+            if isinstance(s, NamedNode | BlankNode | Triple) and isinstance(p, NamedNode):
+                found += self.store.quads_for_pattern(s, p, o, None)
+        return found
+
+    def apply(
+        self,
+        *,
+        removed: Sequence[Quad],
+        added: Sequence[Quad],
+        created: Sequence[NamedNode],
+        dropped: Sequence[NamedNode],
+        mark: Quad,
+    ) -> None:
+        if not any(has_blank_node(q) for q in (*removed, *added)):
+            self.store.update(write_operations(removed, [mark, *added], created, dropped))
+            return
+        # SPARQL cannot name a stored blank node: the same change, mark first, in the store's own operations
+        self.store.extend([mark])
+        for quad in removed:
+            self.store.remove(quad)
+        self.store.extend(added)
+        for graph in created:
+            self.store.add_graph(graph)
+        for graph in dropped:
+            self.store.remove_graph(graph)
+
+    def add_ntriples(self, data: IO[bytes], graphs: Sequence[NamedNode]) -> None:
+        """Lines without blank nodes go to the bulk loader in chunks; the loader renames blank nodes, so lines
+        with one are parsed and added as they are."""
+        plain: list[bytes] = []
+        blank: list[bytes] = []
+
+        def flush() -> None:
+            if plain:
+                chunk = b"".join(plain)
+                for graph in graphs:
+                    self.store.bulk_load(chunk, RdfFormat.N_TRIPLES, to_graph=graph)
+                plain.clear()
+            if blank:
+                triples = [q.triple for q in parse(b"".join(blank), RdfFormat.N_TRIPLES)]
+                self.store.bulk_extend(Quad(t.subject, t.predicate, t.object, g) for t in triples for g in graphs)
+                blank.clear()
+
+        for line in data:
+            (blank if b"_:" in line else plain).append(line)
+            if len(plain) >= BULK_CHUNK_LINES or len(blank) >= BULK_CHUNK_LINES:
+                flush()
+        flush()
+
+    def clear_inferred(self) -> int:
+        kept = list(self.store.quads_for_pattern(GRAPH_INFERRED, None, None, GRAPH_INFERRED))
+        result = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {GRAPH_INFERRED} {{ ?s ?p ?o }} }}")
+        assert isinstance(result, QuerySolutions)
+        count = int(next(iter(result))["n"].value)  # type: ignore[union-attr]
+        self.store.clear_graph(GRAPH_INFERRED)
+        self.store.extend(kept)
+        return count - len(kept)
+
+    def unassert_inferred(self, graph: GraphName) -> None:
+        where = "?s ?p ?o ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
+        g = GRAPH_INFERRED
+        self.store.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} GRAPH {g} {{ ?s ?p ?o }} }}")
 
     def dump(
         self, output: IO[bytes], format: RdfFormat, *, from_graph: GraphName | None, prefixes: dict[str, str] | None
@@ -230,3 +374,23 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         self.flush()
+
+
+class _Reader:
+    """A binary file over an iterator of byte strings (the rest of a file, for one bulk-loader call)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data

@@ -6,7 +6,8 @@ GraphError
 │   ├── BadData           RDF that does not parse (with line and column)
 │   └── BadParameter      a named-query parameter that is missing or ill-typed
 ├── NotFound              no such graph, resource or named query (-> 404)
-├── ReadOnly              a write to a store opened read-only (-> 403)
+├── ReadOnly              a write to a store opened read-only, or to the inferred graph (-> 403)
+├── TooLarge              a write that changes more quads than one write may (-> 413)
 ├── QueryTimeout          evaluation ran past its budget and was stopped (-> 503)
 ├── Unavailable           too many queries at once, or a query worker was lost (-> 503)
 ├── EngineError           the remote SPARQL engine failed or refused a request (-> 502)
@@ -53,6 +54,10 @@ class NotAcceptable(GraphError):
 
 class ReadOnly(GraphError):
     """A write was attempted on a store opened read-only."""
+
+
+class TooLarge(GraphError):
+    """A write larger than one write may be (large files are bulk-loaded instead)."""
 
 
 class QueryTimeout(GraphError):

@@ -11,6 +11,8 @@ GRAPH_ONTOLOGY = NamedNode(BASE + "graph/ontology")
 GRAPH_DATA = NamedNode(BASE + "graph/data")
 GRAPH_LINKS = NamedNode(BASE + "graph/links")
 GRAPH_INFERRED = NamedNode(BASE + "graph/inferred")
+#: Where the reasoner keeps the temporary graphs of a write in progress (never part of the dataset).
+TEMPORARY_GRAPHS = BASE + "graph/reasoning/"
 
 #: Skolem IRIs for blank nodes kept in a remote engine (RDF 1.1 Concepts, 3.5): ``GENID + label``.
 GENID = BASE + ".well-known/genid/"

@@ -56,35 +56,28 @@ class Statistics:
 
 
 class StatisticsCache:
-    """The statistics of one store, computed on first use and forgotten after every write.
+    """The statistics of one store, computed on first use and again once the store's generation moved on
+    (a write's inferences are in place by then: the generation changes after them)."""
 
-    It subscribes after the reasoner, so a write's inferences are in place before the next count.
-    """
-
-    def __init__(self, kg: KnowledgeGraph) -> None:
+    def __init__(self) -> None:
         self._value: Statistics | None = None
-        self._generation = 0
-        kg.subscribe(self._forget)
-
-    def _forget(self, kg: KnowledgeGraph, change: object) -> None:
-        self._generation += 1
-        self._value = None
+        self._generation = ""
 
     def get(self, kg: KnowledgeGraph) -> Statistics:
-        value = self._value
-        if value is None:
-            generation = self._generation
+        generation = kg.generation
+        if self._value is None or generation != self._generation:
             value = statistics(kg)
-            if generation == self._generation:  # no write while counting
-                self._value = value
-        return value
+            if kg.generation == generation:  # no write while counting
+                self._value, self._generation = value, generation
+            return value
+        return self._value
 
 
 def cached_statistics(kg: KnowledgeGraph) -> Statistics:
     """:func:`statistics`, recomputed only after a write (counting a large store takes seconds)."""
     cache = kg.extensions.get("void")
     if not isinstance(cache, StatisticsCache):
-        cache = kg.extensions["void"] = StatisticsCache(kg)
+        cache = kg.extensions["void"] = StatisticsCache()
     return cache.get(kg)
 
 
