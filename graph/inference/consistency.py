@@ -111,7 +111,7 @@ class _Checker:
             if frozenset((a, b)) in seen:
                 continue
             seen.add(frozenset((a, b)))
-            for row in self.rows("SELECT ?x WHERE { ?x a ?a . ?x a ?b }", a=a, b=b):
+            for row in self.rows("SELECT ?x ?a ?b WHERE { ?x a ?a . ?x a ?b }", a=a, b=b):
                 x = row["x"]
                 message = f"{label(x)} is both {noun(a)} and {noun(b)}, which are disjoint"
                 yield self.clash("cax-dw", x, message, (x, a_, a), (x, a_, b), axiom)

@@ -54,6 +54,10 @@ class Frontier:
 WHOLE_STORE = Frontier(None)
 
 
+def _temporary(graph: object) -> bool:
+    return isinstance(graph, NamedNode) and graph.value.startswith(TEMPORARY_GRAPHS)
+
+
 def content_of(triples: Iterable[TermTriple]) -> Content:
     """The predicates and classes of some triples."""
     predicates, classes = set(), set()
@@ -205,7 +209,9 @@ class Run:
     def materialize(self) -> int:
         """The whole closure, into an inferred graph that holds nothing yet: the entailed schema, then rounds."""
         entailed = self.schema.entailed()
-        asserted = {q.triple for q in self.backend.match(entailed) if q.graph_name != GRAPH_INFERRED}
+        asserted = {
+            q.triple for q in self.backend.match(entailed) if q.graph_name != GRAPH_INFERRED and not _temporary(q.graph_name)
+        }
         fresh = [t for t in entailed if Triple(*t) not in asserted]  # type: ignore[arg-type]
         self.put(fresh, (GRAPH_INFERRED,))
         self.added += len(fresh)
@@ -270,7 +276,7 @@ class Run:
         entailed = [t for t in self.schema.entailed() if t[1] == NODES[TYPE]]
         if not entailed:
             return
-        present = {q.triple for q in self.backend.match(entailed)}
+        present = {q.triple for q in self.backend.match(entailed) if not _temporary(q.graph_name)}
         missing = [t for t in entailed if Triple(*t) not in present]  # type: ignore[arg-type]
         self.put(missing, (GRAPH_INFERRED,))
         self.added += len(missing)

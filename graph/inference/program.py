@@ -158,9 +158,14 @@ def batches(rule: Rule, rows: Sequence[Row]) -> Iterator[Batch]:
         yield Batch(f"VALUES ({names}) {{ {body} }}", None, tuple(plain))
     used = premise_variables(rule) | {slot[1:] for slot in rule.conclusion if isinstance(slot, str)}
     for row in rows:
-        if row.blank:
+        if row.blank:  # substitutions only bind variables of patterns; the others (in filters) go in VALUES
             values = dict(zip(rule.columns, row.values, strict=True))
-            yield Batch("", {name: value for name, value in values.items() if name in used}, (row,))
+            hidden = [name for name in rule.columns if name not in used]
+            block = ""
+            if hidden:
+                names = " ".join(f"?{name}" for name in hidden)
+                block = f"VALUES ({names}) {{ ({' '.join(str(values[name]) for name in hidden)}) }}"
+            yield Batch(block, {name: value for name, value in values.items() if name in used}, (row,))
 
 
 def _body(rule: Rule, batch: Batch, graphs: dict[int, NamedNode]) -> str:
