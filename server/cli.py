@@ -291,7 +291,7 @@ def infer(store: Location, force: bool) -> None:
         raise click.ClickException(str(error)) from error
     if report.status == "current":
         click.echo(
-            f"the inferences are current (generation {state.generation}): nothing to do; --force computes them again"
+            f"the inferred graph is current (generation {state.generation}): nothing to do; --force recomputes it"
         )
         return
     click.echo(f"inferred  +{report.added} -{report.removed} in the inferred graph, {report.rounds} rounds")

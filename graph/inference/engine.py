@@ -210,7 +210,9 @@ class Run:
         """The whole closure, into an inferred graph that holds nothing yet: the entailed schema, then rounds."""
         entailed = self.schema.entailed()
         asserted = {
-            q.triple for q in self.backend.match(entailed) if q.graph_name != GRAPH_INFERRED and not _temporary(q.graph_name)
+            q.triple
+            for q in self.backend.match(entailed)
+            if q.graph_name != GRAPH_INFERRED and not _temporary(q.graph_name)
         }
         fresh = [t for t in entailed if Triple(*t) not in asserted]  # type: ignore[arg-type]
         self.put(fresh, (GRAPH_INFERRED,))
