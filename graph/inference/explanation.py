@@ -115,14 +115,14 @@ class Prover:
         """Proves a goal that needs no search: stated, or entailed by the schema closure."""
         if goal in self.proofs:
             return True
-        if self.stated(goal):
+        if self.schema.asserts(goal) or self.stated(goal):
             self.proofs[goal] = ASSERTED
             return True
         derivation = self.schema.derivation(goal)
         if derivation is None:
             return False
         rule, premises = derivation
-        for premise in premises:
+        for premise in premises:  # the schema closure's premises are schema triples, asserted or entailed
             self._leaf(premise) or self.proofs.setdefault(premise, ASSERTED)
         self.proofs[goal] = (rule, tuple(premises))
         return True

@@ -363,6 +363,11 @@ class CompiledSchema:
         s, p, o = (lookup(term) for term in triple)
         return None if s is None or p is None or o is None else (s, p, o)
 
+    def asserts(self, triple: TermTriple) -> bool:
+        """Whether ``triple`` is one of the asserted schema triples the rules were compiled from."""
+        ids = self.ids(triple)
+        return ids is not None and ids in self.index
+
     def entailed(self) -> list[TermTriple]:
         """The schema triples the ``scm-*`` rules (and ``cls-oo``) entail: they go to the inferred graph."""
         return [self.terms(t) for t in self.derived]
