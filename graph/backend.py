@@ -287,7 +287,7 @@ class EmbeddedBackend:
         while chunk := b"".join(itertools.islice(lines, BULK_CHUNK_LINES)):
             if b"_:" in chunk:
                 rest = itertools.chain([chunk], lines)
-                self.store.bulk_load(_Reader(rest), format, base_iri=base_iri, to_graph=to_graph)
+                self.store.bulk_load(_Reader(rest), format, base_iri=base_iri, to_graph=to_graph)  # type: ignore[arg-type]
                 return
             self.store.bulk_load(chunk, format, base_iri=base_iri, to_graph=to_graph)
 
@@ -295,7 +295,7 @@ class EmbeddedBackend:
         return self._writer
 
     def match(self, triples: Sequence[tuple[Term, Term, Term]]) -> list[Quad]:
-        found = []
+        found: list[Quad] = []
         for s, p, o in triples:
             if isinstance(s, NamedNode | BlankNode | Triple) and isinstance(p, NamedNode):
                 found += self.store.quads_for_pattern(s, p, o, None)
@@ -350,7 +350,7 @@ class EmbeddedBackend:
         kept = list(self.store.quads_for_pattern(GRAPH_INFERRED, None, None, GRAPH_INFERRED))
         result = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {GRAPH_INFERRED} {{ ?s ?p ?o }} }}")
         assert isinstance(result, QuerySolutions)
-        count = int(next(iter(result))["n"].value)  # type: ignore[union-attr]
+        count = int(next(iter(result))["n"].value)
         self.store.clear_graph(GRAPH_INFERRED)
         self.store.extend(kept)
         return count - len(kept)

@@ -69,5 +69,5 @@ class Delta:
         return found | set(self.created) | set(self.dropped)
 
 
-def _unique(items: Iterable[Quad] | Iterable[NamedNode]) -> list:  # type: ignore[type-arg]
+def _unique(items: Iterable[Quad] | Iterable[NamedNode]) -> list:
     return list(dict.fromkeys(items))

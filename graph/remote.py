@@ -344,7 +344,7 @@ class RemoteBackend:
         """The quads of many triples, a thousand triples a query."""
         found: list[Quad] = []
         rows = [t for t in triples if not any(isinstance(x, BlankNode | Literal) for x in t[:2])]
-        for batch in _batches(rows, 1000):  # type: ignore[arg-type]
+        for batch in _batches(rows, 1000):
             values = " ".join(f"({s} {p} {o})" for s, p, o in batch)
             parts = [] if self.union_mode() == "native" else ["{ ?s ?p ?o }"]
             parts.append("{ GRAPH ?g { ?s ?p ?o } }")
@@ -456,7 +456,7 @@ class Lease:
 
     def _holders(self) -> set[str]:
         sparql = f"SELECT ?l WHERE {{ GRAPH {GRAPH_INFERRED} {{ ?l {LEASE_UNTIL} ?t }} }}"
-        return {row["l"].value for row in self.backend.rows(sparql) if isinstance(row.get("l"), NamedNode)}
+        return {lease.value for row in self.backend.rows(sparql) if isinstance(lease := row.get("l"), NamedNode)}
 
     def _take(self) -> None:
         g, deadline, delay = GRAPH_INFERRED, time.monotonic() + self.wait, 0.02

@@ -74,7 +74,7 @@ class _Checker:
         assert isinstance(result, QuerySolutions)
         names = [v.value for v in result.variables]
         unique = {tuple(row[n] for n in names): row for row in result}  # the union repeats shared triples
-        return [{n: row[n] for n in names if row[n] is not None} for row in unique.values()]  # type: ignore[misc]
+        return [{n: row[n] for n in names if row[n] is not None} for row in unique.values()]
 
     def clash(self, rule: str, focus: Term, message: str, *triples: TermTriple) -> Clash:
         return Clash(
@@ -102,7 +102,7 @@ class _Checker:
     def run(self) -> Iterator[Clash]:
         label, noun = self.wording.label, self.wording.noun
         a_ = _N[TYPE]
-        disjoint = [
+        disjoint: list[tuple[Term, Term, TermTriple]] = [
             (r["a"], r["b"], (r["a"], _N[DISJOINT_WITH], r["b"]))
             for r in self.rows(f"SELECT ?a ?b WHERE {{ ?a {_N[DISJOINT_WITH]} ?b }}")
         ]
@@ -139,13 +139,13 @@ class _Checker:
             yield self.clash("prp-pdw", x, message, (x, p, y), (x, q, y), (p, _N[PROPERTY_DISJOINT], q))
         yield from self.cardinalities()
         yield from self.negative_assertions()
-        different = [
+        different: list[tuple[Term, Term, TermTriple]] = [
             (r["x"], r["y"], (r["x"], _N[DIFFERENT_FROM], r["y"]))
             for r in self.rows(f"SELECT ?x ?y WHERE {{ ?x {_N[DIFFERENT_FROM]} ?y }}")
         ]
         different += [*self.pairs(ALL_DIFFERENT, DISTINCT_MEMBERS), *self.pairs(ALL_DIFFERENT, MEMBERS)]
         for x, y, axiom in different:
-            if next(self.kg.quads(x, _N[SAME_AS], y), None) is not None:  # type: ignore[arg-type]
+            if next(self.kg.quads(x, _N[SAME_AS], y), None) is not None:
                 message = f"{label(x)} and {label(y)} are said to be different, yet are the same"
                 yield self.clash("eq-diff1", x, message, (x, _N[SAME_AS], y), axiom)
 
@@ -165,7 +165,7 @@ class _Checker:
             rule = "cls-maxc1" if kind == NamedNode(OWL + "maxCardinality") else "cls-maxqc1"
             message = f"{label(x)} may have no '{label(p)}', yet has {label(y)}"
             triples = [(x, _N[TYPE], r), (x, p, y), *([typed] if typed else []), (r, kind, bound)]
-            yield self.clash(rule, x, message, *triples)  # type: ignore[arg-type]
+            yield self.clash(rule, x, message, *triples)
 
     def negative_assertions(self) -> Iterator[Clash]:
         """prp-npa1/2: a negative property assertion that the closure contradicts."""

@@ -23,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, QuerySolutions, RdfFormat, Triple, parse
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, QuerySolutions, QueryTriples, RdfFormat, Triple, parse
 
-from ..backend import Dataset, GraphName
+from ..backend import Dataset, GraphName, TripleResult
 from ..namespaces import GRAPH_INFERRED, TEMPORARY_GRAPHS
 from . import program
 from .dictionary import Term
@@ -97,7 +97,8 @@ class Run:
     def construct(self, text: str, dataset: Dataset, substitutions: dict[str, Term] | None, sink: IO[bytes]) -> None:
         self.queries += 1
         result = self.backend.query(text, dataset, substitutions=substitutions, base_iri=None)
-        result.serialize(sink, RdfFormat.N_TRIPLES)  # type: ignore[union-attr]
+        assert isinstance(result, QueryTriples | TripleResult)
+        result.serialize(sink, RdfFormat.N_TRIPLES)
 
     def renew(self) -> None:
         """Keep the write turn (a remote engine's lease expires unless renewed during a long write)."""
@@ -131,7 +132,8 @@ class Run:
         """What a (large) graph holds, asked of the store: its predicates and its classes."""
         where = f"GRAPH {graph} {{ ?s ?p ?o }}" if isinstance(graph, NamedNode) else "?s ?p ?o"
         dataset = Dataset() if isinstance(graph, NamedNode) else Dataset(default=(DefaultGraph(),))
-        predicates, classes = set(), set()
+        predicates: set[Term] = set()
+        classes: set[Term] = set()
         for sparql, found, name in (
             (f"SELECT DISTINCT ?p WHERE {{ {where} }}", predicates, "p"),
             (f"SELECT DISTINCT ?o WHERE {{ {where.replace('?p', str(NODES[TYPE]))} }}", classes, "o"),
@@ -139,7 +141,7 @@ class Run:
             result = self.backend.query(sparql, dataset, substitutions=None, base_iri=None)
             assert isinstance(result, QuerySolutions)
             found.update(row[name] for row in result)
-        return Content(frozenset(predicates), frozenset(classes))
+        return Content(frozenset(p for p in predicates if isinstance(p, NamedNode)), frozenset(classes))
 
     def _output(self, sink: IO[bytes], keep: Sequence[NamedNode], *, large: str) -> tuple[Frontier | None, int]:
         """Store a round's output in ``keep``; returns the next frontier and how many triples were new.
@@ -160,8 +162,8 @@ class Run:
             if not found:
                 return None, 0
             nxt = self.graph("delta")
-            self.put(found, (*keep, nxt))  # type: ignore[arg-type]
-            return Frontier(nxt, content_of(found)), len(found)  # type: ignore[arg-type]
+            self.put(found, (*keep, nxt))
+            return Frontier(nxt, content_of(found)), len(found)
         before = self.count(keep[0])
         if large == "naive":
             self.backend.add_ntriples(sink, keep)

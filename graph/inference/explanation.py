@@ -185,8 +185,9 @@ def _instances(rule: Rule, rows: tuple[Row, ...], solution: dict[str, Term]) -> 
         if any(solution.get(c, v) != v for c, v in zip(rule.columns, row.values, strict=True)):
             continue
         premises = [program.instantiate(rule, p, row, solution) for p in rule.premises]
-        if all(p is not None for p in premises):
-            yield rule.name, (*premises, *row.axioms)  # type: ignore[misc]
+        found = [p for p in premises if p is not None]
+        if len(found) == len(premises):
+            yield rule.name, (*found, *row.axioms)
         return
 
 
@@ -256,7 +257,7 @@ def resolve(kg: KnowledgeGraph, name: str, *, what: str) -> NamedNode:
     except ValueError as error:
         raise BadRequest(f"{what} {name!r} is not an IRI (give a full IRI or prefix:Local)") from error
     patterns = ((term, None, None), (None, None, term), (None, term, None))
-    if not any(next(kg.quads(*pattern), None) is not None for pattern in patterns):  # type: ignore[arg-type]
+    if not any(next(kg.quads(*pattern), None) is not None for pattern in patterns):
         raise NotFound(f"no {what} {iri} in the knowledge graph")
     return term
 

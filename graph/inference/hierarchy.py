@@ -49,7 +49,7 @@ def named(wording: Wording, terms: Iterable[Term]) -> list[Named]:
 def types(kg: KnowledgeGraph, thing: Term, *, wording: Wording | None = None) -> Types:
     """The named classes ``thing`` is an instance of: stated in the data, and inferred."""
     graphs: dict[Term, set[object]] = {}
-    for quad in kg.quads(thing, NODES[TYPE], None):  # type: ignore[arg-type]
+    for quad in kg.quads(thing, NODES[TYPE], None):
         graphs.setdefault(quad.object, set()).add(quad.graph_name)
     inferred = {c for c, found in graphs.items() if found == {GRAPH_INFERRED}}
     wording = wording or Wording(kg)
@@ -62,7 +62,7 @@ def neighbours(kg: KnowledgeGraph, cls: NamedNode, *, up: bool) -> Hierarchy:
 
     def step(c: Term, upward: bool) -> set[Term]:
         if upward:
-            found = {q.object for q in kg.quads(c, subclass, None)}  # type: ignore[arg-type]
+            found = {q.object for q in kg.quads(c, subclass, None)}
         else:
             found = {q.subject for q in kg.quads(None, subclass, c)}
         return found - {c}

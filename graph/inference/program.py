@@ -406,7 +406,7 @@ def build_program(schema: CompiledSchema) -> tuple[Rule, ...]:
     for template, raw in _raw_rows(schema):
         groups: dict[frozenset[str], list[Row]] = {}
         for row in raw:
-            values, inverted = list(row.values), set()
+            values, inverted = list(row.values), set[str]()
             usable = True
             for i, column in enumerate(template.columns):
                 if column not in template.properties:
@@ -421,8 +421,8 @@ def build_program(schema: CompiledSchema) -> tuple[Rule, ...]:
                 groups.setdefault(frozenset(inverted), []).append(Row(tuple(values), row.axioms))
         used = {s[1:] for p in (*template.premises, template.conclusion) for s in p if isinstance(s, str)}
         hidden = [i for i, column in enumerate(template.columns) if column not in used]  # in filters only
-        for inverted, rows in groups.items():
-            rule = _rule(template, set(inverted), rows)
+        for signature, rows in groups.items():
+            rule = _rule(template, set(signature), rows)
             kept = [
                 row
                 for row in rows

@@ -421,7 +421,7 @@ def read_schema(kg: KnowledgeGraph) -> CompiledSchema:
     """Read the asserted schema triples of ``kg`` and compile them (uncached: see :func:`schema_of`)."""
     result = kg.query(SCHEMA_QUERY, infer=False)
     assert isinstance(result, QuerySolutions)
-    return compile_schema((row["s"], row["p"], row["o"]) for row in result)  # type: ignore[misc]
+    return compile_schema((row["s"], row["p"], row["o"]) for row in result)
 
 
 #: Compiled schemas by fingerprint, most recently used last (a few ontologies per process at most).

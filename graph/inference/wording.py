@@ -63,7 +63,7 @@ class Wording:
         if found is None:
             found = []
             for kg in self.sources:
-                found = list(dict.fromkeys(q.object for q in kg.quads(subject, predicate, None)))  # type: ignore[arg-type]
+                found = list(dict.fromkeys(q.object for q in kg.quads(subject, predicate, None)))
                 if found:
                     break
             self._read[key] = found
