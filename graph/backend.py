@@ -201,6 +201,23 @@ class Backend(Protocol):
 
 #: Lines of N-Triples per bulk-loader call: Oxigraph's loader holds a call's quads in memory while it sorts.
 BULK_CHUNK_LINES = 200_000
+#: The same in bytes, for reading a file in chunks of whole lines (about 200,000 lines of N-Triples).
+BULK_CHUNK_BYTES = 24 * 1024 * 1024
+
+
+def _line_chunks(input: IO[bytes], size: int) -> Iterator[bytes]:
+    """The input in pieces of about ``size`` bytes, each ending at the end of a line."""
+    rest = b""
+    while block := input.read(size):
+        block = rest + block
+        end = block.rfind(b"\n") + 1
+        if end == 0:
+            rest = block
+            continue
+        rest = block[end:]
+        yield block[:end]
+    if rest:
+        yield rest
 
 
 class EmbeddedBackend:
@@ -283,10 +300,10 @@ class EmbeddedBackend:
         if format not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
             self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
             return
-        lines = iter(input)
-        while chunk := b"".join(itertools.islice(lines, BULK_CHUNK_LINES)):
+        chunks = _line_chunks(input, BULK_CHUNK_BYTES)
+        for chunk in chunks:
             if b"_:" in chunk:
-                rest = itertools.chain([chunk], lines)
+                rest = itertools.chain([chunk], chunks)
                 self.store.bulk_load(_Reader(rest), format, base_iri=base_iri, to_graph=to_graph)  # type: ignore[arg-type]
                 return
             self.store.bulk_load(chunk, format, base_iri=base_iri, to_graph=to_graph)
@@ -381,16 +398,16 @@ class _Reader:
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
-        self._buffer = b""
+        self._chunk = b""
+        self._at = 0
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
         if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
+            data = self._chunk[self._at :] + b"".join(self._chunks)
+            self._chunk, self._at = b"", 0
+            return data
+        if self._at >= len(self._chunk):
+            self._chunk, self._at = next(self._chunks, b""), 0
+        data = self._chunk[self._at : self._at + size]
+        self._at += len(data)
         return data
