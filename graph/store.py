@@ -328,8 +328,9 @@ class KnowledgeGraph:
             if read_state(self).pending:
                 materialize(self, force=True)
             fresh = target is not None and not self.backend.contains_named_graph(target)
+            write = new_write()
+            mark_pending(self, write)
             before = len(self)
-            mark_pending(self, new_write())
             failed: BadData | None = None
             try:
                 self.backend.bulk_load(input, format, to_graph=to_graph, base_iri=base_iri)
@@ -338,6 +339,9 @@ class KnowledgeGraph:
                 if fresh and target is not None:
                     self.backend.update(f"DROP SILENT GRAPH {target}")
             loaded = len(self) - before
+            if failed is not None and not loaded:  # nothing of the file stayed: the closure is as it was
+                self.backend.remove([pending_quad(write)])
+                raise failed
             graph = target if target is not None else DefaultGraph()
             self.backend.unassert_inferred(graph)
             report, schema = reason_from_graph(self, target)

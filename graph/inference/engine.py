@@ -82,17 +82,29 @@ class Run:
         self.rounds = 0
         self.queries = 0
         self._graphs = 0
+        #: The temporary graphs that exist now.
+        self.live: set[NamedNode] = set()
 
     # -- plumbing ------------------------------------------------------------------------------------
 
     def graph(self, name: str) -> NamedNode:
         """A new temporary graph of this run."""
         self._graphs += 1
-        return NamedNode(f"{TEMPORARY_GRAPHS}{self.id}/{name}{self._graphs}")
+        graph = NamedNode(f"{TEMPORARY_GRAPHS}{self.id}/{name}{self._graphs}")
+        self.live.add(graph)
+        return graph
 
-    def dataset(self, *, default: Sequence[NamedNode] = (), named: Sequence[NamedNode | None] = ()) -> Dataset:
-        graphs = tuple(g for g in named if g is not None)
-        return Dataset(default=(*self.asserted, GRAPH_INFERRED, *default), named=graphs)
+    def dataset(self, *, exact: bool = False) -> Dataset:
+        """What a rule query reads: the union of all graphs, where ``GRAPH`` names the frontier.
+
+        The store evaluates the union in one pass where a list of graphs costs a pass per graph, and the
+        temporary graphs add nothing to it: a frontier holds triples of the store, and the over-deleted
+        triples are part of the old state that over-deletion reads. Only re-derivation, which must not read
+        the over-deleted triples, reads an ``exact`` list: the asserted graphs and the inferred graph.
+        """
+        if not exact:
+            return Dataset(union=True)
+        return Dataset(default=(*self.asserted, GRAPH_INFERRED), named=tuple(self.live))
 
     def construct(self, text: str, dataset: Dataset, substitutions: dict[str, Term] | None, sink: IO[bytes]) -> None:
         self.queries += 1
@@ -109,6 +121,7 @@ class Run:
     def drop(self, frontier: Frontier) -> None:
         if frontier.graph is not None and frontier.temporary:
             self.backend.update(f"DROP SILENT GRAPH {frontier.graph}")
+            self.live.discard(frontier.graph)
 
     def put(self, triples: Iterable[TermTriple], graphs: Sequence[NamedNode]) -> None:
         quads = [Quad(s, p, o, g) for s, p, o in triples for g in graphs]  # type: ignore[arg-type]
@@ -185,13 +198,13 @@ class Run:
                 self.drop(frontier)
                 self.rounds += 1
                 self.renew()
-                frontier, new = self._output(sink, (GRAPH_INFERRED,), large="naive")
+                frontier, new = self._output(sink, (GRAPH_INFERRED,), large="graph")
             added += new
         self.added += added
         return added
 
     def _forward_round(self, frontier: Frontier, sink: IO[bytes]) -> None:
-        dataset = self.dataset(named=(frontier.graph,))
+        dataset = self.dataset()
         for rule in self.schema.program:
             variants: Sequence[int | None] = [None] if frontier.graph is None else range(len(rule.premises))
             for premise in variants:
@@ -260,7 +273,7 @@ class Run:
 
     def _overdelete_round(self, frontier: Frontier, over: NamedNode, sink: IO[bytes]) -> None:
         assert frontier.graph is not None
-        dataset = self.dataset(default=(over,), named=(frontier.graph, GRAPH_INFERRED, over))
+        dataset = self.dataset()
         for rule in self.schema.program:
             for premise in range(len(rule.premises)):
                 rows = program.rows_for(rule, premise, frontier.content)
@@ -269,7 +282,7 @@ class Run:
                     self.construct(text, dataset, batch.substitutions, sink)
 
     def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
-        dataset = self.dataset(named=(over,))
+        dataset = self.dataset(exact=True)
         for rule in self.schema.program:
             rows = program.rows_concluding(rule, content)
             for batch in program.batches(rule, rows):
