@@ -209,8 +209,8 @@ class Run:
             variants: Sequence[int | None] = [None] if frontier.graph is None else range(len(rule.premises))
             for premise in variants:
                 rows = rule.rows if premise is None else program.rows_for(rule, premise, frontier.content)
-                for batch in program.batches(rule, rows):
-                    text = program.forward(rule, batch, premise, frontier.graph)
+                for batch in program.batches(rule, rows, one_by_one=premise is not None):
+                    text = program.forward(batch, premise, frontier.graph)
                     self.construct(text, dataset, batch.substitutions, sink)
 
     def seed(self, triples: Sequence[TermTriple]) -> Frontier | None:
@@ -277,16 +277,16 @@ class Run:
         for rule in self.schema.program:
             for premise in range(len(rule.premises)):
                 rows = program.rows_for(rule, premise, frontier.content)
-                for batch in program.batches(rule, rows):
-                    text = program.overdelete(rule, batch, premise, frontier.graph, GRAPH_INFERRED, over)
+                for batch in program.batches(rule, rows, one_by_one=True):
+                    text = program.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, over)
                     self.construct(text, dataset, batch.substitutions, sink)
 
     def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
         dataset = self.dataset(exact=True)
         for rule in self.schema.program:
             rows = program.rows_concluding(rule, content)
-            for batch in program.batches(rule, rows):
-                self.construct(program.rederive(rule, batch, over), dataset, batch.substitutions, sink)
+            for batch in program.batches(rule, rows, one_by_one=True):
+                self.construct(program.rederive(batch, over), dataset, batch.substitutions, sink)
 
     def _restore_entailed(self) -> None:
         """Put back entailed schema triples that over-deletion took (cls-oo types: instance-shaped)."""

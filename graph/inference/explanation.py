@@ -147,12 +147,12 @@ class Prover:
             if substitutions is None:
                 continue
             rows = [row for row in rule.rows if _agrees(rule, row, goal)]
-            used = program.premise_variables(rule)
             for batch in program.batches(rule, rows):
+                used = program.premise_variables(batch.rule)
                 bound = {**substitutions, **(batch.substitutions or {})}
                 given = {name: term for name, term in bound.items() if name in used}  # the rest: conclusion only
                 result = self.kg.backend.query(
-                    program.premises(rule, batch, CANDIDATES), Dataset(union=True), substitutions=given, base_iri=None
+                    program.premises(batch, CANDIDATES), Dataset(union=True), substitutions=given, base_iri=None
                 )
                 assert isinstance(result, QuerySolutions)
                 names = [v.value for v in result.variables]

@@ -18,6 +18,7 @@ triples cannot be stored (RDF has no blank-node predicates), their reversed form
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from .schema import CompiledSchema, TermTriple
 
 #: A pattern position: a variable (``"?x"``) or a constant term.
-Slot = str | NamedNode
+Slot = str | Term
 Pattern = tuple[Slot, Slot, Slot]
 
 
@@ -139,38 +140,69 @@ def _pattern(pattern: Pattern, graph: NamedNode | None = None) -> str:
 
 @dataclass(frozen=True)
 class Batch:
-    """One query's worth of a rule: the ``VALUES`` block (or substitutions, for a row with a blank node)."""
+    """One query's worth of a rule: the rule to write (its rows' values written in when there is one row),
+    the ``VALUES`` block of several rows, and the substitutions of blank nodes, which SPARQL cannot spell."""
 
+    rule: Rule
     values: str
     substitutions: dict[str, Term] | None
     rows: tuple[Row, ...]
 
 
-def batches(rule: Rule, rows: Sequence[Row]) -> Iterator[Batch]:
-    """The queries ``rows`` need: the rows SPARQL can spell in one ``VALUES`` block, the others one each."""
+def batches(rule: Rule, rows: Sequence[Row], *, one_by_one: bool = False) -> Iterator[Batch]:
+    """The queries ``rows`` need: rows in one ``VALUES`` block, or (``one_by_one``, and for every row with a
+    blank node) a query per row with its values written in.
+
+    A ``VALUES`` block only binds the patterns it can be joined with; Oxigraph evaluates a ``GRAPH``
+    pattern on its own and joins after, so a query that reads a delta graph goes row by row, each pattern
+    then an index lookup.
+    """
     if not rule.columns:
-        yield Batch("", None, tuple(rows))
+        yield Batch(rule, "", None, tuple(rows))
         return
     plain = [row for row in rows if not row.blank]
-    if plain:
+    if plain and not one_by_one:
         names = " ".join(f"?{c}" for c in rule.columns)
         body = " ".join("(" + " ".join(str(v) for v in row.values) + ")" for row in plain)
-        yield Batch(f"VALUES ({names}) {{ {body} }}", None, tuple(plain))
-    used = premise_variables(rule) | {slot[1:] for slot in rule.conclusion if isinstance(slot, str)}
+        yield Batch(rule, f"VALUES ({names}) {{ {body} }}", None, tuple(plain))
     for row in rows:
-        if row.blank:  # substitutions only bind variables of patterns; the others (in filters) go in VALUES
-            values = dict(zip(rule.columns, row.values, strict=True))
-            hidden = [name for name in rule.columns if name not in used]
-            block = ""
-            if hidden:
-                names = " ".join(f"?{name}" for name in hidden)
-                block = f"VALUES ({names}) {{ ({' '.join(str(values[name]) for name in hidden)}) }}"
-            yield Batch(block, {name: value for name, value in values.items() if name in used}, (row,))
+        if one_by_one or row.blank:
+            yield specialise(rule, row)
+
+
+def specialise(rule: Rule, row: Row) -> Batch:
+    """``rule`` for one row: its constants written in, its blank nodes left as variables to substitute."""
+    values = dict(zip(rule.columns, row.values, strict=True))
+    constants = {name: value for name, value in values.items() if not isinstance(value, BlankNode)}
+    blanks: dict[str, Term] = {name: value for name, value in values.items() if isinstance(value, BlankNode)}
+
+    def slot(s: Slot) -> Slot:
+        return constants.get(s[1:], s) if isinstance(s, str) else s
+
+    def pattern(p: Pattern) -> Pattern:
+        return (slot(p[0]), slot(p[1]), slot(p[2]))
+
+    def written(match: re.Match[str]) -> str:
+        return str(constants[match[1]]) if match[1] in constants else match[0]
+
+    columns = tuple(name for name in rule.columns if name in blanks)
+    specialised = Rule(
+        rule.name,
+        columns,
+        tuple(pattern(p) for p in rule.premises),
+        pattern(rule.conclusion),
+        tuple(re.sub(r"\?(\w+)\b", written, f) for f in rule.filters),
+        (Row(tuple(blanks[name] for name in columns), row.axioms),),
+    )
+    return Batch(specialised, "", blanks or None, (row,))
 
 
 def _body(rule: Rule, batch: Batch, graphs: dict[int, NamedNode]) -> str:
-    parts = [batch.values] if batch.values else []
-    parts += [_pattern(p, graphs.get(i)) for i, p in enumerate(rule.premises)]
+    """The premises, the one read from a delta graph first: Oxigraph joins in the order written, so the
+    (small) delta drives lookups into the store instead of the store being scanned for the delta."""
+    parts = [_pattern(rule.premises[i], g) for i, g in graphs.items()]
+    parts += [batch.values] if batch.values else []
+    parts += [_pattern(p, graphs.get(i)) for i, p in enumerate(rule.premises) if i not in graphs]
     parts += [f"FILTER({f})" for f in rule.filters]
     return " ".join(parts)
 
@@ -184,15 +216,17 @@ def _absent(pattern: Pattern, batch: Batch, graph: NamedNode | None = None) -> s
     return f"OPTIONAL {{ {_pattern(pattern, graph)} BIND(true AS ?present) }} FILTER(!BOUND(?present))"
 
 
-def forward(rule: Rule, batch: Batch, delta: int | None, graph: NamedNode | None) -> str:
-    """The conclusions of ``rule`` not in the store yet, premise ``delta`` read from ``graph`` (None: naive)."""
+def forward(batch: Batch, delta: int | None, graph: NamedNode | None) -> str:
+    """The conclusions of the rule not in the store yet, premise ``delta`` read from ``graph`` (None: naive)."""
+    rule = batch.rule
     graphs = {delta: graph} if delta is not None and graph is not None else {}
     conclusion = _pattern(rule.conclusion)
     return f"CONSTRUCT {{ {conclusion} }} WHERE {{ {_body(rule, batch, graphs)} {_absent(rule.conclusion, batch)} }}"
 
 
-def overdelete(rule: Rule, batch: Batch, delta: int, graph: NamedNode, inferred: NamedNode, over: NamedNode) -> str:
+def overdelete(batch: Batch, delta: int, graph: NamedNode, inferred: NamedNode, over: NamedNode) -> str:
     """The inferred conclusions of instances whose premise ``delta`` is in ``graph``, not yet in ``over``."""
+    rule = batch.rule
     conclusion = _pattern(rule.conclusion)
     return (
         f"CONSTRUCT {{ {conclusion} }} WHERE {{ {_body(rule, batch, {delta: graph})} "
@@ -200,8 +234,9 @@ def overdelete(rule: Rule, batch: Batch, delta: int, graph: NamedNode, inferred:
     )
 
 
-def rederive(rule: Rule, batch: Batch, over: NamedNode) -> str:
-    """The triples of ``over`` that ``rule`` derives from what the store holds now, and it lacks."""
+def rederive(batch: Batch, over: NamedNode) -> str:
+    """The triples of ``over`` that the rule derives from what the store holds now, and it lacks."""
+    rule = batch.rule
     conclusion = _pattern(rule.conclusion)
     return (
         f"CONSTRUCT {{ {conclusion} }} WHERE {{ {_pattern(rule.conclusion, over)} {_body(rule, batch, {})} "
@@ -209,9 +244,9 @@ def rederive(rule: Rule, batch: Batch, over: NamedNode) -> str:
     )
 
 
-def premises(rule: Rule, batch: Batch, limit: int) -> str:
-    """The instances of ``rule``'s premises (the conclusion's variables bound as substitutions)."""
-    return f"SELECT * WHERE {{ {_body(rule, batch, {})} }} LIMIT {limit}"
+def premises(batch: Batch, limit: int) -> str:
+    """The instances of the rule's premises (the conclusion's variables bound as substitutions)."""
+    return f"SELECT * WHERE {{ {_body(batch.rule, batch, {})} }} LIMIT {limit}"
 
 
 def premise_variables(rule: Rule) -> set[str]:
