@@ -197,14 +197,22 @@ def specialise(rule: Rule, row: Row) -> Batch:
     return Batch(specialised, "", blanks or None, (row,))
 
 
-def _body(rule: Rule, batch: Batch, graphs: dict[int, NamedNode]) -> str:
-    """The premises, the one read from a delta graph first: Oxigraph joins in the order written, so the
-    (small) delta drives lookups into the store instead of the store being scanned for the delta."""
-    parts = [_pattern(rule.premises[i], g) for i, g in graphs.items()]
-    parts += [batch.values] if batch.values else []
-    parts += [_pattern(p, graphs.get(i)) for i, p in enumerate(rule.premises) if i not in graphs]
-    parts += [f"FILTER({f})" for f in rule.filters]
-    return " ".join(parts)
+def _where(batch: Batch, lead: list[str], graphs: dict[int, NamedNode], checks: list[str]) -> str:
+    """A query's group: the ``lead`` patterns (a delta graph's), then the rest of the premises, the rule's
+    filters and ``checks``.
+
+    The lead goes first: Oxigraph joins a small delta into the store by lookups when it is written first and
+    its constants are known. A blank node bound as a substitution is not known to the planner, which may
+    then start from the store, so such a batch puts the rest in ``LATERAL`` (evaluated once per lead row).
+    """
+    rule = batch.rule
+    rest = [batch.values] if batch.values else []
+    rest += [_pattern(p, graphs.get(i)) for i, p in enumerate(rule.premises) if i not in graphs]
+    rest += [f"FILTER({f})" for f in rule.filters]
+    rest += checks
+    if lead and batch.substitutions:
+        return f"{' '.join(lead)} LATERAL {{ {' '.join(rest)} }}"
+    return " ".join([*lead, *rest])
 
 
 def _absent(pattern: Pattern, batch: Batch, graph: NamedNode | None = None) -> str:
@@ -220,33 +228,31 @@ def forward(batch: Batch, delta: int | None, graph: NamedNode | None) -> str:
     """The conclusions of the rule not in the store yet, premise ``delta`` read from ``graph`` (None: naive)."""
     rule = batch.rule
     graphs = {delta: graph} if delta is not None and graph is not None else {}
-    conclusion = _pattern(rule.conclusion)
-    return f"CONSTRUCT {{ {conclusion} }} WHERE {{ {_body(rule, batch, graphs)} {_absent(rule.conclusion, batch)} }}"
+    lead = [_pattern(rule.premises[i], g) for i, g in graphs.items()]
+    where = _where(batch, lead, graphs, [_absent(rule.conclusion, batch)])
+    return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
 
 
 def overdelete(batch: Batch, delta: int, graph: NamedNode, inferred: NamedNode, over: NamedNode) -> str:
     """The inferred conclusions of instances whose premise ``delta`` is in ``graph``, not yet in ``over``."""
     rule = batch.rule
-    conclusion = _pattern(rule.conclusion)
-    return (
-        f"CONSTRUCT {{ {conclusion} }} WHERE {{ {_body(rule, batch, {delta: graph})} "
-        f"{_pattern(rule.conclusion, inferred)} {_absent(rule.conclusion, batch, over)} }}"
-    )
+    inferred_only = _pattern(rule.conclusion, inferred)  # a pattern would be evaluated alone, then joined
+    held = inferred_only if batch.substitutions else f"FILTER EXISTS {{ {inferred_only} }}"
+    checks = [held, _absent(rule.conclusion, batch, over)]
+    where = _where(batch, [_pattern(rule.premises[delta], graph)], {delta: graph}, checks)
+    return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
 
 
 def rederive(batch: Batch, over: NamedNode) -> str:
     """The triples of ``over`` that the rule derives from what the store holds now, and it lacks."""
     rule = batch.rule
-    conclusion = _pattern(rule.conclusion)
-    return (
-        f"CONSTRUCT {{ {conclusion} }} WHERE {{ {_pattern(rule.conclusion, over)} {_body(rule, batch, {})} "
-        f"{_absent(rule.conclusion, batch)} }}"
-    )
+    where = _where(batch, [_pattern(rule.conclusion, over)], {}, [_absent(rule.conclusion, batch)])
+    return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
 
 
 def premises(batch: Batch, limit: int) -> str:
     """The instances of the rule's premises (the conclusion's variables bound as substitutions)."""
-    return f"SELECT * WHERE {{ {_body(batch.rule, batch, {})} }} LIMIT {limit}"
+    return f"SELECT * WHERE {{ {_where(batch, [], {}, [])} }} LIMIT {limit}"
 
 
 def premise_variables(rule: Rule) -> set[str]:
