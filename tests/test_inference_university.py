@@ -17,6 +17,8 @@ from graph.inference import materialize
 from graph.inference.vocabulary import OWL, RDF, RDFS
 from graph.namespaces import GRAPH_INFERRED
 
+from .test_inference_rules import fresh_inferred, inferred
+
 UB = "http://swat.cse.lehigh.edu/onto/univ-bench.owl#"
 DATA = "http://www.university.example/"
 ONTOLOGY_GRAPH = NamedNode("http://www.university.example/graph/ontology")
@@ -186,23 +188,6 @@ def skolemized(quads: list[Quad]) -> list[Quad]:
         return NamedNode("urn:bnode:" + term.value) if isinstance(term, BlankNode) else term
 
     return [Quad(iri(q.subject), q.predicate, iri(q.object), q.graph_name) for q in quads]
-
-
-def inferred(kg: KnowledgeGraph) -> set[str]:
-    """The inferred graph's triples, without the triples that describe the closure's state."""
-    return {
-        str(Triple(q.subject, q.predicate, q.object))
-        for q in kg.store.quads_for_pattern(None, None, None, GRAPH_INFERRED)
-        if q.subject != GRAPH_INFERRED
-    }
-
-
-def fresh_inferred(kg: KnowledgeGraph) -> set[str]:
-    """What a full materialisation of ``kg``'s asserted triples infers, computed in a new store."""
-    other = KnowledgeGraph.open()
-    other.store.extend(q for q in kg.store if q.graph_name != GRAPH_INFERRED)
-    materialize(other)
-    return inferred(other)
 
 
 @pytest.fixture(scope="module")
