@@ -2,17 +2,17 @@
 
 A *frontier* is what the last round added: a temporary named graph (semi-naive: each rule runs once per
 premise, that premise read from the frontier and the others from the whole store), or the whole store
-(naive: each rule runs once, every premise from the whole store). A round's new triples go to the inferred
-graph and, when they are few enough to copy cheaply, to the next frontier graph; when they are many, the next
-round is naive instead, since copying and later deleting a large graph costs more than re-joining the store.
-Rounds stop when one adds nothing.
+(naive: each rule runs once, every premise from the whole store; the first round of a full materialisation,
+or of a load into the default graph). A round's new triples go to the inferred graph and to the next
+frontier graph. Rounds stop when one adds nothing.
 
 Removals are Delete/Rederive: over-delete (rounds from the removed triples that find every inferred triple a
 derivation may have used them for, against the store as it was), remove what was over-deleted, re-derive what
-still follows (one query per rule, conclusions restricted to the over-deleted set), and go forward from that.
+still follows (a query per rule row, conclusions restricted to the over-deleted set, premises outside it), and
+go forward from that.
 
-Reasoning queries never see the temporary graphs unless they name them: each runs over an explicit dataset,
-the asserted graphs, the inferred graph and the store's default graph as its default graph.
+Queries read the union of all graphs: a frontier's triples are triples of the store, and the over-deleted
+ones are the old state over-deletion reads (re-derivation excludes them in its queries).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, QuerySolutions, QueryTriples, RdfFormat, Triple, parse
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, QueryTriples, RdfFormat, Triple, parse
 
-from ..backend import Dataset, GraphName, TripleResult
+from ..backend import Dataset, TripleResult
 from ..namespaces import GRAPH_INFERRED, TEMPORARY_GRAPHS
 from . import program
 from .dictionary import Term
@@ -76,35 +76,28 @@ class Run:
         self.backend = kg.backend
         self.schema = schema
         self.id = uuid.uuid4().hex[:12]
-        self.asserted: tuple[GraphName, ...] = (DefaultGraph(), *kg.named_graphs(infer=False))
         self.added = 0
         self.removed = 0
         self.rounds = 0
         self.queries = 0
         self._graphs = 0
-        #: The temporary graphs that exist now.
-        self.live: set[NamedNode] = set()
 
     # -- plumbing ------------------------------------------------------------------------------------
 
     def graph(self, name: str) -> NamedNode:
         """A new temporary graph of this run."""
         self._graphs += 1
-        graph = NamedNode(f"{TEMPORARY_GRAPHS}{self.id}/{name}{self._graphs}")
-        self.live.add(graph)
-        return graph
+        return NamedNode(f"{TEMPORARY_GRAPHS}{self.id}/{name}{self._graphs}")
 
-    def dataset(self, *, exact: bool = False) -> Dataset:
+    def dataset(self) -> Dataset:
         """What a rule query reads: the union of all graphs, where ``GRAPH`` names the frontier.
 
         The store evaluates the union in one pass where a list of graphs costs a pass per graph, and the
         temporary graphs add nothing to it: a frontier holds triples of the store, and the over-deleted
-        triples are part of the old state that over-deletion reads. Only re-derivation, which must not read
-        the over-deleted triples, reads an ``exact`` list: the asserted graphs and the inferred graph.
+        triples are part of the old state that over-deletion reads (re-derivation, which must not read them,
+        says so in its queries).
         """
-        if not exact:
-            return Dataset(union=True)
-        return Dataset(default=(*self.asserted, GRAPH_INFERRED), named=tuple(self.live))
+        return Dataset(union=True)
 
     def construct(self, text: str, dataset: Dataset, substitutions: dict[str, Term] | None, sink: IO[bytes]) -> None:
         self.queries += 1
@@ -121,7 +114,6 @@ class Run:
     def drop(self, frontier: Frontier) -> None:
         if frontier.graph is not None and frontier.temporary:
             self.backend.update(f"DROP SILENT GRAPH {frontier.graph}")
-            self.live.discard(frontier.graph)
 
     def put(self, triples: Iterable[TermTriple], graphs: Sequence[NamedNode]) -> None:
         quads = [Quad(s, p, o, g) for s, p, o in triples for g in graphs]  # type: ignore[arg-type]
@@ -141,10 +133,10 @@ class Run:
             return int(n.value) if isinstance(n, Literal) else 0
         return 0
 
-    def content(self, graph: NamedNode | DefaultGraph) -> Content:
+    def content(self, graph: NamedNode) -> Content:
         """What a (large) graph holds, asked of the store: its predicates and its classes."""
-        where = f"GRAPH {graph} {{ ?s ?p ?o }}" if isinstance(graph, NamedNode) else "?s ?p ?o"
-        dataset = Dataset() if isinstance(graph, NamedNode) else Dataset(default=(DefaultGraph(),))
+        where = f"GRAPH {graph} {{ ?s ?p ?o }}"
+        dataset = Dataset()
         predicates: set[Term] = set()
         classes: set[Term] = set()
         for sparql, found, name in (
@@ -156,13 +148,10 @@ class Run:
             found.update(row[name] for row in result)
         return Content(frozenset(p for p in predicates if isinstance(p, NamedNode)), frozenset(classes))
 
-    def _output(self, sink: IO[bytes], keep: Sequence[NamedNode], *, large: str) -> tuple[Frontier | None, int]:
-        """Store a round's output in ``keep``; returns the next frontier and how many triples were new.
-
-        A small output is read into memory and copied to a new frontier graph. A large one goes to ``keep``
-        only, and the next round is naive (``large="naive"``), or it is copied to a frontier graph as well,
-        whose content is then asked of the store (``large="graph"``).
-        """
+    def _output(self, sink: IO[bytes], keep: Sequence[NamedNode]) -> tuple[Frontier | None, int]:
+        """Store a round's output in ``keep`` and in a new frontier graph; returns it and how many triples
+        were new. A small output is read into memory (its triples counted, written in one transaction); a
+        large one goes to the bulk loader, and what the frontier holds is asked of the store."""
         size = sink.tell()
         sink.seek(0)
         if size == 0:
@@ -178,14 +167,13 @@ class Run:
             self.put(found, (*keep, nxt))
             return Frontier(nxt, content_of(found)), len(found)
         before = self.count(keep[0])
-        if large == "naive":
-            self.backend.add_ntriples(sink, keep)
-            grown = self.count(keep[0]) - before
-            return (WHOLE_STORE if grown else None), grown
         nxt = self.graph("delta")
         self.backend.add_ntriples(sink, (*keep, nxt))
         grown = self.count(keep[0]) - before
-        return (Frontier(nxt, self.content(nxt)) if grown else None), grown
+        if not grown:
+            self.drop(Frontier(nxt))
+            return None, 0
+        return Frontier(nxt, self.content(nxt)), grown
 
     # -- forward -------------------------------------------------------------------------------------
 
@@ -198,7 +186,7 @@ class Run:
                 self.drop(frontier)
                 self.rounds += 1
                 self.renew()
-                frontier, new = self._output(sink, (GRAPH_INFERRED,), large="graph")
+                frontier, new = self._output(sink, (GRAPH_INFERRED,))
             added += new
         self.added += added
         return added
@@ -252,7 +240,7 @@ class Run:
                 self.drop(frontier)
                 self.rounds += 1
                 self.renew()
-                frontier, new = self._output(sink, (over,), large="graph")
+                frontier, new = self._output(sink, (over,))
             deleted += new
             if frontier is not None:
                 seen = seen.union(frontier.content)
@@ -267,7 +255,7 @@ class Run:
         with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
             self._rederive(over, seen, sink)
             self.drop(Frontier(over))
-            back, new = self._output(sink, (GRAPH_INFERRED,), large="graph")
+            back, new = self._output(sink, (GRAPH_INFERRED,))
         self.added += new
         return back
 
@@ -282,7 +270,7 @@ class Run:
                     self.construct(text, dataset, batch.substitutions, sink)
 
     def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
-        dataset = self.dataset(exact=True)
+        dataset = self.dataset()
         for rule in self.schema.program:
             rows = program.rows_concluding(rule, content)
             for batch in program.batches(rule, rows, one_by_one=True):

@@ -197,17 +197,25 @@ def specialise(rule: Rule, row: Row) -> Batch:
     return Batch(specialised, "", blanks or None, (row,))
 
 
-def _where(batch: Batch, lead: list[str], graphs: dict[int, NamedNode], checks: list[str]) -> str:
+def _where(
+    batch: Batch, lead: list[str], graphs: dict[int, NamedNode], checks: list[str], exclude: NamedNode | None = None
+) -> str:
     """A query's group: the ``lead`` patterns (a delta graph's), then the rest of the premises, the rule's
     filters and ``checks``.
 
     The lead goes first: Oxigraph joins a small delta into the store by lookups when it is written first and
     its constants are known. A blank node bound as a substitution is not known to the planner, which may
-    then start from the store, so such a batch puts the rest in ``LATERAL`` (evaluated once per lead row).
+    then start from the store, so such a batch (embedded stores only: engines hold no blank nodes) puts the
+    rest in Oxigraph's ``LATERAL``, evaluated once per lead row. With ``exclude``, a premise may not be a
+    triple of that graph.
     """
     rule = batch.rule
     rest = [batch.values] if batch.values else []
-    rest += [_pattern(p, graphs.get(i)) for i, p in enumerate(rule.premises) if i not in graphs]
+    for i, premise in enumerate(rule.premises):
+        if i not in graphs:
+            rest.append(_pattern(premise, graphs.get(i)))
+            if exclude is not None:
+                rest.append(_absent(premise, batch, exclude, f"?gone{i}"))
     rest += [f"FILTER({f})" for f in rule.filters]
     rest += checks
     if lead and batch.substitutions:
@@ -215,13 +223,13 @@ def _where(batch: Batch, lead: list[str], graphs: dict[int, NamedNode], checks: 
     return " ".join([*lead, *rest])
 
 
-def _absent(pattern: Pattern, batch: Batch, graph: NamedNode | None = None) -> str:
+def _absent(pattern: Pattern, batch: Batch, graph: NamedNode | None = None, flag: str = "?present") -> str:
     """Solutions for which the pattern does not hold. Oxigraph applies substitutions to the patterns of the
     main group and of ``OPTIONAL`` but not inside ``EXISTS``: a batch with substitutions says it with
     ``OPTIONAL`` and ``!BOUND`` instead of ``FILTER NOT EXISTS``."""
     if not batch.substitutions:
         return f"FILTER NOT EXISTS {{ {_pattern(pattern, graph)} }}"
-    return f"OPTIONAL {{ {_pattern(pattern, graph)} BIND(true AS ?present) }} FILTER(!BOUND(?present))"
+    return f"OPTIONAL {{ {_pattern(pattern, graph)} BIND(true AS {flag}) }} FILTER(!BOUND({flag}))"
 
 
 def forward(batch: Batch, delta: int | None, graph: NamedNode | None) -> str:
@@ -244,9 +252,14 @@ def overdelete(batch: Batch, delta: int, graph: NamedNode, inferred: NamedNode, 
 
 
 def rederive(batch: Batch, over: NamedNode) -> str:
-    """The triples of ``over`` that the rule derives from what the store holds now, and it lacks."""
+    """The triples of ``over`` that the rule derives from what the store holds now, no premise over-deleted.
+
+    The over-deleted triples are in no other graph by then (they left the inferred graph, and a write never
+    asserts a triple it retracts or one that was inferred), so "not in ``over``" is "not over-deleted",
+    and a re-derived triple is absent from the store.
+    """
     rule = batch.rule
-    where = _where(batch, [_pattern(rule.conclusion, over)], {}, [_absent(rule.conclusion, batch)])
+    where = _where(batch, [_pattern(rule.conclusion, over)], {}, [], exclude=over)
     return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
 
 
