@@ -198,11 +198,47 @@ class Backend(Protocol):
         """Take out of the inferred graph the triples that ``graph`` now asserts (after a bulk load into it)."""
         ...
 
+    def drop_graph(self, graph: NamedNode) -> int | None:
+        """Drop a graph, however large, without holding all of it in memory at once; how many quads went,
+        when known."""
+        ...
+
 
 #: Lines of N-Triples per bulk-loader call: Oxigraph's loader holds a call's quads in memory while it sorts.
 BULK_CHUNK_LINES = 200_000
 #: The same in bytes, for reading a file in chunks of whole lines (about 200,000 lines of N-Triples).
 BULK_CHUNK_BYTES = 24 * 1024 * 1024
+
+
+def _split_blank_lines(chunk: bytes) -> tuple[bytes, bytes]:
+    """The lines of a chunk without a blank node, and those with one (``_:`` may sit in a literal: no harm)."""
+    if b"_:" not in chunk:
+        return chunk, b""
+    lines = chunk.splitlines(keepends=True)
+    return b"".join(x for x in lines if b"_:" not in x), b"".join(x for x in lines if b"_:" in x)
+
+
+def _chunk_line(chunk: bytes, blank: bool, number: int) -> int:
+    """The line of ``chunk`` that is line ``number`` of its plain (or blank-node) part."""
+    seen = 0
+    for index, line in enumerate(chunk.splitlines(), start=1):
+        if (b"_:" in line) == blank:
+            seen += 1
+            if seen == number:
+                return index
+    return number
+
+
+def _renamed(quad: Quad, names: dict[str, BlankNode], graph: GraphName) -> Quad:
+    """The quad with each blank node named once per load (and into ``graph`` when it has none)."""
+
+    def term(t: Any) -> Any:
+        if isinstance(t, BlankNode):
+            return names.setdefault(t.value, BlankNode())
+        return t
+
+    target = quad.graph_name if not isinstance(quad.graph_name, DefaultGraph) else graph
+    return Quad(term(quad.subject), quad.predicate, term(quad.object), term(target))
 
 
 def _line_chunks(input: IO[bytes], size: int) -> Iterator[bytes]:
@@ -292,21 +328,32 @@ class EmbeddedBackend:
             self.store.remove(quad)
 
     def bulk_load(self, input: IO[bytes], format: RdfFormat, *, to_graph: GraphName | None, base_iri: str) -> None:
-        """Oxigraph's bulk loader, fed in chunks of lines where the format allows it (memory stays flat).
+        """Oxigraph's bulk loader, fed in chunks of whole lines where the format allows it (memory stays flat).
 
-        Each call of the loader names blank nodes afresh, so from the first chunk that holds a blank node on,
-        the rest of the file goes in one call.
+        Each call of the loader names blank nodes afresh, so the lines that hold one are parsed here and
+        their blank nodes named once for the whole file. A syntax error names the line in the whole file.
         """
         if format not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
             self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
             return
-        chunks = _line_chunks(input, BULK_CHUNK_BYTES)
-        for chunk in chunks:
-            if b"_:" in chunk:
-                rest = itertools.chain([chunk], chunks)
-                self.store.bulk_load(_Reader(rest), format, base_iri=base_iri, to_graph=to_graph)  # type: ignore[arg-type]
-                return
-            self.store.bulk_load(chunk, format, base_iri=base_iri, to_graph=to_graph)
+        names: dict[str, BlankNode] = {}
+        target = to_graph if to_graph is not None else DefaultGraph()
+        line = 0
+        for chunk in _line_chunks(input, BULK_CHUNK_BYTES):
+            plain, blank = _split_blank_lines(chunk)
+            for part, is_blank in ((plain, False), (blank, True)):
+                if not part:
+                    continue
+                try:
+                    if is_blank:
+                        quads = parse(part, format, base_iri=base_iri)
+                        self.store.bulk_extend(_renamed(q, names, target) for q in quads)
+                    else:
+                        self.store.bulk_load(part, format, base_iri=base_iri, to_graph=to_graph)
+                except SyntaxError as error:
+                    number = line + _chunk_line(chunk, is_blank, error.lineno or 1)
+                    raise SyntaxError(error.msg, (error.filename, number, error.offset, error.text)) from error
+            line += chunk.count(b"\n")
 
     def writer(self) -> AbstractContextManager[object]:
         return self._writer
@@ -365,10 +412,7 @@ class EmbeddedBackend:
 
     def clear_inferred(self) -> int:
         kept = list(self.store.quads_for_pattern(GRAPH_INFERRED, None, None, GRAPH_INFERRED))
-        result = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {GRAPH_INFERRED} {{ ?s ?p ?o }} }}")
-        assert isinstance(result, QuerySolutions)
-        count = int(next(iter(result))["n"].value)
-        self.store.clear_graph(GRAPH_INFERRED)
+        count = self.drop_graph(GRAPH_INFERRED)
         self.store.extend(kept)
         return count - len(kept)
 
@@ -376,6 +420,21 @@ class EmbeddedBackend:
         where = "?s ?p ?o ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
         g = GRAPH_INFERRED
         self.store.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} GRAPH {g} {{ ?s ?p ?o }} }}")
+
+    def drop_graph(self, graph: NamedNode) -> int:
+        """In transactions of ``BULK_CHUNK_LINES`` quads (Oxigraph holds a transaction's changes in memory);
+        returns how many quads went."""
+        count = 0
+        while batch := list(itertools.islice(self.store.quads_for_pattern(None, None, None, graph), BULK_CHUNK_LINES)):
+            plain = [q for q in batch if not has_blank_node(q)]
+            if plain:
+                self.store.update(write_operations(plain, (), (), ()))
+            for quad in batch:
+                if has_blank_node(quad):
+                    self.store.remove(quad)
+            count += len(batch)
+        self.store.remove_graph(graph)
+        return count
 
     def dump(
         self, output: IO[bytes], format: RdfFormat, *, from_graph: GraphName | None, prefixes: dict[str, str] | None
@@ -391,23 +450,3 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         self.flush()
-
-
-class _Reader:
-    """A binary file over an iterator of byte strings (the rest of a file, for one bulk-loader call)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._chunk = b""
-        self._at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        if size < 0:
-            data = self._chunk[self._at :] + b"".join(self._chunks)
-            self._chunk, self._at = b"", 0
-            return data
-        if self._at >= len(self._chunk):
-            self._chunk, self._at = next(self._chunks, b""), 0
-        data = self._chunk[self._at : self._at + size]
-        self._at += len(data)
-        return data

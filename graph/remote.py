@@ -399,6 +399,9 @@ class RemoteBackend:
         self.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} {keep} }}")
         return int(count.value) if isinstance(count, Literal) else 0
 
+    def drop_graph(self, graph: NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {graph}")  # the engine's own business
+
     def unassert_inferred(self, graph: GraphName) -> None:
         where = "?s ?p ?o ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
         g = GRAPH_INFERRED

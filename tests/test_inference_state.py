@@ -153,3 +153,29 @@ def test_checkpoint_readers_never_see_half_a_write(tmp_path: Path) -> None:
     snapshots.close()
     assert errors == []
     assert inferred(kg) == fresh_inferred(kg)
+
+
+def test_a_bulk_load_in_chunks_keeps_blank_nodes_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyoxigraph import BlankNode, RdfFormat
+
+    from graph import backend
+    from graph.errors import BadData
+
+    monkeypatch.setattr(backend, "BULK_CHUNK_BYTES", 200)  # a chunk of a few lines
+    lines = [f'<urn:s{i}> <urn:p> "{i}" .' for i in range(40)]
+    lines[3] = "_:b <urn:q> <urn:o> ."
+    lines[30] = "<urn:s> <urn:r> _:b ."
+    path = tmp_path / "data.nt"
+    path.write_text("\n".join(lines) + "\n")
+    kg = KnowledgeGraph.open(tmp_path / "store")
+    with path.open("rb") as file:
+        report = kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:g"), base_iri=path.as_uri())
+    assert report.added == 40 and closure_state(kg).current
+    (subject,) = [q.subject for q in kg.quads(None, NamedNode("urn:q"), None)]
+    assert isinstance(subject, BlankNode) and [q.object for q in kg.quads(None, NamedNode("urn:r"), None)] == [subject]
+    broken = tmp_path / "broken.nt"
+    broken.write_text("\n".join([*lines[:25], "<urn:s> <urn:p> broken .", *lines[25:]]) + "\n")
+    with broken.open("rb") as file, pytest.raises(BadData) as caught:
+        kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:h"), base_iri=broken.as_uri())
+    assert caught.value.line == 26
+    assert not kg.backend.contains_named_graph(NamedNode("urn:h"))  # a new graph goes whole or not at all

@@ -113,7 +113,7 @@ class Run:
 
     def drop(self, frontier: Frontier) -> None:
         if frontier.graph is not None and frontier.temporary:
-            self.backend.update(f"DROP SILENT GRAPH {frontier.graph}")
+            self.backend.drop_graph(frontier.graph)
 
     def put(self, triples: Iterable[TermTriple], graphs: Sequence[NamedNode]) -> None:
         quads = [Quad(s, p, o, g) for s, p, o in triples for g in graphs]  # type: ignore[arg-type]
