@@ -422,8 +422,14 @@ class EmbeddedBackend:
         self.store.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} GRAPH {g} {{ ?s ?p ?o }} }}")
 
     def drop_graph(self, graph: NamedNode) -> int:
-        """In transactions of ``BULK_CHUNK_LINES`` quads (Oxigraph holds a transaction's changes in memory);
-        returns how many quads went."""
+        """In one transaction when the graph is small, else in transactions of ``BULK_CHUNK_LINES`` quads
+        (Oxigraph holds a transaction's changes in memory); returns how many quads went."""
+        result = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        assert isinstance(result, QuerySolutions)
+        size = int(next(iter(result))["n"].value)
+        if size <= BULK_CHUNK_LINES:
+            self.store.remove_graph(graph)
+            return size
         count = 0
         while batch := list(itertools.islice(self.store.quads_for_pattern(None, None, None, graph), BULK_CHUNK_LINES)):
             plain = [q for q in batch if not has_blank_node(q)]
