@@ -24,7 +24,7 @@ from .dataset_clauses import query_names_dataset
 from .delta import Delta
 from .errors import BadData, BadQuery, NotFound, ReadOnly, TooLarge
 from .inference.changes import data_delta
-from .inference.reasoner import Change, materialize, reason, reason_from_graph
+from .inference.reasoner import Change, materialize, reason, reason_from_graph, recompute
 from .inference.state import mark_pending, new_write, pending_quad, publish, read_state
 from .namespaces import GRAPH_INFERRED, TEMPORARY_GRAPHS
 
@@ -302,8 +302,8 @@ class KnowledgeGraph:
                 if isinstance(error, SyntaxError):
                     raise BadQuery(str(error)) from error
                 raise BadQuery(f"the update failed and changed nothing: {error}") from error
-            report = materialize(self, force=True)
-            generation = self.generation
+            report, schema = recompute(self)
+            generation = publish(self, schema=schema.fingerprint, report=report.as_json())
         return WriteReport(0, 0, report.removed, report.added, generation, time.perf_counter() - started, True)
 
     def add_quads(self, quads: Iterable[Quad]) -> WriteReport:

@@ -52,6 +52,9 @@ class Frontier:
 
 
 WHOLE_STORE = Frontier(None)
+#: What rule queries read: the union of all graphs (one pass, where a list of graphs costs a pass per graph),
+#: ``GRAPH`` naming the frontier.
+UNION = Dataset(union=True)
 
 
 def _temporary(graph: object) -> bool:
@@ -72,7 +75,6 @@ class Run:
     """One writer's reasoning over a store: its schema's program, its temporary graphs, its counts."""
 
     def __init__(self, kg: KnowledgeGraph, schema: CompiledSchema) -> None:
-        self.kg = kg
         self.backend = kg.backend
         self.schema = schema
         self.id = uuid.uuid4().hex[:12]
@@ -89,19 +91,10 @@ class Run:
         self._graphs += 1
         return NamedNode(f"{TEMPORARY_GRAPHS}{self.id}/{name}{self._graphs}")
 
-    def dataset(self) -> Dataset:
-        """What a rule query reads: the union of all graphs, where ``GRAPH`` names the frontier.
-
-        The store evaluates the union in one pass where a list of graphs costs a pass per graph, and the
-        temporary graphs add nothing to it: a frontier holds triples of the store, and the over-deleted
-        triples are part of the old state that over-deletion reads (re-derivation, which must not read them,
-        says so in its queries).
-        """
-        return Dataset(union=True)
-
-    def construct(self, text: str, dataset: Dataset, substitutions: dict[str, Term] | None, sink: IO[bytes]) -> None:
+    def construct(self, text: str, substitutions: dict[str, Term] | None, sink: IO[bytes]) -> None:
+        """Run one rule query over the union of all graphs, its triples written to ``sink``."""
         self.queries += 1
-        result = self.backend.query(text, dataset, substitutions=substitutions, base_iri=None)
+        result = self.backend.query(text, UNION, substitutions=substitutions, base_iri=None)
         assert isinstance(result, QueryTriples | TripleResult)
         result.serialize(sink, RdfFormat.N_TRIPLES)
 
@@ -192,14 +185,13 @@ class Run:
         return added
 
     def _forward_round(self, frontier: Frontier, sink: IO[bytes]) -> None:
-        dataset = self.dataset()
         for rule in self.schema.program:
             variants: Sequence[int | None] = [None] if frontier.graph is None else range(len(rule.premises))
             for premise in variants:
                 rows = rule.rows if premise is None else program.rows_for(rule, premise, frontier.content)
                 for batch in program.batches(rule, rows, one_by_one=premise is not None):
                     text = program.forward(batch, premise, frontier.graph)
-                    self.construct(text, dataset, batch.substitutions, sink)
+                    self.construct(text, batch.substitutions, sink)
 
     def seed(self, triples: Sequence[TermTriple]) -> Frontier | None:
         """A frontier graph holding ``triples`` (already in the store), to reason forward from."""
@@ -261,20 +253,18 @@ class Run:
 
     def _overdelete_round(self, frontier: Frontier, over: NamedNode, sink: IO[bytes]) -> None:
         assert frontier.graph is not None
-        dataset = self.dataset()
         for rule in self.schema.program:
             for premise in range(len(rule.premises)):
                 rows = program.rows_for(rule, premise, frontier.content)
                 for batch in program.batches(rule, rows, one_by_one=True):
                     text = program.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, over)
-                    self.construct(text, dataset, batch.substitutions, sink)
+                    self.construct(text, batch.substitutions, sink)
 
     def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
-        dataset = self.dataset()
         for rule in self.schema.program:
             rows = program.rows_concluding(rule, content)
             for batch in program.batches(rule, rows, one_by_one=True):
-                self.construct(program.rederive(batch, over), dataset, batch.substitutions, sink)
+                self.construct(program.rederive(batch, over), batch.substitutions, sink)
 
     def _restore_entailed(self) -> None:
         """Put back entailed schema triples that over-deletion took (cls-oo types: instance-shaped)."""
