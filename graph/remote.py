@@ -179,7 +179,8 @@ class RemoteBackend:
         with self._lock:
             if self._union is not None:
                 return self._union
-            probe = "ASK { GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } }"
+            # one quad of a named graph, looked for in the default graph (all of them would be a scan)
+            probe = "ASK { { SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1 } FILTER NOT EXISTS { ?s ?p ?o } }"
             if not self._ask("ASK { GRAPH ?g { ?s ?p ?o } }"):
                 return "parameter"  # no named graph holds anything yet: nothing to tell, ask again later
             if not self._ask(probe):
