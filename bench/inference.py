@@ -1,8 +1,16 @@
-"""Inference benchmark: genai-kg's reasoner against ``reasonable`` and owlrl on the same university data.
+"""Inference benchmark: genai-kg's closure, kept in the store, against ``reasonable`` and owlrl on the same data.
 
-Each engine runs in its own process (so peak memory is its own) on one N-Triples file: the LUBM-style
-ontology and data of ``tests/test_inference_university.py``. For genai-kg it also times single-fact
-updates (INSERT DATA / DELETE DATA through ``KnowledgeGraph.update``, inferred graph written).
+The data is the LUBM-style university of ``tests/test_inference_university.py`` (ontology and instances) as
+one N-Triples file. Every figure comes from a process of its own, so that peak memory is its own:
+
+- ``reasonable`` and owlrl: parse the file, compute the closure (seconds of the closure alone, peak RSS);
+- genai-kg ``load``: a new on-disk store with the shipped graph, then the file bulk-loaded and its closure
+  computed, as ``genai-kg load`` does (seconds, peak RSS, inferred triples);
+- genai-kg ``reopen``: open that materialised store (as ``serve`` and every CLI command do) and answer one
+  query (seconds, RSS; nothing is rebuilt: the closure is current);
+- genai-kg ``updates``: one-fact INSERT DATA / DELETE DATA through ``KnowledgeGraph.update`` (median and max),
+  a fact with a wide fan-out, and one write that removes 1% of the data (a ``Delta``, as the update planner
+  will make for a ``DELETE … WHERE``).
 
     python -m bench.inference --departments 30            # about 100k triples
     python -m bench.inference --departments 300 --skip owlrl   # about 1M triples
@@ -12,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import statistics
 import subprocess
@@ -23,6 +32,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("genai-kg", "reasonable", "owlrl")
+UB = "http://swat.cse.lehigh.edu/onto/univ-bench.owl#"
+STUDENT = "<http://www.university.example/University0/Department0/UndergraduateStudent0>"
 
 
 def write_dataset(path: Path, departments: int) -> int:
@@ -38,95 +49,122 @@ def write_dataset(path: Path, departments: int) -> int:
     return len(lines)
 
 
-def _rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+def _rss_mb(field: str = "VmHWM") -> float:
+    """This process's peak (``VmHWM``) or current (``VmRSS``) resident memory; unlike ru_maxrss, not inherited."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_genai_kg(path: Path, updates: int) -> dict[str, Any]:
-    from pyoxigraph import NamedNode, RdfFormat
+def _count(kg: Any, sparql: str) -> int:
+    return int(next(iter(kg.query(sparql)))["n"].value)
 
-    from graph import KnowledgeGraph
-    from graph.inference import Reasoner
 
-    base = _rss_mb()
-    kg = KnowledgeGraph.open()
-    kg.store.bulk_load(path=str(path), format=RdfFormat.TURTLE, to_graph=NamedNode("urn:bench:data"))
-    reasoner = Reasoner(kg)
-    kg.subscribe(reasoner.on_change)
-    report = reasoner.materialize()
-    figures: dict[str, Any] = {
-        "seconds": report.closure_seconds,
-        "seconds_with_store": report.seconds,
-        "inferred": report.inferred,
-        "closure": report.asserted + report.inferred,
+def genai_kg_load(path: Path, store: Path) -> dict[str, Any]:
+    from graph import open_knowledge_graph
+
+    kg = open_knowledge_graph(store)  # the shipped graph, as `genai-kg load` finds a new store
+    base = _rss_mb("VmRSS")
+    started = time.perf_counter()
+    with path.open("rb") as file:
+        from pyoxigraph import RdfFormat
+
+        report = kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=None, base_iri=path.resolve().as_uri())
+    seconds = time.perf_counter() - started
+    inferred = _count(kg, "SELECT (COUNT(*) AS ?n) { GRAPH <https://w3id.org/genai-kg/graph/inferred> { ?s ?p ?o } }")
+    kg.close()
+    return {
+        "seconds": seconds,
+        "loaded": report.added,
+        "inferred": inferred,
+        "triples_per_second": report.added / seconds,
+        "peak_rss_mb": _rss_mb(),
+        "base_rss_mb": base,
     }
-    student = "<http://www.university.example/University0/Department0/UndergraduateStudent0>"
+
+
+def genai_kg_reopen(store: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    from graph import open_knowledge_graph
+    from graph.inference import closure_state
+
+    kg = open_knowledge_graph(store)
+    answer = bool(kg.query(f"ASK {{ {STUDENT} a <{UB}Student> }}"))
+    seconds = time.perf_counter() - started
+    assert answer and closure_state(kg).current
+    return {"first_answer_seconds": seconds, "rss_mb": _rss_mb("VmRSS")}
+
+
+def genai_kg_updates(store: Path, updates: int) -> dict[str, Any]:
+    from pyoxigraph import DefaultGraph
+
+    from graph import open_knowledge_graph
+    from graph.delta import Delta
+    from graph.inference.reasoner import touches_schema
+
+    kg = open_knowledge_graph(store)
     adds, removes = [], []
     for i in range(updates):
         course = f"<http://www.university.example/bench/GraduateCourse{i}>"
-        fact = f"{student} <http://swat.cse.lehigh.edu/onto/univ-bench.owl#teachingAssistantOf> {course}"
+        fact = f"{STUDENT} <{UB}teachingAssistantOf> {course}"
         for kind, timings in (("INSERT", adds), ("DELETE", removes)):
             started = time.perf_counter()
-            kg.update(f"{kind} DATA {{ GRAPH <urn:bench:data> {{ {fact} }} }}")
+            report = kg.update(f"{kind} DATA {{ {fact} }}")
             timings.append(time.perf_counter() - started)
-            assert reasoner.last is not None and not reasoner.last.full
-            assistant = f"ASK {{ {student} a <http://swat.cse.lehigh.edu/onto/univ-bench.owl#TeachingAssistant> }}"
+            assert not report.full
+            assistant = f"ASK {{ {STUDENT} a <{UB}TeachingAssistant> }}"
             assert bool(kg.query(assistant)) == (kind == "INSERT"), "the update did not change the inferences"
     # a fact with a wide fan-out: a department's place in the (transitive) organisation tree, which the
     # affiliatedWith chain of every member of staff depends on
     department = "<http://www.university.example/University0/Department0>"
-    fact = f"{department} <http://swat.cse.lehigh.edu/onto/univ-bench.owl#subOrganizationOf> <http://www.university.example/University0>"
+    fact = f"{department} <{UB}subOrganizationOf> <http://www.university.example/University0>"
     wide = []
     for kind in ("DELETE", "INSERT"):
         started = time.perf_counter()
-        kg.update(f"{kind} DATA {{ GRAPH <urn:bench:data> {{ {fact} }} }}")
+        report = kg.update(f"{kind} DATA {{ {fact} }}")
         wide.append(time.perf_counter() - started)
-        assert reasoner.last is not None and not reasoner.last.full
-    figures |= {"wide_remove_ms": 1000 * wide[0], "wide_add_ms": 1000 * wide[1], "wide_changed": reasoner.last.added}
-    figures |= {
+    data = [q for q in kg.quads(None, None, None, DefaultGraph()) if not touches_schema(q.triple)]  # type: ignore[arg-type]
+    share = random.Random(1).sample(data, len(data) // 100)
+    started = time.perf_counter()
+    removed = kg.write(Delta(removed=tuple(share)))
+    one_percent = time.perf_counter() - started
+    started = time.perf_counter()
+    kg.write(Delta(added=tuple(share)))
+    back = time.perf_counter() - started
+    return {
         "add_ms_median": 1000 * statistics.median(adds),
         "add_ms_max": 1000 * max(adds),
         "remove_ms_median": 1000 * statistics.median(removes),
         "remove_ms_max": 1000 * max(removes),
+        "wide_remove_ms": 1000 * wide[0],
+        "wide_add_ms": 1000 * wide[1],
+        "remove_1pct_quads": removed.removed,
+        "remove_1pct_seconds": one_percent,
+        "remove_1pct_inferred_removed": removed.inferred_removed,
+        "add_1pct_back_seconds": back,
         "peak_rss_mb": _rss_mb(),
-        "base_rss_mb": base,
     }
-    return figures
 
 
 def run_reasonable(path: Path, updates: int) -> dict[str, Any]:
-    import rdflib
     import reasonable
 
     base = _rss_mb()
     reasoner = reasonable.PyReasoner()
+    started = time.perf_counter()
     reasoner.load_file(str(path))
+    parsed = time.perf_counter() - started
     started = time.perf_counter()
     closure = reasoner.reason()
     seconds = time.perf_counter() - started
-    figures: dict[str, Any] = {"seconds": seconds, "closure": len(closure)}
-    if updates:
-        graph = rdflib.Graph().parse(str(path), format="nt")
-        fact = (
-            rdflib.URIRef("http://www.university.example/University0/Department0/UndergraduateStudent0"),
-            rdflib.URIRef("http://swat.cse.lehigh.edu/onto/univ-bench.owl#teachingAssistantOf"),
-            rdflib.URIRef("http://www.university.example/bench/GraduateCourse0"),
-        )
-        graph.add(fact)
-        started = time.perf_counter()
-        reasoner.update_graph(graph)
-        reasoner.reason()
-        figures["add_ms"] = 1000 * (time.perf_counter() - started)
-        graph.remove(fact)
-        started = time.perf_counter()
-        reasoner.update_graph(graph)
-        reasoner.reason()
-        figures["remove_ms"] = 1000 * (time.perf_counter() - started)
-    return figures | {"peak_rss_mb": _rss_mb(), "base_rss_mb": base}
+    return {
+        "seconds": seconds,
+        "parse_seconds": parsed,
+        "closure": len(closure),
+        "peak_rss_mb": _rss_mb(),
+        "base_rss_mb": base,
+    }
 
 
 def run_owlrl(path: Path, updates: int) -> dict[str, Any]:
@@ -145,7 +183,24 @@ def run_owlrl(path: Path, updates: int) -> dict[str, Any]:
     }
 
 
-RUNNERS = {"genai-kg": run_genai_kg, "reasonable": run_reasonable, "owlrl": run_owlrl}
+def _child(arguments: list[str], timeout: float) -> dict[str, Any] | str:
+    """Run this module in a process of its own; its figures, or why there are none."""
+    command = [sys.executable, "-m", "bench.inference", *arguments]
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"did not finish in {timeout:.0f} s"
+    if done.returncode:
+        return f"failed\n{done.stderr[-2000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _show(name: str, figures: dict[str, Any] | str) -> None:
+    if isinstance(figures, str):
+        print(f"{name:>18}: {figures}", flush=True)
+        return
+    shown = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
+    print(f"{name:>18}: {shown}", flush=True)
 
 
 def main() -> None:
@@ -153,36 +208,37 @@ def main() -> None:
     parser.add_argument("--departments", type=int, default=30, help="15 departments a university, ~3.4k triples each")
     parser.add_argument("--skip", action="append", default=[], choices=ENGINES)
     parser.add_argument("--updates", type=int, default=20, help="single-fact updates to time")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds before an engine is given up")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before an engine is given up")
     parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=("load", "reopen", "updates"), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.engine == "genai-kg":
+        phases = {
+            "load": lambda: genai_kg_load(args.data, args.store),
+            "reopen": lambda: genai_kg_reopen(args.store),
+            "updates": lambda: genai_kg_updates(args.store, args.updates),
+        }
+        print(json.dumps(phases[args.phase]()))
+        return
     if args.engine:
-        print(json.dumps(RUNNERS[args.engine](args.data, args.updates)))
+        print(json.dumps({"reasonable": run_reasonable, "owlrl": run_owlrl}[args.engine](args.data, args.updates)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "university.ttl"  # N-Triples is Turtle; reasonable reads .ttl only
+        store = Path(tmp) / "store"
         triples = write_dataset(data, args.departments)
         print(f"{triples} asserted triples ({args.departments} departments)", flush=True)
         for engine in ENGINES:
             if engine in args.skip:
                 continue
-            command = [sys.executable, "-m", "bench.inference", "--engine", engine, "--data", str(data)]
-            command += ["--updates", str(args.updates)]
-            try:
-                done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
-            except subprocess.TimeoutExpired:
-                print(f"{engine:>10}: did not finish in {args.timeout:.0f} s", flush=True)
+            given = ["--engine", engine, "--data", str(data), "--updates", str(args.updates)]
+            if engine != "genai-kg":
+                _show(engine, _child(given, args.timeout))
                 continue
-            if done.returncode:
-                print(f"{engine:>10}: failed\n{done.stderr[-2000:]}", flush=True)
-                continue
-            figures = json.loads(done.stdout.strip().splitlines()[-1])
-            print(
-                f"{engine:>10}: "
-                + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()),
-                flush=True,
-            )
+            for phase in ("load", "reopen", "updates"):
+                _show(f"genai-kg {phase}", _child([*given, "--store", str(store), "--phase", phase], args.timeout))
 
 
 if __name__ == "__main__":

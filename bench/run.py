@@ -104,12 +104,14 @@ def generate_data(models: int, out: Path, result: SizeResult) -> Path:
     return path
 
 
-#: The loading path alone: ``graph.loading.load_file`` into a fresh store with no reasoner listening.
+#: The loading path alone: the store's chunked bulk loader into a fresh store, no inference.
 LOAD_PATH = """import sys
 from pathlib import Path
-from graph import KnowledgeGraph, loading
+from pyoxigraph import RdfFormat
+from graph import KnowledgeGraph
 kg = KnowledgeGraph.open(sys.argv[2])
-loading.load_file(kg, Path(sys.argv[1]))
+with open(sys.argv[1], "rb") as file:
+    kg.backend.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=None, base_iri=Path(sys.argv[1]).resolve().as_uri())
 kg.close()
 """
 

@@ -11,6 +11,7 @@ from .errors import (
     NotFound,
     QueryTimeout,
     ReadOnly,
+    TooLarge,
     Unavailable,
 )
 from .store import KnowledgeGraph
@@ -26,6 +27,7 @@ __all__ = [
     "NotFound",
     "QueryTimeout",
     "ReadOnly",
+    "TooLarge",
     "Unavailable",
     "open_knowledge_graph",
 ]

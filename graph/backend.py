@@ -3,12 +3,15 @@
 Two implementations exist: :class:`EmbeddedBackend` here (a pyoxigraph store in this process, the default)
 and :class:`graph.remote.RemoteBackend` (any SPARQL 1.1 engine, spoken to over the SPARQL Protocol and the
 Graph Store Protocol). The knowledge graph above them decides *what* to read and write (named graphs, the
-union rule, notifications); a backend only knows *how*.
+union rule, the order of a write's steps); a backend only knows *how*, and who may write now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import itertools
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -26,11 +29,12 @@ from pyoxigraph import (
     Store,
     Triple,
     Variable,
+    parse,
     serialize,
 )
 
 from .errors import Unavailable
-from .namespaces import PREFIXES
+from .namespaces import GRAPH_INFERRED, PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
 GraphName = NamedNode | BlankNode | DefaultGraph
@@ -78,6 +82,27 @@ def quad_block(quads: Iterable[Quad]) -> str:
         lines.append(triple if isinstance(q.graph_name, DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
     return "\n".join(lines)
 
+
+def has_blank_node(quad: Quad) -> bool:
+    return any(isinstance(t, BlankNode) for t in (quad.subject, quad.object, quad.graph_name))
+
+
+def write_operations(
+    removed: Sequence[Quad], added: Sequence[Quad], created: Sequence[NamedNode], dropped: Sequence[NamedNode]
+) -> str:
+    """One SPARQL update that applies an exact change (ground quads: no blank node can be written in one)."""
+    operations = []
+    if removed:
+        operations.append(f"DELETE DATA {{\n{quad_block(removed)}\n}}")
+    if added:
+        operations.append(f"INSERT DATA {{\n{quad_block(added)}\n}}")
+    operations += [f"CREATE SILENT GRAPH {g}" for g in created]
+    operations += [f"DROP SILENT GRAPH {g}" for g in dropped]
+    return " ;\n".join(operations)
+
+
+#: The inferred graph's own triples (the closure's state) survive emptying it.
+KEEP_STATE = f"FILTER(?s != {GRAPH_INFERRED})"
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples | TripleResult
 GRAPH_RESULTS = (QueryTriples, TripleResult)
@@ -150,6 +175,98 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
+    # -- the write pipeline's operations (see KnowledgeGraph.write) -----------------------------------
+
+    def writer(self) -> AbstractContextManager[object]:
+        """One writer at a time: held from a write's first read to its new generation (reentrant)."""
+        ...
+
+    def match(self, triples: Sequence[tuple[Term, Term, Term]]) -> list[Quad]:
+        """Every quad, in any graph, of the given triples."""
+        ...
+
+    def apply(
+        self,
+        *,
+        removed: Sequence[Quad],
+        added: Sequence[Quad],
+        created: Sequence[NamedNode],
+        dropped: Sequence[NamedNode],
+        mark: Quad,
+    ) -> None:
+        """Apply an exact change with the quad ``mark`` (the closure's pending mark), in one transaction where
+        the store allows it; where it does not, ``mark`` is written first."""
+        ...
+
+    def add_ntriples(self, data: IO[bytes], graphs: Sequence[NamedNode]) -> None:
+        """Add a large N-Triples output of the reasoner to each of ``graphs`` (not in one transaction)."""
+        ...
+
+    def clear_inferred(self) -> int:
+        """Empty the inferred graph but for its own state triples; returns how many triples went."""
+        ...
+
+    def unassert_inferred(self, graph: GraphName) -> None:
+        """Take out of the inferred graph the triples that ``graph`` now asserts (after a bulk load into it)."""
+        ...
+
+    def drop_graph(self, graph: NamedNode) -> int | None:
+        """Drop a graph, however large, without holding all of it in memory at once; how many quads went,
+        when known."""
+        ...
+
+
+#: Lines of N-Triples per bulk-loader call: Oxigraph's loader holds a call's quads in memory while it sorts.
+BULK_CHUNK_LINES = 200_000
+#: The same in bytes, for reading a file in chunks of whole lines (about 200,000 lines of N-Triples).
+BULK_CHUNK_BYTES = 24 * 1024 * 1024
+
+
+def _split_blank_lines(chunk: bytes) -> tuple[bytes, bytes]:
+    """The lines of a chunk without a blank node, and those with one (``_:`` may sit in a literal: no harm)."""
+    if b"_:" not in chunk:
+        return chunk, b""
+    lines = chunk.splitlines(keepends=True)
+    return b"".join(x for x in lines if b"_:" not in x), b"".join(x for x in lines if b"_:" in x)
+
+
+def _chunk_line(chunk: bytes, blank: bool, number: int) -> int:
+    """The line of ``chunk`` that is line ``number`` of its plain (or blank-node) part."""
+    seen = 0
+    for index, line in enumerate(chunk.splitlines(), start=1):
+        if (b"_:" in line) == blank:
+            seen += 1
+            if seen == number:
+                return index
+    return number
+
+
+def _renamed(quad: Quad, names: dict[str, BlankNode], graph: GraphName) -> Quad:
+    """The quad with each blank node named once per load (and into ``graph`` when it has none)."""
+
+    def term(t: Any) -> Any:
+        if isinstance(t, BlankNode):
+            return names.setdefault(t.value, BlankNode())
+        return t
+
+    target = quad.graph_name if not isinstance(quad.graph_name, DefaultGraph) else graph
+    return Quad(term(quad.subject), quad.predicate, term(quad.object), term(target))
+
+
+def _line_chunks(input: IO[bytes], size: int) -> Iterator[bytes]:
+    """The input in pieces of about ``size`` bytes, each ending at the end of a line."""
+    rest = b""
+    while block := input.read(size):
+        block = rest + block
+        end = block.rfind(b"\n") + 1
+        if end == 0:
+            rest = block
+            continue
+        rest = block[end:]
+        yield block[:end]
+    if rest:
+        yield rest
+
 
 class EmbeddedBackend:
     """A pyoxigraph store in this process: on disk (RocksDB) or in memory."""
@@ -161,6 +278,7 @@ class EmbeddedBackend:
         self.path = path
         self.read_only = read_only
         self.location = str(path) if path is not None else "memory"
+        self._writer = threading.RLock()
 
     @classmethod
     def open(cls, path: Path | None, *, read_only: bool = False) -> EmbeddedBackend:
@@ -221,12 +339,120 @@ class EmbeddedBackend:
         for quad in quads:
             self.store.remove(quad)
 
-    def add_bulk(self, quads: Iterable[Quad]) -> None:
-        """Add without a transaction: much faster, for derived data that can be recomputed."""
-        self.store.bulk_extend(quads)
-
     def bulk_load(self, input: IO[bytes], format: RdfFormat, *, to_graph: GraphName | None, base_iri: str) -> None:
-        self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
+        """Oxigraph's bulk loader, fed in chunks of whole lines where the format allows it (memory stays flat).
+
+        Each call of the loader names blank nodes afresh, so the lines that hold one are parsed here and
+        their blank nodes named once for the whole file. A syntax error names the line in the whole file.
+        """
+        if format not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
+            self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
+            return
+        names: dict[str, BlankNode] = {}
+        target = to_graph if to_graph is not None else DefaultGraph()
+        line = 0
+        for chunk in _line_chunks(input, BULK_CHUNK_BYTES):
+            plain, blank = _split_blank_lines(chunk)
+            for part, is_blank in ((plain, False), (blank, True)):
+                if not part:
+                    continue
+                try:
+                    if is_blank:
+                        quads = parse(part, format, base_iri=base_iri)
+                        self.store.bulk_extend(_renamed(q, names, target) for q in quads)
+                    else:
+                        self.store.bulk_load(part, format, base_iri=base_iri, to_graph=to_graph)
+                except SyntaxError as error:
+                    number = line + _chunk_line(chunk, is_blank, error.lineno or 1)
+                    raise SyntaxError(error.msg, (error.filename, number, error.offset, error.text)) from error
+            line += chunk.count(b"\n")
+
+    def writer(self) -> AbstractContextManager[object]:
+        return self._writer
+
+    def match(self, triples: Sequence[tuple[Term, Term, Term]]) -> list[Quad]:
+        found: list[Quad] = []
+        for s, p, o in triples:
+            if isinstance(s, NamedNode | BlankNode | Triple) and isinstance(p, NamedNode):
+                found += self.store.quads_for_pattern(s, p, o, None)
+        return found
+
+    def apply(
+        self,
+        *,
+        removed: Sequence[Quad],
+        added: Sequence[Quad],
+        created: Sequence[NamedNode],
+        dropped: Sequence[NamedNode],
+        mark: Quad,
+    ) -> None:
+        if not any(has_blank_node(q) for q in (*removed, *added)):
+            self.store.update(write_operations(removed, [mark, *added], created, dropped))
+            return
+        # SPARQL cannot name a stored blank node: the same change, mark first, in the store's own operations
+        self.store.extend([mark])
+        for quad in removed:
+            self.store.remove(quad)
+        self.store.extend(added)
+        for graph in created:
+            self.store.add_graph(graph)
+        for graph in dropped:
+            self.store.remove_graph(graph)
+
+    def add_ntriples(self, data: IO[bytes], graphs: Sequence[NamedNode]) -> None:
+        """Lines without blank nodes go to the bulk loader in chunks; the loader renames blank nodes, so lines
+        with one are parsed and added as they are."""
+        plain: list[bytes] = []
+        blank: list[bytes] = []
+
+        def flush() -> None:
+            if plain:
+                chunk = b"".join(plain)
+                for graph in graphs:
+                    self.store.bulk_load(chunk, RdfFormat.N_TRIPLES, to_graph=graph)
+                plain.clear()
+            if blank:
+                triples = [q.triple for q in parse(b"".join(blank), RdfFormat.N_TRIPLES)]
+                self.store.bulk_extend(Quad(t.subject, t.predicate, t.object, g) for t in triples for g in graphs)
+                blank.clear()
+
+        for line in data:
+            (blank if b"_:" in line else plain).append(line)
+            if len(plain) >= BULK_CHUNK_LINES or len(blank) >= BULK_CHUNK_LINES:
+                flush()
+        flush()
+
+    def clear_inferred(self) -> int:
+        kept = list(self.store.quads_for_pattern(GRAPH_INFERRED, None, None, GRAPH_INFERRED))
+        count = self.drop_graph(GRAPH_INFERRED)
+        self.store.extend(kept)
+        return count - len(kept)
+
+    def unassert_inferred(self, graph: GraphName) -> None:
+        where = "?s ?p ?o ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
+        g = GRAPH_INFERRED
+        self.store.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} GRAPH {g} {{ ?s ?p ?o }} }}")
+
+    def drop_graph(self, graph: NamedNode) -> int:
+        """In one transaction when the graph is small, else in transactions of ``BULK_CHUNK_LINES`` quads
+        (Oxigraph holds a transaction's changes in memory); returns how many quads went."""
+        result = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        assert isinstance(result, QuerySolutions)
+        size = int(next(iter(result))["n"].value)
+        if size <= BULK_CHUNK_LINES:
+            self.store.remove_graph(graph)
+            return size
+        count = 0
+        while batch := list(itertools.islice(self.store.quads_for_pattern(None, None, None, graph), BULK_CHUNK_LINES)):
+            plain = [q for q in batch if not has_blank_node(q)]
+            if plain:
+                self.store.update(write_operations(plain, (), (), ()))
+            for quad in batch:
+                if has_blank_node(quad):
+                    self.store.remove(quad)
+            count += len(batch)
+        self.store.remove_graph(graph)
+        return count
 
     def dump(
         self, output: IO[bytes], format: RdfFormat, *, from_graph: GraphName | None, prefixes: dict[str, str] | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .engine_client import Endpoints, EngineClient
+from .inference import materialize
 from .loading import load_shipped
 from .namespaces import SHIPPED_GRAPHS
 from .remote import RemoteBackend
@@ -24,9 +25,10 @@ def open_knowledge_graph(
 
     A store that already holds data is used as it is: what users wrote is never overwritten. A remote engine
     may hold other datasets (and an engine's own graphs): there the shipped graph is loaded when none of its
-    named graphs is present. With ``infer``
-    the inferences are materialised before this returns and kept current after every write. ``timeout``
-    bounds each request to a remote engine.
+    named graphs is present. With ``infer``, a writable store whose closure is not current (new, left pending
+    by a crash, computed by other rules) is materialised before this returns; a current one is used at once,
+    and a read-only one never. Every write keeps the closure current. ``timeout`` bounds each request to a
+    remote engine.
     """
     if endpoints is not None:
         kg = KnowledgeGraph(RemoteBackend(EngineClient(endpoints, timeout=timeout), read_only=read_only))
@@ -34,10 +36,8 @@ def open_knowledge_graph(
         kg = KnowledgeGraph.open(path, read_only=read_only)
     if not read_only and (_lacks_shipped_graphs(kg) if kg.backend.shared else kg.is_empty()):
         load_shipped(kg)
-    if infer:
-        from .inference import reasoner_of  # the reasoner imports the store: import it once both exist
-
-        reasoner_of(kg)
+    if infer and not kg.read_only:
+        materialize(kg)
     return kg
 
 

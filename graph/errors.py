@@ -7,7 +7,7 @@ GraphError
 │   ├── BadParameter      a named-query parameter that is missing or ill-typed
 │   └── TooLarge          a body, a query or a write over its limit (-> 413)
 ├── NotFound              no such graph, resource or named query (-> 404)
-├── ReadOnly              a write to a store opened read-only (-> 403)
+├── ReadOnly              a write to a store opened read-only, or to the inferred graph (-> 403)
 ├── QueryTimeout          evaluation ran past its budget and was stopped (-> 503)
 ├── Unavailable           too many queries at once, or a query worker was lost (-> 503)
 ├── EngineError           the remote SPARQL engine failed or refused a request (-> 502)

@@ -119,8 +119,9 @@ def load_file(
 ) -> int:
     """Add the quads of one file to the store, all or nothing; returns how many quads it added.
 
-    A small file is parsed into memory and added in one transaction. A file of ``BULK_LOAD_BYTES`` or more
-    goes to Oxigraph's bulk loader, which is three times faster, keeps memory flat and is atomic too.
+    A small file is parsed into memory and added in one write. A file of ``BULK_LOAD_BYTES`` or more goes to
+    Oxigraph's bulk loader in chunks, three times faster and with flat memory, and the inferences are computed
+    from the graph it went to (see :meth:`~graph.store.KnowledgeGraph.bulk_load` for a syntax error midway).
     """
     fmt = rdf_format(path, format)
     if not path.is_file():
@@ -129,16 +130,13 @@ def load_file(
         quads = read_file(path, graph=graph, format=format, progress=progress)
         kg.add_quads(quads)
         return len(quads)
-    before = len(kg)
     with path.open("rb") as file:
         stream: IO[bytes] = _CountingReader(file, progress) if progress else file  # type: ignore[assignment]
         try:
-            kg.bulk_load(stream, fmt, to_graph=graph, base_iri=path.resolve().as_uri())
-        except SyntaxError as error:
-            raise BadData(f"{path.name}: {error.msg}", line=error.lineno, column=error.offset) from error
-        except ValueError as error:
-            raise BadData(f"{path.name}: {error}") from error
-    return len(kg) - before
+            report = kg.bulk_load(stream, fmt, to_graph=graph, base_iri=path.resolve().as_uri())
+        except BadData as error:
+            raise BadData(f"{path.name}: {error}", line=error.line, column=error.column) from error
+    return report.added
 
 
 def load_shipped(kg: KnowledgeGraph, root: Path = ONTOLOGY_DIR) -> dict[str, int]:

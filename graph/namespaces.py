@@ -16,9 +16,19 @@ GRAPH_LINKS = NamedNode(BASE + "graph/links")
 GRAPH_EPOCH = NamedNode(BASE + "graph/epoch")
 GRAPH_DERIVED = NamedNode(BASE + "graph/derived")
 GRAPH_INFERRED = NamedNode(BASE + "graph/inferred")
+#: Where the reasoner keeps the temporary graphs of a write in progress (never part of the dataset).
+TEMPORARY_GRAPHS = BASE + "graph/reasoning/"
 
-#: The graphs the reasoner owns: clients read them but never write them (they follow from the others).
-REASONER_GRAPHS = frozenset({GRAPH_INFERRED})
+
+def is_temporary(graph: object) -> bool:
+    """True for a graph the reasoner makes while it reasons (a delta) and drops when done."""
+    return isinstance(graph, NamedNode) and graph.value.startswith(TEMPORARY_GRAPHS)
+
+
+def is_reasoners(graph: object) -> bool:
+    """True for a graph only the reasoner writes: the inferred graph and its temporary graphs."""
+    return graph == GRAPH_INFERRED or is_temporary(graph)
+
 
 #: Skolem IRIs for blank nodes kept in a remote engine (RDF 1.1 Concepts, 3.5): ``GENID + label``.
 GENID = BASE + ".well-known/genid/"

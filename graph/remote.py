@@ -12,14 +12,21 @@ Three things differ from an embedded store, and are handled here:
   (RDF 1.1 Concepts, 3.5), and pages and explanations read such IRIs as anonymous nodes.
 - **Bound parameters.** The protocol cannot pre-bind variables, so they are appended to the query as a
   trailing ``VALUES`` clause (which binds the whole query's solutions).
+
+Several service processes may write through one engine: they take turns through a *lease* kept in the
+engine (:class:`Lease`), so the reasoning of one write never interleaves with another's.
 """
 
 from __future__ import annotations
 
+import itertools
+import random
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from typing import IO
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any
 
 from pyoxigraph import (
     BlankNode,
@@ -36,10 +43,10 @@ from pyoxigraph import (
     serialize,
 )
 
-from .backend import Dataset, GraphName, QueryResult, Term, TripleResult, quad_block
+from .backend import KEEP_STATE, Dataset, GraphName, QueryResult, Term, TripleResult, quad_block, write_operations
 from .engine_client import EngineClient
-from .errors import ReadOnly
-from .namespaces import GENID, PREFIXES
+from .errors import ReadOnly, Unavailable
+from .namespaces import BASE, GENID, GRAPH_INFERRED, PREFIXES
 from .sparql_lexer import query_form, tokens, where_group
 
 #: Media types asked for when genai-kg itself reads a query's answer (by the kind of answer: some engines
@@ -48,6 +55,8 @@ _ACCEPT_RESULTS = "application/sparql-results+json, application/n-triples;q=0.1"
 _ACCEPT_GRAPH = "application/n-triples, application/sparql-results+json;q=0.1"
 #: Quads per ``INSERT DATA`` request when an engine has no Graph Store endpoint to load through.
 INSERT_BATCH = 10_000
+#: Triples per Graph Store POST of the reasoner's large outputs.
+POST_LINES = 200_000
 _PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
 
@@ -112,6 +121,7 @@ class RemoteBackend:
         self._union: str | None = None  # "native", "parameter" or "graphs", once known
         self._empty_graphs: bool | None = None
         self._lock = threading.RLock()
+        self.lease = Lease(self)
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -136,7 +146,8 @@ class RemoteBackend:
         with self._lock:
             if self._union is not None:
                 return self._union
-            probe = "ASK { GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } }"
+            # one quad of a named graph, looked for in the default graph (all of them would be a scan)
+            probe = "ASK { { SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1 } FILTER NOT EXISTS { ?s ?p ?o } }"
             if not self._ask("ASK { GRAPH ?g { ?s ?p ?o } }"):
                 return "parameter"  # no named graph holds anything yet: nothing to tell, ask again later
             if not self._ask(probe):
@@ -292,6 +303,169 @@ class RemoteBackend:
     def close(self) -> None:
         self.client.close()
 
+    # -- the write pipeline's operations -------------------------------------------------------------
+
+    def writer(self) -> Lease:
+        return self.lease
+
+    def match(self, triples: Sequence[tuple[Term, Term, Term]]) -> list[Quad]:
+        """The quads of many triples, a thousand triples a query."""
+        found: list[Quad] = []
+        rows = [t for t in triples if not any(isinstance(x, BlankNode | Literal) for x in t[:2])]
+        for batch in _batches(rows, 1000):
+            values = " ".join(f"({s} {p} {o})" for s, p, o in batch)
+            parts = [] if self.union_mode() == "native" else ["{ ?s ?p ?o }"]
+            parts.append("{ GRAPH ?g { ?s ?p ?o } }")
+            sparql = f"SELECT * WHERE {{ VALUES (?s ?p ?o) {{ {values} }} {' UNION '.join(parts)} }}"
+            for row in self.rows(sparql):
+                found.append(Quad(row["s"], row["p"], row["o"], row.get("g", DefaultGraph())))  # type: ignore[arg-type]
+        return found
+
+    def apply(
+        self,
+        *,
+        removed: Sequence[Quad],
+        added: Sequence[Quad],
+        created: Sequence[NamedNode],
+        dropped: Sequence[NamedNode],
+        mark: Quad,
+    ) -> None:
+        """One update; many added quads go in Graph Store POSTs after it (engines cap an update's size)."""
+        self._check_writable()
+        later: Sequence[Quad] = ()
+        if len(added) > INSERT_BATCH and self.client.has("store"):
+            added, later = (), added
+        self.update(write_operations(removed, [mark, *added], created, dropped))
+        if later:
+            self.add(later)
+
+    def add_ntriples(self, data: IO[bytes], graphs: Sequence[NamedNode]) -> None:
+        lines = iter(data)
+        while chunk := b"".join(itertools.islice(lines, POST_LINES)):
+            for graph in graphs:
+                if self.client.has("store"):
+                    self.client.request(
+                        "store",
+                        "POST",
+                        fields=[("graph", graph.value)],
+                        body=chunk,
+                        headers={"Content-Type": "application/n-triples"},
+                        timeout=None,
+                    )
+                else:
+                    triples = [q.triple for q in parse(chunk, RdfFormat.N_TRIPLES)]
+                    for batch in _batches(
+                        (Quad(t.subject, t.predicate, t.object, graph) for t in triples), INSERT_BATCH
+                    ):
+                        self.update(f"INSERT DATA {{\n{quad_block(batch)}\n}}")
+
+    def clear_inferred(self) -> int:
+        g = GRAPH_INFERRED
+        keep = f"{KEEP_STATE} FILTER(?p != {LEASE_UNTIL})"
+        row = next(self.rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} {keep} }}"), {})
+        count = row.get("n")
+        self.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} {keep} }}")
+        return int(count.value) if isinstance(count, Literal) else 0
+
+    def drop_graph(self, graph: NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {graph}")  # the engine's own business
+
+    def unassert_inferred(self, graph: GraphName) -> None:
+        where = "?s ?p ?o ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
+        g = GRAPH_INFERRED
+        self.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} GRAPH {g} {{ ?s ?p ?o }} }}")
+
+
+#: A writer's lease: ``<…/reasoner#lease-TOKEN> gkr:leaseUntil <epoch seconds>`` in the inferred graph.
+LEASE_UNTIL = NamedNode(BASE + "reasoner#leaseUntil")
+LEASE = BASE + "reasoner#lease-"
+
+
+class Lease:
+    """The engine's write turn, shared by every process that writes to it.
+
+    Taken with one conditional update (delete expired leases; insert ours if no lease is left) and checked by
+    reading the leases back: ours alone means it is ours; ours among others (two took it at once) means we
+    give ours back and try again a little later. It expires after :attr:`seconds` unless renewed (a long
+    write renews it between reasoning rounds), so a crashed writer holds it up no longer than that.
+    Reentrant within a process.
+    """
+
+    seconds = 30.0
+    #: How long to wait for the turn before giving up with :class:`Unavailable`.
+    wait = 120.0
+
+    def __init__(self, backend: RemoteBackend) -> None:
+        self.backend = backend
+        self._local = threading.RLock()
+        self._depth = 0
+        self._token = ""
+        self._renewed = 0.0
+
+    def __enter__(self) -> Lease:
+        self._local.acquire()
+        try:
+            if self._depth == 0:
+                self._take()
+        except BaseException:
+            self._local.release()
+            raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0:
+                self.backend.update(f"DELETE WHERE {{ GRAPH {GRAPH_INFERRED} {{ {self._mine()} }} }}")
+        finally:
+            self._local.release()
+
+    def _mine(self, until: float | None = None) -> str:
+        value = Literal(f"{until:.3f}", datatype=_DECIMAL) if until is not None else "?until"
+        return f"<{LEASE}{self._token}> {LEASE_UNTIL} {value} ."
+
+    def _holders(self) -> set[str]:
+        sparql = f"SELECT ?l WHERE {{ GRAPH {GRAPH_INFERRED} {{ ?l {LEASE_UNTIL} ?t }} }}"
+        return {lease.value for row in self.backend.rows(sparql) if isinstance(lease := row.get("l"), NamedNode)}
+
+    def _take(self) -> None:
+        g, deadline, delay = GRAPH_INFERRED, time.monotonic() + self.wait, 0.02
+        while True:
+            self._token = uuid.uuid4().hex
+            now = time.time()
+            self.backend.update(
+                f"DELETE {{ GRAPH {g} {{ ?l {LEASE_UNTIL} ?t }} }} WHERE {{ GRAPH {g} {{ ?l {LEASE_UNTIL} ?t }} "
+                f"FILTER(?t < {Literal(f'{now:.3f}', datatype=_DECIMAL)}) }} ;\n"
+                f"INSERT {{ GRAPH {g} {{ {self._mine(now + self.seconds)} }} }} "
+                f"WHERE {{ FILTER NOT EXISTS {{ GRAPH {g} {{ ?l {LEASE_UNTIL} ?t }} }} }}"
+            )
+            holders = self._holders()
+            mine = f"{LEASE}{self._token}"
+            if holders == {mine}:
+                self._renewed = time.monotonic()
+                return
+            if mine in holders:  # taken at the same moment as another: give it back, both try again
+                self.backend.update(f"DELETE WHERE {{ GRAPH {g} {{ {self._mine()} }} }}")
+            if time.monotonic() > deadline:
+                raise Unavailable(f"another process has been writing to {self.backend.location} for too long")
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 0.5)
+
+    def renew(self) -> None:
+        """Extend the lease when a third of it has passed (call between the steps of a long write)."""
+        if self._depth == 0 or time.monotonic() - self._renewed < self.seconds / 3:
+            return
+        g, until = GRAPH_INFERRED, time.time() + self.seconds
+        self.backend.update(
+            f"DELETE {{ GRAPH {g} {{ {self._mine()} }} }} INSERT {{ GRAPH {g} {{ {self._mine(until)} }} }} "
+            f"WHERE {{ GRAPH {g} {{ {self._mine()} }} }}"
+        )
+        self._renewed = time.monotonic()
+
+
+_DECIMAL = NamedNode(PREFIXES["xsd"] + "decimal")
+
 
 def _into(quad: Quad, target: GraphName) -> Quad:
     """The quad moved into ``target`` when it is in the default graph (a file of triples loaded into a graph)."""
@@ -300,8 +474,8 @@ def _into(quad: Quad, target: GraphName) -> Quad:
     return quad
 
 
-def _batches(quads: Iterable[Quad], size: int) -> Iterator[list[Quad]]:
-    batch: list[Quad] = []
+def _batches(quads: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
     for quad in quads:
         batch.append(quad)
         if len(batch) >= size:

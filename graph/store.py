@@ -2,45 +2,52 @@
 
 Every read goes through :meth:`KnowledgeGraph.query`, which decides what the default graph is: the union of
 all graphs (asserted and inferred) by default, or everything but the inferred graph with ``infer=False``.
-Every write goes through :meth:`KnowledgeGraph.write` (SPARQL updates, planned into a delta, come there),
-:meth:`KnowledgeGraph.replace_graph` or :meth:`KnowledgeGraph.add_quads`, which notify the listeners
-(inference keeps itself current that way).
+Every write is a :class:`~graph.delta.Delta` given to :meth:`KnowledgeGraph.write`, which applies it, reasons
+over it and publishes a new generation, in that order (:meth:`~KnowledgeGraph.update`,
+:meth:`~KnowledgeGraph.add_quads` and :meth:`~KnowledgeGraph.replace_graphs` build their delta and call it);
+big files go through :meth:`KnowledgeGraph.bulk_load`, which does the same with a loaded graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple
 
-from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term, quad_block
+from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term
 from .dataset_clauses import query_names_dataset
 from .delta import Delta
-from .errors import BadQuery, EngineError, NotFound, ReadOnly
-from .namespaces import GRAPH_INFERRED, PREFIXES, REASONER_GRAPHS
+from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
+from .inference.reasoner import Change, materialize, reason, reason_from_graph
+from .inference.state import mark_pending, new_write, pending_quad, publish, read_state
+from .namespaces import GRAPH_INFERRED, PREFIXES, is_reasoners, is_temporary
 from .outbound import NOWHERE, remote_failure
-from .remote import INSERT_BATCH
 from .sparql_lexer import called_endpoints
-from .updates import PlanContext, apply_in_steps, has_blank_node, parse_update
+from .updates import PlanContext, parse_update
 
-__all__ = ["GRAPH_RESULTS", "Change", "KnowledgeGraph", "QueryResult", "Term"]
+__all__ = ["GRAPH_RESULTS", "KnowledgeGraph", "QueryResult", "Term", "WriteReport"]
+
+#: The most quads one write may remove and add (a larger change is a bulk load: ``genai-kg load``).
+MAX_WRITE_QUADS = 2_000_000
 
 
 @dataclass(frozen=True)
-class Change:
-    """What a write did, as far as it is known: the quads it added and removed."""
+class WriteReport:
+    """What one write did: asserted quads removed and added, inferred triples removed and added, the new generation."""
 
-    added: tuple[Quad, ...] = ()
-    #: Quads that were in the store before the write and may be gone (a replaced graph's old content).
-    removed: tuple[Quad, ...] = ()
-    #: True when the write's effect is not known quad by quad (bulk loads).
-    unknown: bool = False
-
-
-Listener = Callable[["KnowledgeGraph", Change], None]
+    removed: int
+    added: int
+    inferred_removed: int
+    inferred_added: int
+    generation: str
+    seconds: float
+    #: True when the closure was computed again from the schema up (the write changed the ontology).
+    full: bool = False
 
 
 class KnowledgeGraph:
@@ -49,11 +56,10 @@ class KnowledgeGraph:
     def __init__(self, backend: Backend, *, path: Path | None = None) -> None:
         self.backend = backend
         self.path = path
-        self._listeners: list[Listener] = []
-        #: Services attached to this store (the reasoner lives at ``extensions["inference"]``).
+        #: Caches of this store's readers (statistics…), each keyed by the :attr:`generation` it was computed at.
         self.extensions: dict[str, Any] = {}
-        #: Changes with every committed write: what caches and HTTP validators are keyed by.
-        self.generation = "0"
+        #: The most quads :meth:`write` takes in one delta.
+        self.max_write_quads = MAX_WRITE_QUADS
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
@@ -87,6 +93,16 @@ class KnowledgeGraph:
     def is_empty(self) -> bool:
         return self.backend.is_empty()
 
+    @property
+    def generation(self) -> str:
+        """The store's generation: changes with every committed write, the same in every process ("" when the
+        store was never reasoned over). Snapshots and caches compare it instead of listening for writes."""
+        return read_state(self).generation or ""
+
+    def writing(self) -> AbstractContextManager[object]:
+        """Hold the store's write turn (a lock here, a lease in a remote engine) for a sequence of writes."""
+        return self.backend.writer()
+
     def __len__(self) -> int:
         return self.backend.count()
 
@@ -94,7 +110,7 @@ class KnowledgeGraph:
 
     def named_graphs(self, *, infer: bool = True) -> list[NamedNode | BlankNode]:
         """The store's named graphs, without the inferred graph when ``infer`` is false."""
-        graphs = self.backend.named_graphs()
+        graphs = [g for g in self.backend.named_graphs() if not is_temporary(g)]
         return graphs if infer else [g for g in graphs if g != GRAPH_INFERRED]
 
     def quads(
@@ -180,18 +196,90 @@ class KnowledgeGraph:
 
     # -- writes --------------------------------------------------------------------------------------
 
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(self, change)`` after every write (used to keep inferences current)."""
-        self._listeners.append(listener)
-
-    def _changed(self, change: Change) -> None:
-        self.generation = str(int(self.generation) + 1)
-        for listener in self._listeners:
-            listener(self, change)
-
     def _check_writable(self) -> None:
         if self.read_only:
             raise ReadOnly("this store is open read-only")
+
+    def write(self, delta: Delta) -> WriteReport:
+        """Apply one change to the asserted graphs and bring the inferences up to date; the one way to write.
+
+        1. refuse a delta that touches the inferred graph (:class:`ReadOnly`) or is too large (:class:`TooLarge`);
+        2. make it exact: remove only quads present, add only quads absent;
+        3. apply it and mark the closure pending, in one transaction;
+        4. reason over exactly that change (the inferred graph changes);
+        5. mark the closure current under a new :attr:`generation`.
+        """
+        started = time.perf_counter()
+        self._check_writable()
+        touched = sorted(str(g) for g in delta.graphs() if is_reasoners(g))
+        if touched:
+            raise ReadOnly.reasoners(touched[0])
+        if len(delta) > self.max_write_quads:
+            raise TooLarge(
+                f"a write of {len(delta)} quads is more than the {self.max_write_quads} one write may change; "
+                "load large files with `genai-kg load`"
+            )
+        delta = Delta(
+            removed=tuple(self.backend.storable(delta.removed)),
+            added=tuple(self.backend.storable(delta.added)),
+            created=delta.created,
+            dropped=delta.dropped,
+        )
+        with self.writing():
+            if read_state(self).pending:  # an earlier write stopped before it finished reasoning
+                materialize(self, force=True)
+            exact, change, promoted = self._exact(delta)
+            if not exact:
+                return WriteReport(0, 0, 0, 0, self.generation, time.perf_counter() - started)
+            write = new_write()
+            self.backend.apply(
+                removed=(*exact.removed, *promoted),
+                added=exact.added,
+                created=exact.created,
+                dropped=exact.dropped,
+                mark=pending_quad(write),
+            )
+            report, schema = reason(self, change)
+            generation = publish(self, schema=schema.fingerprint, report=report.as_json())
+        return WriteReport(
+            removed=len(exact.removed),
+            added=len(exact.added),
+            inferred_removed=report.removed + len(promoted),
+            inferred_added=report.added,
+            generation=generation,
+            seconds=time.perf_counter() - started,
+            full=report.full,
+        )
+
+    def _exact(self, delta: Delta) -> tuple[Delta, Change, list[Quad]]:
+        """The delta without its no-ops, what it changes triple by triple, and the inferred quads it asserts."""
+        triples = list(dict.fromkeys(q.triple for q in (*delta.removed, *delta.added)))
+        present = set(self.backend.match([(t.subject, t.predicate, t.object) for t in triples]))
+        added_wanted = set(delta.added)
+        removed = [q for q in dict.fromkeys(delta.removed) if q in present and q not in added_wanted]
+        added = [q for q in dict.fromkeys(delta.added) if q not in present]
+        created = tuple(g for g in dict.fromkeys(delta.created) if not self.backend.contains_named_graph(g))
+        dropped = tuple(g for g in dict.fromkeys(delta.dropped) if self.backend.contains_named_graph(g))
+        graphs: dict[Triple, set[Any]] = {}
+        inferred: set[Triple] = set()
+        for quad in present:
+            if quad.graph_name == GRAPH_INFERRED:
+                inferred.add(quad.triple)
+            else:
+                graphs.setdefault(quad.triple, set()).add(quad.graph_name)
+        after = {t: set(g) for t, g in graphs.items()}
+        for quad in removed:
+            after[quad.triple].discard(quad.graph_name)
+        for quad in added:
+            after.setdefault(quad.triple, set()).add(quad.graph_name)
+        asserted = [t for t in dict.fromkeys(q.triple for q in added) if not graphs.get(t)]
+        retracted = [t for t in dict.fromkeys(q.triple for q in removed) if not after.get(t)]
+        promoted = [Quad(t.subject, t.predicate, t.object, GRAPH_INFERRED) for t in asserted if t in inferred]
+        change = Change(
+            asserted=tuple((t.subject, t.predicate, t.object) for t in asserted if t not in inferred),
+            retracted=tuple((t.subject, t.predicate, t.object) for t in retracted),
+        )
+        return Delta(tuple(removed), tuple(added), created, dropped), change, promoted
 
     def update(
         self,
@@ -201,99 +289,83 @@ class KnowledgeGraph:
         using: Iterable[str] = (),
         using_named: Iterable[str] = (),
         context: PlanContext | None = None,
-    ) -> None:
+    ) -> WriteReport:
         """Run a SPARQL 1.1 Update: planned into the exact delta it causes (:mod:`.updates`), then written.
 
-        It applies whole or not at all. ``using``/``using_named`` are the protocol's ``using-graph-uri`` and
-        ``using-named-graph-uri``; ``context`` bounds the planning (outbound calls, deadline, size).
+        It applies whole or not at all, inferences included. ``using``/``using_named`` are the protocol's
+        ``using-graph-uri`` and ``using-named-graph-uri``; ``context`` bounds the planning (outbound calls,
+        deadline, size). The server plans in a budgeted worker instead (``QueryService.update``).
         """
         self._check_writable()
         outbound = context.outbound if context is not None else NOWHERE
         update = parse_update(sparql, base_iri=base_iri, using=using, using_named=using_named, outbound=outbound)
-        self.write(update.plan(self, context))
+        return self.write(update.plan(self, context))
 
-    def write(self, delta: Delta) -> None:
-        """Apply a delta (exact: it removes only quads present, adds only quads absent) and tell the listeners.
-
-        A delta without blank nodes is applied as one SPARQL update, in one transaction, as is one that only
-        adds quads. pyoxigraph cannot name a stored blank node in SPARQL, so a delta that removes (or adds
-        besides removing) quads with blank nodes is applied in steps: removals, then additions.
-        """
-        self._check_writable()
-        touched = delta.graphs() & REASONER_GRAPHS
-        if touched:
-            raise ReadOnly.reasoners(min(str(g) for g in touched))
-        if not delta:
-            return
-        if (
-            not delta.removed
-            and not delta.dropped
-            and (not delta.created or set(delta.created) <= {q.graph_name for q in delta.added})
-        ):
-            self.backend.add(delta.added)  # one transaction that keeps blank nodes as they are
-        elif (not self.backend.shared or len(delta) <= INSERT_BATCH) and not any(
-            has_blank_node(q) for q in (*delta.removed, *delta.added)
-        ):
-            self.backend.update(_ground_update(delta))  # one transaction
-        else:
-            apply_in_steps(self.backend, delta)
-        self._changed(Change(added=delta.added, removed=delta.removed))
-
-    def add_quads(self, quads: Iterable[Quad]) -> None:
-        """Add quads in one transaction."""
-        self._check_writable()
-        quads = tuple(self.backend.storable(quads))
-        self.backend.add(quads)
-        self._changed(Change(added=quads))
+    def add_quads(self, quads: Iterable[Quad]) -> WriteReport:
+        """Add quads in one transaction (those present already are left alone)."""
+        return self.write(Delta(added=tuple(quads)))
 
     def bulk_load(
         self, input: IO[bytes], format: RdfFormat, *, to_graph: NamedNode | DefaultGraph | None, base_iri: str
-    ) -> None:
-        """Load a large file with Oxigraph's bulk loader: fast and atomic, but nothing else may write meanwhile.
+    ) -> WriteReport:
+        """Load a large file with Oxigraph's bulk loader, then reason forward from the graph it went to.
 
-        A syntax error raises :class:`SyntaxError` with nothing written (Oxigraph 0.5 commits at the end).
+        The file goes in chunks (memory stays flat); a syntax error raises :class:`BadData`. When the target
+        graph did not exist, it is dropped again and nothing is left of the file; otherwise the quads of the
+        chunks before the error stay, reasoned over like the rest of the graph.
         """
+        started = time.perf_counter()
         self._check_writable()
-        self.backend.bulk_load(input, format, to_graph=to_graph, base_iri=base_iri)
-        self._changed(Change(unknown=True))
+        target = to_graph if isinstance(to_graph, NamedNode) else None
+        if target is not None and is_reasoners(target):
+            raise ReadOnly.reasoners(target)
+        with self.writing():
+            if read_state(self).pending:
+                materialize(self, force=True)
+            fresh = target is not None and not self.backend.contains_named_graph(target)
+            write = new_write()
+            mark_pending(self, write)
+            before = len(self)
+            failed: BadData | None = None
+            try:
+                self.backend.bulk_load(input, format, to_graph=to_graph, base_iri=base_iri)
+            except (SyntaxError, ValueError) as error:
+                failed = _bad_data(error)
+                if fresh and target is not None:
+                    self.backend.update(f"DROP SILENT GRAPH {target}")
+            loaded = len(self) - before
+            if failed is not None and not loaded:  # nothing of the file stayed: the closure is as it was
+                self.backend.remove([pending_quad(write)])
+                raise failed
+            graph = target if target is not None else DefaultGraph()
+            self.backend.unassert_inferred(graph)
+            report, schema = reason_from_graph(self, target)
+            generation = publish(self, schema=schema.fingerprint, report=report.as_json())
+        if failed is not None:
+            raise failed
+        return WriteReport(
+            0, loaded, report.removed, report.added, generation, time.perf_counter() - started, report.full
+        )
 
     def replace_graphs(self, contents: Mapping[NamedNode | DefaultGraph, Iterable[Quad]]) -> dict[str, int]:
-        """Make each graph hold exactly the given quads, all in one transaction; returns triples per graph.
+        """Make each graph hold exactly the given quads, all in one write; returns triples per graph.
 
         A named graph given no quads still exists afterwards (an empty graph, as the Graph Store Protocol wants).
         """
-        self._check_writable()
-        operations, counts = [], {}
+        removed: list[Quad] = []
         added: list[Quad] = []
-        removed = [q for graph in contents for q in self.backend.quads(None, None, None, graph)]
+        counts = {}
         for graph, given in contents.items():
-            quads = [Quad(q.subject, q.predicate, q.object, graph) for q in self.backend.storable(given)]
+            removed += self.backend.quads(None, None, None, graph)
+            quads = [Quad(q.subject, q.predicate, q.object, graph) for q in given]
             added += quads
             counts[str(graph)] = len(quads)
-            body = quad_block(quads)
-            if isinstance(graph, DefaultGraph):
-                operations += ["DROP SILENT DEFAULT", f"INSERT DATA {{\n{body}\n}}"]
-            else:
-                operations += [
-                    f"DROP SILENT GRAPH {graph}",
-                    f"CREATE SILENT GRAPH {graph}",
-                    f"INSERT DATA {{\n{body}\n}}",
-                ]
-        try:
-            self.backend.update(" ;\n".join(operations))
-        except (SyntaxError, RuntimeError) as error:
-            raise BadQuery(f"the engine refused the write, and nothing changed: {error}") from error
-        self._changed(Change(added=tuple(added), removed=tuple(removed)))
+        created = tuple(g for g in contents if isinstance(g, NamedNode))
+        self.write(Delta(removed=tuple(removed), added=tuple(added), created=created))
         return counts
 
 
-def _ground_update(delta: Delta) -> str:
-    """A delta without blank nodes as one SPARQL update (removals, drops, additions, creations, in that order)."""
-    operations = []
-    if delta.removed:
-        operations.append(f"DELETE DATA {{\n{quad_block(delta.removed)}\n}}")
-    operations += [f"DROP SILENT GRAPH {graph}" for graph in delta.dropped]
-    if delta.added:
-        operations.append(f"INSERT DATA {{\n{quad_block(delta.added)}\n}}")
-    operations += [f"CREATE SILENT GRAPH {graph}" for graph in delta.created]
-    return " ;\n".join(operations)
+def _bad_data(error: SyntaxError | ValueError) -> BadData:
+    if isinstance(error, SyntaxError):
+        return BadData(f"the file does not parse: {error.msg}", line=error.lineno, column=error.offset)
+    return BadData(f"the file does not parse: {error}")

@@ -240,36 +240,39 @@ def generate(models: int, seed: int, output: Path | None) -> None:
 
 @main.command()
 @store_option
-def infer(store: Location) -> None:
-    """Materialise the OWL 2 RL inferences into the inferred graph; report counts and time."""
-    from graph.inference import reasoner_of
+@click.option("--force", is_flag=True, help="Compute the closure again even when it is current.")
+def infer(store: Location, force: bool) -> None:
+    """Materialise the OWL 2 RL inferences into the inferred graph (nothing to do when they are current)."""
+    from graph.inference import closure_state, materialize
 
     try:
         kg = store.open(infer=False)
         try:
-            report = reasoner_of(kg).last
+            report = materialize(kg, force=force)
+            state = closure_state(kg)
         finally:
             kg.close()
     except GraphError as error:
         raise click.ClickException(str(error)) from error
-    assert report is not None
-    click.echo(f"asserted  {report.asserted}")
-    click.echo(f"inferred  {report.inferred}  (+{report.added} -{report.removed} in the inferred graph)")
+    if report.status == "current":
+        click.echo(
+            f"the inferred graph is current (generation {state.generation}): nothing to do; --force recomputes it"
+        )
+        return
+    click.echo(f"inferred  +{report.added} -{report.removed} in the inferred graph, {report.rounds} rounds")
     click.echo(f"seconds   {report.seconds:.3f}")
 
 
 def _explanation(store: Location, iri: str, cls: str) -> Explanation | None:
     """Open, explain and close in one frame, so that no reference to the store outlives it."""
-    from graph.inference import reasoner_of
     from graph.inference.explanation import is_a, resolve
 
     with opened(store) as kg:
-        reasoner = reasoner_of(kg)
         try:
-            thing, group = resolve(reasoner, iri, what="resource"), resolve(reasoner, cls, what="class")
+            thing, group = resolve(kg, iri, what="resource"), resolve(kg, cls, what="class")
         except GraphError as error:
             raise click.ClickException(str(error)) from error
-        return is_a(reasoner, thing, group)[1]
+        return is_a(kg, thing, group)[1]
 
 
 @main.command()

@@ -16,6 +16,7 @@ STATUS: list[tuple[type[errors.GraphError], int]] = [
     (errors.NotFound, 404),
     (errors.NotAcceptable, 406),
     (errors.ReadOnly, 403),
+    (errors.TooLarge, 413),
     (errors.QueryTimeout, 503),
     (errors.Unavailable, 503),
     (errors.EngineError, 502),

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from jinja2 import TemplateNotFound
 
 from graph.errors import BadRequest, NotFound
-from graph.inference import Reasoner, reasoner_of
+from graph.inference import closure_state
 from graph.inference.classify import classify as classify_description
 from graph.inference.consistency import clashes, shape_violations
 from graph.inference.explanation import explain, resolve
@@ -21,20 +21,15 @@ from graph.inference.hierarchy import types as types_of
 from graph.input_limits import check_rdf
 from graph.loading import parse_quads
 
-from .context import GRAPH, get_config, get_graph
+from .context import get_config, get_graph
 from .negotiation import GRAPH_TYPES, choose, rdf_body_format
 
 bp = Blueprint("inference", __name__, url_prefix="/infer")
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and materialise the inferences before the first request."""
-    reasoner_of(app.extensions[GRAPH])
+    """Register the blueprint (the closure was made current when the store was opened)."""
     app.register_blueprint(bp)
-
-
-def get_reasoner() -> Reasoner:
-    return reasoner_of(get_graph())
 
 
 def _param(name: str) -> str:
@@ -73,10 +68,12 @@ def _plain(value: Any) -> Any:
 @bp.get("/")
 @bp.get("/index.<suffix>")
 def index(suffix: str | None = None) -> Response:
-    """The entailment regime and the last materialisation or update: counts and time."""
-    report = get_reasoner().last
+    """The entailment regime, the closure's state and what the last reasoning did: counts and time."""
+    state = closure_state(get_graph())
     data = {
-        "report": _plain(report),
+        "state": state.status,
+        "generation": state.generation,
+        "report": state.report or None,
         "regime": "OWL 2 RL + RDFS, materialised (queries see asserted and inferred triples unless infer=false)",
     }
     return _answer("index", data, suffix)
@@ -86,10 +83,8 @@ def index(suffix: str | None = None) -> Response:
 @bp.get("/types.<suffix>")
 def types(suffix: str | None = None) -> Response:
     """The classes of ?iri=: asserted and inferred, separated."""
-    reasoner = get_reasoner()
-    iri = _param("iri")
-    with reasoner.lock:  # ids are only meaningful for the closure they were resolved against
-        found = types_of(reasoner, resolve(reasoner, iri, what="resource"))
+    kg, iri = get_graph(), _param("iri")
+    found = types_of(kg, resolve(kg, iri, what="resource"))
     return _answer("types", {"iri": iri, **_plain(found)}, suffix)
 
 
@@ -97,12 +92,8 @@ def types(suffix: str | None = None) -> Response:
 @bp.get("/is-a.<suffix>")
 def is_a(suffix: str | None = None) -> Response:
     """Whether ?iri= is a ?class= (instance or subclass), with an explanation when it is."""
-    reasoner = get_reasoner()
-    iri, cls = _param("iri"), _param("class")
-    with reasoner.lock:
-        holds, explanation = entails(
-            reasoner, resolve(reasoner, iri, what="resource"), resolve(reasoner, cls, what="class")
-        )
+    kg, iri, cls = get_graph(), _param("iri"), _param("class")
+    holds, explanation = entails(kg, resolve(kg, iri, what="resource"), resolve(kg, cls, what="class"))
     data: dict[str, Any] = {"iri": iri, "class": cls, "result": holds}
     data["explanation"] = explanation.as_json() if explanation else None
     return _answer("is_a", data, suffix)
@@ -112,21 +103,19 @@ def is_a(suffix: str | None = None) -> Response:
 @bp.get("/explain.<suffix>")
 def explain_triple(suffix: str | None = None) -> Response:
     """Why ?subject= ?predicate= ?object= (IRIs) holds: asserted, or its derivation; 404 when it does not."""
-    reasoner = get_reasoner()
+    kg = get_graph()
     data: dict[str, Any] = {name: _param(name) for name in ("subject", "predicate", "object")}
-    with reasoner.lock:
-        s, p, o = (resolve(reasoner, data[name], what=name) for name in ("subject", "predicate", "object"))
-        if (s, p, o) not in reasoner.closure:
-            raise NotFound("the knowledge graph neither states nor entails this triple")
-        data["explanation"] = explain(reasoner, (s, p, o)).as_json()
+    s, p, o = (resolve(kg, data[name], what=name) for name in ("subject", "predicate", "object"))
+    explanation = explain(kg, s, p, o)
+    if explanation is None:
+        raise NotFound("the knowledge graph neither states nor entails this triple")
+    data["explanation"] = explanation.as_json()
     return _answer("explain", data, suffix)
 
 
 def _hierarchy(up: bool, suffix: str | None) -> Response:
-    reasoner = get_reasoner()
-    cls = _param("class")
-    with reasoner.lock:
-        found = neighbours(reasoner, resolve(reasoner, cls, what="class"), up=up)
+    kg, cls = get_graph(), _param("class")
+    found = neighbours(kg, resolve(kg, cls, what="class"), up=up)
     return _answer(
         "hierarchy", {"class": cls, "direction": "superclasses" if up else "subclasses", **_plain(found)}, suffix
     )
@@ -166,7 +155,7 @@ def classify(suffix: str | None = None) -> Response:
     if not quads:
         raise BadRequest("the description holds no triples")
     results = []
-    for found in classify_description(get_reasoner(), quads):
+    for found in classify_description(get_graph(), quads):
         item = _plain(dataclasses.replace(found, explanations={}))
         item["explanations"] = {c: e.as_json() for c, e in found.explanations.items()}
         results.append(item)
@@ -177,7 +166,7 @@ def classify(suffix: str | None = None) -> Response:
 @bp.get("/consistency.<suffix>")
 def consistency(suffix: str | None = None) -> Response:
     """Disjointness and other OWL 2 RL clashes, and SHACL violations (?shacl=false skips them)."""
-    found = [_plain(c) for c in clashes(get_reasoner())]
+    found = [_plain(c) for c in clashes(get_graph())]
     check_shapes = request.args.get("shacl", "true").lower() not in ("false", "0", "no", "off")
     shacl = [_plain(v) for v in shape_violations(get_graph())] if check_shapes else []
     data = {"consistent": not found, "conforms": not shacl, "disjointness": found, "shacl": shacl}

@@ -1,21 +1,34 @@
 """Classifying a hypothetical description: the classes it would fall into, without storing anything.
 
-The description's triples are added to the live closure under the reasoner's lock, the results read, and
-exactly the triples that were added are taken out again (the closure was closed before, so nothing else
-changed). Schema triples in a description are treated as data: the rules stay those of the stored ontology.
+The description is reasoned over in a scratch in-memory store holding it and the one-hop neighbourhood
+(asserted and inferred triples) of every IRI it mentions, with the rules compiled from the knowledge graph's
+schema (schema triples in a description are data: the rules stay those of the stored ontology). The
+neighbourhood is context: explanations take its triples as given, inferred ones included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pyoxigraph import BlankNode, NamedNode, Quad
+from pyoxigraph import BlankNode, NamedNode, Quad, Store
 
-from .explanation import Explanation, explain
+from ..backend import EmbeddedBackend
+from ..namespaces import BASE, GRAPH_INFERRED
+from .engine import Frontier, Run
+from .explanation import Explanation, Prover, explain_with
 from .hierarchy import Named, types
-from .reasoner import Reasoner
-from .vocabulary import TYPE
+from .schema import schema_of
+from .state import read_state
+from .vocabulary import NODES, TYPE
+from .wording import Wording
+
+if TYPE_CHECKING:
+    from ..store import KnowledgeGraph
+
+DESCRIPTION = NamedNode(BASE + "graph/description")
+CONTEXT = NamedNode(BASE + "graph/context")
 
 
 @dataclass(frozen=True)
@@ -28,35 +41,33 @@ class Classification:
     explanations: dict[str, Explanation]
 
 
-def classify(reasoner: Reasoner, quads: Iterable[Quad]) -> list[Classification]:
+def classify(kg: KnowledgeGraph, quads: Iterable[Quad]) -> list[Classification]:
     """The classes of every subject of ``quads`` as if they were in the knowledge graph."""
-    with reasoner.lock:
-        dictionary, closure = reasoner.dictionary, reasoner.closure
-        size = len(dictionary)
-        added: list[tuple[int, int, int]] = []
-        try:
-            subjects: dict[int, str] = {}
-            triples = []
-            for quad in quads:
-                triple = reasoner.encode(quad.subject, quad.predicate, quad.object)
-                if isinstance(quad.subject, NamedNode | BlankNode):
-                    subjects.setdefault(triple[0], _name(quad.subject))
-                if triple not in closure:
-                    triples.append(triple)
-            inferred, _ = closure.assert_triples(triples)
-            added = triples + inferred
-            results = []
-            for id, name in subjects.items():
-                found = types(reasoner, id)
-                explanations = {
-                    c.iri: explain(reasoner, (id, TYPE, dictionary.ids[NamedNode(c.iri)])) for c in found.inferred
-                }
-                results.append(Classification(name, found.asserted, found.inferred, explanations))
-            return results
-        finally:
-            closure.retract_inferred(added)
-            dictionary.truncate(size)
+    from ..store import KnowledgeGraph
 
-
-def _name(term: NamedNode | BlankNode) -> str:
-    return term.value if isinstance(term, NamedNode) else str(term)
+    description = [Quad(q.subject, q.predicate, q.object, DESCRIPTION) for q in quads]
+    scratch = KnowledgeGraph(EmbeddedBackend(Store()))
+    scratch.store.extend(description)
+    mentioned = {t for q in description for t in (q.subject, q.object) if isinstance(t, NamedNode)}
+    context = [q for iri in mentioned for q in (*kg.quads(iri, None, None), *kg.quads(None, None, iri))]
+    scratch.store.extend(
+        Quad(q.subject, q.predicate, q.object, GRAPH_INFERRED if q.graph_name == GRAPH_INFERRED else CONTEXT)
+        for q in context
+    )
+    schema = schema_of(kg, read_state(kg).schema)
+    Run(scratch, schema).forward(Frontier(None))
+    wording = Wording(scratch, kg)
+    prover = Prover(scratch, schema, context={(q.subject, q.predicate, q.object) for q in context})
+    results = []
+    for subject in dict.fromkeys(q.subject for q in description):
+        if not isinstance(subject, NamedNode | BlankNode):
+            continue
+        found = types(scratch, subject, wording=wording)
+        explanations = {}
+        for cls in found.inferred:
+            explanation = explain_with(prover, wording, (subject, NODES[TYPE], NamedNode(cls.iri)))
+            if explanation is not None:
+                explanations[cls.iri] = explanation
+        name = subject.value if isinstance(subject, NamedNode) else str(subject)
+        results.append(Classification(name, found.asserted, found.inferred, explanations))
+    return results

@@ -1,51 +1,49 @@
 """Inconsistencies: individuals in disjoint classes, and properties used against their characteristics.
 
 These are the OWL 2 RL rules whose conclusion is ``false`` (cax-dw, cax-adc, cls-nothing2, cls-com,
-cls-maxc1, cls-maxqc1/2, prp-irp, prp-asyp, prp-pdw, prp-npa1/2, eq-diff1/2/3). They are checked on demand against the closure, so a violation
-shows the triples that clash, each of which can be explained.
+cls-maxc1, cls-maxqc1/2, prp-irp, prp-asyp, prp-pdw, prp-npa1/2, eq-diff1/2/3). Each is a query over the
+materialised store, so a violation shows the triples that clash, each of which can be explained.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, QuerySolutions
 
 from .. import validation
 from ..loading import ONTOLOGY_DIR
 from ..namespaces import GRAPH_INFERRED
-from ..store import KnowledgeGraph
+from .dictionary import Term
 from .explanation import strings
-from .reasoner import Reasoner
-from .rules import Triple
-from .schema import read_list
+from .schema import TermTriple
 from .vocabulary import (
     ALL_DIFFERENT,
     ALL_DISJOINT,
-    ASSERTION_PROPERTY,
     ASYMMETRIC,
     COMPLEMENT,
     DIFFERENT_FROM,
     DISJOINT_WITH,
     DISTINCT_MEMBERS,
     IRREFLEXIVE,
-    MAX_CARDINALITY,
-    MAX_QUALIFIED,
     MEMBERS,
+    NODES,
     NOTHING,
-    ON_CLASS,
-    ON_PROPERTY,
     PROPERTY_DISJOINT,
     SAME_AS,
     SOURCE_INDIVIDUAL,
-    TARGET_INDIVIDUAL,
-    TARGET_VALUE,
-    THING,
     TYPE,
 )
 from .wording import Wording
+
+if TYPE_CHECKING:
+    from ..store import KnowledgeGraph
+
+_N = NODES
+OWL = "http://www.w3.org/2002/07/owl#"
 
 
 @dataclass(frozen=True)
@@ -58,124 +56,129 @@ class Clash:
     triples: list[dict[str, object]]
 
 
-def clashes(reasoner: Reasoner) -> list[Clash]:
-    """Every inconsistency in the closure."""
-    with reasoner.lock:
-        return list(_Checker(reasoner).run())
+def clashes(kg: KnowledgeGraph) -> list[Clash]:
+    """Every inconsistency of the materialised knowledge graph."""
+    found: dict[tuple[str, str, str], Clash] = {}
+    for clash in _Checker(kg).run():
+        found.setdefault((clash.rule, clash.focus, clash.message), clash)
+    return list(found.values())
 
 
 class _Checker:
-    def __init__(self, reasoner: Reasoner) -> None:
-        self.reasoner = reasoner
-        self.closure = reasoner.closure
-        self.wording = Wording(reasoner)
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self.kg = kg
+        self.wording = Wording(kg)
 
-    def clash(self, rule: str, focus: int, message: str, *triples: Triple) -> Clash:
-        decode = self.reasoner.dictionary.decode
-        term = decode(focus)
+    def rows(self, sparql: str, **bound: Term) -> list[Mapping[str, Term]]:
+        result = self.kg.query(sparql, substitutions=bound or None)
+        assert isinstance(result, QuerySolutions)
+        names = [v.value for v in result.variables]
+        unique = {tuple(row[n] for n in names): row for row in result}  # the union repeats shared triples
+        return [{n: row[n] for n in names if row[n] is not None} for row in unique.values()]
+
+    def clash(self, rule: str, focus: Term, message: str, *triples: TermTriple) -> Clash:
         return Clash(
             rule=rule,
-            focus=term.value if isinstance(term, NamedNode) else str(term),
+            focus=focus.value if isinstance(focus, NamedNode) else str(focus),
             message=message,
             triples=[
-                dict(zip(("subject", "predicate", "object"), strings(decode, t), strict=True))
-                | {"inferred": t in self.closure.why, "text": self.wording.clause(t)}
+                dict(zip(("subject", "predicate", "object"), strings(t), strict=True))
+                | {"inferred": self.inferred(t), "text": self.wording.clause(t)}
                 for t in triples
             ],
         )
 
-    def pairs(self) -> list[tuple[int, int, Triple]]:
-        closure, found = self.closure, []
-        for a, bs in closure.out.get(DISJOINT_WITH, {}).items():
-            found += [(a, b, (a, DISJOINT_WITH, b)) for b in bs]
-        for group, kind in ((ALL_DISJOINT, MEMBERS),):
-            for node in closure.subjects(TYPE, group):
-                for head in closure.objects(node, kind):
-                    members = read_list(closure, head) or []
-                    found += [(a, b, (node, kind, head)) for i, a in enumerate(members) for b in members[i + 1 :]]
-        unique: dict[frozenset[int], tuple[int, int, Triple]] = {}
-        for a, b, axiom in found:
-            unique.setdefault(frozenset((a, b)), (a, b, axiom))
-        return list(unique.values())
+    def inferred(self, triple: TermTriple) -> bool:
+        s, p, o = triple
+        return {q.graph_name for q in self.kg.quads(s, p, o)} == {GRAPH_INFERRED}  # type: ignore[arg-type]
+
+    def pairs(self, group: int, kind: int) -> Iterator[tuple[Term, Term, TermTriple]]:
+        """The pairs of an ``owl:AllDisjointClasses`` or ``owl:AllDifferent`` list, with its axiom."""
+        for row in self.rows(f"SELECT ?n ?head WHERE {{ ?n a {_N[group]} ; {_N[kind]} ?head }}"):
+            members = self.wording.members(row["head"])
+            axiom = (row["n"], _N[kind], row["head"])
+            yield from ((a, b, axiom) for i, a in enumerate(members) for b in members[i + 1 :])
 
     def run(self) -> Iterator[Clash]:
-        closure, label = self.closure, self.wording.label
-        for a, b, axiom in self.pairs():
-            for x in closure.subjects(TYPE, a) & closure.subjects(TYPE, b):
-                message = f"{label(x)} is both {self.wording.noun(a)} and {self.wording.noun(b)}, which are disjoint"
-                yield self.clash("cax-dw", x, message, (x, TYPE, a), (x, TYPE, b), axiom)
-        for a, bs in closure.out.get(COMPLEMENT, {}).items():
-            for b in bs:
-                for x in closure.subjects(TYPE, a) & closure.subjects(TYPE, b):
-                    message = f"{label(x)} is both {self.wording.noun(a)} and its complement"
-                    yield self.clash("cls-com", x, message, (x, TYPE, a), (x, TYPE, b), (a, COMPLEMENT, b))
-        for x in closure.subjects(TYPE, NOTHING):
-            yield self.clash("cls-nothing2", x, f"{label(x)} is an instance of owl:Nothing", (x, TYPE, NOTHING))
-        for p in closure.subjects(TYPE, IRREFLEXIVE):
-            for x, objects in closure.out.get(p, {}).items():
-                if x in objects:
-                    message = f"{label(x)} is related to itself by the irreflexive '{label(p)}'"
-                    yield self.clash("prp-irp", x, message, (x, p, x), (p, TYPE, IRREFLEXIVE))
-        for p in closure.subjects(TYPE, ASYMMETRIC):
-            for x, objects in closure.out.get(p, {}).items():
-                for y in objects:
-                    if x < y and x in closure.objects(y, p):
-                        message = f"{label(x)} and {label(y)} are related both ways by the asymmetric '{label(p)}'"
-                        yield self.clash("prp-asyp", x, message, (x, p, y), (y, p, x), (p, TYPE, ASYMMETRIC))
-        for p, qs in closure.out.get(PROPERTY_DISJOINT, {}).items():
-            for q in qs:
-                for x, objects in closure.out.get(p, {}).items():
-                    for y in objects & closure.objects(x, q):
-                        message = f"{label(x)} is related to {label(y)} by disjoint properties"
-                        yield self.clash("prp-pdw", x, message, (x, p, y), (x, q, y), (p, PROPERTY_DISJOINT, q))
+        label, noun = self.wording.label, self.wording.noun
+        a_ = _N[TYPE]
+        disjoint: list[tuple[Term, Term, TermTriple]] = [
+            (r["a"], r["b"], (r["a"], _N[DISJOINT_WITH], r["b"]))
+            for r in self.rows(f"SELECT ?a ?b WHERE {{ ?a {_N[DISJOINT_WITH]} ?b }}")
+        ]
+        seen: set[frozenset[Term]] = set()
+        for a, b, axiom in [*disjoint, *self.pairs(ALL_DISJOINT, MEMBERS)]:
+            if frozenset((a, b)) in seen:
+                continue
+            seen.add(frozenset((a, b)))
+            for row in self.rows("SELECT ?x ?a ?b WHERE { ?x a ?a . ?x a ?b }", a=a, b=b):
+                x = row["x"]
+                message = f"{label(x)} is both {noun(a)} and {noun(b)}, which are disjoint"
+                yield self.clash("cax-dw", x, message, (x, a_, a), (x, a_, b), axiom)
+        for row in self.rows(f"SELECT ?x ?a ?b WHERE {{ ?a {_N[COMPLEMENT]} ?b . ?x a ?a . ?x a ?b }}"):
+            x, a, b = row["x"], row["a"], row["b"]
+            message = f"{label(x)} is both {noun(a)} and its complement"
+            yield self.clash("cls-com", x, message, (x, a_, a), (x, a_, b), (a, _N[COMPLEMENT], b))
+        for row in self.rows(f"SELECT ?x WHERE {{ ?x a {_N[NOTHING]} }}"):
+            x = row["x"]
+            yield self.clash("cls-nothing2", x, f"{label(x)} is an instance of owl:Nothing", (x, a_, _N[NOTHING]))
+        for row in self.rows(f"SELECT ?x ?p WHERE {{ ?p a {_N[IRREFLEXIVE]} . ?x ?p ?x }}"):
+            x, p = row["x"], row["p"]
+            message = f"{label(x)} is related to itself by the irreflexive '{label(p)}'"
+            yield self.clash("prp-irp", x, message, (x, p, x), (p, a_, _N[IRREFLEXIVE]))
+        asymmetric = (
+            f"SELECT ?x ?y ?p WHERE {{ ?p a {_N[ASYMMETRIC]} . ?x ?p ?y . ?y ?p ?x FILTER(STR(?x) < STR(?y)) }}"
+        )
+        for row in self.rows(asymmetric):
+            x, y, p = row["x"], row["y"], row["p"]
+            message = f"{label(x)} and {label(y)} are related both ways by the asymmetric '{label(p)}'"
+            yield self.clash("prp-asyp", x, message, (x, p, y), (y, p, x), (p, a_, _N[ASYMMETRIC]))
+        for row in self.rows(f"SELECT ?x ?y ?p ?q WHERE {{ ?p {_N[PROPERTY_DISJOINT]} ?q . ?x ?p ?y . ?x ?q ?y }}"):
+            x, y, p, q = row["x"], row["y"], row["p"], row["q"]
+            message = f"{label(x)} is related to {label(y)} by disjoint properties"
+            yield self.clash("prp-pdw", x, message, (x, p, y), (x, q, y), (p, _N[PROPERTY_DISJOINT], q))
         yield from self.cardinalities()
         yield from self.negative_assertions()
-        different = [
-            (x, y, (x, DIFFERENT_FROM, y)) for x, ys in closure.out.get(DIFFERENT_FROM, {}).items() for y in ys
+        different: list[tuple[Term, Term, TermTriple]] = [
+            (r["x"], r["y"], (r["x"], _N[DIFFERENT_FROM], r["y"]))
+            for r in self.rows(f"SELECT ?x ?y WHERE {{ ?x {_N[DIFFERENT_FROM]} ?y }}")
         ]
-        for node in closure.subjects(TYPE, ALL_DIFFERENT):
-            for kind in (DISTINCT_MEMBERS, MEMBERS):
-                for head in closure.objects(node, kind):
-                    members = read_list(closure, head) or []
-                    different += [(a, b, (node, kind, head)) for i, a in enumerate(members) for b in members[i + 1 :]]
+        different += [*self.pairs(ALL_DIFFERENT, DISTINCT_MEMBERS), *self.pairs(ALL_DIFFERENT, MEMBERS)]
         for x, y, axiom in different:
-            if y in closure.objects(x, SAME_AS):
+            if next(self.kg.quads(x, _N[SAME_AS], y), None) is not None:
                 message = f"{label(x)} and {label(y)} are said to be different, yet are the same"
-                yield self.clash("eq-diff1", x, message, (x, SAME_AS, y), axiom)
+                yield self.clash("eq-diff1", x, message, (x, _N[SAME_AS], y), axiom)
 
     def cardinalities(self) -> Iterator[Clash]:
         """cls-maxc1, cls-maxqc1/2: a value of a property a class allows none of."""
-        closure, label, lexical = self.closure, self.wording.label, self.reasoner.lexical
-        for kind in (MAX_CARDINALITY, MAX_QUALIFIED):
-            for r, bounds in closure.out.get(kind, {}).items():
-                for bound in bounds:
-                    if lexical(bound) != "0":
-                        continue
-                    classes = closure.objects(r, ON_CLASS) if kind == MAX_QUALIFIED else {THING}
-                    for p in closure.objects(r, ON_PROPERTY):
-                        for x in closure.subjects(TYPE, r):
-                            for y in closure.objects(x, p):
-                                for c in classes:
-                                    if c == THING or c in closure.objects(y, TYPE):
-                                        message = f"{label(x)} may have no '{label(p)}', yet has {label(y)}"
-                                        typed = () if c == THING else ((y, TYPE, c),)
-                                        rule = "cls-maxc1" if kind == MAX_CARDINALITY else "cls-maxqc1"
-                                        yield self.clash(
-                                            rule, x, message, (x, TYPE, r), (x, p, y), *typed, (r, kind, bound)
-                                        )
+        label = self.wording.label
+        sparql = f"""SELECT ?r ?kind ?bound ?p ?x ?y ?c WHERE {{
+          VALUES ?kind {{ <{OWL}maxCardinality> <{OWL}maxQualifiedCardinality> }}
+          ?r ?kind ?bound FILTER(STR(?bound) = "0") ?r <{OWL}onProperty> ?p . ?x a ?r . ?x ?p ?y .
+          OPTIONAL {{ ?r <{OWL}onClass> ?c }}
+          FILTER(!BOUND(?c) || ?c = <{OWL}Thing> || EXISTS {{ ?y a ?c }})
+        }}"""
+        for row in self.rows(sparql):
+            r, kind, bound, p, x, y = (row[n] for n in ("r", "kind", "bound", "p", "x", "y"))
+            c = row.get("c")
+            typed = (y, _N[TYPE], c) if c is not None and c != NamedNode(OWL + "Thing") else None
+            rule = "cls-maxc1" if kind == NamedNode(OWL + "maxCardinality") else "cls-maxqc1"
+            message = f"{label(x)} may have no '{label(p)}', yet has {label(y)}"
+            triples = [(x, _N[TYPE], r), (x, p, y), *([typed] if typed else []), (r, kind, bound)]
+            yield self.clash(rule, x, message, *triples)
 
     def negative_assertions(self) -> Iterator[Clash]:
         """prp-npa1/2: a negative property assertion that the closure contradicts."""
-        closure, label = self.closure, self.wording.label
-        for n, sources in closure.out.get(SOURCE_INDIVIDUAL, {}).items():
-            for s in sources:
-                for p in closure.objects(n, ASSERTION_PROPERTY):
-                    for kind in (TARGET_INDIVIDUAL, TARGET_VALUE):
-                        for o in closure.objects(n, kind):
-                            if (s, p, o) in closure:
-                                message = f"{label(s)} {self.wording.verb(p)} {label(o)}, which is asserted not to hold"
-                                rule = "prp-npa1" if kind == TARGET_INDIVIDUAL else "prp-npa2"
-                                yield self.clash(rule, s, message, (s, p, o), (n, SOURCE_INDIVIDUAL, s))
+        label, verb = self.wording.label, self.wording.verb
+        sparql = f"""SELECT ?n ?s ?p ?o ?kind WHERE {{
+          VALUES ?kind {{ <{OWL}targetIndividual> <{OWL}targetValue> }}
+          ?n <{OWL}sourceIndividual> ?s ; <{OWL}assertionProperty> ?p ; ?kind ?o . ?s ?p ?o .
+        }}"""
+        for row in self.rows(sparql):
+            n, s, p, o, kind = (row[name] for name in ("n", "s", "p", "o", "kind"))
+            message = f"{label(s)} {verb(p)} {label(o)}, which is asserted not to hold"
+            rule = "prp-npa1" if kind == NamedNode(OWL + "targetIndividual") else "prp-npa2"
+            yield self.clash(rule, s, message, (s, p, o), (n, _N[SOURCE_INDIVIDUAL], s))
 
 
 @dataclass(frozen=True)

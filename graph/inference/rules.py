@@ -1,7 +1,7 @@
 """The rules as tables compiled from one ontology: what each rdf:type or property triple entails.
 
-The schema closure (:mod:`.schema`) fills a :class:`Rules`; the engine (:mod:`.closure`) only looks up
-these tables, so instance reasoning never re-reads the ontology. Every entry carries the schema triple
+The schema closure (:mod:`.schema`) fills a :class:`Rules`, from which :mod:`.program` writes the instance
+rules as SPARQL queries, so instance reasoning never re-reads the ontology. Every entry carries the schema triple
 that justifies it (an ``axiom``), which becomes a premise of each derivation and so of each explanation.
 """
 
@@ -62,7 +62,7 @@ RULES: dict[str, str] = {
 
 @dataclass
 class Rules:
-    """Lookup tables for instance reasoning, keyed by a triple's class (rdf:type) or property id."""
+    """Lookup tables for instance reasoning, compiled from the closed schema; ids of the schema's dictionary."""
 
     superclasses: dict[int, list[tuple[int, Axiom]]] = field(default_factory=dict)
     superproperties: dict[int, list[tuple[int, Axiom]]] = field(default_factory=dict)
@@ -73,30 +73,15 @@ class Rules:
     transitive: dict[int, Axiom] = field(default_factory=dict)
     functional: dict[int, Axiom] = field(default_factory=dict)
     inverse_functional: dict[int, Axiom] = field(default_factory=dict)
-    #: property -> (chain's property, the chain, this property's position, axiom)
-    chains: dict[int, list[tuple[int, tuple[int, ...], int, Axiom]]] = field(default_factory=dict)
-    #: someValuesFrom by property -> (restriction, filler) and by filler -> (restriction, property)
-    some_by_property: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    some_by_filler: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    #: hasValue by property -> (restriction, value) and by restriction -> (property, value)
-    value_by_property: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    value_by_class: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    #: allValuesFrom by property -> (restriction, filler) and by restriction -> (property, filler)
-    all_by_property: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    all_by_class: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    #: (qualified) cardinality at most 1: by restriction -> (property, class of the values; owl:Thing when
-    #: unqualified), by property -> (restriction, class), by class (qualified only) -> (restriction, property)
-    single_by_class: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    single_by_property: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    single_by_filler: dict[int, list[tuple[int, int, Axiom]]] = field(default_factory=dict)
-    #: owl:hasKey by class -> (key properties, axiom) and by property -> (class, key properties, axiom)
-    keys_by_class: dict[int, list[tuple[tuple[int, ...], Axiom]]] = field(default_factory=dict)
-    keys_by_property: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)
-    #: Properties with at least one property rule (the others skip straight to the sameAs rules).
-    active: set[int] = field(default_factory=set)
-    #: Properties whose triples can entail something about their object (see ``Closure.premises_about``).
-    about_object: set[int] = field(default_factory=set)
-    #: Classes with at least one class rule besides their superclasses.
-    active_classes: set[int] = field(default_factory=set)
-    #: member class -> (intersection, its classes, axiom)
-    intersections: dict[int, list[tuple[int, tuple[int, ...], Axiom]]] = field(default_factory=dict)
+    #: (chain's property, the chain, axiom)
+    chains: list[tuple[int, tuple[int, ...], Axiom]] = field(default_factory=list)
+    #: (restriction, property, filler or value, axiom) of someValuesFrom, hasValue and allValuesFrom
+    some: list[tuple[int, int, int, Axiom]] = field(default_factory=list)
+    has_value: list[tuple[int, int, int, Axiom]] = field(default_factory=list)
+    all_values: list[tuple[int, int, int, Axiom]] = field(default_factory=list)
+    #: (qualified) cardinality at most 1: (restriction, property, class of the values or owl:Thing, axiom)
+    single: list[tuple[int, int, int, Axiom]] = field(default_factory=list)
+    #: owl:hasKey: (class, key properties, axiom)
+    keys: list[tuple[int, tuple[int, ...], Axiom]] = field(default_factory=list)
+    #: (intersection, its classes, axiom)
+    intersections: list[tuple[int, tuple[int, ...], Axiom]] = field(default_factory=list)

@@ -1,19 +1,32 @@
 """The schema closure (the ``scm-*`` rules) and its compilation into :class:`~.rules.Rules` tables.
 
-The ontology is small next to the data, so its closure is computed first, by plain iteration to a fixpoint,
-with a derivation for each entailed schema triple. Beyond OWL 2 RL's ``scm-*`` rules it applies two sound
+Only the schema is held in memory: the asserted triples whose predicate is a schema predicate (subclass,
+domain, restriction, list…) or that give a property a characteristic. It is small next to the data, so its
+closure is computed first, by plain iteration to a fixpoint, with a derivation for each entailed schema
+triple (explanations of schema triples walk these). Beyond OWL 2 RL's ``scm-*`` rules it applies two sound
 rules that make class subsumption complete for conjunctions of existentials (e.g. ``Chair ⊑ Employee`` when
 ``Employee ≡ Person ⊓ ∃worksFor.Organization``, ``Chair ⊑ Person ⊓ ∃headOf.Department``, ``headOf ⊑
 worksFor`` and ``Department ⊑ Organization``): ``scm-svf`` with property and filler both generalised at once,
 and ``scm-int-sub`` (a subclass of every class of an intersection is a subclass of the intersection).
+
+A compiled schema is cached by its fingerprint (a hash of its triples, which the store's closure state
+records), so a process compiles each ontology once, whatever the number of writes that leave it alone.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Mapping
+import hashlib
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .closure import Closure, Derivation
+from pyoxigraph import Literal, NamedNode, QuerySolutions
+
+from ..namespaces import is_anonymous
+from .dictionary import Term, TermDictionary
+from .program import Rule, build_program
 from .rules import Rules, Triple
 from .vocabulary import (
     ALL_VALUES,
@@ -31,11 +44,14 @@ from .vocabulary import (
     MAX_CARDINALITY,
     MAX_QUALIFIED,
     NIL,
+    NODES,
     ON_CLASS,
     ON_PROPERTY,
     ONE_OF,
     RANGE,
     REST,
+    SCHEMA_PREDICATES,
+    SCHEMA_TYPES,
     SOME_VALUES,
     SUBCLASS,
     SUBPROPERTY,
@@ -46,16 +62,59 @@ from .vocabulary import (
     UNION,
 )
 
+if TYPE_CHECKING:
+    from ..store import KnowledgeGraph
+
 Relation = dict[int, set[int]]
 Restriction = tuple[int, int, int, Triple]  # (restriction, property, filler or value, axiom)
+Premises = tuple[Triple, ...]
+Derivation = tuple[str, Premises]
+TermTriple = tuple[Term, Term, Term]
+
+_NONE: frozenset[int] = frozenset()
+
+#: The asserted schema triples (all graphs but the inferred one): schema predicates and characteristics.
+SCHEMA_QUERY = (
+    "SELECT ?s ?p ?o WHERE {{ {{ VALUES ?p {{ {predicates} }} ?s ?p ?o }} UNION "
+    "{{ VALUES ?o {{ {types} }} ?s a ?o BIND({type} AS ?p) }} }}".format(
+        predicates=" ".join(str(NODES[p]) for p in sorted(SCHEMA_PREDICATES)),
+        types=" ".join(str(NODES[c]) for c in sorted(SCHEMA_TYPES)),
+        type=NODES[TYPE],
+    )
+)
 
 
-def read_list(closure: Closure, head: int) -> list[int] | None:
+class Index:
+    """Schema triples as ids, indexed by predicate both ways (subject -> objects, object -> subjects)."""
+
+    def __init__(self, values: dict[int, int]) -> None:
+        #: Ids that cannot be subjects (literals), to their datatype; shared with the term dictionary.
+        self.values = values
+        self.out: dict[int, dict[int, set[int]]] = {}
+        self.inn: dict[int, dict[int, set[int]]] = {}
+
+    def insert(self, triple: Triple) -> None:
+        s, p, o = triple
+        self.out.setdefault(p, {}).setdefault(s, set()).add(o)
+        self.inn.setdefault(p, {}).setdefault(o, set()).add(s)
+
+    def __contains__(self, triple: Triple) -> bool:
+        s, p, o = triple
+        return o in self.out.get(p, {}).get(s, _NONE)
+
+    def objects(self, s: int, p: int) -> set[int] | frozenset[int]:
+        return self.out.get(p, {}).get(s, _NONE)
+
+    def subjects(self, p: int, o: int) -> set[int] | frozenset[int]:
+        return self.inn.get(p, {}).get(o, _NONE)
+
+
+def read_list(index: Index, head: int) -> list[int] | None:
     """The members of a well-formed RDF list, or None when it is broken (several firsts, a cycle)."""
     members: list[int] = []
     seen: set[int] = set()
     while head != NIL:
-        firsts, rests = closure.objects(head, FIRST), closure.objects(head, REST)
+        firsts, rests = index.objects(head, FIRST), index.objects(head, REST)
         if head in seen or len(firsts) != 1 or len(rests) != 1:
             return None
         seen.add(head)
@@ -65,14 +124,14 @@ def read_list(closure: Closure, head: int) -> list[int] | None:
 
 
 class Schema:
-    """Computes the closure of the ontology in ``closure`` (asserted triples only) and compiles its rules."""
+    """Computes the closure of the ontology in ``index`` (asserted schema triples) and compiles its rules."""
 
-    def __init__(self, closure: Closure, lexical: Callable[[int], str | None]) -> None:
-        self.closure = closure
+    def __init__(self, index: Index, lexical: Callable[[int], str | None]) -> None:
+        self.index = index
         self.lexical = lexical
         self.derived: dict[Triple, Derivation] = {}
         self.relations: dict[int, Relation] = {
-            p: {s: set(objects) for s, objects in closure.out.get(p, {}).items()}
+            p: {s: set(objects) for s, objects in index.out.get(p, {}).items()}
             for p in (SUBCLASS, SUBPROPERTY, EQUIVALENT_CLASS, EQUIVALENT_PROPERTY, DOMAIN, RANGE)
         }
         self.some = self._restrictions(SOME_VALUES)
@@ -84,28 +143,28 @@ class Schema:
 
     def _restrictions(self, kind: int) -> list[Restriction]:
         found = []
-        for restriction, fillers in self.closure.out.get(kind, {}).items():
-            for prop in self.closure.objects(restriction, ON_PROPERTY):
+        for restriction, fillers in self.index.out.get(kind, {}).items():
+            for prop in self.index.objects(restriction, ON_PROPERTY):
                 found += [(restriction, prop, filler, (restriction, kind, filler)) for filler in fillers]
         return found
 
     def _lists(self, kind: int) -> list[tuple[int, tuple[int, ...], Triple]]:
         found = []
-        for owner, heads in self.closure.out.get(kind, {}).items():
+        for owner, heads in self.index.out.get(kind, {}).items():
             for head in heads:
-                members = read_list(self.closure, head)
+                members = read_list(self.index, head)
                 if members:
                     found.append((owner, tuple(members), (owner, kind, head)))
         return found
 
     # -- the closure ---------------------------------------------------------------------------------
 
-    def _add(self, triple: Triple, rule: str, premises: tuple[Triple, ...]) -> bool:
+    def _add(self, triple: Triple, rule: str, premises: Premises) -> bool:
         s, p, o = triple
         if s == o or o in self.relations[p].get(s, ()):
             return False
         self.relations[p].setdefault(s, set()).add(o)
-        if triple not in self.closure:
+        if triple not in self.index:
             self.derived[triple] = (rule, premises)
         return True
 
@@ -216,7 +275,7 @@ class Schema:
         for owner, members, axiom in self.enumerations:  # cls-oo: the members of an enumeration
             for member in members:
                 triple = (member, TYPE, owner)
-                if triple not in self.closure and member not in self.closure.values:
+                if triple not in self.index and member not in self.index.values:
                     self.derived.setdefault(triple, ("cls-oo", (axiom,)))
         return self.derived
 
@@ -224,7 +283,7 @@ class Schema:
 
     def compile(self) -> Rules:
         """The lookup tables of the instance rules, from the closed schema."""
-        closure, rules = self.closure, Rules()
+        index, rules = self.index, Rules()
 
         def pairs(p: int) -> list[tuple[int, int]]:
             return [(s, o) for s, objects in self.relations[p].items() for o in objects if s != o]
@@ -237,7 +296,7 @@ class Schema:
         ):
             for s, o in pairs(p):
                 table.setdefault(s, []).append((o, (s, p, o)))
-        for s, objects in closure.out.get(INVERSE, {}).items():
+        for s, objects in index.out.get(INVERSE, {}).items():
             for o in objects:
                 rules.inverses.setdefault(s, []).append((o, (s, INVERSE, o)))
                 if o != s:
@@ -248,75 +307,144 @@ class Schema:
             (FUNCTIONAL, rules.functional),
             (INVERSE_FUNCTIONAL, rules.inverse_functional),
         ):
-            for prop in closure.subjects(TYPE, characteristic):
+            for prop in index.subjects(TYPE, characteristic):
                 flags[prop] = (prop, TYPE, characteristic)
-        for prop, heads in closure.out.get(CHAIN, {}).items():
+        for prop, heads in index.out.get(CHAIN, {}).items():
             for head in heads:
-                chain = read_list(closure, head)
-                for position, step in enumerate(chain or ()):
-                    rules.chains.setdefault(step, []).append((prop, tuple(chain or ()), position, (prop, CHAIN, head)))
+                chain = read_list(index, head)
+                if chain:
+                    rules.chains.append((prop, tuple(chain), (prop, CHAIN, head)))
         for r, p, filler, axiom in self.some:
-            rules.some_by_property.setdefault(p, []).append((r, filler, axiom))
-            rules.some_by_filler.setdefault(filler, []).append((r, p, axiom))
+            rules.some.append((r, p, filler, axiom))
         for r, p, value, axiom in self.values:
-            rules.value_by_property.setdefault(p, []).append((r, value, axiom))
-            rules.value_by_class.setdefault(r, []).append((p, value, axiom))
+            rules.has_value.append((r, p, value, axiom))
         for r, p, filler, axiom in self.alls:
-            rules.all_by_property.setdefault(p, []).append((r, filler, axiom))
-            rules.all_by_class.setdefault(r, []).append((p, filler, axiom))
+            rules.all_values.append((r, p, filler, axiom))
         bounded = [(r, p, THING, bound, axiom) for r, p, bound, axiom in self._restrictions(MAX_CARDINALITY)]
         bounded += [
             (r, p, c, bound, axiom)
             for r, p, bound, axiom in self._restrictions(MAX_QUALIFIED)
-            for c in self.closure.objects(r, ON_CLASS)
+            for c in index.objects(r, ON_CLASS)
         ]
         for r, p, c, bound, axiom in bounded:  # cls-maxc2, cls-maxqc3, cls-maxqc4
             if self.lexical(bound) == "1":
-                rules.single_by_class.setdefault(r, []).append((p, c, axiom))
-                rules.single_by_property.setdefault(p, []).append((r, c, axiom))
-                if c != THING:
-                    rules.single_by_filler.setdefault(c, []).append((r, p, axiom))
+                rules.single.append((r, p, c, axiom))
         for owner, properties, axiom in self._lists(HAS_KEY):
-            rules.keys_by_class.setdefault(owner, []).append((properties, axiom))
-            for prop in set(properties):
-                rules.keys_by_property.setdefault(prop, []).append((owner, properties, axiom))
-        for owner, members, axiom in self.intersections:
-            for member in set(members):
-                rules.intersections.setdefault(member, []).append((owner, members, axiom))
-        by_property: list[Mapping[int, object]] = [
-            rules.domains,
-            rules.superproperties,
-            rules.ranges,
-            rules.inverses,
-            rules.symmetric,
-            rules.transitive,
-            rules.chains,
-            rules.some_by_property,
-            rules.value_by_property,
-            rules.all_by_property,
-            rules.single_by_property,
-            rules.functional,
-            rules.inverse_functional,
-            rules.keys_by_property,
-        ]
-        rules.active = {p for table in by_property for p in table}
-        about_object: list[Mapping[int, object]] = [
-            rules.ranges,
-            rules.inverses,
-            rules.symmetric,
-            rules.all_by_property,
-            rules.functional,
-            rules.single_by_property,
-        ]
-        rules.about_object = {p for table in about_object for p in table}
-        by_class: list[Mapping[int, object]] = [
-            rules.intersections,
-            rules.some_by_filler,
-            rules.value_by_class,
-            rules.all_by_class,
-            rules.single_by_class,
-            rules.single_by_filler,
-            rules.keys_by_class,
-        ]
-        rules.active_classes = {c for table in by_class for c in table}
+            rules.keys.append((owner, properties, axiom))
+        rules.intersections = list(self.intersections)
         return rules
+
+
+@dataclass
+class CompiledSchema:
+    """A closed, compiled ontology: its terms, its asserted and entailed triples, and its rule tables."""
+
+    dictionary: TermDictionary
+    index: Index
+    #: Entailed schema triples (not asserted) with their derivations, as ids.
+    derived: Mapping[Triple, Derivation]
+    rules: Rules
+    #: A hash of the asserted schema triples: equal fingerprints, equal compiled rules.
+    fingerprint: str
+    #: The instance rules as queries (:mod:`.program`).
+    program: tuple[Rule, ...] = ()
+
+    def term(self, id: int) -> Term:
+        return self.dictionary.decode(id)
+
+    def terms(self, triple: Triple) -> TermTriple:
+        s, p, o = triple
+        decode = self.dictionary.decode
+        return (decode(s), decode(p), decode(o))
+
+    def ids(self, triple: TermTriple) -> Triple | None:
+        """The ids of a triple's terms, or None when the schema does not mention one of them."""
+        lookup = self.dictionary.lookup
+        s, p, o = (lookup(term) for term in triple)
+        return None if s is None or p is None or o is None else (s, p, o)
+
+    def asserts(self, triple: TermTriple) -> bool:
+        """Whether ``triple`` is one of the asserted schema triples the rules were compiled from."""
+        ids = self.ids(triple)
+        return ids is not None and ids in self.index
+
+    def entailed(self) -> list[TermTriple]:
+        """The schema triples the ``scm-*`` rules (and ``cls-oo``) entail: they go to the inferred graph."""
+        return [self.terms(t) for t in self.derived]
+
+    def derivation(self, triple: TermTriple) -> tuple[str, list[TermTriple]] | None:
+        """How the schema closure entails ``triple`` (premises as terms), or None when it does not."""
+        ids = self.ids(triple)
+        found = self.derived.get(ids) if ids is not None else None
+        if found is None:
+            return None
+        rule, premises = found
+        return rule, [self.terms(p) for p in premises]
+
+    def inverse_of(self, term: Term) -> NamedNode | None:
+        """The named property an anonymous ``[ owl:inverseOf P ]`` expression reverses (None for other terms)."""
+        if not is_anonymous(term):
+            return None
+        id = self.dictionary.lookup(term)
+        if id is None:
+            return None
+        for target in self.index.objects(id, INVERSE):
+            named = self.dictionary.decode(target)
+            if isinstance(named, NamedNode) and not is_anonymous(named):
+                return named
+        return None
+
+
+def compile_schema(triples: Iterable[TermTriple]) -> CompiledSchema:
+    """Close and compile the schema given as its asserted triples."""
+    dictionary = TermDictionary()
+    index = Index(dictionary.values)
+    encode = dictionary.encode
+    lines = set()
+    for s, p, o in triples:
+        index.insert((encode(s), encode(p), encode(o)))
+        lines.add(f"{s} {p} {o}")
+    fingerprint = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:32]
+
+    def lexical(id: int) -> str | None:
+        term = dictionary.decode(id)
+        return term.value if isinstance(term, Literal) else None
+
+    schema = Schema(index, lexical)
+    derived = schema.close()
+    compiled = CompiledSchema(dictionary, index, derived, schema.compile(), fingerprint)
+    compiled.program = build_program(compiled)
+    return compiled
+
+
+def read_schema(kg: KnowledgeGraph) -> CompiledSchema:
+    """Read the asserted schema triples of ``kg`` and compile them (uncached: see :func:`schema_of`)."""
+    result = kg.query(SCHEMA_QUERY, infer=False)
+    assert isinstance(result, QuerySolutions)
+    return compile_schema((row["s"], row["p"], row["o"]) for row in result)
+
+
+#: Compiled schemas by fingerprint, most recently used last (a few ontologies per process at most).
+_CACHE: OrderedDict[str, CompiledSchema] = OrderedDict()
+_CACHE_SIZE = 8
+_CACHE_LOCK = threading.Lock()
+
+
+def remember(schema: CompiledSchema) -> CompiledSchema:
+    """Keep ``schema`` for :func:`schema_of` (a write that changed the ontology compiled it already)."""
+    with _CACHE_LOCK:
+        _CACHE[schema.fingerprint] = schema
+        _CACHE.move_to_end(schema.fingerprint)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return schema
+
+
+def schema_of(kg: KnowledgeGraph, fingerprint: str | None) -> CompiledSchema:
+    """The compiled schema of ``kg``; ``fingerprint`` (from the closure state) finds it without reading it."""
+    if fingerprint is not None:
+        with _CACHE_LOCK:
+            found = _CACHE.get(fingerprint)
+        if found is not None:
+            return found
+    return remember(read_schema(kg))

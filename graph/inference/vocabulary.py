@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pyoxigraph import NamedNode
+
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -134,3 +136,6 @@ SCHEMA_PREDICATES = frozenset(
 
 #: Classes whose ``rdf:type`` triples change the compiled rules (property characteristics).
 SCHEMA_TYPES = frozenset({TRANSITIVE, SYMMETRIC, FUNCTIONAL, INVERSE_FUNCTIONAL})
+
+#: The vocabulary as terms: ``NODES[TYPE]`` is rdf:type.
+NODES: tuple[NamedNode, ...] = tuple(NamedNode(iri) for iri in TERMS)

@@ -3,10 +3,11 @@
 RocksDB allows one read-write opener, and opening a store read-only while another process writes to it is
 undefined behaviour. A checkpoint (``Store.backup``: hard links to the immutable table files and a copy of
 the live log) is a consistent store of its own that nobody writes, so any number of processes may open it
-read-only and killing one of them never harms anything. A write marks the newest generation stale before
-it is acknowledged; the next query publishes a new one before it runs, so it sees every acknowledged write
-(a burst of writes costs one checkpoint, not one each). A generation is deleted once it is neither the
-newest nor held by a worker.
+read-only and killing one of them never harms anything. Every committed write moves the store to a new
+:attr:`~graph.store.KnowledgeGraph.generation`; the next query that finds the newest checkpoint older than
+that publishes a new one (in the write turn, so never in the middle of a write) before it runs, so it sees
+every acknowledged write (a burst of writes costs one checkpoint, not one each). A generation is deleted
+once it is neither the newest nor held by a worker.
 
 Layout, beside the store folder ``STORE/``::
 
@@ -27,7 +28,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..store import Change, KnowledgeGraph
+from ..store import KnowledgeGraph
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Snapshot:
 
     generation: int
     path: Path
+    #: The store's generation the checkpoint holds.
+    source: str = ""
 
 
 class Snapshots:
@@ -47,7 +50,6 @@ class Snapshots:
         self._lock = threading.Lock()
         self._holds: dict[int, int] = {}
         self._closed = False
-        self._stale = False
         self.kg = kg
         if kg.read_only:
             self.root: Path | None = None
@@ -58,18 +60,18 @@ class Snapshots:
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True)
         self._latest = self._checkpoint(1)
-        kg.subscribe(self._on_change)
 
     def _checkpoint(self, generation: int) -> Snapshot:
         assert self.root is not None
         path = self.root / str(generation)
         shutil.rmtree(path, ignore_errors=True)  # what a failed attempt (a full disk) left behind
-        self.kg.store.backup(str(path))
-        return Snapshot(generation, path)
+        with self.kg.writing():  # between writes: a checkpoint never holds half of one
+            source = self.kg.generation
+            self.kg.store.backup(str(path))
+        return Snapshot(generation, path, source)
 
-    def _on_change(self, kg: KnowledgeGraph, change: Change) -> None:
-        with self._lock:  # waits for a checkpoint in progress, which may have missed this write
-            self._stale = True
+    def _stale(self) -> bool:
+        return self.root is not None and self.kg.generation != self._latest.source
 
     def publish(self) -> Snapshot:
         """Checkpoint the store as it is now and make it the newest generation."""
@@ -81,7 +83,6 @@ class Snapshots:
             return self._latest
         previous = self._latest
         self._latest = self._checkpoint(previous.generation + 1)  # if this fails, the next query tries again
-        self._stale = False
         self._collect(previous)
         return self._latest
 
@@ -95,7 +96,7 @@ class Snapshots:
         ``held`` is deleted if nobody else holds it and it is not the newest.
         """
         with self._lock:
-            latest = self._publish() if self._stale else self._latest
+            latest = self._publish() if self._stale() else self._latest
             if held is not None and held.generation == latest.generation:
                 return latest
             self._holds[latest.generation] = self._holds.get(latest.generation, 0) + 1

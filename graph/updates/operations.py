@@ -31,7 +31,7 @@ from pyoxigraph import (
 from ..backend import Backend, Dataset, EmbeddedBackend, GraphName
 from ..delta import Delta
 from ..errors import BadQuery, BadRequest, EngineError, QueryTimeout, TooLarge
-from ..namespaces import REASONER_GRAPHS
+from ..namespaces import is_reasoners
 from ..outbound import OutboundPolicy, remote_failure
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ class Template:
                     type(s) in _SUBJECTS
                     and type(p) is NamedNode
                     and type(o) in _OBJECTS
-                    and (type(g) is DefaultGraph or (type(g) is NamedNode and g not in REASONER_GRAPHS))
+                    and (type(g) is DefaultGraph or (type(g) is NamedNode and not is_reasoners(g)))
                 ):
                     yield Quad(s, p, o, g)  # type: ignore[arg-type]
 
@@ -394,7 +394,7 @@ class GraphManagement(Operation):
         if self.scope in ("DEFAULT", "ALL"):
             graphs.append(DefaultGraph())
         if self.scope in ("NAMED", "ALL"):
-            graphs += [g for g in state.named_graphs() if g not in REASONER_GRAPHS]
+            graphs += [g for g in state.named_graphs() if not is_reasoners(g)]
         if self.scope == "GRAPH":
             assert self.graph is not None
             if not state.exists(self.graph):

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 from ..errors import BadQuery, ReadOnly
-from ..namespaces import PREFIXES, REASONER_GRAPHS
+from ..namespaces import PREFIXES, is_reasoners
 from ..outbound import NOWHERE, OutboundPolicy
 from ..sparql_lexer import Token, called_endpoints, group_end, tokens
 from .operations import (
@@ -387,7 +387,7 @@ class _Parser:
 
     def check_targets(self, graphs: Iterable[object]) -> None:
         for graph in graphs:
-            if graph in REASONER_GRAPHS:
+            if is_reasoners(graph):
                 raise ReadOnly.reasoners(graph)
 
     def check_shared_blank_nodes(self) -> None:

@@ -1,0 +1,273 @@
+"""Reasoning inside the store: the rule queries of :mod:`.program` run in rounds over delta graphs.
+
+A *frontier* is what the last round added: a temporary named graph (semi-naive: each rule runs once per
+premise, that premise read from the frontier and the others from the whole store), or the whole store
+(naive: each rule runs once, every premise from the whole store; the first round of a full materialisation,
+or of a load into the default graph). A round's new triples go to the inferred graph and to the next
+frontier graph. Rounds stop when one adds nothing.
+
+Removals are Delete/Rederive: over-delete (rounds from the removed triples that find every inferred triple a
+derivation may have used them for, against the store as it was), remove what was over-deleted, re-derive what
+still follows (a query per rule row, conclusions restricted to the over-deleted set, premises outside it), and
+go forward from that.
+
+Queries read the union of all graphs: a frontier's triples are triples of the store, and the over-deleted
+ones are the old state over-deletion reads (re-derivation excludes them in its queries).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
+
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, QueryTriples, RdfFormat, Triple, parse
+
+from ..backend import Dataset, TripleResult
+from ..namespaces import GRAPH_INFERRED, TEMPORARY_GRAPHS, is_temporary
+from . import program
+from .dictionary import Term
+from .program import EVERYTHING, Content
+from .vocabulary import NODES, TYPE
+
+if TYPE_CHECKING:
+    from ..store import KnowledgeGraph
+    from .schema import CompiledSchema, TermTriple
+
+#: A round's output up to this size (N-Triples bytes) is read into memory: its triples are counted exactly,
+#: written in one transaction, and copied to the next frontier graph.
+SMALL_OUTPUT = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Where the last round's new triples are: a graph (and what it holds), or None for the whole store."""
+
+    graph: NamedNode | None
+    content: Content = EVERYTHING
+    #: A graph of this run's own (dropped after the round), or one of the store's (a bulk-loaded graph).
+    temporary: bool = True
+
+
+WHOLE_STORE = Frontier(None)
+#: What rule queries read: the union of all graphs (one pass, where a list of graphs costs a pass per graph),
+#: ``GRAPH`` naming the frontier.
+UNION = Dataset(union=True)
+
+
+def content_of(triples: Iterable[TermTriple]) -> Content:
+    """The predicates and classes of some triples."""
+    predicates, classes = set(), set()
+    for _, p, o in triples:
+        predicates.add(p)
+        if p == NODES[TYPE]:
+            classes.add(o)
+    return Content(frozenset(predicates), frozenset(classes))  # type: ignore[arg-type]
+
+
+class Run:
+    """One writer's reasoning over a store: its schema's program, its temporary graphs, its counts."""
+
+    def __init__(self, kg: KnowledgeGraph, schema: CompiledSchema) -> None:
+        self.backend = kg.backend
+        self.schema = schema
+        self.id = uuid.uuid4().hex[:12]
+        self.added = 0
+        self.removed = 0
+        self.rounds = 0
+        self.queries = 0
+        self._graphs = 0
+
+    # -- plumbing ------------------------------------------------------------------------------------
+
+    def graph(self, name: str) -> NamedNode:
+        """A new temporary graph of this run."""
+        self._graphs += 1
+        return NamedNode(f"{TEMPORARY_GRAPHS}{self.id}/{name}{self._graphs}")
+
+    def construct(self, text: str, substitutions: dict[str, Term] | None, sink: IO[bytes]) -> None:
+        """Run one rule query over the union of all graphs, its triples written to ``sink``."""
+        self.queries += 1
+        result = self.backend.query(text, UNION, substitutions=substitutions, base_iri=None)
+        assert isinstance(result, QueryTriples | TripleResult)
+        result.serialize(sink, RdfFormat.N_TRIPLES)
+
+    def renew(self) -> None:
+        """Keep the write turn (a remote engine's lease expires unless renewed during a long write)."""
+        renew = getattr(self.backend.writer(), "renew", None)
+        if renew is not None:
+            renew()
+
+    def drop(self, frontier: Frontier) -> None:
+        if frontier.graph is not None and frontier.temporary:
+            self.backend.drop_graph(frontier.graph)
+
+    def put(self, triples: Iterable[TermTriple], graphs: Sequence[NamedNode]) -> None:
+        quads = [Quad(s, p, o, g) for s, p, o in triples for g in graphs]  # type: ignore[arg-type]
+        if quads:
+            self.backend.add(quads)
+
+    def count(self, graph: NamedNode) -> int:
+        result = self.backend.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}",
+            Dataset(),
+            substitutions=None,
+            base_iri=None,
+        )
+        assert isinstance(result, QuerySolutions)
+        for row in result:
+            n = row["n"]
+            return int(n.value) if isinstance(n, Literal) else 0
+        return 0
+
+    def content(self, graph: NamedNode) -> Content:
+        """What a (large) graph holds, asked of the store: its predicates and its classes."""
+        where = f"GRAPH {graph} {{ ?s ?p ?o }}"
+        dataset = Dataset()
+        predicates: set[Term] = set()
+        classes: set[Term] = set()
+        for sparql, found, name in (
+            (f"SELECT DISTINCT ?p WHERE {{ {where} }}", predicates, "p"),
+            (f"SELECT DISTINCT ?o WHERE {{ {where.replace('?p', str(NODES[TYPE]))} }}", classes, "o"),
+        ):
+            result = self.backend.query(sparql, dataset, substitutions=None, base_iri=None)
+            assert isinstance(result, QuerySolutions)
+            found.update(row[name] for row in result)
+        return Content(frozenset(p for p in predicates if isinstance(p, NamedNode)), frozenset(classes))
+
+    def _output(self, sink: IO[bytes], keep: Sequence[NamedNode]) -> tuple[Frontier | None, int]:
+        """Store a round's output in ``keep`` and in a new frontier graph; returns it and how many triples
+        were new. A small output is read into memory (its triples counted, written in one transaction); a
+        large one goes to the bulk loader, and what the frontier holds is asked of the store."""
+        size = sink.tell()
+        sink.seek(0)
+        if size == 0:
+            return None, 0
+        if size <= SMALL_OUTPUT:
+            found = [
+                (t.subject, t.predicate, t.object)
+                for t in dict.fromkeys(q.triple for q in parse(sink.read(), RdfFormat.N_TRIPLES))
+            ]
+            if not found:
+                return None, 0
+            nxt = self.graph("delta")
+            self.put(found, (*keep, nxt))
+            return Frontier(nxt, content_of(found)), len(found)
+        before = self.count(keep[0])
+        nxt = self.graph("delta")
+        self.backend.add_ntriples(sink, (*keep, nxt))
+        grown = self.count(keep[0]) - before
+        if not grown:
+            self.drop(Frontier(nxt))
+            return None, 0
+        return Frontier(nxt, self.content(nxt)), grown
+
+    # -- forward -------------------------------------------------------------------------------------
+
+    def forward(self, frontier: Frontier | None) -> int:
+        """Rounds from ``frontier`` until one adds nothing; returns how many triples were inferred."""
+        added = 0
+        while frontier is not None:
+            with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
+                self._forward_round(frontier, sink)
+                self.drop(frontier)
+                self.rounds += 1
+                self.renew()
+                frontier, new = self._output(sink, (GRAPH_INFERRED,))
+            added += new
+        self.added += added
+        return added
+
+    def _forward_round(self, frontier: Frontier, sink: IO[bytes]) -> None:
+        for rule in self.schema.program:
+            variants: Sequence[int | None] = [None] if frontier.graph is None else range(len(rule.premises))
+            for premise in variants:
+                rows = rule.rows if premise is None else program.rows_for(rule, premise, frontier.content)
+                for batch in program.batches(rule, rows, one_by_one=premise is not None):
+                    text = program.forward(batch, premise, frontier.graph)
+                    self.construct(text, batch.substitutions, sink)
+
+    def seed(self, triples: Sequence[TermTriple]) -> Frontier | None:
+        """A frontier graph holding ``triples`` (already in the store), to reason forward from."""
+        if not triples:
+            return None
+        graph = self.graph("seed")
+        self.put(triples, (graph,))
+        return Frontier(graph, content_of(triples))
+
+    def materialize(self) -> int:
+        """The whole closure, into an inferred graph that holds nothing yet: the entailed schema, then rounds."""
+        entailed = self.schema.entailed()
+        asserted = {
+            q.triple
+            for q in self.backend.match(entailed)
+            if q.graph_name != GRAPH_INFERRED and not is_temporary(q.graph_name)
+        }
+        fresh = [t for t in entailed if Triple(*t) not in asserted]  # type: ignore[arg-type]
+        self.put(fresh, (GRAPH_INFERRED,))
+        self.added += len(fresh)
+        return len(fresh) + self.forward(WHOLE_STORE)
+
+    # -- removing ------------------------------------------------------------------------------------
+
+    def retract(self, retracted: Sequence[TermTriple]) -> Frontier | None:
+        """Delete/Rederive for triples no longer asserted; returns the frontier of what was re-derived."""
+        if not retracted:
+            return None
+        over = self.graph("over")
+        first = self.graph("gone")
+        self.put(retracted, (over, first))
+        frontier: Frontier | None = Frontier(first, content_of(retracted))
+        seen = frontier.content  # type: ignore[union-attr]
+        deleted = 0
+        while frontier is not None:
+            with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
+                self._overdelete_round(frontier, over, sink)
+                self.drop(frontier)
+                self.rounds += 1
+                self.renew()
+                frontier, new = self._output(sink, (over,))
+            deleted += new
+            if frontier is not None:
+                seen = seen.union(frontier.content)
+        if deleted:
+            inferred = GRAPH_INFERRED
+            self.backend.update(
+                f"DELETE {{ GRAPH {inferred} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {over} {{ ?s ?p ?o }} "
+                f"GRAPH {inferred} {{ ?s ?p ?o }} }}"
+            )
+            self.removed += deleted
+            self._restore_entailed()
+        with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
+            self._rederive(over, seen, sink)
+            self.drop(Frontier(over))
+            back, new = self._output(sink, (GRAPH_INFERRED,))
+        self.added += new
+        return back
+
+    def _overdelete_round(self, frontier: Frontier, over: NamedNode, sink: IO[bytes]) -> None:
+        assert frontier.graph is not None
+        for rule in self.schema.program:
+            for premise in range(len(rule.premises)):
+                rows = program.rows_for(rule, premise, frontier.content)
+                for batch in program.batches(rule, rows, one_by_one=True):
+                    text = program.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, over)
+                    self.construct(text, batch.substitutions, sink)
+
+    def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
+        for rule in self.schema.program:
+            rows = program.rows_concluding(rule, content)
+            for batch in program.batches(rule, rows, one_by_one=True):
+                self.construct(program.rederive(batch, over), batch.substitutions, sink)
+
+    def _restore_entailed(self) -> None:
+        """Put back entailed schema triples that over-deletion took (cls-oo types: instance-shaped)."""
+        entailed = [t for t in self.schema.entailed() if t[1] == NODES[TYPE]]
+        if not entailed:
+            return
+        present = {q.triple for q in self.backend.match(entailed) if not is_temporary(q.graph_name)}
+        missing = [t for t in entailed if Triple(*t) not in present]  # type: ignore[arg-type]
+        self.put(missing, (GRAPH_INFERRED,))
+        self.added += len(missing)

@@ -1,0 +1,495 @@
+"""The instance rules of OWL 2 RL as SPARQL: one :class:`Rule` per rule shape, its table compiled from the schema.
+
+A rule is premises and a conclusion over variables, some of which (its *columns*) are bound by a table of
+rows from the compiled schema: ``cax-sco`` is ``?x a ?c → ?x a ?d`` with one row ``(C, D)`` for every class
+and superclass. The same rule is written as a query in four ways:
+
+- forward (:func:`forward`): the conclusions not yet in the store, with one premise read from a delta graph
+  (semi-naive) or every premise from the whole store (naive);
+- over-deletion (:func:`overdelete`): the inferred conclusions of instances that use an over-deleted triple;
+- re-derivation (:func:`rederive`): the over-deleted triples that still have a derivation;
+- proof search (:func:`premises`): the premises of one given conclusion, for explanations.
+
+Table rows go in a ``VALUES`` block; a row that holds a blank node (a restriction class of the embedded store)
+cannot be written in SPARQL, so it gets a query of its own with the row bound as substitutions. A property
+column holding an anonymous ``[ owl:inverseOf P ]`` is written as ``P`` with its pattern reversed: such
+triples cannot be stored (RDF has no blank-node predicates), their reversed form is what the store holds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pyoxigraph import BlankNode, NamedNode
+
+from ..namespaces import is_anonymous
+from .dictionary import Term
+from .vocabulary import LITERAL, NODES, SAME_AS, THING, TYPE
+
+if TYPE_CHECKING:
+    from .schema import CompiledSchema, TermTriple
+
+#: A pattern position: a variable (``"?x"``) or a constant term.
+Slot = str | Term
+Pattern = tuple[Slot, Slot, Slot]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a rule's table: the values of its columns, and the schema triples that justify it."""
+
+    values: tuple[Term, ...]
+    axioms: tuple[TermTriple, ...] = ()
+
+    @property
+    def blank(self) -> bool:
+        return any(isinstance(v, BlankNode) for v in self.values)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Premises and a conclusion; ``columns`` are the variables bound by each of ``rows``."""
+
+    name: str
+    columns: tuple[str, ...]
+    premises: tuple[Pattern, ...]
+    conclusion: Pattern
+    filters: tuple[str, ...] = ()
+    rows: tuple[Row, ...] = (Row(()),)
+    #: Column name -> position in a row's values.
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({name: i for i, name in enumerate(self.columns)})
+
+    def value(self, slot: Slot, row: Row) -> Term | None:
+        """The term a slot holds in ``row``: a constant, a column's value, or None for a free variable."""
+        if not isinstance(slot, str):
+            return slot
+        i = self._index.get(slot[1:])
+        return None if i is None else row.values[i]
+
+    def bound(self, pattern: Pattern, row: Row) -> tuple[Term | None, Term | None, Term | None]:
+        s, p, o = pattern
+        return (self.value(s, row), self.value(p, row), self.value(o, row))
+
+    def with_rows(self, rows: Iterable[Row]) -> Rule:
+        return Rule(self.name, self.columns, self.premises, self.conclusion, self.filters, tuple(rows))
+
+
+#: What a delta graph holds, for choosing the rules and rows it can trigger: None means "anything".
+@dataclass(frozen=True)
+class Content:
+    predicates: frozenset[NamedNode] | None = None
+    classes: frozenset[Term] | None = None
+
+    def union(self, other: Content) -> Content:
+        if self.predicates is None or other.predicates is None:
+            return EVERYTHING
+        classes = (self.classes or frozenset()) | (other.classes or frozenset())
+        return Content(self.predicates | other.predicates, classes)
+
+    def may_match(self, predicate: Term | None, cls: Term | None) -> bool:
+        if predicate is None or self.predicates is None:
+            return True
+        if predicate not in self.predicates:
+            return False
+        if predicate == NODES[TYPE] and cls is not None and self.classes is not None:
+            return cls in self.classes
+        return True
+
+
+EVERYTHING = Content()
+
+
+def rows_for(rule: Rule, premise: int, content: Content) -> list[Row]:
+    """The rows of ``rule`` whose ``premise`` can match a triple of a graph with this content."""
+    pattern = rule.premises[premise]
+    found = []
+    for row in rule.rows:
+        _, p, o = rule.bound(pattern, row)
+        if content.may_match(p, o):
+            found.append(row)
+    return found
+
+
+def rows_concluding(rule: Rule, content: Content) -> list[Row]:
+    """The rows of ``rule`` whose conclusion can be a triple of a graph with this content."""
+    found = []
+    for row in rule.rows:
+        _, p, o = rule.bound(rule.conclusion, row)
+        if content.may_match(p, o):
+            found.append(row)
+    return found
+
+
+# -- writing the queries -----------------------------------------------------------------------------
+
+
+def _slot(slot: Slot) -> str:
+    return slot if isinstance(slot, str) else str(slot)
+
+
+def _pattern(pattern: Pattern, graph: NamedNode | None = None) -> str:
+    text = " ".join(_slot(s) for s in pattern) + " ."
+    return f"GRAPH {graph} {{ {text} }}" if graph is not None else text
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One query's worth of a rule: the rule to write (its rows' values written in when there is one row),
+    the ``VALUES`` block of several rows, and the substitutions of blank nodes, which SPARQL cannot spell."""
+
+    rule: Rule
+    values: str
+    substitutions: dict[str, Term] | None
+    rows: tuple[Row, ...]
+
+
+def batches(rule: Rule, rows: Sequence[Row], *, one_by_one: bool = False) -> Iterator[Batch]:
+    """The queries ``rows`` need: rows in one ``VALUES`` block, or (``one_by_one``, and for every row with a
+    blank node) a query per row with its values written in.
+
+    A ``VALUES`` block only binds the patterns it can be joined with; Oxigraph evaluates a ``GRAPH``
+    pattern on its own and joins after, so a query that reads a delta graph goes row by row, each pattern
+    then an index lookup.
+    """
+    if not rule.columns:
+        yield Batch(rule, "", None, tuple(rows))
+        return
+    plain = [row for row in rows if not row.blank]
+    if plain and not one_by_one:
+        names = " ".join(f"?{c}" for c in rule.columns)
+        body = " ".join("(" + " ".join(str(v) for v in row.values) + ")" for row in plain)
+        yield Batch(rule, f"VALUES ({names}) {{ {body} }}", None, tuple(plain))
+    for row in rows:
+        if one_by_one or row.blank:
+            yield specialise(rule, row)
+
+
+def specialise(rule: Rule, row: Row) -> Batch:
+    """``rule`` for one row: its constants written in, its blank nodes left as variables to substitute."""
+    values = dict(zip(rule.columns, row.values, strict=True))
+    constants = {name: value for name, value in values.items() if not isinstance(value, BlankNode)}
+    blanks: dict[str, Term] = {name: value for name, value in values.items() if isinstance(value, BlankNode)}
+
+    def slot(s: Slot) -> Slot:
+        return constants.get(s[1:], s) if isinstance(s, str) else s
+
+    def pattern(p: Pattern) -> Pattern:
+        return (slot(p[0]), slot(p[1]), slot(p[2]))
+
+    def written(match: re.Match[str]) -> str:
+        return str(constants[match[1]]) if match[1] in constants else match[0]
+
+    columns = tuple(name for name in rule.columns if name in blanks)
+    specialised = Rule(
+        rule.name,
+        columns,
+        tuple(pattern(p) for p in rule.premises),
+        pattern(rule.conclusion),
+        tuple(re.sub(r"\?(\w+)\b", written, f) for f in rule.filters),
+        (Row(tuple(blanks[name] for name in columns), row.axioms),),
+    )
+    return Batch(specialised, "", blanks or None, (row,))
+
+
+def _where(
+    batch: Batch, lead: list[str], graphs: dict[int, NamedNode], checks: list[str], exclude: NamedNode | None = None
+) -> str:
+    """A query's group: the ``lead`` patterns (a delta graph's), then the rest of the premises, the rule's
+    filters and ``checks``.
+
+    The lead goes first: Oxigraph joins a small delta into the store by lookups when it is written first and
+    its constants are known. A blank node bound as a substitution is not known to the planner, which may
+    then start from the store, so such a batch (embedded stores only: engines hold no blank nodes) puts the
+    rest in Oxigraph's ``LATERAL``, evaluated once per lead row. With ``exclude``, a premise may not be a
+    triple of that graph.
+    """
+    rule = batch.rule
+    rest = [batch.values] if batch.values else []
+    for i, premise in enumerate(rule.premises):
+        if i not in graphs:
+            rest.append(_pattern(premise, graphs.get(i)))
+            if exclude is not None:
+                rest.append(_absent(premise, batch, exclude, f"?gone{i}"))
+    rest += [f"FILTER({f})" for f in rule.filters]
+    rest += checks
+    if lead and batch.substitutions:
+        return f"{' '.join(lead)} LATERAL {{ {' '.join(rest)} }}"
+    return " ".join([*lead, *rest])
+
+
+def _absent(pattern: Pattern, batch: Batch, graph: NamedNode | None = None, flag: str = "?present") -> str:
+    """Solutions for which the pattern does not hold. Oxigraph applies substitutions to the patterns of the
+    main group and of ``OPTIONAL`` but not inside ``EXISTS``: a batch with substitutions says it with
+    ``OPTIONAL`` and ``!BOUND`` instead of ``FILTER NOT EXISTS``."""
+    if not batch.substitutions:
+        return f"FILTER NOT EXISTS {{ {_pattern(pattern, graph)} }}"
+    return f"OPTIONAL {{ {_pattern(pattern, graph)} BIND(true AS {flag}) }} FILTER(!BOUND({flag}))"
+
+
+def forward(batch: Batch, delta: int | None, graph: NamedNode | None) -> str:
+    """The conclusions of the rule not in the store yet, premise ``delta`` read from ``graph`` (None: naive)."""
+    rule = batch.rule
+    graphs = {delta: graph} if delta is not None and graph is not None else {}
+    lead = [_pattern(rule.premises[i], g) for i, g in graphs.items()]
+    where = _where(batch, lead, graphs, [_absent(rule.conclusion, batch)])
+    return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
+
+
+def overdelete(batch: Batch, delta: int, graph: NamedNode, inferred: NamedNode, over: NamedNode) -> str:
+    """The inferred conclusions of instances whose premise ``delta`` is in ``graph``, not yet in ``over``."""
+    rule = batch.rule
+    inferred_only = _pattern(rule.conclusion, inferred)  # a pattern would be evaluated alone, then joined
+    held = inferred_only if batch.substitutions else f"FILTER EXISTS {{ {inferred_only} }}"
+    checks = [held, _absent(rule.conclusion, batch, over)]
+    where = _where(batch, [_pattern(rule.premises[delta], graph)], {delta: graph}, checks)
+    return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
+
+
+def rederive(batch: Batch, over: NamedNode) -> str:
+    """The triples of ``over`` that the rule derives from what the store holds now, no premise over-deleted.
+
+    The over-deleted triples are in no other graph by then (they left the inferred graph, and a write never
+    asserts a triple it retracts or one that was inferred), so "not in ``over``" is "not over-deleted",
+    and a re-derived triple is absent from the store.
+    """
+    rule = batch.rule
+    where = _where(batch, [_pattern(rule.conclusion, over)], {}, [], exclude=over)
+    return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
+
+
+def premises(batch: Batch, limit: int) -> str:
+    """The instances of the rule's premises (the conclusion's variables bound as substitutions)."""
+    return f"SELECT * WHERE {{ {_where(batch, [], {}, [])} }} LIMIT {limit}"
+
+
+def premise_variables(rule: Rule) -> set[str]:
+    """The names of the variables a rule's premises use (those a query may bind as substitutions)."""
+    return {slot[1:] for pattern in rule.premises for slot in pattern if isinstance(slot, str)}
+
+
+def instantiate(rule: Rule, pattern: Pattern, row: Row, solution: dict[str, Term]) -> TermTriple | None:
+    """The triple a pattern stands for in one solution (None when a variable is unbound)."""
+    terms = []
+    for slot in pattern:
+        term = rule.value(slot, row) if not (isinstance(slot, str) and slot[1:] in solution) else solution[slot[1:]]
+        if term is None:
+            return None
+        terms.append(term)
+    return (terms[0], terms[1], terms[2])
+
+
+# -- compiling the program from the schema -----------------------------------------------------------
+
+_TYPE, _SAME = NODES[TYPE], NODES[SAME_AS]
+
+
+@dataclass(frozen=True)
+class _Template:
+    name: str
+    columns: tuple[str, ...]
+    premises: tuple[Pattern, ...]
+    conclusion: Pattern
+    filters: tuple[str, ...] = ()
+    #: Columns that hold properties (written reversed when the property is an anonymous inverse).
+    properties: tuple[str, ...] = ()
+
+
+def _chain_template(length: int) -> _Template:
+    steps = tuple(f"p{i}" for i in range(1, length + 1))
+    premises = tuple((f"?x{i - 1}", f"?p{i}", f"?x{i}") for i in range(1, length + 1))
+    return _Template("prp-spo2", ("q", *steps), premises, ("?x0", "?q", f"?x{length}"), (), ("q", *steps))
+
+
+def _intersection_template(arity: int) -> _Template:
+    members = tuple(f"m{i}" for i in range(1, arity + 1))
+    return _Template("cls-int1", ("i", *members), tuple(("?x", _TYPE, f"?{m}") for m in members), ("?x", _TYPE, "?i"))
+
+
+def _key_template(size: int) -> _Template:
+    keys = tuple(f"p{i}" for i in range(1, size + 1))
+    premises: tuple[Pattern, ...] = (("?x", _TYPE, "?c"), ("?y", _TYPE, "?c"))
+    for i in range(1, size + 1):
+        premises += (("?x", f"?p{i}", f"?z{i}"), ("?y", f"?p{i}", f"?z{i}"))
+    return _Template("prp-key", ("c", *keys), premises, ("?x", _SAME, "?y"), ("?x != ?y",), keys)
+
+
+_NOT_LITERAL_Y = ("!isLiteral(?y)",)
+_SAME_PAIR = ("?y1 != ?y2", "!isLiteral(?y1)", "!isLiteral(?y2)")
+
+#: The rules without a variable number of premises; chains, intersections and keys are made per length.
+TEMPLATES = {
+    "cax-sco": _Template("cax-sco", ("c", "d"), (("?x", _TYPE, "?c"),), ("?x", _TYPE, "?d")),
+    "prp-dom": _Template("prp-dom", ("p", "c"), (("?x", "?p", "?y"),), ("?x", _TYPE, "?c"), (), ("p",)),
+    "prp-rng": _Template("prp-rng", ("p", "c"), (("?x", "?p", "?y"),), ("?y", _TYPE, "?c"), _NOT_LITERAL_Y, ("p",)),
+    "prp-spo1": _Template("prp-spo1", ("p", "q"), (("?x", "?p", "?y"),), ("?x", "?q", "?y"), (), ("p", "q")),
+    "prp-inv": _Template("prp-inv", ("p", "q"), (("?x", "?p", "?y"),), ("?y", "?q", "?x"), _NOT_LITERAL_Y, ("p", "q")),
+    "prp-symp": _Template("prp-symp", ("p",), (("?x", "?p", "?y"),), ("?y", "?p", "?x"), _NOT_LITERAL_Y, ("p",)),
+    "prp-trp": _Template("prp-trp", ("p",), (("?x", "?p", "?y"), ("?y", "?p", "?z")), ("?x", "?p", "?z"), (), ("p",)),
+    "prp-fp": _Template(
+        "prp-fp", ("p",), (("?x", "?p", "?y1"), ("?x", "?p", "?y2")), ("?y1", _SAME, "?y2"), _SAME_PAIR, ("p",)
+    ),
+    "prp-ifp": _Template(
+        "prp-ifp", ("p",), (("?x1", "?p", "?y"), ("?x2", "?p", "?y")), ("?x1", _SAME, "?x2"), ("?x1 != ?x2",), ("p",)
+    ),
+    "cls-svf1": _Template(
+        "cls-svf1", ("p", "f", "r"), (("?x", "?p", "?y"), ("?y", _TYPE, "?f")), ("?x", _TYPE, "?r"), (), ("p",)
+    ),
+    "cls-svf1-literal": _Template(
+        "cls-svf1",
+        ("p", "f", "r"),
+        (("?x", "?p", "?y"),),
+        ("?x", _TYPE, "?r"),
+        (f"isLiteral(?y) && (?f = {NODES[LITERAL]} || datatype(?y) = ?f)",),
+        ("p",),
+    ),
+    "cls-svf2": _Template("cls-svf2", ("p", "r"), (("?x", "?p", "?y"),), ("?x", _TYPE, "?r"), (), ("p",)),
+    "cls-hv1": _Template("cls-hv1", ("r", "p", "v"), (("?x", _TYPE, "?r"),), ("?x", "?p", "?v"), (), ("p",)),
+    "cls-hv2": _Template("cls-hv2", ("p", "v", "r"), (("?x", "?p", "?v"),), ("?x", _TYPE, "?r"), (), ("p",)),
+    "cls-avf": _Template(
+        "cls-avf",
+        ("r", "p", "f"),
+        (("?x", _TYPE, "?r"), ("?x", "?p", "?y")),
+        ("?y", _TYPE, "?f"),
+        _NOT_LITERAL_Y,
+        ("p",),
+    ),
+    "cls-maxc2": _Template(
+        "cls-maxc2",
+        ("r", "p"),
+        (("?x", _TYPE, "?r"), ("?x", "?p", "?y1"), ("?x", "?p", "?y2")),
+        ("?y1", _SAME, "?y2"),
+        _SAME_PAIR,
+        ("p",),
+    ),
+    "cls-maxqc3": _Template(
+        "cls-maxqc3",
+        ("r", "p", "c"),
+        (("?x", _TYPE, "?r"), ("?x", "?p", "?y1"), ("?y1", _TYPE, "?c"), ("?x", "?p", "?y2"), ("?y2", _TYPE, "?c")),
+        ("?y1", _SAME, "?y2"),
+        ("?y1 != ?y2",),
+        ("p",),
+    ),
+    "eq-sym": _Template("eq-sym", (), (("?x", _SAME, "?y"),), ("?y", _SAME, "?x"), ("?x != ?y",)),
+    "eq-trans": _Template(
+        "eq-trans", (), (("?x", _SAME, "?y"), ("?y", _SAME, "?z")), ("?x", _SAME, "?z"), ("?x != ?z",)
+    ),
+    "eq-rep-s": _Template(
+        "eq-rep-s", (), (("?x", _SAME, "?y"), ("?x", "?p", "?o")), ("?y", "?p", "?o"), (f"?p != {_SAME}", "?x != ?y")
+    ),
+    "eq-rep-o": _Template(
+        "eq-rep-o", (), (("?x", _SAME, "?y"), ("?s", "?p", "?x")), ("?s", "?p", "?y"), (f"?p != {_SAME}", "?x != ?y")
+    ),
+}
+
+
+def _raw_rows(schema: CompiledSchema) -> list[tuple[_Template, list[Row]]]:
+    """Each template with its rows, as terms, before anonymous inverse properties are written out."""
+    r, t = schema.rules, schema.term
+
+    def row(*values: int, axioms: Iterable[tuple[int, int, int]]) -> Row:
+        return Row(tuple(t(v) for v in values), tuple(schema.terms(a) for a in axioms))
+
+    def pairs(table: dict[int, list[tuple[int, tuple[int, int, int]]]]) -> list[Row]:
+        return [row(a, b, axioms=(axiom,)) for a, items in table.items() for b, axiom in items]
+
+    def flags(table: dict[int, tuple[int, int, int]]) -> list[Row]:
+        return [row(p, axioms=(axiom,)) for p, axiom in table.items()]
+
+    found = [
+        (TEMPLATES["cax-sco"], pairs(r.superclasses)),
+        (TEMPLATES["prp-dom"], pairs(r.domains)),
+        (TEMPLATES["prp-rng"], pairs(r.ranges)),
+        (TEMPLATES["prp-spo1"], pairs(r.superproperties)),
+        (TEMPLATES["prp-inv"], pairs(r.inverses)),
+        (TEMPLATES["prp-symp"], flags(r.symmetric)),
+        (TEMPLATES["prp-trp"], flags(r.transitive)),
+        (TEMPLATES["prp-fp"], flags(r.functional)),
+        (TEMPLATES["prp-ifp"], flags(r.inverse_functional)),
+    ]
+    some = [x for x in r.some if x[2] != THING]
+    found += [
+        (TEMPLATES["cls-svf1"], [row(p, f, res, axioms=(ax,)) for res, p, f, ax in some]),
+        (TEMPLATES["cls-svf1-literal"], [row(p, f, res, axioms=(ax,)) for res, p, f, ax in some]),
+        (TEMPLATES["cls-svf2"], [row(p, res, axioms=(ax,)) for res, p, f, ax in r.some if f == THING]),
+        (TEMPLATES["cls-hv1"], [row(res, p, v, axioms=(ax,)) for res, p, v, ax in r.has_value]),
+        (TEMPLATES["cls-hv2"], [row(p, v, res, axioms=(ax,)) for res, p, v, ax in r.has_value]),
+        (TEMPLATES["cls-avf"], [row(res, p, f, axioms=(ax,)) for res, p, f, ax in r.all_values]),
+        (TEMPLATES["cls-maxc2"], [row(res, p, axioms=(ax,)) for res, p, c, ax in r.single if c == THING]),
+        (TEMPLATES["cls-maxqc3"], [row(res, p, c, axioms=(ax,)) for res, p, c, ax in r.single if c != THING]),
+    ]
+    by_length: dict[tuple[str, int], list[Row]] = {}
+    for prop, chain, axiom in r.chains:
+        by_length.setdefault(("chain", len(chain)), []).append(row(prop, *chain, axioms=(axiom,)))
+    for owner, members, axiom in r.intersections:
+        by_length.setdefault(("int", len(members)), []).append(row(owner, *members, axioms=(axiom,)))
+    for cls, properties, axiom in r.keys:
+        by_length.setdefault(("key", len(properties)), []).append(row(cls, *properties, axioms=(axiom,)))
+    makers = {"chain": _chain_template, "int": _intersection_template, "key": _key_template}
+    found += [(makers[kind](n), rows) for (kind, n), rows in sorted(by_length.items())]
+    found += [(TEMPLATES[name], [Row(())]) for name in ("eq-sym", "eq-trans", "eq-rep-s", "eq-rep-o")]
+    return found
+
+
+def _reverse(pattern: Pattern, inverted: set[str]) -> Pattern:
+    s, p, o = pattern
+    return (o, p, s) if isinstance(p, str) and p[1:] in inverted else pattern
+
+
+def _rule(template: _Template, inverted: set[str], rows: list[Row]) -> Rule:
+    premises = tuple(_reverse(p, inverted) for p in template.premises)
+    conclusion = _reverse(template.conclusion, inverted)
+    filters = template.filters
+    subject = conclusion[0]
+    guard = f"!isLiteral({subject})"
+    if isinstance(subject, str) and subject[1:] not in template.columns and all(p[0] != subject for p in premises):
+        filters = (
+            filters if guard in filters else (*filters, guard)
+        )  # a conclusion about an object: never about a literal
+    return Rule(template.name, template.columns, premises, conclusion, filters, tuple(rows))
+
+
+def build_program(schema: CompiledSchema) -> tuple[Rule, ...]:
+    """The instance rules of a compiled schema, one :class:`Rule` per rule shape and inverse pattern."""
+    program = []
+    for template, raw in _raw_rows(schema):
+        groups: dict[frozenset[str], list[Row]] = {}
+        for row in raw:
+            values, inverted = list(row.values), set[str]()
+            usable = True
+            for i, column in enumerate(template.columns):
+                if column not in template.properties:
+                    continue
+                value = values[i]
+                named = schema.inverse_of(value)
+                if named is not None:
+                    values[i], inverted = named, inverted | {column}
+                elif not isinstance(value, NamedNode) or is_anonymous(value):
+                    usable = False  # an anonymous property that is no inverse: no stored triple has it
+            if usable:
+                groups.setdefault(frozenset(inverted), []).append(Row(tuple(values), row.axioms))
+        used = {s[1:] for p in (*template.premises, template.conclusion) for s in p if isinstance(s, str)}
+        hidden = [i for i, column in enumerate(template.columns) if column not in used]  # in filters only
+        for signature, rows in groups.items():
+            rule = _rule(template, set(signature), rows)
+            kept = [
+                row
+                for row in rows
+                if not _trivial(rule, row) and not any(isinstance(row.values[i], BlankNode) for i in hidden)
+            ]
+            if kept:
+                program.append(rule.with_rows(kept))
+    return tuple(program)
+
+
+def _trivial(rule: Rule, row: Row) -> bool:
+    """A one-premise row that concludes its own premise (an inverse written both ways)."""
+    if len(rule.premises) != 1:
+        return False
+    premise, conclusion = rule.premises[0], rule.conclusion
+    return all((rule.value(a, row) or a) == (rule.value(b, row) or b) for a, b in zip(premise, conclusion, strict=True))
