@@ -22,6 +22,7 @@ import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from pyoxigraph import Quad
 
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.engine_client import Endpoints
@@ -96,11 +97,25 @@ def remote_endpoints(backend: str, request: pytest.FixtureRequest) -> Endpoints 
     return None
 
 
+#: The quads of an in-memory store once the shipped graph and its closure are in it (the first open of the session).
+_SHIPPED_QUADS: list[Quad] = []
+
+
+def shipped_in_memory() -> KnowledgeGraph:
+    """A fresh in-memory store as ``open_knowledge_graph(None)`` returns it: a copy of the session's first one
+    (the closure and its state triples included), in a fiftieth of the time."""
+    if not _SHIPPED_QUADS:
+        _SHIPPED_QUADS.extend(open_knowledge_graph(None).store)
+    kg = KnowledgeGraph.open(None)
+    kg.store.bulk_extend(_SHIPPED_QUADS)
+    return kg
+
+
 @pytest.fixture
 def kg(backend: str, request: pytest.FixtureRequest) -> KnowledgeGraph:
     """A fresh store holding the shipped knowledge graph: in memory, or an emptied remote engine."""
     endpoints = remote_endpoints(backend, request)
-    return open_knowledge_graph(None) if endpoints is None else open_knowledge_graph(endpoints=endpoints)
+    return shipped_in_memory() if endpoints is None else open_knowledge_graph(endpoints=endpoints)
 
 
 @pytest.fixture
@@ -154,7 +169,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log()}")
+                log = self.log()
+                self.stop()
+                raise RuntimeError(f"server exited: {log}")
             try:
                 if requests.get(self.url + "/health", timeout=1).status_code == 200:
                     return

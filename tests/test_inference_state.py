@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from graph.snapshots import Snapshots
 from pyoxigraph import NamedNode, Quad
 
 from graph import KnowledgeGraph, open_knowledge_graph
@@ -18,6 +17,7 @@ from graph.inference.explanation import is_a
 from graph.inference.state import RULES_VERSION, mark_pending
 from graph.inference.vocabulary import RDF
 from graph.namespaces import GAI, GAID
+from graph.querying.snapshots import Snapshots
 from server.cli import main
 
 from .test_inference_rules import fresh_inferred, inferred

@@ -7,10 +7,12 @@ import time
 
 import pytest
 
-from graph import KnowledgeGraph, open_knowledge_graph
+from graph import KnowledgeGraph
 from graph.matching import Candidate, Matcher, candidates, compact, search, tokens, unqualified
 from graph.namespaces import GAI, GAID
 from graph.sources.epoch import EPOCH_DIR
+
+from .conftest import shipped_in_memory
 
 MODEL, ORGANIZATION = GAI + "AIModel", GAI + "Organization"
 
@@ -18,7 +20,7 @@ MODEL, ORGANIZATION = GAI + "AIModel", GAI + "Organization"
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     """The shipped graph's resources, article and Epoch AI alike (read-only here, so one for the module)."""
-    return Matcher(candidates(open_knowledge_graph(None)))
+    return Matcher(candidates(shipped_in_memory()))
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,14 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from pyoxigraph import Literal, NamedNode, Store
 
-from graph import BadParameter, KnowledgeGraph, open_knowledge_graph
+from graph import BadParameter, KnowledgeGraph
 from graph import named_queries as nq
 from graph.binding import Param, bind
 from graph.namespaces import compact
 from server import Config, create_app
 from server.cli import main
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, shipped_in_memory
 
 pytestmark = pytest.mark.both_backends
 
@@ -46,7 +46,7 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def reader() -> FlaskClient:
     """One app for this module's read-only tests; a fresh store for each would cost most of their time."""
-    app = create_app(Config(store=None, query_timeout=10.0), kg=open_knowledge_graph(None))
+    app = create_app(Config(store=None, query_timeout=10.0), kg=shipped_in_memory())
     app.testing = True
     return app.test_client()
 

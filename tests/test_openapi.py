@@ -13,10 +13,9 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from graph import named_queries as nq
-from graph import open_knowledge_graph
 from server import Config, create_app, openapi
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, shipped_in_memory
 
 QUERIES = nq.load()
 #: The named-query operations, from the headers alone (the fixed endpoints need an app; see below).
@@ -30,7 +29,7 @@ OPERATIONS = [
 @pytest.fixture(scope="module")
 def reader() -> FlaskClient:
     """One app for this module's read-only tests; a fresh store for each would cost most of their time."""
-    app = create_app(Config(store=None, query_timeout=10.0), kg=open_knowledge_graph(None))
+    app = create_app(Config(store=None, query_timeout=10.0), kg=shipped_in_memory())
     app.testing = True
     return app.test_client()
 

@@ -20,10 +20,12 @@ from flask.testing import FlaskClient
 from rdflib import RDF, URIRef
 from rdflib.namespace import OWL
 
-from graph import KnowledgeGraph, open_knowledge_graph
+from graph import KnowledgeGraph
 from graph.diagram import class_diagram
 from graph.namespaces import GAI, GAID, ONTOLOGY_IRI, page_path
 from server import Config, create_app
+
+from .conftest import shipped_in_memory
 
 pytestmark = pytest.mark.both_backends
 
@@ -47,7 +49,7 @@ def ontology_terms() -> list[str]:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[FlaskClient]:
-    app = create_app(Config(store=None, token="t", query_workers=0), kg=open_knowledge_graph(None))
+    app = create_app(Config(store=None, token="t", query_workers=0), kg=shipped_in_memory())
     app.testing = True
     yield app.test_client()
 

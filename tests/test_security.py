@@ -19,7 +19,7 @@ from graph.namespaces import GAID
 from server import Config, create_app
 from server.security import HEADERS
 
-from .conftest import TOKEN
+from .conftest import TOKEN, shipped_in_memory
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HTML = {"Accept": "text/html"}
@@ -75,9 +75,8 @@ PAGES = [
 @pytest.fixture(scope="module")
 def site() -> Iterator[FlaskClient]:
     """One app with the hostile data, for the read-only tests of this module."""
-    from graph import open_knowledge_graph
 
-    app = create_app(Config(store=None, token=TOKEN, query_workers=0), kg=open_knowledge_graph(None))
+    app = create_app(Config(store=None, token=TOKEN, query_workers=0), kg=shipped_in_memory())
     app.testing = True
     client = app.test_client()
     for graph in ("https://w3id.org/genai-kg/graph/data", "https://w3id.org/genai-kg/graph/ontology"):
@@ -177,8 +176,7 @@ def test_every_response_carries_the_security_headers(site: FlaskClient, path: st
 
 
 def test_a_base_url_on_another_origin_may_be_called_from_the_pages() -> None:
-    from graph import open_knowledge_graph
 
     config = Config(store=None, query_workers=0, base_url="https://kg.example.org/genai/")
-    response = create_app(config, kg=open_knowledge_graph(None)).test_client().get("/sparql", headers=HTML)
+    response = create_app(config, kg=shipped_in_memory()).test_client().get("/sparql", headers=HTML)
     assert "connect-src 'self' https://kg.example.org;" in response.headers["Content-Security-Policy"]

@@ -12,10 +12,12 @@ import pytest
 from flask.testing import FlaskClient
 from pyoxigraph import NamedNode, QuerySolutions
 
-from graph import KnowledgeGraph, open_knowledge_graph
+from graph import KnowledgeGraph
 from graph.loading import ONTOLOGY_DIR
 from graph.namespaces import GAI, GAID, GRAPH_DATA, GRAPH_DERIVED, GRAPH_EPOCH
 from graph.sources.epoch import CSV, EPOCH_DIR, Outcome, run, write
+
+from .conftest import shipped_in_memory
 
 ARTICLE = GAID + "DifferenceBetweenLLMAndGenerativeAI"
 EPOCH = GAID + "EpochNotableAIModels"
@@ -52,7 +54,7 @@ def outcome() -> Outcome:
 @pytest.fixture(scope="module")
 def shipped() -> KnowledgeGraph:
     """The shipped graph with its inferences; these tests only read it, so one serves the module."""
-    return open_knowledge_graph(None)
+    return shipped_in_memory()
 
 
 @pytest.fixture(scope="module")
