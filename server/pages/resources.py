@@ -7,13 +7,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from pyoxigraph import NamedNode
 
-from graph import describe
+from graph import browse, describe
 from graph.errors import BadParameter
 from graph.namespaces import GAI, GAID, page_path
 from graph.querying.work import Call
 
 from ..context import get_service
-from ..negotiation import prefers_html
+from ..errors import problem
+from ..negotiation import choose
 from . import rdf
 
 bp = Blueprint("resources", __name__)
@@ -47,17 +48,21 @@ def named(iri: str) -> str:
 
 
 def _not_found(iri: str, suffix: str | None) -> Response:
-    if suffix is None and prefers_html(request.headers.get("Accept")):
-        html = render_template("pages/not_found.html", iri=iri)
-        return Response(html, status=404, mimetype="text/html")
-    abort(404, f"nothing is known about <{iri}>")
+    """404, with the names close to the unknown one ("did you mean …") for our own IRIs."""
+    detail = f"Nothing is known about <{iri}>. Names are case-sensitive."
+    name = iri[len(GAID) :] if iri.startswith(GAID) else iri[len(GAI) :] if iri.startswith(GAI) else ""
+    close: list[tuple[str, str]] = get_service().value(Call(browse.suggestions, (name,))) if name else []
+    return problem(404, "Not Found", detail, suggestions=close)
 
 
 def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
     named(iri)
-    media = rdf.variant(suffix)
     service = get_service()
+    if choose(request.headers.get("Accept"), rdf.OFFERS, suffix=suffix) is None:
+        if service.value(Call(describe.first_known, ((iri,),))) is None:
+            return _not_found(iri, suffix)  # what is not there is missing in every format: 404 before 406
+    media = rdf.variant(suffix)
     if media != "text/html":
         triples = service.value(Call(describe.document, (iri,)))
         if triples is None:
