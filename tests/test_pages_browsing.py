@@ -52,7 +52,7 @@ def test_errors_are_a_branded_page_for_browsers_and_problem_json_for_the_rest(
         answer = site.get(path, headers=accept)
         assert answer.status_code == status and answer.mimetype == "application/problem+json", accept
         body = answer.get_json(force=True)
-        assert PROBLEM_MEMBERS <= set(body) and body["status"] == status and body["instance"] == path.split("?")[0]
+        assert set(body) >= PROBLEM_MEMBERS and body["status"] == status and body["instance"] == path.split("?")[0]
     plain = site.get(path, headers={"Accept": "text/plain"})
     assert plain.mimetype == "text/plain" and plain.status_code == status
 

@@ -29,7 +29,12 @@ bp = Blueprint("browse", __name__)
 HTML_JSON = ["text/html", "application/json"]
 TABLES = ["text/html", "application/json", "text/csv"]
 #: Folders whose index is the page without the slash.
-FOLDERS = {"api": "openapi.api", "matrix": "browse.modality_matrix", "ontology": "ontology.ontology", "queries": "queries.index"}
+FOLDERS = {
+    "api": "openapi.api",
+    "matrix": "browse.modality_matrix",
+    "ontology": "ontology.ontology",
+    "queries": "queries.index",
+}
 
 
 def _format(suffix: str | None, offers: list[str]) -> str:

@@ -59,9 +59,9 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
     named(iri)
     service = get_service()
-    if choose(request.headers.get("Accept"), rdf.OFFERS, suffix=suffix) is None:
-        if service.value(Call(describe.first_known, ((iri,),))) is None:
-            return _not_found(iri, suffix)  # what is not there is missing in every format: 404 before 406
+    unacceptable = choose(request.headers.get("Accept"), rdf.OFFERS, suffix=suffix) is None
+    if unacceptable and service.value(Call(describe.first_known, ((iri,),))) is None:
+        return _not_found(iri, suffix)  # what is not there is missing in every format: 404 before 406
     media = rdf.variant(suffix)
     if media != "text/html":
         triples = service.value(Call(describe.document, (iri,)))
