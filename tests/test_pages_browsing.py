@@ -7,6 +7,8 @@ The pages only read, so one app serves the module.
 from __future__ import annotations
 
 import csv
+import html
+import re
 import io
 from collections.abc import Iterator
 
@@ -137,3 +139,37 @@ def test_the_matrix_is_also_csv(site: FlaskClient) -> None:
     assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
     assert rows and sum(int(r["count"]) for r in rows) > 0
+
+
+@pytest.mark.parametrize("name", ["GPT-4.5", "OpenAI"])
+def test_every_inferred_row_has_a_why_link_that_explains_it(site: FlaskClient, name: str) -> None:
+    page = site.get(f"/id/{name}", headers=HTML).get_data(as_text=True)
+    types = re.findall(r'href="(/infer/is-a\?[^"]+)"', page)
+    statements = re.findall(r'href="(/infer/explain\?[^"]+)"', page)
+    assert types and (statements or name != "OpenAI")
+    assert "why is it a AI" not in page and ("why is it an AI system?" in page or name == "OpenAI")
+    for link in types + statements:
+        explained = site.get(html.unescape(link), headers=HTML)
+        assert explained.status_code == 200, link
+        assert "<strong>Yes.</strong>" in explained.get_data(as_text=True) or "/infer/explain" in link
+
+
+def test_explanations_name_things_by_label_and_gloss_each_rule(site: FlaskClient) -> None:
+    page = site.get("/infer/is-a?iri=gaid:ChatGPT&class=gai:LLMPoweredProduct", headers=HTML).get_data(as_text=True)
+    assert "<title>Is ChatGPT an LLM-powered product? · genai-kg</title>" in page
+    assert "cls-svf1: something related by the property" in page
+    assert 'href="https://www.w3.org/TR/owl2-profiles/#Reasoning_in_OWL_2_RL_and_RDF_Graphs_using_Rules"' in page
+    why = site.get("/infer/explain?subject=gaid:ChatGPT&predicate=rdf:type&object=gai:AISystem", headers=HTML).get_data(
+        as_text=True
+    )
+    assert (
+        "<title>Why ChatGPT rdf:type AI system · genai-kg</title>" in why
+        and "https://w3id.org" not in why.split("<title>")[1].split("</title>")[0]
+    )
+
+
+def test_pages_never_show_anonymous_classes_as_types(site: FlaskClient) -> None:
+    for name in ("ChatGPT", "GPT-4.5", "Stable_Diffusion_3"):
+        page = site.get(f"/id/{name}", headers=HTML).get_data(as_text=True)
+        chips = page.split('id="types"')[1].split("</ul>")[0] if 'id="types"' in page else ""
+        assert "genid" not in chips and 'class="blank"' not in chips and 'class="expr"' not in chips

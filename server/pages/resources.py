@@ -31,6 +31,14 @@ def explain_url(iri: str, class_iri: str) -> str:
     return "/infer/is-a?" + urlencode({"iri": iri, "class": class_iri})
 
 
+def why_url(subject: str, predicate: str, value: str) -> str:
+    """Where the explanation of an inferred statement lives (the inference API's explain page)."""
+    params = {"subject": subject, "predicate": predicate, "object": value}
+    if "inference.explain_triple" in current_app.view_functions:
+        return url_for("inference.explain_triple", **params)
+    return "/infer/explain?" + urlencode(params)
+
+
 def _page_number() -> int:
     raw = request.args.get("page", "1")
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
@@ -83,6 +91,7 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
         page=number,
         pages=max(1, -(-d.incoming_total // PAGE_SIZE)) if d.incoming else 1,
         explain_url=explain_url,
+        why_url=why_url,
         jsonld=rdf.script_jsonld(found.triples),
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )
