@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import html
-import re
 import io
+import re
 from collections.abc import Iterator
 
 import pytest

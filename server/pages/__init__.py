@@ -10,8 +10,8 @@ from graph.inference.wording import indefinite_article
 from graph.namespaces import compact, expand, page_path
 from graph.querying.work import Call
 
-from . import browse, ontology, resources
 from ..context import get_service
+from . import browse, ontology, resources
 from .links import href, link_html, term_html, tokens_html
 
 #: Where the OWL 2 RL rules (``cax-sco``, ``cls-svf1``, …) are defined: every rule code links there.
