@@ -35,7 +35,7 @@ def why_url(subject: str, predicate: str, value: str) -> str:
     """Where the explanation of an inferred statement lives (the inference API's explain page)."""
     params = {"subject": subject, "predicate": predicate, "object": value}
     if "inference.explain_triple" in current_app.view_functions:
-        return url_for("inference.explain_triple", **params)
+        return url_for("inference.explain_triple", **params)  # type: ignore[arg-type]
     return "/infer/explain?" + urlencode(params)
 
 
