@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask
 from pyoxigraph import NamedNode
 
 from graph.describe import labels
 from graph.inference.wording import indefinite_article
+from graph.named_queries import NamedQuery, split_header
 from graph.namespaces import compact, expand, page_path
 from graph.querying.work import Call
 
-from ..context import get_service
+from ..context import get_service, link
 from . import browse, ontology, resources
 from .links import href, link_html, term_html, tokens_html
 
@@ -30,6 +33,11 @@ def label_of(name: str) -> str:
     return found.get(iri) or compact(iri)
 
 
+def editor_link(query: NamedQuery) -> str:
+    """The query editor with a named query's SPARQL open in it (without its ``#+`` header), which can lead back."""
+    return link("/sparql") + "#" + urlencode({"query": split_header(query.sparql)[1].lstrip("\n"), "name": query.name})
+
+
 def init_app(app: Flask) -> None:
     """Register the page blueprints and the helpers their templates use."""
     app.jinja_env.globals.update(
@@ -42,6 +50,7 @@ def init_app(app: Flask) -> None:
         expand=expand,
         label_of=label_of,
         owl_rl_table=OWL_RL_TABLE,
+        editor_link=editor_link,
     )
     app.jinja_env.filters["article"] = indefinite_article
     app.jinja_env.tests["iri"] = lambda value: isinstance(value, NamedNode)
