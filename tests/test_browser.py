@@ -152,7 +152,8 @@ def test_home_and_matrix_navigate(site: tuple[str, Watched]) -> None:
     page.locator("main table a", has_text="Midjourney v6").click()
     page.wait_for_url(base + "/id/Midjourney_v6")
     page.goto(base + "/.well-known/void")
-    assert "void:Dataset" in page.locator("pre").inner_text()
+    assert page.locator("table.void").count() == 2 and page.locator("pre").count() == 0
+    assert "void:Dataset" in page.locator("main").inner_text()
 
 
 def test_editor_knows_our_prefixes_switches_inferences_and_shares_queries(site: tuple[str, Watched]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import io
 import re
 from collections.abc import Iterator
@@ -173,3 +174,31 @@ def test_pages_never_show_anonymous_classes_as_types(site: FlaskClient) -> None:
         page = site.get(f"/id/{name}", headers=HTML).get_data(as_text=True)
         chips = page.split('id="types"')[1].split("</ul>")[0] if 'id="types"' in page else ""
         assert "genid" not in chips and 'class="blank"' not in chips and 'class="expr"' not in chips
+
+
+def test_term_pages_say_how_much_each_term_is_used(site: FlaskClient) -> None:
+    prop = site.get("/ontology/outputModality", headers=HTML).get_data(as_text=True)
+    assert re.search(r"used in \d{2,} triples as the property", prop)
+    cls = site.get("/ontology/LargeLanguageModel", headers=HTML).get_data(as_text=True)
+    assert re.search(r'<a href="/id/\?class=gai(:|%3A)LargeLanguageModel">\d+ instances</a>', cls)
+
+
+def test_the_ontology_tables_define_each_property_and_count_its_uses(site: FlaskClient) -> None:
+    page = site.get("/ontology", headers=HTML).get_data(as_text=True)
+    row = page.split('<tr id="outputModality">')[1].split("</tr>")[0]
+    assert 'class="definition">A modality of the new content' in row and re.search(r"used in \d+ triples", row)
+
+
+def test_the_void_page_is_tables_with_the_turtle_behind_a_link(site: FlaskClient) -> None:
+    page = site.get("/.well-known/void", headers=HTML).get_data(as_text=True)
+    assert page.count('<table class="void">') == 2 and "<pre" not in page and 'href="/.well-known/void.ttl"' in page
+
+
+def test_editor_examples_have_clean_titles_and_no_header(site: FlaskClient) -> None:
+    page = site.get("/sparql", headers=HTML).get_data(as_text=True)
+    config = json.loads(re.search(r'id="editor-config">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert config["examples"] and not any(e["title"][:1] in "'\"" for e in config["examples"])
+    assert not any(line.startswith("#+") for e in config["examples"] for line in e["query"].splitlines())
+    assert "#+" not in config["query"] and config["queries"] == "/queries/"
+    named = site.get("/queries/multimodal-models", headers=HTML).get_data(as_text=True)
+    assert 'class="open-in-editor" href="/sparql#query=' in named and "name=multimodal-models" in named

@@ -57,6 +57,7 @@ def ontology(suffix: str | None = None) -> Response:
         diagram=found.diagram,
         used=used,
         members=found.members,
+        uses=found.uses,
         prefixes=PREFIXES,
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from pyoxigraph import NamedNode
 
-from graph import browse, describe
+from graph import browse, describe, docs
 from graph.errors import BadParameter
 from graph.namespaces import GAI, GAID, page_path
 from graph.querying.work import Call
@@ -81,6 +81,7 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     if found is None:
         return _not_found(iri, suffix)
     d = found.description
+    usage = service.value(Call(docs.term_usage, (iri,))) if iri.startswith(GAI) else None
     html = render_template(
         "pages/resource.html",
         iri=iri,
@@ -92,6 +93,7 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
         pages=max(1, -(-d.incoming_total // PAGE_SIZE)) if d.incoming else 1,
         explain_url=explain_url,
         why_url=why_url,
+        usage=usage,
         jsonld=rdf.script_jsonld(found.triples),
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )
