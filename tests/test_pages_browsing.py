@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 import io
+import json
 import re
 from collections.abc import Iterator
 
