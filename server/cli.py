@@ -217,14 +217,14 @@ def export(store: Location, fmt: str, graph_iri: str | None, output: Path | None
 @main.command("stats")
 @store_option
 def stats_command(store: Location) -> None:
-    """Count quads, triples per graph, classes, instances and properties."""
+    """Count quads, triples per graph, classes in use, resources and properties (the figures of / and VoID)."""
     with opened(store) as kg, status("counting"):
         figures = stats.compute(kg)
     click.echo(f"quads       {figures.quads}")
     for graph, count in figures.graphs.items():
         click.echo(f"  {count:>8}  {graph}")
-    click.echo(f"classes     {figures.classes}")
-    click.echo(f"instances   {figures.instances}")
+    click.echo(f"classes     {figures.classes}  (in use: with at least one member)")
+    click.echo(f"resources   {figures.resources}  (distinct subjects)")
     click.echo(f"properties  {figures.properties}")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
+from graph import stats
 from graph.namespaces import GAI, GAID
 from server import Config, create_app
 
@@ -202,3 +203,17 @@ def test_editor_examples_have_clean_titles_and_no_header(site: FlaskClient) -> N
     assert "#+" not in config["query"] and config["queries"] == "/queries/"
     named = site.get("/queries/multimodal-models", headers=HTML).get_data(as_text=True)
     assert 'class="open-in-editor" href="/sparql#query=' in named and "name=multimodal-models" in named
+
+
+def test_every_page_and_the_cli_count_alike(site: FlaskClient) -> None:
+    home = site.get("/index.json").get_json()
+    figures = stats.compute(shipped_in_memory())
+    assert (home["classes_in_use"], home["resources"], home["properties"]) == (
+        figures.classes,
+        figures.resources,
+        figures.properties,
+    )
+    void = site.get("/.well-known/void", headers=HTML).get_data(as_text=True)
+    assert f'Classes <span class="muted">({figures.classes})</span>' in void
+    ontology = site.get("/ontology", headers=HTML).get_data(as_text=True)
+    assert f"the data uses {figures.classes} classes" in ontology

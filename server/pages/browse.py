@@ -72,6 +72,8 @@ def home(suffix: str | None = None) -> Response:
                 {
                     "triples": found.stats.triples,
                     "resources": found.stats.subjects,
+                    "classes_in_use": len(found.stats.classes),
+                    "properties": len(found.stats.properties),
                     "classes": [{"iri": c.value, "label": name, "members": n} for c, name, n in found.classes],
                     "kinds": [{"iri": c.value, "label": name, "members": n} for c, name, n in found.kinds],
                     "links": found.links,
