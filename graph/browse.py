@@ -14,8 +14,8 @@ from pyoxigraph import NamedNode, QuerySolutions
 
 from .describe import OWL, TYPE, exists, label, labels
 from .errors import BadParameter
+from .matching import compact, tokens
 from .matching import search as search_names
-from .matching import tokens
 from .namespaces import GAI, GAID, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from .store import KnowledgeGraph
 from .void import Statistics, statistics
@@ -40,14 +40,17 @@ SELECT DISTINCT ?type ?by ?modality ?architecture ?m WHERE {
   FILTER(COALESCE(?a, gai:none) = ?architecture)
 } ORDER BY ?m
 """
-#: Every name of every resource but the evidence records (passages quoted from sources).
+#: Every name of every resource but the evidence records (passages quoted from sources); ``?alt`` marks the
+#: alternative ones.
 NAMES = """
-SELECT ?x ?name WHERE {
-  ?x rdfs:label|skos:altLabel|skos:prefLabel ?name
+SELECT ?x ?name ?alt WHERE {
+  { ?x rdfs:label|skos:prefLabel ?name BIND(false AS ?alt) } UNION { ?x skos:altLabel ?name BIND(true AS ?alt) }
   FILTER(isIRI(?x) && isLiteral(?name))
   FILTER NOT EXISTS { ?x a gai:Evidence }
 }
 """
+#: The kinds of thing search ranks first after the ontology's own terms: systems, families, organisations.
+PROMINENT = tuple(NamedNode(GAI + name) for name in ("AISystem", "ModelFamily", "Organization", "Product"))
 #: Every resource of ours (under ``gaid:``) with a name, the graph its name is in, and (when bound) its class.
 LISTED = f"""
 SELECT DISTINCT ?type ?x ?g WHERE {{
@@ -185,12 +188,43 @@ def models_in(
 
 
 def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[NamedNode, str]]:
-    """Resources whose label or alternative label contains ``text``, ignoring case, accents and punctuation;
-    exact names first, then names that start with it, then the shortest."""
+    """Resources whose label or alternative label contains ``text``, ignoring case, accents and punctuation
+    (:func:`graph.matching.search`). Ranked by name, then type: exact labels, then exact alternative labels,
+    then the ontology's terms, then systems, families, organisations and products, then the rest (claims,
+    sources); within each, label matches before alternative-label ones, then the matcher's order (names that
+    start with the text, the shortest)."""
     result = kg.query(NAMES)
     assert isinstance(result, QuerySolutions)
-    found = search_names(((row["x"].value, row["name"].value) for row in result), text, limit=limit)
-    return [(NamedNode(iri), label(kg, NamedNode(iri))) for iri in found]
+    names: list[tuple[str, str]] = []
+    alternative: dict[str, list[str]] = {}
+    for row in result:
+        iri, name = row["x"].value, row["name"].value
+        names.append((iri, name))
+        if row["alt"] is not None and row["alt"].value == "true":
+            alternative.setdefault(iri, []).append(name)
+    found = search_names(names, text, limit=10 * limit)
+    key = compact(text)
+    primary: dict[str, list[str]] = {}
+    for iri, name in names:
+        if name not in alternative.get(iri, ()):
+            primary.setdefault(iri, []).append(name)
+
+    def rank(position: int, iri: str) -> tuple[int, int, int, int]:
+        exact_label = any(compact(n) == key for n in primary.get(iri, ()))
+        exact_alternative = any(compact(n) == key for n in alternative.get(iri, ()))
+        exactness = 0 if exact_label else 1 if exact_alternative else 2
+        node = NamedNode(iri)
+        kind = 0 if iri.startswith(GAI) else 1 if any(exists_typed(kg, node, t) for t in PROMINENT) else 2
+        by_label = 0 if any(key in compact(n) for n in primary.get(iri, ())) else 1
+        return exactness, kind, by_label, position
+
+    ranked = [iri for _, iri in sorted((rank(i, iri), iri) for i, iri in enumerate(found))][:limit]
+    return [(NamedNode(iri), label(kg, NamedNode(iri))) for iri in ranked]
+
+
+def exists_typed(kg: KnowledgeGraph, node: NamedNode, cls: NamedNode) -> bool:
+    """Whether ``node`` is a ``cls`` (asserted or inferred)."""
+    return next(iter(kg.quads(node, TYPE, cls)), None) is not None
 
 
 def home(kg: KnowledgeGraph) -> Home:

@@ -217,3 +217,20 @@ def test_every_page_and_the_cli_count_alike(site: FlaskClient) -> None:
     assert f'Classes <span class="muted">({figures.classes})</span>' in void
     ontology = site.get("/ontology", headers=HTML).get_data(as_text=True)
     assert f"the data uses {figures.classes} classes" in ontology
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("llm", GAI + "LargeLanguageModel"),  # its alternative label, exactly
+        ("diffusion", GAI + "DiffusionModel"),  # the ontology's term before the systems named so
+        ("openai", GAID + "OpenAI"),
+    ],
+)
+def test_search_ranks_by_label_alternative_label_and_type(site: FlaskClient, text: str, first: str) -> None:
+    results = site.get("/search.json", query_string={"q": text}).get_json()["results"]
+    assert results[0]["iri"] == first
+    iris = [r["iri"] for r in results]
+    claims = [i for i, iri in enumerate(iris) if "/id/Claim_" in iri]
+    systems = [i for i, iri in enumerate(iris) if iri.startswith(GAID) and "/id/Claim_" not in iri]
+    assert not claims or not systems or min(claims) > min(systems)
