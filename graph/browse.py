@@ -7,6 +7,7 @@ Search compares names as the reconciliation does (:mod:`graph.matching`), so "da
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -75,6 +76,9 @@ FACETS = {
     "organisation": GAI + "developedBy",
     "source": "",
 }
+#: Where a name written in camel case changes words: before a capital that follows a small letter, or that
+#: starts a word after an acronym ("GPTModel").
+CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 #: The largest page of the listing a client may ask for.
 MAX_PAGE_SIZE = 200
 #: How many values of one facet a listing shows (the most frequent).
@@ -248,10 +252,15 @@ def cell(kg: KnowledgeGraph, direction: str, modality: str, architecture: str) -
 
 def suggestions(kg: KnowledgeGraph, name: str, *, limit: int = 5) -> list[tuple[str, str]]:
     """Names close to ``name`` (an unknown ``/id/`` name: ``GPT_4o`` → GPT-4o): the resources whose label
-    contains it, else those containing its longest words, as (IRI, label)."""
+    contains it, else those containing its longest words, as (IRI, label).
+
+    >>> CAMEL.sub(" ", "NoSuchGPT4o")
+    'No Such GPT4o'
+    """
     text = name.replace("_", " ")
     found = search(kg, text, limit=limit)
-    for word in sorted(tokens(text), key=len, reverse=True):
+    words = tokens(CAMEL.sub(" ", text))  # "NoSuchGPT" has the words no, such, gpt
+    for word in sorted(words, key=len, reverse=True):
         if len(found) >= limit or len(word) < 3:
             break
         found += [hit for hit in search(kg, word, limit=limit) if hit not in found]

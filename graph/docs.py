@@ -170,11 +170,13 @@ class OntologyPage:
     members: dict[str, int]
     #: Property IRI -> the number of triples that use it.
     uses: dict[str, int] = field(default_factory=dict)
+    #: The object properties as edges from domain to range (SVG).
+    property_diagram: str = ""
 
 
 def ontology_page(kg: KnowledgeGraph, link_base: str) -> OntologyPage:
     """The ontology's documentation page; the diagram's links start with ``link_base``."""
-    from .diagram import class_diagram  # the diagram reads this module's vocabulary
+    from .diagram import class_diagram, property_diagram  # the diagrams read this module's vocabulary
 
     doc = ontology_doc(kg)
     nodes: list[object] = []
@@ -184,7 +186,14 @@ def ontology_page(kg: KnowledgeGraph, link_base: str) -> OntologyPage:
             nodes += tokens
     for values in doc.header.values():
         nodes += values
-    return OntologyPage(doc, labels(kg, nodes), class_diagram(kg, link_base), class_members(kg), property_uses(kg))
+    return OntologyPage(
+        doc,
+        labels(kg, nodes),
+        class_diagram(kg, link_base),
+        class_members(kg),
+        property_uses(kg),
+        property_diagram(kg, link_base),
+    )
 
 
 def _counts(kg: KnowledgeGraph, query: str, substitutions: dict[str, NamedNode] | None = None) -> dict[str, int]:

@@ -100,7 +100,7 @@ def test_ontology_page_shows_the_class_diagram(site: tuple[str, Watched]) -> Non
     base, watched = site
     page = watched.page
     page.goto(base + "/ontology")
-    diagram = page.locator("figure.diagram svg")
+    diagram = page.locator("figure.diagram svg.class-diagram")
     assert diagram.is_visible()
     box = diagram.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 300

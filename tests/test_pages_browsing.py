@@ -234,3 +234,12 @@ def test_search_ranks_by_label_alternative_label_and_type(site: FlaskClient, tex
     claims = [i for i, iri in enumerate(iris) if "/id/Claim_" in iri]
     systems = [i for i, iri in enumerate(iris) if iri.startswith(GAID) and "/id/Claim_" not in iri]
     assert not claims or not systems or min(claims) > min(systems)
+
+
+def test_the_ontology_draws_its_properties_as_edges_from_domain_to_range(site: FlaskClient) -> None:
+    page = site.get("/ontology", headers=HTML).get_data(as_text=True)
+    svg = page.split('class="property-diagram"')[1].split("</svg>")[0]
+    assert svg.count('class="arrow"') >= 10
+    for name in ("output modality", "powered by", "member of"):
+        assert f">{name}</text>" in svg
+    assert 'href="/ontology/outputModality"' in svg and 'href="/ontology/GenerativeAI"' in svg

@@ -58,6 +58,7 @@ def ontology(suffix: str | None = None) -> Response:
         used=used,
         members=found.members,
         uses=found.uses,
+        property_diagram=found.property_diagram,
         prefixes=PREFIXES,
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )
