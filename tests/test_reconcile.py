@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from graph import reconciliation
+from graph.errors import BadRequest
 from graph.namespaces import GAI, GAID
 from server import Config, create_app
 
@@ -403,3 +406,30 @@ def test_one_parameter_of_each(client: FlaskClient) -> None:
     assert twice.status_code == 400
     assert client.post("/reconcile", data={}).status_code == 400
     assert client.get("/reconcile", query_string={"queries": "{}"}).get_json() == {}
+
+
+#: Keys a batch or an extension uses, so that generated documents get past the first checks.
+FIELDS = ["query", "type", "limit", "properties", "type_strict", "pid", "v", "id", "name", "ids", "settings"]
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=5), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(document=JSON)
+def test_any_json_is_read_or_refused_with_a_message(document: Any) -> None:
+    """Whatever a client sends, the readers answer a value or a BadRequest (a 4xx), never another error."""
+    text = json.dumps(document)
+    for read in (reconciliation.parse_batch, reconciliation.parse_extension):
+        try:
+            read(text)
+        except BadRequest as error:
+            assert str(error)
+    try:
+        reconciliation.parse_batch(json.dumps({"q": document}))
+    except BadRequest as error:
+        assert str(error)
