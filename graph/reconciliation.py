@@ -473,8 +473,6 @@ def _result(kg: KnowledgeGraph, found: Index, query: Query) -> list[dict[str, An
             score *= PROPERTY_FACTOR[met]
             features.append({"id": "property:" + short(constraint.property), "value": bool(met)})
             match = match and met is not False
-        if query.types:
-            features.append({"id": "type", "value": True})
         entries.append(_candidate(found, candidate.candidate, round(score, 2), match, features))
     entries.sort(key=lambda e: -e["score"])
     return entries
