@@ -433,3 +433,11 @@ def test_any_json_is_read_or_refused_with_a_message(document: Any) -> None:
         reconciliation.parse_batch(json.dumps({"q": document}))
     except BadRequest as error:
         assert str(error)
+
+
+def test_previews_may_be_framed_only_by_the_cors_origins() -> None:
+    config = Config(store=None, query_workers=0, cors_origins=("http://localhost:3333", "http://127.0.0.1:3333"))
+    client = create_app(config, kg=shipped_in_memory()).test_client()
+    policy = client.get("/reconcile/preview?id=OpenAI").headers["Content-Security-Policy"]
+    assert "frame-ancestors http://localhost:3333 http://127.0.0.1:3333" in policy
+    assert "frame-ancestors 'none'" in client.get("/reconcile").headers["Content-Security-Policy"]
