@@ -29,7 +29,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
 from .errors import BadParameter, BadRequest, NotFound, TooLarge
-from .matching import SAME_NAME, Candidate, Matcher, Scored, candidates, compact
+from .matching import SAME_NAME, Candidate, Matcher, Scored, candidates, compact, search
 from .namespaces import GAI, GAID, GRAPH_ONTOLOGY, PREFIXES, expand
 from .store import KnowledgeGraph
 
@@ -413,7 +413,7 @@ def parse_extension(text: str) -> Extension:
         limit = settings.get("limit", 0)
         try:
             most = int(limit) if not isinstance(limit, bool) else -1
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # not a number, NaN, Infinity
             most = -1
         if most < 0:
             raise BadRequest(f"extend.properties[{n}].settings.limit must be a number, 0 or more")
@@ -475,6 +475,9 @@ def _result(kg: KnowledgeGraph, found: Index, query: Query) -> list[dict[str, An
             match = match and met is not False
         entries.append(_candidate(found, candidate.candidate, round(score, 2), match, features))
     entries.sort(key=lambda e: -e["score"])
+    for entry in entries[1:]:  # a match that properties moved down is no longer the clear winner
+        if entry["match"]:
+            entry["match"] = entries[0]["match"] = False
     return entries
 
 
@@ -547,8 +550,6 @@ def _suggest_terms(found: Index, terms: dict[str, Term], prefix: str, cursor: in
     if not prefix.strip():
         ranked = sorted(terms.values(), key=lambda t: (t.name.lower(), t.iri))
     else:
-        from .matching import search
-
         names = [
             (iri, name) for iri, term in terms.items() for name in (term.name, short(iri), *found.aliases.get(iri, ()))
         ]

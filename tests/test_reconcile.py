@@ -212,6 +212,8 @@ HOSTILE = [
     ("a query that is not an object", '{"q": 1}', 400),
     ("a query that is a number", '{"q": {"query": 12}}', 400),
     ("no limit", '{"q": {"query": "x", "limit": 0}}', 400),
+    ("an infinite limit", '{"q": {"query": "x", "limit": Infinity}}', 400),
+    ("a limit that is not a number", '{"q": {"query": "x", "limit": NaN}}', 400),
     ("a boolean limit", '{"q": {"query": "x", "limit": true}}', 400),
     ("an unknown strictness", '{"q": {"query": "x", "type_strict": "maybe"}}', 400),
     ("a property without a value", '{"q": {"query": "x", "properties": [{"pid": "developedBy"}]}}', 400),
@@ -357,6 +359,8 @@ def test_the_api_s_extension_queries_are_answered(client: FlaskClient, path: Pat
         '{"ids": ["a"], "properties": [{"name": "x"}]}',
         '{"ids": ["a"], "properties": [{"id": "x", "settings": {"limit": "-1"}}]}',
         '{"ids": ["a b"], "properties": [{"id": "developedBy"}]}',
+        '{"ids": ["a"], "properties": [{"id": "x", "settings": {"limit": Infinity}}]}',
+        '{"ids": ["a"], "properties": [{"id": "x", "settings": {"limit": NaN}}]}',
     ],
 )
 def test_bad_extension_queries_are_refused(client: FlaskClient, text: str) -> None:
