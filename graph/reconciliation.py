@@ -96,6 +96,7 @@ FACTS = "SELECT ?x ?org ?date WHERE { { ?x gai:developedBy ?org } UNION { ?x gai
 USED = """
 SELECT ?p (COUNT(DISTINCT ?x) AS ?n) ?type WHERE { ?x a ?type ; ?p ?o } GROUP BY ?p ?type ORDER BY DESC(?n) ?p
 """
+USED_BY_ANY = "SELECT ?p (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x ?p ?o } GROUP BY ?p ORDER BY DESC(?n) ?p"
 ABOUT = "SELECT ?p ?o ?s WHERE { ?s ?p ?o }"
 #: Properties outside the ontology that data extension offers too.
 EXTRA_PROPERTIES = {
@@ -611,12 +612,14 @@ def preview(kg: KnowledgeGraph, id: str) -> Preview:
 
 
 def propose_properties(kg: KnowledgeGraph, type_id: str, limit: int) -> list[dict[str, str]]:
-    """The properties worth fetching for members of a class: those its members have, most used first."""
+    """The properties worth fetching for members of a class (of any entity, with no class): those its members
+    have, most used first."""
     found = index(kg)
-    node = _node(type_id, GAI, "type")
+    node = _node(type_id or "AISystem", GAI, "type")  # OpenRefine sends an empty type for an untyped column
     if node.value not in found.classes:
         raise BadParameter("type", f"{type_id[:80]!r} is not a class of the ontology")
-    used = [row["p"].value for row in _select(kg, USED, type=node) if isinstance(row["p"], NamedNode)]
+    rows = _select(kg, USED, type=node) if type_id else _select(kg, USED_BY_ANY)
+    used = [row["p"].value for row in rows if isinstance(row["p"], NamedNode)]
     return [_property(found.properties[p]) for p in used if p in found.properties][:limit]
 
 

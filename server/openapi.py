@@ -295,7 +295,7 @@ RECONCILE: dict[str, tuple[str, dict[str, Any]]] = {
                 "summary": "Properties to fetch by data extension for members of a type",
                 "operationId": "reconcileProperties",
                 "parameters": [
-                    {**_query_parameter("type", "A class of the ontology", "AIModel", maxLength=200), "required": True},
+                    _query_parameter("type", "A class of the ontology (none: any entity)", "AIModel", maxLength=200),
                     _query_parameter("limit", "Properties at most (200)", "10", pattern="^[0-9]+$"),
                     RECONCILE_CALLBACK,
                 ],

@@ -187,8 +187,9 @@ def suggest_property() -> Response:
 
 @bp.get("/properties")
 def properties() -> Response:
-    """Properties to fetch for members of ``type``, most used first (data extension property proposals)."""
-    type_id = _text("type", required=True)
+    """Properties to fetch for members of ``type`` (of any entity without one), most used first (data extension
+    property proposals)."""
+    type_id = _text("type")
     limit = max(1, _bounded("limit", 50, 200))
     found = get_service().value(Call(reconciliation.propose_properties, (type_id, limit), kind="reconcile"))
     return _answer({"type": type_id, "limit": limit, "properties": found})

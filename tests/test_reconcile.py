@@ -22,6 +22,7 @@ from referencing.jsonschema import DRAFT7
 
 from graph import reconciliation
 from graph.errors import BadRequest
+from graph.matching import Candidate, Matcher
 from graph.namespaces import GAI, GAID
 from server import Config, create_app
 
@@ -376,7 +377,12 @@ def test_property_proposals_follow_the_type(client: FlaskClient) -> None:
     organizations = client.get("/reconcile/properties", query_string={"type": "gai:Organization"}).get_json()
     assert "develops" in {p["id"] for p in organizations["properties"]}
     assert "parameterCount" not in {p["id"] for p in organizations["properties"]}
-    for bad in ({"type": "NoSuchClass"}, {}, {"type": "AIModel", "limit": "x"}):
+    for untyped in ({}, {"type": ""}):  # OpenRefine sends an empty type for a column reconciled without one
+        anything = valid(
+            "data-extension-property-proposal", client.get("/reconcile/properties", query_string=untyped).get_json()
+        )
+        assert {"developedBy", "releaseDate"} <= {p["id"] for p in anything["properties"][:10]}
+    for bad in ({"type": "NoSuchClass"}, {"type": "AIModel", "limit": "x"}):
         assert client.get("/reconcile/properties", query_string=bad).status_code == 400
 
 
@@ -445,3 +451,33 @@ def test_previews_may_be_framed_only_by_the_cors_origins() -> None:
     policy = client.get("/reconcile/preview?id=OpenAI").headers["Content-Security-Policy"]
     assert "frame-ancestors http://localhost:3333 http://127.0.0.1:3333" in policy
     assert "frame-ancestors 'none'" in client.get("/reconcile").headers["Content-Security-Policy"]
+
+
+# -- the matcher's additions for this API ------------------------------------------------------------------
+
+MODEL, PRODUCT, FAMILY = GAI + "AIModel", GAI + "Product", GAI + "ModelFamily"
+SMALL = Matcher(
+    [
+        Candidate("x:family", ("Gemini",), frozenset({FAMILY}), ("Google DeepMind",)),
+        Candidate("x:chatbot", ("Gemini",), frozenset({PRODUCT}), ("Google",)),
+        Candidate("x:both", ("Gemini",), frozenset({PRODUCT, MODEL}), ("Google",)),
+        Candidate("x:other", ("Imagen",), frozenset({MODEL}), ("Google DeepMind",)),
+    ]
+)
+
+
+def test_the_matcher_takes_several_types() -> None:
+    def found(**options: Any) -> list[str]:
+        return [s.candidate.iri for s in SMALL.match("Gemini", **options).candidates]
+
+    assert set(found()) == {"x:both", "x:chatbot", "x:family"}
+    assert set(found(type=[FAMILY, MODEL])) == {"x:family", "x:both"}
+    assert found(type=[PRODUCT, MODEL], all_types=True) == ["x:both"]
+    assert SMALL.match("Gemini", type=[PRODUCT, MODEL], all_types=True).match is not None  # alone: a match
+    assert found(type=FAMILY) == ["x:family"]
+
+
+def test_the_matcher_lists_what_an_organisation_develops() -> None:
+    assert [c.iri for c in SMALL.developed_by(["Google DeepMind"])] == ["x:family", "x:other"]
+    assert [c.iri for c in SMALL.developed_by(["Google DeepMind"], type=MODEL)] == ["x:other"]
+    assert SMALL.developed_by(["Nobody"]) == []
