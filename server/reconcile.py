@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from graph import reconciliation
+from graph import KnowledgeGraph, reconciliation
 from graph.errors import BadParameter, BadRequest, GraphError
 from graph.namespaces import GAI, GAID
 from graph.querying.work import Call
@@ -159,7 +160,7 @@ def endpoint() -> Response:
     return _answer(manifest())
 
 
-def _suggest(function: Any) -> Response:
+def _suggest(function: Callable[[KnowledgeGraph, str, int, int], list[dict[str, Any]]]) -> Response:
     prefix = _text("prefix")
     cursor = _bounded("cursor", 0, reconciliation.MAX_CURSOR)
     limit = max(1, _bounded("limit", DEFAULT_SUGGEST, MAX_SUGGEST))
