@@ -135,7 +135,9 @@ def test_bad_queries_are_tool_errors(mcp: Session) -> None:
     assert refused(mcp, "sparql_query", query="SELECT WHERE {")
     nested = "SELECT * WHERE " + "{" * 500 + "}" * 500
     assert "nests" in refused(mcp, "sparql_query", query=nested)
-    assert "not an allowed endpoint" in refused(mcp, "sparql_query", query="SELECT * { SERVICE <http://evil.example/> { ?s ?p ?o } }")
+    assert "not an allowed endpoint" in refused(
+        mcp, "sparql_query", query="SELECT * { SERVICE <http://evil.example/> { ?s ?p ?o } }"
+    )
 
 
 def test_describe_a_resource(mcp: Session) -> None:
@@ -170,7 +172,15 @@ def test_named_queries_with_typed_parameters(mcp: Session) -> None:
     listed = {q["name"]: q for q in json.loads(ok(mcp, "list_named_queries"))["queries"]}
     by_org = listed["models-by-organization"]
     assert by_org["params"][0]["name"] == "organization" and by_org["params"][0]["type"] == "iri"
-    data = json.loads(ok(mcp, "run_named_query", name="models-by-organization", parameters={"organization": "gaid:OpenAI"}, limit=1000))
+    data = json.loads(
+        ok(
+            mcp,
+            "run_named_query",
+            name="models-by-organization",
+            parameters={"organization": "gaid:OpenAI"},
+            limit=1000,
+        )
+    )
     assert all(row[0] == "gaid:OpenAI" for row in data["rows"]) and any("gaid:ChatGPT" in row for row in data["rows"])
     bad = refused(mcp, "run_named_query", name="models-by-organization", parameters={"organization": "not an iri"})
     assert "organization" in bad
@@ -184,7 +194,9 @@ def test_hosts_and_origins_are_checked(server: ServerProcess) -> None:
     headers = {"Accept": "application/json, text/event-stream"}
     response = requests.post(server.url + "/mcp", json=body, headers={**headers, "Host": "evil.example"}, timeout=10)
     assert response.status_code == 421
-    response = requests.post(server.url + "/mcp", json=body, headers={**headers, "Origin": "http://evil.example"}, timeout=10)
+    response = requests.post(
+        server.url + "/mcp", json=body, headers={**headers, "Origin": "http://evil.example"}, timeout=10
+    )
     assert response.status_code == 403
     assert requests.get(server.url + "/mcp/elsewhere", timeout=10).status_code == 404
 
@@ -197,7 +209,9 @@ def test_over_the_remote_engine(serve: Callable[..., ServerProcess]) -> None:
     assert "read-only" in refused(mcp, "sparql_query", query="CLEAR ALL")
     assert "ChatGPT" in ok(mcp, "describe", iri="gaid:ChatGPT")
     assert json.loads(ok(mcp, "explain", iri="gaid:ChatGPT", class_iri="gai:GenerativeAI"))["result"] is True
-    data = json.loads(ok(mcp, "run_named_query", name="models-by-organization", parameters={"organization": "gaid:OpenAI"}))
+    data = json.loads(
+        ok(mcp, "run_named_query", name="models-by-organization", parameters={"organization": "gaid:OpenAI"})
+    )
     assert data["rows"]
 
 
