@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Flask
+import anyio.to_thread
+from flask import Flask, render_template_string
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.transport_security import TransportSecuritySettings
@@ -53,6 +54,7 @@ from graph.void import statistics, void_triples
 
 from .config import Config
 from .context import QUERIES, SERVICE
+from .negotiation import prefers_html
 from .pages.rdf import safe_prefixes
 
 if TYPE_CHECKING:  # the front imports this module when it builds the app
@@ -81,6 +83,22 @@ N_TRIPLES = RdfFormat.N_TRIPLES.media_type
 ONTOLOGY_URI = ONTOLOGY_IRI
 VOID_PATH = "/.well-known/void"
 
+#: What a browser sees at /mcp (an MCP client never asks for HTML).
+PAGE = """{% extends "base.html" %}
+{% block title %}MCP for agents{% endblock %}
+{% block content %}
+<h1>MCP for agents</h1>
+<p>This URL, <code>{{ url }}</code>, is a <a href="https://modelcontextprotocol.io">Model Context Protocol</a>
+server (streamable HTTP): an LLM agent connected to it can search, describe and query the knowledge graph.
+Nothing it offers writes. A client configuration:</p>
+<pre>{{ config }}</pre>
+<h2>Tools</h2>
+<dl>{% for t in tools %}<dt><code>{{ t.name }}</code></dt><dd>{{ t.description }}</dd>{% endfor %}</dl>
+<h2>Resources</h2>
+<dl>{% for r in resources %}<dt><code>{{ r.uri }}</code></dt><dd>{{ r.description }}</dd>{% endfor %}</dl>
+{% endblock %}
+"""
+
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
@@ -93,7 +111,9 @@ class MCPEndpoint:
     """The mounted ASGI app: the lifespan runs the SDK's session manager; ``/mcp`` itself is the endpoint."""
 
     def __init__(self, app: Flask) -> None:
+        self.app = app
         self.tools = Tools(app)
+        self._page: bytes | None = None
         config: Config = app.config["GENAI_KG"]
         self.server = build_server(self.tools)
         # The Starlette app is kept for its lifespan (the session manager's task group); requests go straight to
@@ -115,7 +135,29 @@ class MCPEndpoint:
             await send({"type": "http.response.start", "status": 404, "headers": head})
             await send({"type": "http.response.body", "body": body.encode()})
             return
+        accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+        if scope["method"] in ("GET", "HEAD") and prefers_html(accept):  # a browser: say what this is
+            page = await self.page()
+            head = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", b"%d" % len(page))]
+            await send({"type": "http.response.start", "status": 200, "headers": head})
+            await send({"type": "http.response.body", "body": page})
+            return
         await self.server.session_manager.handle_request(scope, receive, send)
+
+    async def page(self) -> bytes:
+        """The HTML page a browser gets at ``/mcp``: the tools, the resources and a client configuration."""
+        if self._page is None:
+            tools = await self.server.list_tools()
+            resources = await self.server.list_resources()
+            url = self.tools.site + "mcp"
+            config = json.dumps({"mcpServers": {"genai-kg": {"type": "http", "url": url}}}, indent=2)
+
+            def render() -> str:
+                with self.app.test_request_context("/mcp"):
+                    return render_template_string(PAGE, tools=tools, resources=resources, url=url, config=config)
+
+            self._page = (await anyio.to_thread.run_sync(render)).encode()
+        return self._page
 
 
 def transport_security(config: Config) -> TransportSecuritySettings:

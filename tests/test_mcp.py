@@ -252,3 +252,11 @@ def test_a_mounted_apps_lifespan_runs_between_startup_and_shutdown() -> None:
             await Lifespan("/z", failing).startup()
 
     asyncio.run(main())
+
+
+def test_a_browser_is_told_what_mcp_is_and_the_home_page_links_it(server: ServerProcess) -> None:
+    page = requests.get(server.url + "/mcp", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert all(f"<code>{tool}</code>" in page.text for tool in TOOLS)
+    assert f"http://127.0.0.1:{server.port}/mcp" in page.text
+    assert 'href="/mcp"' in requests.get(server.url + "/", headers={"Accept": "text/html"}, timeout=10).text
