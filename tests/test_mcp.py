@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -16,7 +17,8 @@ from mcp.client.streamable_http import streamable_http_client
 from pyoxigraph import RdfFormat, parse
 
 from server.front import Lifespan, LifespanFailed
-from server.mcp import MAX_ROWS, MAX_TEXT
+from server.config import Config
+from server.mcp import MAX_ROWS, MAX_TEXT, transport_security
 
 from .conftest import ServerProcess
 
@@ -40,10 +42,16 @@ def session_on(url: str) -> Session:
     return run
 
 
+#: The module's server's budget per request: short, so that a runaway query is seen to be stopped.
+BUDGET = 5
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[ServerProcess]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the module, on a store on disk: queries run in worker processes, killed at the budget."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
-    started = ServerProcess(["--memory"], environment)
+    environment["GENAI_KG_QUERY_TIMEOUT"] = str(BUDGET)
+    started = ServerProcess(["--store", str(tmp_path_factory.mktemp("mcp") / "store")], environment)
     yield started
     started.stop()
 
@@ -138,6 +146,14 @@ def test_bad_queries_are_tool_errors(mcp: Session) -> None:
     assert "not an allowed endpoint" in refused(
         mcp, "sparql_query", query="SELECT * { SERVICE <http://evil.example/> { ?s ?p ?o } }"
     )
+
+
+def test_a_query_past_its_budget_is_stopped(mcp: Session) -> None:
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    started = time.monotonic()
+    assert "budget" in refused(mcp, "sparql_query", query=runaway)
+    assert time.monotonic() - started < BUDGET + 10
+    assert json.loads(ok(mcp, "sparql_query", query="ASK { ?s ?p ?o }")) == {"boolean": True}
 
 
 def test_describe_a_resource(mcp: Session) -> None:
@@ -260,3 +276,17 @@ def test_a_browser_is_told_what_mcp_is_and_the_home_page_links_it(server: Server
     assert all(f"<code>{tool}</code>" in page.text for tool in TOOLS)
     assert f"http://127.0.0.1:{server.port}/mcp" in page.text
     assert 'href="/mcp"' in requests.get(server.url + "/", headers={"Accept": "text/html"}, timeout=10).text
+
+
+def test_allowed_hosts_follow_the_configuration() -> None:
+    default = transport_security(Config())
+    assert default.enable_dns_rebinding_protection and default.allowed_hosts == [
+        "127.0.0.1:*",
+        "localhost:*",
+        "[::1]:*",
+    ]
+    public = transport_security(Config(host="0.0.0.0", base_url="https://kg.example.org/"))
+    assert "kg.example.org" in public.allowed_hosts and "kg.example.org:443" in public.allowed_hosts
+    assert "https://kg.example.org" in public.allowed_origins and "0.0.0.0:8000" not in public.allowed_hosts
+    lan = transport_security(Config(host="192.168.1.5", port=8080))
+    assert "192.168.1.5:8080" in lan.allowed_hosts and "http://192.168.1.5:8080" in lan.allowed_origins
