@@ -16,8 +16,8 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from pyoxigraph import RdfFormat, parse
 
-from server.front import Lifespan, LifespanFailed
 from server.config import Config
+from server.front import Lifespan, LifespanFailed
 from server.mcp import MAX_ROWS, MAX_TEXT, transport_security
 
 from .conftest import ServerProcess
