@@ -33,6 +33,7 @@ from pyoxigraph import (
     BlankNode,
     Literal,
     NamedNode,
+    QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
@@ -179,7 +180,8 @@ def transport_security(config: Config) -> TransportSecuritySettings:
 
 
 class Tools:
-    """What the tools do, over one app's query service; each method returns text or raises :class:`ToolError`."""
+    """What the tools do, over one app's query service: each method returns text, or raises the
+    :class:`~graph.errors.GraphError` the REST API would answer with a 4xx or 5xx."""
 
     def __init__(self, app: Flask) -> None:
         self.config: Config = app.config["GENAI_KG"]
@@ -245,7 +247,8 @@ class Tools:
         if format not in ("json", "csv"):
             raise BadParameter("format", f"must be json or csv, not {format!r}")
         answer: Answer = self.service.run(work)
-        lines, more = _read_lines(answer, limit + (1 if answer.media_type == TSV else 0))
+        wanted = {TSV: limit + 1, N_TRIPLES: limit}.get(answer.media_type or "", MAX_ROWS)  # TSV has a header
+        lines, more = _read_lines(answer, wanted)
         if answer.media_type == JSON:  # ASK
             return _json({"boolean": json.loads(b"".join(lines))["boolean"]})
         if answer.media_type == N_TRIPLES:
@@ -253,7 +256,10 @@ class Tools:
             text, shown = _turtle(_parse_triples(lines[:kept])), kept
             truncated = more or kept < len(lines)
         else:
-            columns, rows = _solutions(lines)
+            solutions = parse_query_results(b"".join(lines) or b"\n", format=QueryResultsFormat.TSV)
+            if isinstance(solutions, QueryBoolean):  # an ASK the lexer did not tell: TSV says true or false
+                return _json({"boolean": bool(solutions)})
+            columns, rows = _solutions(solutions)
             shown = _fit([_json(row).encode() for row in rows])
             truncated = more or shown < len(rows)
             text = _table(columns, rows[:shown], format, _note(shown) if truncated else None)
@@ -422,10 +428,8 @@ def _read_lines(answer: Answer, wanted: int) -> tuple[list[bytes], bool]:
     return [line + b"\n" for line in lines if line], more
 
 
-def _solutions(lines: list[bytes]) -> tuple[list[str], list[list[str | None]]]:
-    """TSV lines (a header and rows): the columns and the rows' values as an agent reads them."""
-    solutions = parse_query_results(b"".join(lines) or b"\n", format=QueryResultsFormat.TSV)
-    assert isinstance(solutions, QuerySolutions)
+def _solutions(solutions: QuerySolutions) -> tuple[list[str], list[list[str | None]]]:
+    """Solutions read from TSV lines: the columns and the rows' values as an agent reads them."""
     return [v.value for v in solutions.variables], [[_value(term) for term in solution] for solution in solutions]
 
 

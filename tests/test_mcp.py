@@ -12,13 +12,16 @@ from typing import Any
 
 import pytest
 import requests
+from flask import Flask
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from pyoxigraph import RdfFormat, parse
 
+from graph.errors import BadParameter, BadQuery
+from graph.querying.work import Formats, QueryRequest
 from server.config import Config
 from server.front import Lifespan, LifespanFailed
-from server.mcp import MAX_ROWS, MAX_TEXT, transport_security
+from server.mcp import MAX_ROWS, MAX_TEXT, N_TRIPLES, TSV, Tools, transport_security
 
 from .conftest import ServerProcess
 
@@ -231,7 +234,25 @@ def test_over_the_remote_engine(serve: Callable[..., ServerProcess]) -> None:
     assert data["rows"]
 
 
-# -- the front's lifespan relay, without a server ---------------------------------------------------------
+# -- in process: the tools' edges, and the front's lifespan relay, without a server ---------------------------------------------------------
+
+
+def test_tools_in_process(app: Flask) -> None:
+    tools = Tools(app)
+    assert json.loads(tools._answer(QueryRequest("ASK {}", formats=Formats(TSV, N_TRIPLES)), 1, "json")) == {
+        "boolean": True
+    }
+    typed = 'SELECT ?d ?l ?n ?b WHERE { BIND("2024-01-01"^^xsd:date AS ?d) BIND("x"@en AS ?l) BIND(3 AS ?n) BIND(BNODE() AS ?b) }'
+    row = json.loads(tools.sparql_query(typed, 1, "json"))["rows"][0]
+    assert row[:3] == ["2024-01-01^^xsd:date", "x@en", "3"] and row[3].startswith("_:")
+    empty = json.loads(tools.sparql_query("SELECT ?s WHERE { ?s a gai:NoSuchClass }", 10, "json"))
+    assert empty == {"columns": ["s"], "rows": []}
+    with pytest.raises(BadQuery, match="read-only"):
+        tools.sparql_query("WITH <http://x/> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", 10, "json")
+    with pytest.raises(BadParameter, match="parameters"):
+        tools.run_named_query("models-by-organization", {str(i): "x" for i in range(40)}, 10, "json")
+    with pytest.raises(BadParameter, match="organization"):
+        tools.run_named_query("models-by-organization", {"organization": "x" * 20_000}, 10, "json")
 
 
 def test_a_mounted_apps_lifespan_runs_between_startup_and_shutdown() -> None:
