@@ -44,6 +44,7 @@ from .app import create_app
 from .config import Config
 from .context import GRAPH
 from .errors import status_of
+from .negotiation import prefers_html
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -68,7 +69,7 @@ def create_front() -> Front:
 
     app = create_app(config)
     front = Front(app, config)
-    front.mount("/mcp", mcp.create(app))
+    front.mount("/mcp", mcp.create(app), page=True)
     return front
 
 
@@ -130,12 +131,17 @@ class Front:
         self.buffered = 0
         self.max_buffered = config.threads * config.max_body_bytes
         self.mounts: dict[str, ASGIApp] = {}
+        #: Mount prefixes whose own path a browser gets from the Flask app (a page about the endpoint).
+        self.pages: set[str] = set()
         self._lifespans: list[Lifespan] = []
 
-    def mount(self, prefix: str, app: ASGIApp) -> None:
+    def mount(self, prefix: str, app: ASGIApp, *, page: bool = False) -> None:
         """Serve ``prefix`` and every path under it with the ASGI ``app`` (``root_path`` says the prefix); its
-        lifespan starts with the front's (mount before the server starts)."""
+        lifespan starts with the front's (mount before the server starts). With ``page``, a GET of ``prefix``
+        itself that prefers HTML (a browser) goes to the Flask app instead, which has a page for it."""
         self.mounts[prefix.rstrip("/")] = app
+        if page:
+            self.pages.add(prefix.rstrip("/"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -181,6 +187,8 @@ class Front:
         try:
             path = scope["path"]
             mounted = self._mounted(path)
+            if mounted is not None and self._browsing(scope, mounted[0]):
+                mounted = None
             if path == "/health" and scope["method"] in ("GET", "HEAD") and mounted is None:
                 await self._health(exchange, send)
                 return
@@ -212,6 +220,13 @@ class Front:
             if path == prefix or path.startswith(prefix + "/"):
                 return prefix, app
         return None
+
+    def _browsing(self, scope: Scope, prefix: str) -> bool:
+        """Whether this request is a browser's visit to a mounted endpoint that has a page in the Flask app."""
+        if prefix not in self.pages or scope["path"] != prefix or scope["method"] not in ("GET", "HEAD"):
+            return False
+        accept = ",".join(value.decode("latin-1") for name, value in scope["headers"] if name == b"accept")
+        return prefers_html(accept)
 
     # -- the request --------------------------------------------------------------------------------
 

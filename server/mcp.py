@@ -1,7 +1,9 @@
 """``/mcp``: the knowledge graph for LLM agents, as a Model Context Protocol server (streamable HTTP).
 
-Built with the ``mcp`` SDK's :class:`MCPServer` and mounted on the HTTP front (``server/front.py``), which
-relays its lifespan so that the SDK's session manager has its task group. It offers
+Built with the ``mcp`` SDK's ``MCPServer`` and mounted on the HTTP front (``server/front.py``), which
+relays its lifespan so that the SDK's session manager has its task group, and leaves a browser's ``GET /mcp``
+to the Flask app, where :data:`bp` says what the endpoint is. The SDK is imported only when the front builds
+the endpoint, never by the command line's other commands. It offers
 
 - tools: ``sparql_query`` (read-only, budgeted, capped), ``describe``, ``search``, ``explain`` (is-a with its
   steps), ``list_named_queries`` and ``run_named_query`` (typed parameters, bound as the REST API binds them);
@@ -23,12 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import anyio.to_thread
-from flask import Flask, render_template_string
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from mcp.server.transport_security import TransportSecuritySettings
-from mcp_types import ToolAnnotations
+from flask import Blueprint, Flask, Response, render_template_string
 from pyoxigraph import (
     BlankNode,
     Literal,
@@ -54,11 +51,13 @@ from graph.sparql_lexer import query_form, top_level_keyword
 from graph.void import statistics, void_triples
 
 from .config import Config
-from .context import QUERIES, SERVICE
-from .negotiation import prefers_html
+from .context import QUERIES, SERVICE, public_url
 from .pages.rdf import safe_prefixes
 
-if TYPE_CHECKING:  # the front imports this module when it builds the app
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.transport_security import TransportSecuritySettings
+
     from .front import Receive, Scope, Send
 
 #: Rows (or triples) a query tool returns unless the call asks for fewer, and the most it may ask for.
@@ -84,6 +83,33 @@ N_TRIPLES = RdfFormat.N_TRIPLES.media_type
 ONTOLOGY_URI = ONTOLOGY_IRI
 VOID_PATH = "/.well-known/void"
 
+#: Each tool's description, for agents (the SDK's tool list) and people (the page at /mcp).
+TOOLS = {
+    "sparql_query": "Run a read-only SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE) over the knowledge "
+    "graph, inferred triples included; the usual prefixes (gai:, gaid:, rdfs:, owl:, skos:, xsd:, …) are "
+    'declared. SELECT results come as compact JSON (columns and rows; IRIs as prefix:Local) or CSV (format="csv"); '
+    "graphs as Turtle. At most `limit` rows (1-1000, default 100), with a note when more exist. Updates are "
+    "refused; each query has the service's time budget.",
+    "describe": "The linked-data description of a resource, as Turtle: its statements and the blank nodes under "
+    "them. Give a full IRI or prefix:Local (for example gaid:ChatGPT or gai:LargeLanguageModel).",
+    "search": "Find resources by label or alternative label (case, accents and punctuation ignored), exact names "
+    "first. Returns JSON: identifiers (prefix:Local) and labels, at most `limit` (1-100, default 20).",
+    "explain": "Whether a resource is an instance (or a subclass) of a class, by the reasoner's closure, with the "
+    "steps that make it so (stated triples and the rules applied). Both as full IRIs or prefix:Local, e.g. "
+    'iri="gaid:ChatGPT", class_iri="gai:GenerativeAI".',
+    "list_named_queries": "The named queries (curated SPARQL) with their typed parameters, as JSON; run one with "
+    "run_named_query.",
+    "run_named_query": "Run a named query with its parameters (name to value as text; each is checked against its "
+    "declared type and bound, never pasted into the query). Results as for sparql_query.",
+}
+#: The resources: name, title and description (their URIs are the ontology's IRI and the VoID path).
+RESOURCES = {
+    "ontology": ("The genai-kg ontology", "The ontology's classes, properties and axioms (OWL), in Turtle."),
+    "void": ("VoID description", "The dataset's VoID description: size, classes, properties and links, in Turtle."),
+}
+
+bp = Blueprint("mcp", __name__)
+
 #: What a browser sees at /mcp (an MCP client never asks for HTML).
 PAGE = """{% extends "base.html" %}
 {% block title %}MCP for agents{% endblock %}
@@ -94,13 +120,26 @@ server (streamable HTTP): an LLM agent connected to it can search, describe and 
 Nothing it offers writes. A client configuration:</p>
 <pre>{{ config }}</pre>
 <h2>Tools</h2>
-<dl>{% for t in tools %}<dt><code>{{ t.name }}</code></dt><dd>{{ t.description }}</dd>{% endfor %}</dl>
+<dl>{% for name, text in tools.items() %}<dt><code>{{ name }}</code></dt><dd>{{ text }}</dd>{% endfor %}</dl>
 <h2>Resources</h2>
-<dl>{% for r in resources %}<dt><code>{{ r.uri }}</code></dt><dd>{{ r.description }}</dd>{% endfor %}</dl>
+<dl>{% for uri, text in resources %}<dt><code>{{ uri }}</code></dt><dd>{{ text }}</dd>{% endfor %}</dl>
 {% endblock %}
 """
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+def init_app(app: Flask) -> None:
+    """Register the page a browser gets at ``/mcp`` (the front routes everything else there to the endpoint)."""
+    app.register_blueprint(bp)
+
+
+@bp.get("/mcp")
+def page() -> Response:
+    """What ``/mcp`` is: its tools, its resources and a client configuration."""
+    url = public_url("mcp")
+    config = json.dumps({"mcpServers": {"genai-kg": {"type": "http", "url": url}}}, indent=2)
+    resources = [(ONTOLOGY_URI, RESOURCES["ontology"][1]), (public_url(VOID_PATH), RESOURCES["void"][1])]
+    html = render_template_string(PAGE, url=url, config=config, tools=TOOLS, resources=resources)
+    return Response(html, mimetype="text/html")
 
 
 def create(app: Flask) -> MCPEndpoint:
@@ -112,9 +151,7 @@ class MCPEndpoint:
     """The mounted ASGI app: the lifespan runs the SDK's session manager; ``/mcp`` itself is the endpoint."""
 
     def __init__(self, app: Flask) -> None:
-        self.app = app
         self.tools = Tools(app)
-        self._page: bytes | None = None
         config: Config = app.config["GENAI_KG"]
         self.server = build_server(self.tools)
         # The Starlette app is kept for its lifespan (the session manager's task group); requests go straight to
@@ -136,34 +173,14 @@ class MCPEndpoint:
             await send({"type": "http.response.start", "status": 404, "headers": head})
             await send({"type": "http.response.body", "body": body.encode()})
             return
-        accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
-        if scope["method"] in ("GET", "HEAD") and prefers_html(accept):  # a browser: say what this is
-            page = await self.page()
-            head = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", b"%d" % len(page))]
-            await send({"type": "http.response.start", "status": 200, "headers": head})
-            await send({"type": "http.response.body", "body": page})
-            return
         await self.server.session_manager.handle_request(scope, receive, send)
-
-    async def page(self) -> bytes:
-        """The HTML page a browser gets at ``/mcp``: the tools, the resources and a client configuration."""
-        if self._page is None:
-            tools = await self.server.list_tools()
-            resources = await self.server.list_resources()
-            url = self.tools.site + "mcp"
-            config = json.dumps({"mcpServers": {"genai-kg": {"type": "http", "url": url}}}, indent=2)
-
-            def render() -> str:
-                with self.app.test_request_context("/mcp"):
-                    return render_template_string(PAGE, tools=tools, resources=resources, url=url, config=config)
-
-            self._page = (await anyio.to_thread.run_sync(render)).encode()
-        return self._page
 
 
 def transport_security(config: Config) -> TransportSecuritySettings:
     """DNS-rebinding protection: the Host (and any Origin) must be this machine's loopback names, the address
     the server listens on, or the configured public URL's host."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
     hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
     origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
     if config.host not in ("0.0.0.0", "::", "", "127.0.0.1", "localhost", "::1"):
@@ -300,6 +317,12 @@ class Tools:
 
 def build_server(tools: Tools) -> MCPServer[Any]:
     """The MCP server: its tools and resources, each a thin wrapper of :class:`Tools`."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp_types import ToolAnnotations
+
+    read_only = ToolAnnotations(
+        read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+    )
     server: MCPServer[Any] = MCPServer(
         "genai-kg",
         title="genai-kg: a knowledge graph about generative AI",
@@ -314,51 +337,37 @@ def build_server(tools: Tools) -> MCPServer[Any]:
         log_level="WARNING",
     )
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(description=TOOLS["sparql_query"], annotations=read_only, structured_output=False)
     def sparql_query(query: str, limit: int = DEFAULT_ROWS, format: str = "json") -> str:
-        """Run a read-only SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE) over the knowledge graph,
-        inferred triples included. SELECT results come as compact JSON (columns and rows; IRIs as prefix:Local)
-        or CSV (format="csv"); graphs as Turtle. At most `limit` rows (1-1000, default 100) are returned, with a
-        note when more exist. Updates are refused; each query has the service's time budget."""
         return _tool(lambda: tools.sparql_query(query, limit, format))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(description=TOOLS["describe"], annotations=read_only, structured_output=False)
     def describe(iri: str) -> str:
-        """The linked-data description of a resource, as Turtle: its statements and the blank nodes under them.
-        Give a full IRI or prefix:Local (for example gaid:ChatGPT or gai:LargeLanguageModel)."""
         return _tool(lambda: tools.describe(iri))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(description=TOOLS["search"], annotations=read_only, structured_output=False)
     def search(text: str, limit: int = 20) -> str:
-        """Find resources by label or alternative label (case, accents and punctuation ignored): exact names
-        first. Returns JSON: identifiers (prefix:Local) and labels, at most `limit` (1-100, default 20)."""
         return _tool(lambda: tools.search(text, limit))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(description=TOOLS["explain"], annotations=read_only, structured_output=False)
     def explain(iri: str, class_iri: str) -> str:
-        """Whether a resource is an instance (or a subclass) of a class, by the reasoner's closure, with the
-        steps that make it so (asserted triples and the rules applied). Both as full IRIs or prefix:Local,
-        e.g. iri="gaid:ChatGPT", class_iri="gai:GenerativeAI"."""
         return _tool(lambda: tools.explain(iri, class_iri))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(description=TOOLS["list_named_queries"], annotations=read_only, structured_output=False)
     def list_named_queries() -> str:
-        """The named queries (curated SPARQL) with their typed parameters, as JSON: run one with run_named_query."""
         return _tool(tools.list_named_queries)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(description=TOOLS["run_named_query"], annotations=read_only, structured_output=False)
     def run_named_query(
         name: str, parameters: dict[str, str] | None = None, limit: int = DEFAULT_ROWS, format: str = "json"
     ) -> str:
-        """Run a named query with its parameters (name to value as text; each is checked against its declared
-        type and bound, never pasted into the query). Results as for sparql_query."""
         return _tool(lambda: tools.run_named_query(name, parameters or {}, limit, format))
 
     @server.resource(
         ONTOLOGY_URI,
         name="ontology",
-        title="The genai-kg ontology",
-        description="The ontology's classes, properties and axioms (OWL), in Turtle.",
+        title=RESOURCES["ontology"][0],
+        description=RESOURCES["ontology"][1],
         mime_type="text/turtle",
     )
     def ontology() -> str:
@@ -367,8 +376,8 @@ def build_server(tools: Tools) -> MCPServer[Any]:
     @server.resource(
         tools.site.rstrip("/") + VOID_PATH,
         name="void",
-        title="VoID description",
-        description="The dataset's VoID description: its size, classes, properties, links and endpoints, in Turtle.",
+        title=RESOURCES["void"][0],
+        description=RESOURCES["void"][1],
         mime_type="text/turtle",
     )
     def void() -> str:
@@ -379,6 +388,8 @@ def build_server(tools: Tools) -> MCPServer[Any]:
 
 def _tool(work: Callable[[], str]) -> str:
     """Run a tool's work: the service's refusals and failures become tool errors with their message."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
     try:
         return work()
     except GraphError as error:
@@ -386,6 +397,8 @@ def _tool(work: Callable[[], str]) -> str:
 
 
 def _resource(work: Callable[[], str]) -> str:
+    from mcp.server.mcpserver.exceptions import ResourceError
+
     try:
         return work()
     except GraphError as error:

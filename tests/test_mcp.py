@@ -297,6 +297,7 @@ def test_a_browser_is_told_what_mcp_is_and_the_home_page_links_it(server: Server
     assert all(f"<code>{tool}</code>" in page.text for tool in TOOLS)
     assert f"http://127.0.0.1:{server.port}/mcp" in page.text
     assert 'href="/mcp"' in requests.get(server.url + "/", headers={"Accept": "text/html"}, timeout=10).text
+    assert requests.get(server.url + "/mcp", headers={"Accept": "application/json"}, timeout=10).status_code != 200
 
 
 def test_allowed_hosts_follow_the_configuration() -> None:
