@@ -15,8 +15,9 @@ No thread is spent on a client until its whole request has arrived. For each req
 
 Other ASGI apps can be mounted at a path prefix (:meth:`Front.mount`); they get the same body limits and
 access log, and their own buffered body. Their lifespans run beside the front's (:class:`Lifespan`): started
-before the first request, shut down with the server. ``/mcp`` is one (``server/mcp.py``). Granian itself closes a connection whose headers take longer than
-``request_timeout`` (``serve`` in ``server/cli.py``).
+before the first request, shut down with the server. ``/mcp`` is one (``server/mcp.py``); a browser's GET of
+it goes to the Flask app, which has a page about it (``mount(..., page=True)``). Granian itself closes a
+connection whose headers take longer than ``request_timeout`` (``serve`` in ``server/cli.py``).
 """
 
 from __future__ import annotations
