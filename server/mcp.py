@@ -40,9 +40,9 @@ from pyoxigraph import (
 )
 
 from graph import browse, describe, named_queries
-from graph.agents import is_a_explained
 from graph.describe import ontology_triples
 from graph.errors import BadParameter, BadQuery, GraphError, NotFound, TooLarge
+from graph.inference import api as inference
 from graph.input_limits import check_sparql
 from graph.named_queries import NamedQuery
 from graph.namespaces import ONTOLOGY_IRI, PREFIXES, compact, expand
@@ -304,7 +304,8 @@ class Tools:
         return _json({"results": [{"id": compact(node.value), "label": name} for node, name in found[:limit]]})
 
     def explain(self, iri: str, class_iri: str) -> str:
-        data = self.service.value(Call(is_a_explained, (_iri(iri, "iri"), _iri(class_iri, "class_iri")), kind="infer"))
+        work = Call(inference.is_a, (_iri(iri, "iri"), _iri(class_iri, "class_iri")), kind="infer")
+        data = self.service.value(work, cached=True)
         return _json({**data, "iri": compact(data["iri"]), "class": compact(data["class"])})
 
     def ontology(self) -> str:
