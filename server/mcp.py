@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 #: Rows (or triples) a query tool returns unless the call asks for fewer, and the most it may ask for.
 DEFAULT_ROWS = 100
 MAX_ROWS = 1000
-#: Characters of text any tool returns at most; past it the answer is cut, with a note.
+#: Characters of text any tool returns at most: rows are left out whole past it (a description is cut), with a note.
 MAX_TEXT = 64 * 1024
 #: Bytes of a query's answer read from the service at most (the rest is never computed: the work is closed).
 MAX_READ = 4 * 1024 * 1024
@@ -181,8 +181,9 @@ def transport_security(config: Config) -> TransportSecuritySettings:
     the server listens on, or the configured public URL's host."""
     from mcp.server.transport_security import TransportSecuritySettings
 
-    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
-    origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+    hosts = ["127.0.0.1", "localhost", "[::1]", "127.0.0.1:*", "localhost:*", "[::1]:*"]
+    origins = ["http://127.0.0.1", "http://localhost", "http://[::1]", "http://127.0.0.1:*", "http://localhost:*"]
+    origins.append("http://[::1]:*")
     if config.host not in ("0.0.0.0", "::", "", "127.0.0.1", "localhost", "::1"):
         host = f"[{config.host}]" if ":" in config.host else config.host
         hosts.append(f"{host}:{config.port}")
@@ -204,7 +205,9 @@ class Tools:
         self.config: Config = app.config["GENAI_KG"]
         self.service = app.extensions[SERVICE]
         self.queries: dict[str, NamedQuery] = app.extensions[QUERIES]
-        self.site = (self.config.base_url or f"http://{self.config.host}:{self.config.port}").rstrip("/") + "/"
+        host = "127.0.0.1" if self.config.host in ("0.0.0.0", "::", "") else self.config.host
+        host = f"[{host}]" if ":" in host else host
+        self.site = (self.config.base_url or f"http://{host}:{self.config.port}").rstrip("/") + "/"
 
     # -- querying -----------------------------------------------------------------------------------
 
