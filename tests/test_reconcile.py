@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -105,9 +106,15 @@ def test_the_manifest_describes_every_service(client: FlaskClient) -> None:
 
 def test_the_view_and_the_preview_of_an_id_resolve(client: FlaskClient) -> None:
     manifest = client.get("/reconcile").get_json()
-    for template in (manifest["view"]["url"], manifest["preview"]["url"]):
-        path = template.replace("http://localhost", "").replace("{{id}}", "DALL-E_3")
-        assert client.get(path, headers={"Accept": "text/html"}).status_code == 200, path
+    for id in (
+        "DALL-E_3",
+        "GPT-4.5",
+        "Llama_3.1-405B",
+        "Mila_-_Quebec_AI_originally_Montreal_Institute_for_Learning_Algorithms",
+    ):
+        for template in (manifest["view"]["url"], manifest["preview"]["url"]):
+            path = template.replace("http://localhost", "").replace("{{id}}", quote(id, safe=""))
+            assert client.get(path, headers={"Accept": "text/html"}).status_code == 200, path
 
 
 # -- reconciliation ----------------------------------------------------------------------------------------
