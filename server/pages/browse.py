@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from pyoxigraph import NamedNode
 
-from graph import browse
+from graph import browse, charts
 from graph.browse import DIRECTIONS, FACETS, MAX_PAGE_SIZE, NONE
 from graph.errors import BadParameter
 from graph.namespaces import compact, expand
@@ -83,6 +83,7 @@ def home(suffix: str | None = None) -> Response:
         )
     html = render_template(
         "pages/home.html",
+        per_year=get_service().value(Call(charts.models_per_year), cached=True),
         stats=found.stats,
         classes=found.classes,
         kinds=found.kinds,
@@ -118,8 +119,24 @@ def modality_matrix(suffix: str | None = None) -> Response:
         return _varied(
             jsonify({"direction": grid.direction, "cells": [dict(zip(keys, c, strict=True)) for c in cells]})
         )
-    html = render_template("pages/matrix.html", m=grid, directions=list(DIRECTIONS), no_architecture=NONE.value)
+    parameters = get_service().value(Call(charts.parameters_over_time), cached=True)
+    html = render_template(
+        "pages/matrix.html", m=grid, directions=list(DIRECTIONS), no_architecture=NONE.value, parameters=parameters
+    )
     return _varied(Response(html, mimetype="text/html"))
+
+
+#: The pictures on their own, as ``/charts/<name>.svg``.
+CHARTS = {"models-per-year": charts.models_per_year, "parameters": charts.parameters_over_time}
+
+
+@bp.get("/charts/<name>.svg")
+def chart(name: str) -> Response:
+    """One of the pictures of the home page and the matrix, as an SVG document."""
+    if name not in CHARTS:
+        abort(404)
+    svg = get_service().value(Call(CHARTS[name]), cached=True)
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @bp.get("/matrix/models")

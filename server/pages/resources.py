@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from pyoxigraph import NamedNode
 
-from graph import browse, describe, docs
+from graph import browse, charts, describe, docs
 from graph.errors import BadParameter
 from graph.namespaces import GAI, GAID, page_path
 from graph.querying.work import Call
@@ -94,6 +94,7 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
         explain_url=explain_url,
         why_url=why_url,
         usage=usage,
+        lineage=service.value(Call(charts.lineage, (iri,)), cached=True),
         jsonld=rdf.script_jsonld(found.triples),
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )
