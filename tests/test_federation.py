@@ -87,9 +87,7 @@ def test_products_joined_with_the_allowed_endpoint(
     kg: KnowledgeGraph, config: Config, wikidata: OxigraphEngine
 ) -> None:
     client = _allowing(kg, config, wikidata.url + "/")
-    response = client.get(
-        "/queries/products-wikidata.json", query_string={"endpoint": wikidata.url + "/query"}
-    )
+    response = client.get("/queries/products-wikidata.json", query_string={"endpoint": wikidata.url + "/query"})
     assert response.status_code == 200, response.data
     (chatgpt,) = _rows(response)
     assert chatgpt["resource"] == "https://w3id.org/genai-kg/id/ChatGPT"
@@ -194,9 +192,7 @@ def test_a_large_remote_answer_is_cut_by_the_limit_in_the_service_block(
         labels = ", ".join(f'"OpenAI {i}"@en' for i in range(500))
         large.update(f"INSERT DATA {{ <http://www.wikidata.org/entity/Q21708200> <{RDFS_LABEL}> {labels} }}")
         client = _allowing(kg, config, large.url + "/query")
-        response = client.get(
-            "/queries/organizations-wikidata.json", query_string={"endpoint": large.url + "/query"}
-        )
+        response = client.get("/queries/organizations-wikidata.json", query_string={"endpoint": large.url + "/query"})
         assert response.status_code == 200
         assert len(_rows(response)) == 100
     finally:
@@ -206,9 +202,7 @@ def test_a_large_remote_answer_is_cut_by_the_limit_in_the_service_block(
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
-@pytest.mark.parametrize(
-    ("name", "match"), [("organizations-wikidata", "exactMatch"), ("products-wikidata", "Match")]
-)
+@pytest.mark.parametrize(("name", "match"), [("organizations-wikidata", "exactMatch"), ("products-wikidata", "Match")])
 def test_the_items_asked_for_are_those_our_graph_links_to(kg: KnowledgeGraph, name: str, match: str) -> None:
     text = named_queries.load()[name].sparql
     listed = set(re.findall(r"wd:(Q\d+)", text.split("SERVICE", 1)[1]))
@@ -229,9 +223,7 @@ def test_service_description_and_void_list_the_allowed_endpoints(kg: KnowledgeGr
     for endpoint in (WIKIDATA_ENDPOINT, "http://127.0.0.1:7878/query"):
         assert f"<http://www.w3.org/ns/sparql-service-description#endpoint> <{endpoint}> ." in sd
     void = client.get("/.well-known/void", headers={"Accept": "application/n-triples"}).get_data(as_text=True)
-    assert (
-        f"<http://www.wikidata.org/> <http://rdfs.org/ns/void#sparqlEndpoint> <{WIKIDATA_ENDPOINT}> ." in void
-    )
+    assert f"<http://www.wikidata.org/> <http://rdfs.org/ns/void#sparqlEndpoint> <{WIKIDATA_ENDPOINT}> ." in void
     assert "<http://rdfs.org/ns/void#sparqlEndpoint> <http://127.0.0.1:7878/query> ." in void
     plain = create_app(config, kg=kg).test_client()
     assert "federated" not in plain.get("/.well-known/void", headers={"Accept": "text/turtle"}).get_data(as_text=True)
