@@ -173,3 +173,30 @@ def test_a_page_shows_a_blank_node_as_embedded_does(client: FlaskClient) -> None
     assert NamedNode("http://example.org/address") in {
         t.predicate for t in parse(turtle.data, format=RdfFormat.N_TRIPLES)
     }
+
+
+def test_a_blank_node_can_be_addressed_by_its_skolem_iri_on_a_remote_engine_only(
+    client: FlaskClient, backend: str
+) -> None:
+    _put(client, TURTLE)
+    (bob,) = [
+        t.object
+        for t in parse(_get(client, "application/n-triples"), format=RdfFormat.N_TRIPLES)
+        if t.predicate.value == "http://example.org/knows"
+    ]
+    assert isinstance(bob, BlankNode)
+    query = f"SELECT ?name {{ GRAPH <{GRAPH}> {{ <{GENID}{bob.value}> <http://example.org/name> ?name }} }}"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/json"})
+    names = [row["name"]["value"] for row in response.json["results"]["bindings"]]
+    assert names == (["Bob"] if backend == "remote" else [])  # embedded: a blank node has no name to call it by
+
+
+def test_post_of_a_body_read_back_adds_a_copy_as_rdf_merge_says(client: FlaskClient) -> None:
+    _put(client, TURTLE)
+    body = _get(client, "application/n-triples")
+    response = client.post(
+        "/store", query_string={"graph": GRAPH}, data=body, content_type="application/n-triples", headers=AUTH
+    )
+    assert response.status_code in (200, 204)
+    merged = _graph(_get(client, "application/n-triples"), "nt")
+    assert len(merged) == 2 * len(_graph(TURTLE.encode(), "turtle"))  # every triple has a blank node: a copy
