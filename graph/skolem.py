@@ -4,10 +4,11 @@ Over a remote engine genai-kg writes a blank node ``_:v`` as the IRI ``<…/.wel
 Concepts, 3.5: a blank node cannot be named in a later request). A client that wrote blank nodes must read
 blank nodes, so every answer that leaves the service turns such an IRI back into ``_:v``:
 
-- the *label* is the IRI's last part when it is one genai-kg mints (hex digits and hyphens: pyoxigraph's
-  blank node ids, ``digest-n`` for the shipped graph), else ``h`` and a digest of it; the engine's own blank
-  nodes (a ``CONSTRUCT`` template's ``[]``, say) get a ``z`` in front. The three kinds cannot collide, and
-  the same IRI is the same blank node in one answer (and in the next).
+- the *label* is the IRI's last part when that is a plain blank node label (``<…/genid/b1>`` is ``_:b1``:
+  genai-kg skolemises ``_:b1`` as that IRI, so a body read back and written again names the same nodes, as
+  on the embedded store), else ``h`` and a digest of it. The engine's own blank nodes (a ``CONSTRUCT``
+  template's ``[]``, say) get a prefix drawn at random for each answer. The same IRI is the same blank node
+  in one answer (and in the next), and labels of different kinds do not collide.
 - answers are rewritten while they stream, a block of whole lines or whole bindings at a time: N-Triples,
   N-Quads and TSV term by term (a literal is skipped whole, so text inside it is never touched), SPARQL
   JSON and XML by their term objects, CSV made from TSV (CSV cannot tell an IRI from a literal).
@@ -15,10 +16,10 @@ blank nodes, so every answer that leaves the service turns such an IRI back into
 >>> rewriter = for_media_type("application/n-triples")
 >>> rewriter.feed(b'<https://w3id.org/genai-kg/.well-known/genid/ab12> <http://p> "_:x <x>" .\\n_:e1 <http')
 b'_:ab12 <http://p> "_:x <x>" .\\n'
->>> rewriter.feed(b'://p> <https://w3id.org/genai-kg/.well-known/genid/ab12> .\\n') + rewriter.close()
-b'_:ze1 <http://p> _:ab12 .\\n'
->>> blank(NamedNode(GENID + "ab12")), blank(NamedNode("http://x/"))
-(<BlankNode value=ab12>, <NamedNode value=http://x/>)
+>>> rewriter.feed(b'://p> <https://w3id.org/genai-kg/.well-known/genid/ab12> .\\n').endswith(b"e1 <http://p> _:ab12 .\\n")
+True
+>>> blank(NamedNode(GENID + "b1")), blank(NamedNode("http://x/")), label("a/b")[:9]
+(<BlankNode value=b1>, <NamedNode value=http://x/>, 'hc14cddc0')
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ import csv
 import hashlib
 import io
 import re
+import secrets
 from collections.abc import Callable, Iterator
 
 from pyoxigraph import BlankNode, NamedNode, Quad, QueryResultsFormat, RdfFormat, Triple
 
 from .namespaces import GENID
 
-_MINTED = re.compile(r"^[0-9a-f][0-9a-f-]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 _GENID = re.escape(GENID.encode())
 #: Large enough for any block of whole lines; a longer line (a huge literal) is sent as it is, unrewritten.
 MAX_CARRY = 16 * 1024 * 1024
@@ -41,7 +43,7 @@ MAX_CARRY = 16 * 1024 * 1024
 
 def label(suffix: str) -> str:
     """The blank node label of ``<GENID + suffix>``."""
-    if _MINTED.match(suffix):
+    if _PLAIN.match(suffix):
         return suffix
     return "h" + hashlib.sha256(suffix.encode()).hexdigest()[:32]
 
@@ -70,20 +72,21 @@ _TERMS = re.compile(rb'"(?:[^"\\\n]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>\n]*>)?|<([^
 _GENID_BYTES = GENID.encode()
 
 
-def _term(match: re.Match[bytes]) -> bytes:
-    iri, bnode = match.group(1), match.group(2)
-    if iri is not None and iri.startswith(_GENID_BYTES):
-        return b"_:" + label(iri[len(_GENID_BYTES) :].decode("utf-8", "replace")).encode()
-    if bnode is not None:
-        return b"_:z" + bnode
-    return match.group(0)
-
-
-def rewrite_lines(block: bytes) -> bytes:
-    """Whole lines of N-Triples, N-Quads or TSV with Skolem IRIs as blank nodes (and the engine's relabelled)."""
+def rewrite_lines(block: bytes, engine: bytes = b"z") -> bytes:
+    """Whole lines of N-Triples, N-Quads or TSV with Skolem IRIs as blank nodes, and the engine's own blank
+    nodes with ``engine`` in front of their labels."""
     if b"_:" not in block and b"/.well-known/genid/" not in block:
         return block
-    return _TERMS.sub(_term, block)
+
+    def term(match: re.Match[bytes]) -> bytes:
+        iri, bnode = match.group(1), match.group(2)
+        if iri is not None and iri.startswith(_GENID_BYTES):
+            return b"_:" + label(iri[len(_GENID_BYTES) :].decode("utf-8", "replace")).encode()
+        if bnode is not None:
+            return b"_:" + engine + bnode
+        return match.group(0)
+
+    return _TERMS.sub(term, block)
 
 
 _JSON_IRI = re.compile(
@@ -100,28 +103,28 @@ def _json_iri(match: re.Match[bytes]) -> bytes:
     return b'{"type":"bnode","value":"' + label(suffix).encode() + b'"}'
 
 
-def rewrite_json(block: bytes) -> bytes:
+def rewrite_json(block: bytes, engine: bytes = b"z") -> bytes:
     """Whole term objects of SPARQL JSON results (inside a JSON string quotes are escaped: no false match)."""
     if b"bnode" not in block and b"/.well-known/genid/" not in block:
         return block
-    block = _JSON_BNODE.sub(lambda m: m.group(0) + b"z", block)
+    block = _JSON_BNODE.sub(lambda m: m.group(0) + engine, block)
     return _JSON_IRI.sub(_json_iri, block)
 
 
 _XML_TERMS = re.compile(rb"<uri>" + _GENID + rb"([^<]*)</uri>|<bnode>([^<]*)</bnode>")
 
 
-def _xml_term(match: re.Match[bytes]) -> bytes:
-    if match.group(1) is not None:
-        return b"<bnode>" + label(match.group(1).decode("utf-8", "replace")).encode() + b"</bnode>"
-    return b"<bnode>z" + match.group(2) + b"</bnode>"
-
-
-def rewrite_xml(block: bytes) -> bytes:
+def rewrite_xml(block: bytes, engine: bytes = b"z") -> bytes:
     """Whole bindings of SPARQL XML results (text inside a literal has its ``<`` escaped: no false match)."""
     if b"<bnode>" not in block and b"/.well-known/genid/" not in block:
         return block
-    return _XML_TERMS.sub(_xml_term, block)
+
+    def term(match: re.Match[bytes]) -> bytes:
+        if match.group(1) is not None:
+            return b"<bnode>" + label(match.group(1).decode("utf-8", "replace")).encode() + b"</bnode>"
+        return b"<bnode>" + engine + match.group(2) + b"</bnode>"
+
+    return _XML_TERMS.sub(term, block)
 
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
@@ -163,8 +166,9 @@ def tsv_to_csv(block: bytes, header: bool) -> bytes:
 class Rewriter:
     """A streaming rewrite: ``feed`` chunks, get back what can be written so far; ``close`` gives the rest."""
 
-    def __init__(self, rewrite: Callable[[bytes], bytes], boundary: bytes) -> None:
-        self._rewrite = rewrite
+    def __init__(self, rewrite: Callable[[bytes, bytes], bytes], boundary: bytes) -> None:
+        self._engine = b"e" + secrets.token_hex(4).encode() + b"x"  # the engine's blank nodes, this answer
+        self._rewrite = lambda block: rewrite(block, self._engine)
         self._boundary = boundary
         self._rest = b""
 
@@ -201,9 +205,9 @@ class _CsvFromTsv(Rewriter):
         self._first = True
         super().__init__(self._convert, b"\n")
 
-    def _convert(self, block: bytes) -> bytes:
+    def _convert(self, block: bytes, engine: bytes) -> bytes:
         header, self._first = self._first, False
-        return tsv_to_csv(rewrite_lines(block), header)
+        return tsv_to_csv(rewrite_lines(block, engine), header)
 
 
 def bare(media_type: str) -> str:

