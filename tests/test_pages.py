@@ -175,6 +175,7 @@ def test_jsonld_uses_the_published_context(site: FlaskClient) -> None:
 FOLLOWED = ("/id/", "/ontology", "/matrix", "/.well-known/void")
 
 
+@pytest.mark.timeout(600)  # some 4,000 pages and their links, each rendered for real
 def test_every_internal_link_resolves(site: FlaskClient) -> None:
     """Crawl the site from ``/``: every page of ours is reachable and no link on it is dead."""
     seen, todo, checked = {"/"}, ["/"], {}
