@@ -202,3 +202,11 @@ def test_post_of_a_body_read_back_changes_nothing_as_on_the_embedded_store(clien
     assert response.status_code in (200, 204)
     merged = _graph(_get(client, "application/n-triples"), "nt")
     assert isomorphic(merged, _graph(TURTLE.encode(), "turtle"))
+
+
+def test_a_large_construct_in_turtle_is_one_valid_document(client: FlaskClient) -> None:
+    """Over a remote engine Turtle is written in pieces as the answer streams; together they are one graph."""
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 25000 }"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert len(list(parse(response.data, format=RdfFormat.TURTLE))) == 25000

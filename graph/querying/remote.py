@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import urllib3
-from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize
+from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, Triple, parse, parse_query_results, serialize
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from .. import skolem
@@ -32,6 +32,8 @@ from ..store import KnowledgeGraph
 from .work import Answer, Buffer, QueryRequest, Work
 
 CHUNK = 64 * 1024
+#: Triples per piece when a graph answer is written again while it streams.
+BATCH = 10_000
 #: Formats every engine writes, asked for at a low preference so that a wrong kind of answer still arrives.
 _FALLBACK_RESULTS = QueryResultsFormat.JSON
 _FALLBACK_GRAPH = RdfFormat.N_TRIPLES
@@ -164,11 +166,25 @@ def _reserialised(
     reader = _Reader(chunks)
     if rdf is not None:
         assert isinstance(chosen, RdfFormat)
-        triples = TripleResult(q.triple for q in parse(reader, rdf))  # type: ignore[arg-type]
-        return Answer(chosen.media_type, iter([serialize(triples, None, chosen) or b""]))
+        triples = (q.triple for q in parse(reader, rdf))  # type: ignore[arg-type]
+        if chosen == RdfFormat.TURTLE:  # Turtle documents without prefixes add up: it streams, in batches
+            return Answer(chosen.media_type, _in_batches(triples, chosen))
+        return Answer(chosen.media_type, iter([serialize(TripleResult(triples), None, chosen) or b""]))
     assert results is not None and isinstance(chosen, QueryResultsFormat)
     parsed = parse_query_results(reader, results)  # type: ignore[arg-type]
     return Answer(chosen.media_type, iter([write(parsed, chosen) or b""]))
+
+
+def _in_batches(triples: Iterator[Triple], format: RdfFormat) -> Iterator[bytes]:
+    """Triples written as they come, ``BATCH`` at a time (for formats whose documents can be concatenated)."""
+    batch: list[Triple] = []
+    for triple in triples:
+        batch.append(triple)
+        if len(batch) >= BATCH:
+            yield serialize(batch, None, format) or b""
+            batch = []
+    if batch:
+        yield serialize(batch, None, format) or b""
 
 
 def _converted(
