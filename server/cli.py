@@ -17,6 +17,7 @@ from graph import generate as generating
 from graph.graph_store import graph_name
 from graph.input_limits import check_rdf_file
 from graph.namespaces import expand
+from graph.outbound import OutboundPolicy
 from graph.store import Term
 
 from .locations import Location, opened, status, store_option
@@ -131,7 +132,9 @@ def query(
                 raise click.ClickException(f"no named query {named!r}; `genai-kg queries` lists them")
             chosen = named_queries.get(known, named)
             values = dict(_key_value(param) for param in params)
-            text, substitutions = chosen.sparql, dict(chosen.bind(values))
+            outbound = OutboundPolicy.parse(os.environ.get("GENAI_KG_ALLOWED_ENDPOINTS"))
+            text, bound = chosen.prepare(values, outbound)
+            substitutions = dict(bound)
         except GraphError as error:
             raise click.ClickException(str(error)) from error
     else:

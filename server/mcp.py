@@ -232,7 +232,8 @@ class Tools:
         for key, value in parameters.items():
             if len(value) > MAX_VALUE:
                 raise BadParameter(key, f"{len(value)} characters long; at most {MAX_VALUE}")
-        work = QueryRequest(query.sparql, formats=_formats(query.kind == "ask"), substitutions=query.bind(parameters))
+        sparql, substitutions = query.prepare(parameters, self.config.outbound())  # SERVICE endpoints checked
+        work = QueryRequest(sparql, formats=_formats(query.kind == "ask"), substitutions=substitutions)
         return self._answer(work, limit, format)
 
     def list_named_queries(self) -> str:
