@@ -286,13 +286,11 @@ class Closure:
 
     def _fire(self, triple: Triple, found: list[Triple]) -> None:
         _, p, o = triple
-        kinds = self.kinds
-        direct = self._direct
-        rows: tuple[list[_Direct] | tuple[()], ...] = (
-            direct.get((p, o), ()) if p == self._type else (),
-            direct.get((p, -1), ()),
-        )
+        kinds, out, direct = self.kinds, self.out, self._direct
+        rows = (direct.get((p, o)), direct.get((p, -1))) if p == self._type else (direct.get((p, -1)),)
         for group in rows:
+            if group is None:
+                continue
             for checks, not_literal, a, b, c in group:
                 if checks and any(triple[i] != v for i, v in checks):
                     continue
@@ -301,7 +299,12 @@ class Closure:
                 x = a if a >= 0 else triple[-1 - a]
                 y = b if b >= 0 else triple[-1 - b]
                 z = c if c >= 0 else triple[-1 - c]
-                if kinds[x] < LITERAL and kinds[y] == IRI and (x, y, z) not in self:
+                index = out.get(y)
+                if index is not None:
+                    have = index.get(x)
+                    if have is not None and (have == z if type(have) is int else z in have):  # type: ignore[operator]
+                        continue
+                if kinds[x] < LITERAL and kinds[y] == IRI:  # what a CONSTRUCT template leaves out
                     found.append((x, y, z))
         triggers = self._triggers
         candidates = triggers.get((p, o), ()) if p == self._type else ()
@@ -320,6 +323,10 @@ class Closure:
             return
         pattern = rule.premises[plan[step]]
         s, p, o = (value if constant else b[value] for constant, value in pattern)
+        if s >= 0 and p >= 0 and o >= 0:  # a check, not a lookup
+            if (s, p, o) in self:
+                self._join(rule, plan, step + 1, b, found)
+            return
         free = [value for constant, value in pattern if not constant and b[value] < 0]
         for triple in self._match(s, p, o):
             if _unify(pattern, triple, b):
