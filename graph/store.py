@@ -23,7 +23,7 @@ from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName
 from .dataset_clauses import query_names_dataset
 from .delta import Delta
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
-from .inference.bulk import BULK_REASONING_QUADS
+from .inference.bulk import BULK_REASONING_QUADS, BULK_RETRACTION_SHARE
 from .inference.reasoner import Change, materialize, reason, reason_from_graph
 from .inference.state import mark_pending, new_write, pending_quad, publish, read_state
 from .namespaces import GRAPH_INFERRED, PREFIXES, is_reasoners, is_temporary
@@ -63,6 +63,8 @@ class KnowledgeGraph:
         self.max_write_quads = MAX_WRITE_QUADS
         #: A change, a bulk load or a store larger than this is reasoned over in bulk (:mod:`.inference.bulk`).
         self.bulk_reasoning_quads = BULK_REASONING_QUADS
+        #: … and so is a retraction of more than this share of the store's quads (and over a thousand triples).
+        self.bulk_retraction_share = BULK_RETRACTION_SHARE
         #: Compute the bulk path's closure in this process instead of a child (tests: no process start).
         self.bulk_in_process = False
 

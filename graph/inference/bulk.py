@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 #: Changes (asserted triples added and removed) or stores larger than this are reasoned over in bulk.
 BULK_REASONING_QUADS = 50_000
+#: A retraction of more triples than this, and than ``BULK_RETRACTION_SHARE`` of the store, too.
+BULK_RETRACTION_MIN = 1_000
+BULK_RETRACTION_SHARE = 0.001
 #: Lines per write of the bulk path's output: one bulk-loader call here, one request to a remote engine.
 EMBEDDED_BATCH_LINES = 200_000
 REMOTE_BATCH_LINES = 5_000
