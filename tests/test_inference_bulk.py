@@ -16,7 +16,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.backend import EmbeddedBackend
 from graph.delta import Delta
-from graph.inference import bulk, closure_state, materialize
+from graph.inference import bulk, closure_state, materialize, reasoner
 from graph.inference.memory import Closure
 from graph.inference.program import TEMPLATES
 from graph.namespaces import GAI, GAID, GRAPH_INFERRED
@@ -95,6 +95,24 @@ def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:
     assert engine_of(kg) == "bulk" and kg.query("ASK { gaid:Many2 a gai:GenerativeAI }")
     assert not kg.query("ASK { gaid:Small a gai:GenerativeAI }")
     assert inferred(kg) == fresh_inferred(kg)
+
+
+def test_a_retraction_of_a_share_of_the_store_goes_to_the_bulk_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reasoner, "BULK_RETRACTION_MIN", 2)
+    kg = open_knowledge_graph()
+    kg.bulk_in_process = True
+    many = tuple(typed(f"Many{i}", "MultimodalLLM") for i in range(4))
+    kg.write(Delta(added=many))
+    assert engine_of(kg) == "store"  # additions are cheap in the store
+    kg.bulk_retraction_share = 0.5
+    kg.write(Delta(removed=many[:3]))
+    assert engine_of(kg) == "store"  # three triples are not half of the store
+    kg.bulk_retraction_share = 0.0
+    kg.write(Delta(removed=many[3:]))
+    assert engine_of(kg) == "store"  # one triple is not more than BULK_RETRACTION_MIN
+    kg.write(Delta(added=many))
+    kg.write(Delta(removed=many))
+    assert engine_of(kg) == "bulk" and inferred(kg) == fresh_inferred(kg)
 
 
 def test_a_bulk_load_over_the_threshold_is_reasoned_over_in_bulk(tmp_path: Path) -> None:

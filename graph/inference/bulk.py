@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -48,6 +49,8 @@ BULK_RETRACTION_SHARE = 0.001
 #: Lines per write of the bulk path's output: one bulk-loader call here, one request to a remote engine.
 EMBEDDED_BATCH_LINES = 200_000
 REMOTE_BATCH_LINES = 5_000
+#: How often the write turn is renewed while the child computes.
+RENEW_SECONDS = 5.0
 
 _INFERRED = text(GRAPH_INFERRED)
 _REASONERS = ("<" + GKR).encode()
@@ -122,8 +125,9 @@ def child_main() -> None:
     pickle.dump(dataclasses.replace(result, peak_rss=peak), sys.stdout.buffer)
 
 
-def run(job: BulkJob, *, in_process: bool = False) -> BulkResult:
-    """Run ``job`` in a new Python process (its memory is the system's again when it ends), or here.
+def run(job: BulkJob, *, in_process: bool = False, renew: Callable[[], None] = lambda: None) -> BulkResult:
+    """Run ``job`` in a new Python process (its memory is the system's again when it ends), or here;
+    ``renew`` keeps the write turn meanwhile (a remote engine's lease lapses unless renewed).
 
     A plain process rather than :mod:`multiprocessing`: the caller may be a script, a server thread or a
     worker, and a spawned child would import the caller's main module again."""
@@ -131,36 +135,52 @@ def run(job: BulkJob, *, in_process: bool = False) -> BulkResult:
         return compute(job)
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
-    done = subprocess.run(
-        [sys.executable, "-c", "from graph.inference.bulk import child_main; child_main()"],
-        input=pickle.dumps(job),
-        capture_output=True,
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-5:]
-        raise RuntimeError(f"the bulk reasoner stopped (exit status {done.returncode}): {' / '.join(tail)}")
-    result = pickle.loads(done.stdout)
+    command = [sys.executable, "-c", "from graph.inference.bulk import child_main; child_main()"]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as child:
+        given: bytes | None = pickle.dumps(job)
+        while True:
+            try:
+                out, err = child.communicate(given, timeout=RENEW_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                given = None
+                renew()
+    if child.returncode != 0:
+        tail = err.decode(errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"the bulk reasoner stopped (exit status {child.returncode}): {' / '.join(tail)}")
+    result = pickle.loads(out)
     assert isinstance(result, BulkResult)
     return result
 
 
 def dump_asserted(kg: KnowledgeGraph, output: IO[bytes]) -> None:
     """Every asserted graph (the default graph and the named graphs but the reasoner's) as N-Triples."""
+    renew = renewer(kg)
     for graph in (DefaultGraph(), *kg.named_graphs(infer=False)):
+        renew()
         kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=graph, prefixes=None)
+
+
+def renewer(kg: KnowledgeGraph) -> Callable[[], None]:
+    """What keeps ``kg``'s write turn during a long write (a remote engine's lease; nothing for a lock)."""
+    renew: Callable[[], None] | None = getattr(kg.backend.writer(), "renew", None)
+    return renew if renew is not None else lambda: None
 
 
 def write_difference(kg: KnowledgeGraph, added: Path, removed: Path) -> None:
     """Remove, then add, the child's difference in the inferred graph, in bounded batches."""
     size = REMOTE_BATCH_LINES if kg.backend.shared else EMBEDDED_BATCH_LINES
+    renew = renewer(kg)
     with removed.open("rb") as lines:
         while chunk := b"".join(itertools.islice(lines, size)):
+            renew()
             triples = (q.triple for q in parse(chunk, RdfFormat.N_TRIPLES))
             kg.backend.remove([Quad(t.subject, t.predicate, t.object, GRAPH_INFERRED) for t in triples])
     with added.open("rb") as lines:
         while chunk := b"".join(itertools.islice(lines, size)):
+            renew()
             kg.backend.add_ntriples(io.BytesIO(chunk), (GRAPH_INFERRED,))
 
 
@@ -174,7 +194,7 @@ def materialize_in_bulk(kg: KnowledgeGraph, fingerprint: str, *, in_process: boo
             dump_asserted(kg, output)
         with job.inferred.open("wb") as output:
             kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
-        result = run(job, in_process=in_process)
+        result = run(job, in_process=in_process, renew=renewer(kg))
         if result.fingerprint != fingerprint:
             raise RuntimeError(
                 f"the bulk path compiled another schema ({result.fingerprint}) than the store's ({fingerprint})"
