@@ -89,7 +89,7 @@ class _Compiled:
 _Direct = tuple[tuple[tuple[int, int], ...], tuple[int, ...], int, int, int]
 #: A rule that a triple can fire: the rule, which premise the triple is, the row's binding, and the predicates
 #: the other premises need (a rule is skipped while one of them has no triple at all).
-_Trigger = tuple[_Compiled, int, Binding, tuple[int, ...]]
+_Trigger = tuple[_Compiled, int, Binding, frozenset[int]]
 
 
 class Closure:
@@ -106,7 +106,8 @@ class Closure:
         self.asserted = 0
         self._queue: deque[Triple] = deque()
         self._triggers: dict[tuple[int, int], list[_Trigger]] = {}
-        self._any: list[_Trigger] = []
+        #: Rules a triple of any predicate can fire (eq-rep-s/o), by the predicates their other premises need.
+        self._any: dict[frozenset[int], list[_Trigger]] = {}
         self._direct: dict[tuple[int, int], list[_Direct]] = {}
         self._type = self.encode(text(NODES[TYPE]))
 
@@ -205,9 +206,9 @@ class Closure:
             predicates = [p[1] if p[0] else binding[p[1]] for _, p, _ in premises]
             for i, (_, _, o) in enumerate(premises):
                 predicate = predicates[i]
-                needs = tuple({q for j, q in enumerate(predicates) if j != i and q >= 0})
+                needs = frozenset(q for j, q in enumerate(predicates) if j != i and q >= 0)
                 if predicate < 0:
-                    self._any.append((compiled, i, binding, needs))
+                    self._any.setdefault(needs, []).append((compiled, i, binding, needs))
                     continue
                 cls = (o[1] if o[0] else binding[o[1]]) if predicate == self._type else -1
                 self._triggers.setdefault((predicate, cls), []).append((compiled, i, binding, needs))
@@ -307,15 +308,19 @@ class Closure:
                 if kinds[x] < LITERAL and kinds[y] == IRI:  # what a CONSTRUCT template leaves out
                     found.append((x, y, z))
         triggers = self._triggers
-        candidates = triggers.get((p, o), ()) if p == self._type else ()
-        out = self.out
-        for triggered in (candidates, triggers.get((p, -1), ()), self._any):
+        present = out.keys()
+        for triggered in (triggers.get((p, o), ()) if p == self._type else (), triggers.get((p, -1), ())):
             for rule, i, row, needs in triggered:
-                if needs and not all(q in out for q in needs):
-                    continue  # another premise's predicate has no triple at all (yet)
-                binding = row.copy()
-                if _unify(rule.premises[i], triple, binding):
-                    self._join(rule, rule.plans[i], 0, binding, found)
+                if needs <= present:  # else another premise's predicate has no triple at all (yet)
+                    binding = row.copy()
+                    if _unify(rule.premises[i], triple, binding):
+                        self._join(rule, rule.plans[i], 0, binding, found)
+        for needs, triggered in self._any.items():
+            if needs <= present:
+                for rule, i, row, _ in triggered:
+                    binding = row.copy()
+                    if _unify(rule.premises[i], triple, binding):
+                        self._join(rule, rule.plans[i], 0, binding, found)
 
     def _join(self, rule: _Compiled, plan: tuple[int, ...], step: int, b: Binding, found: list[Triple]) -> None:
         if step == len(plan):
