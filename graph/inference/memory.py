@@ -87,6 +87,9 @@ class _Compiled:
 #: A one-premise rule row: checks ``(position, id)`` beyond the key, positions that may not hold a literal, and
 #: the conclusion's terms (an id, or ``-1 - position`` for the premise's term at that position).
 _Direct = tuple[tuple[tuple[int, int], ...], tuple[int, ...], int, int, int]
+#: :data:`_Direct` rows grouped: the object ``GROUPED`` and the constant objects, or a row's object and ().
+_Grouped = tuple[tuple[tuple[int, int], ...], tuple[int, ...], int, int, int, tuple[int, ...]]
+GROUPED = -100
 #: A rule that a triple can fire: the rule, which premise the triple is, the row's binding, and the predicates
 #: the other premises need (a rule is skipped while one of them has no triple at all).
 _Trigger = tuple[_Compiled, int, Binding, frozenset[int]]
@@ -109,6 +112,8 @@ class Closure:
         #: Rules a triple of any predicate can fire (eq-rep-s/o), by the predicates their other premises need.
         self._any: dict[frozenset[int], list[_Trigger]] = {}
         self._direct: dict[tuple[int, int], list[_Direct]] = {}
+        #: The same, rows that differ in a constant object only grouped (object ``GROUPED``, the objects).
+        self._grouped: dict[tuple[int, int], list[_Grouped]] = {}
         self._type = self.encode(text(NODES[TYPE]))
 
     # -- terms and triples ---------------------------------------------------------------------------
@@ -176,6 +181,16 @@ class Closure:
         """Compile the schema's rules against this dictionary, and queue its entailed schema triples."""
         for rule in schema.program:
             self._compile(rule)
+        for key, rows in self._direct.items():  # rows that differ in a constant object only: one lookup
+            grouped: dict[tuple[tuple[tuple[int, int], ...], tuple[int, ...], int, int], list[int]] = {}
+            single: list[_Direct] = []
+            for checks, not_literal, a, b, c in rows:
+                if c >= 0:
+                    grouped.setdefault((checks, not_literal, a, b), []).append(c)
+                else:
+                    single.append((checks, not_literal, a, b, c))
+            self._grouped[key] = [(*shape, GROUPED, tuple(cs)) for shape, cs in grouped.items()]
+            self._grouped[key] += [(*row, ()) for row in single]
         for s, p, o in schema.entailed():
             triple = (self.encode(text(s)), self.encode(text(p)), self.encode(text(o)))
             if self._insert(*triple):
@@ -287,26 +302,30 @@ class Closure:
 
     def _fire(self, triple: Triple, found: list[Triple]) -> None:
         _, p, o = triple
-        kinds, out, direct = self.kinds, self.out, self._direct
+        kinds, out, direct = self.kinds, self.out, self._grouped
         rows = (direct.get((p, o)), direct.get((p, -1))) if p == self._type else (direct.get((p, -1)),)
         for group in rows:
             if group is None:
                 continue
-            for checks, not_literal, a, b, c in group:
+            for checks, not_literal, a, b, c, objects in group:
                 if checks and any(triple[i] != v for i, v in checks):
                     continue
                 if not_literal and any(kinds[triple[i]] == LITERAL for i in not_literal):
                     continue
                 x = a if a >= 0 else triple[-1 - a]
                 y = b if b >= 0 else triple[-1 - b]
-                z = c if c >= 0 else triple[-1 - c]
+                if kinds[x] >= LITERAL or kinds[y] != IRI:  # what a CONSTRUCT template leaves out
+                    continue
                 index = out.get(y)
-                if index is not None:
-                    have = index.get(x)
-                    if have is not None and (have == z if type(have) is int else z in have):  # type: ignore[operator]
-                        continue
-                if kinds[x] < LITERAL and kinds[y] == IRI:  # what a CONSTRUCT template leaves out
-                    found.append((x, y, z))
+                have = index.get(x) if index is not None else None
+                if c != GROUPED:
+                    objects = (c if c >= 0 else triple[-1 - c],)
+                if have is None:
+                    found.extend((x, y, z) for z in objects)
+                elif type(have) is int:
+                    found.extend((x, y, z) for z in objects if z != have)
+                else:
+                    found.extend((x, y, z) for z in objects if z not in have)  # type: ignore[operator]
         triggers = self._triggers
         present = out.keys()
         for triggered in (triggers.get((p, o), ()) if p == self._type else (), triggers.get((p, -1), ())):
