@@ -174,6 +174,18 @@ def test_a_crash_in_the_middle_of_a_bulk_write_is_repaired_by_the_next_open(
 def test_a_remote_engine_gets_the_bulk_path_in_bounded_batches(
     backend: str, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    bounded_batches(kg, monkeypatch)
+
+
+@pytest.mark.virtuoso_only
+def test_virtuoso_gets_the_bulk_path_in_bounded_batches(
+    backend: str, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Virtuoso refuses one huge update ("generated SQL text has exceeded 10000 lines")."""
+    bounded_batches(kg, monkeypatch)
+
+
+def bounded_batches(kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "REMOTE_BATCH_LINES", 500)
     sizes: list[int] = []
     update, request = kg.backend.update, kg.backend.client.request  # type: ignore[attr-defined]
