@@ -1,5 +1,5 @@
 """Browsing views computed from the graph: class counts for the home page, the modality-by-architecture matrix,
-and search by name.
+search by name (and "did you mean …" for names that are not there), and the faceted listing of resources.
 
 Modalities and architectures reach SPARQL only as bound terms, after they are checked to be declared ones.
 Search compares names as the reconciliation does (:mod:`graph.matching`), so "dalle" finds DALL·E.
@@ -7,6 +7,7 @@ Search compares names as the reconciliation does (:mod:`graph.matching`), so "da
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ from pyoxigraph import NamedNode, QuerySolutions
 
 from .describe import OWL, TYPE, exists, label, labels
 from .errors import BadParameter
+from .matching import compact, tokens
 from .matching import search as search_names
-from .namespaces import GAI, GAID, GRAPH_ONTOLOGY
+from .namespaces import GAI, GAID, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from .store import KnowledgeGraph
 from .void import Statistics, statistics
 
@@ -39,14 +41,49 @@ SELECT DISTINCT ?type ?by ?modality ?architecture ?m WHERE {
   FILTER(COALESCE(?a, gai:none) = ?architecture)
 } ORDER BY ?m
 """
-#: Every name of every resource but the evidence records (passages quoted from sources).
+#: Every name of every resource but the evidence records (passages quoted from sources); ``?alt`` marks the
+#: alternative ones.
 NAMES = """
-SELECT ?x ?name WHERE {
-  ?x rdfs:label|skos:altLabel|skos:prefLabel ?name
+SELECT ?x ?name ?alt WHERE {
+  { ?x rdfs:label|skos:prefLabel ?name BIND(false AS ?alt) } UNION { ?x skos:altLabel ?name BIND(true AS ?alt) }
   FILTER(isIRI(?x) && isLiteral(?name))
   FILTER NOT EXISTS { ?x a gai:Evidence }
 }
 """
+#: The kinds of thing search ranks first after the ontology's own terms: systems, families, organisations.
+PROMINENT = tuple(NamedNode(GAI + name) for name in ("AISystem", "ModelFamily", "Organization", "Product"))
+#: Every resource of ours (under ``gaid:``) with a name, the graph its name is in, and (when bound) its class.
+LISTED = f"""
+SELECT DISTINCT ?type ?x ?g WHERE {{
+  ?x a ?type .
+  GRAPH ?g {{ ?x rdfs:label|skos:prefLabel ?name }}
+  FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{GAID}"))
+  FILTER NOT EXISTS {{ ?x a gai:Evidence }}
+}}
+"""
+#: The classes our resources belong to, with how many each (the listing's class chooser).
+LISTED_CLASSES = f"""
+SELECT ?type (COUNT(DISTINCT ?x) AS ?n) WHERE {{
+  ?x a ?type ; rdfs:label|skos:prefLabel ?name .
+  FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{GAID}") && STRSTARTS(STR(?type), "{GAI}"))
+  FILTER NOT EXISTS {{ ?x a gai:Evidence }}
+}} GROUP BY ?type
+"""
+#: The facets of the resource listing: name -> the property whose values it counts (``source`` is the graph).
+FACETS = {
+    "modality": GAI + "modality",
+    "architecture": GAI + "architecture",
+    "organisation": GAI + "developedBy",
+    "source": "",
+}
+#: Where a name written in camel case changes words: before a capital that follows a small letter, or that
+#: starts a word after an acronym ("GPTModel").
+CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+#: The largest page of the listing a client may ask for.
+MAX_PAGE_SIZE = 200
+#: How many values of one facet a listing shows (the most frequent).
+FACET_VALUES = 30
+
 #: Stands for "no architecture recorded" in the matrix (never stored).
 NONE = NamedNode(GAI + "none")
 
@@ -155,12 +192,43 @@ def models_in(
 
 
 def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[NamedNode, str]]:
-    """Resources whose label or alternative label contains ``text``, ignoring case, accents and punctuation;
-    exact names first, then names that start with it, then the shortest."""
+    """Resources whose label or alternative label contains ``text``, ignoring case, accents and punctuation
+    (:func:`graph.matching.search`). Ranked by name, then type: exact labels, then exact alternative labels,
+    then the ontology's terms, then systems, families, organisations and products, then the rest (claims,
+    sources); within each, label matches before alternative-label ones, then the matcher's order (names that
+    start with the text, the shortest)."""
     result = kg.query(NAMES)
     assert isinstance(result, QuerySolutions)
-    found = search_names(((row["x"].value, row["name"].value) for row in result), text, limit=limit)
-    return [(NamedNode(iri), label(kg, NamedNode(iri))) for iri in found]
+    names: list[tuple[str, str]] = []
+    alternative: dict[str, list[str]] = {}
+    for row in result:
+        iri, name = row["x"].value, row["name"].value
+        names.append((iri, name))
+        if row["alt"] is not None and row["alt"].value == "true":
+            alternative.setdefault(iri, []).append(name)
+    found = search_names(names, text, limit=10 * limit)
+    key = compact(text)
+    primary: dict[str, list[str]] = {}
+    for iri, name in names:
+        if name not in alternative.get(iri, ()):
+            primary.setdefault(iri, []).append(name)
+
+    def rank(position: int, iri: str) -> tuple[int, int, int, int]:
+        exact_label = any(compact(n) == key for n in primary.get(iri, ()))
+        exact_alternative = any(compact(n) == key for n in alternative.get(iri, ()))
+        exactness = 0 if exact_label else 1 if exact_alternative else 2
+        node = NamedNode(iri)
+        kind = 0 if iri.startswith(GAI) else 1 if any(exists_typed(kg, node, t) for t in PROMINENT) else 2
+        by_label = 0 if any(key in compact(n) for n in primary.get(iri, ())) else 1
+        return exactness, kind, by_label, position
+
+    ranked = [iri for _, iri in sorted((rank(i, iri), iri) for i, iri in enumerate(found))][:limit]
+    return [(NamedNode(iri), label(kg, NamedNode(iri))) for iri in ranked]
+
+
+def exists_typed(kg: KnowledgeGraph, node: NamedNode, cls: NamedNode) -> bool:
+    """Whether ``node`` is a ``cls`` (asserted or inferred)."""
+    return next(iter(kg.quads(node, TYPE, cls)), None) is not None
 
 
 def home(kg: KnowledgeGraph) -> Home:
@@ -180,3 +248,103 @@ def cell(kg: KnowledgeGraph, direction: str, modality: str, architecture: str) -
     names = labels(kg, [NamedNode(modality), NamedNode(architecture)])
     names[NONE.value] = "no architecture recorded"
     return Cell(found, names)
+
+
+def suggestions(kg: KnowledgeGraph, name: str, *, limit: int = 5) -> list[tuple[str, str]]:
+    """Names close to ``name`` (an unknown ``/id/`` name: ``GPT_4o`` → GPT-4o): the resources whose label
+    contains it, else those containing its longest words, as (IRI, label).
+
+    >>> CAMEL.sub(" ", "NoSuchGPT4o")
+    'No Such GPT4o'
+    """
+    text = name.replace("_", " ")
+    found = search(kg, text, limit=limit)
+    words = tokens(CAMEL.sub(" ", text))  # "NoSuchGPT" has the words no, such, gpt
+    for word in sorted(words, key=len, reverse=True):
+        if len(found) >= limit or len(word) < 3:
+            break
+        found += [hit for hit in search(kg, word, limit=limit) if hit not in found]
+    return [(node.value, title) for node, title in found[:limit]]
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet: how many of the listed resources have it, and whether the listing is filtered by it."""
+
+    iri: str
+    label: str
+    count: int
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of the resources of a class, filtered by facet values, with each facet's counts."""
+
+    type: str | None
+    type_label: str | None
+    classes: list[tuple[str, str, int]]
+    chosen: dict[str, tuple[str, ...]]
+    total: int
+    page: int
+    size: int
+    rows: list[tuple[str, str]]
+    facets: dict[str, list[FacetValue]]
+
+
+def _pairs(kg: KnowledgeGraph, predicate: str) -> dict[str, set[str]]:
+    """Subject IRI -> the IRIs it has as values of ``predicate``."""
+    found: dict[str, set[str]] = {}
+    for quad in kg.quads(None, NamedNode(predicate), None):
+        if isinstance(quad.subject, NamedNode) and isinstance(quad.object, NamedNode):
+            found.setdefault(quad.subject.value, set()).add(quad.object.value)
+    return found
+
+
+def listing(
+    kg: KnowledgeGraph, type_iri: str | None, chosen: dict[str, tuple[str, ...]], page: int = 1, size: int = 50
+) -> Listing:
+    """Our resources (of ``type_iri`` when given) that have every ``chosen`` facet value, one page of them sorted
+    by label, and for each facet how many of them have each value (Datasette's facets)."""
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise BadParameter("size", f"must be from 1 to {MAX_PAGE_SIZE}, not {size}")
+    unknown = set(chosen) - set(FACETS)
+    if unknown:
+        raise BadParameter(sorted(unknown)[0], f"not a facet; facets are {', '.join(FACETS)}")
+    if type_iri:
+        result = kg.query(LISTED, substitutions={"type": NamedNode(type_iri)})
+    else:
+        result = kg.query(LISTED.replace("?x a ?type .", ""))
+    assert isinstance(result, QuerySolutions)
+    values: dict[str, dict[str, set[str]]] = {"source": {}}
+    for row in result:
+        if isinstance(row["x"], NamedNode) and isinstance(row["g"], NamedNode) and row["g"] != GRAPH_INFERRED:
+            values["source"].setdefault(row["x"].value, set()).add(row["g"].value)
+    members = set(values["source"])
+    for name, predicate in FACETS.items():
+        if predicate:
+            values[name] = _pairs(kg, predicate)
+    kept = [x for x in members if all(set(want) <= values[f].get(x, set()) for f, want in chosen.items())]
+    facets: dict[str, list[FacetValue]] = {}
+    for name in FACETS:
+        counts: dict[str, int] = {}
+        for x in kept:
+            for value in values[name].get(x, ()):
+                counts[value] = counts.get(value, 0) + 1
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_VALUES]
+        names = labels(kg, [NamedNode(v) for v, _ in top])
+        facets[name] = [
+            FacetValue(v, names.get(v) or v.rsplit("/", 1)[-1], n, v in chosen.get(name, ())) for v, n in top
+        ]
+    named = sorted(((x, label(kg, NamedNode(x))) for x in kept), key=lambda pair: (pair[1].lower(), pair[0]))
+    rows = named[(page - 1) * size : page * size]
+    counted = kg.query(LISTED_CLASSES)
+    assert isinstance(counted, QuerySolutions)
+    classes = [
+        (row["type"].value, label(kg, row["type"]), int(row["n"].value))
+        for row in counted
+        if isinstance(row["type"], NamedNode) and row["n"] is not None
+    ]
+    classes.sort(key=lambda c: (-c[2], c[1].lower()))
+    type_label = label(kg, NamedNode(type_iri)) if type_iri else None
+    return Listing(type_iri, type_label, classes, chosen, len(kept), page, size, rows, facets)

@@ -16,6 +16,7 @@ from typing import cast
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, QuerySolutions, Triple
 
 from .namespaces import GENID, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, compact, is_anonymous
+from .skolem import blank_triple
 from .store import GRAPH_RESULTS, KnowledgeGraph, Term
 
 RDF = PREFIXES["rdf"]
@@ -221,7 +222,8 @@ def description_triples(kg: KnowledgeGraph, iri: str) -> list[Triple]:
     triples += dict.fromkeys(Triple(row["x"], row["q"], node) for row in incoming)
     blanks = [t.object for t in triples if is_anonymous(t.object)]
     closure = [t for t in _blank_closure(kg, blanks) if t not in triples]
-    return [t for t in triples if isinstance(t, Triple)] + list(dict.fromkeys(closure))
+    described = [t for t in triples if isinstance(t, Triple)] + list(dict.fromkeys(closure))
+    return [blank_triple(t) for t in described]  # a remote engine's Skolem IRIs as the blank nodes they are
 
 
 def ontology_triples(kg: KnowledgeGraph) -> list[Triple]:

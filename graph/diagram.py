@@ -131,3 +131,66 @@ def class_diagram(kg: KnowledgeGraph, link_base: str = "") -> str:
         f'aria-label="Class hierarchy of the genai-kg ontology" width="{width:.0f}" height="{height}" '
         f'viewBox="0 0 {width:.0f} {height}"><style>{STYLE}</style>{legend}{"".join(parts)}</svg>'
     )
+
+
+def property_edges(kg: KnowledgeGraph) -> list[tuple[str, str, str]]:
+    """(domain, property, range) for every ``gai:`` object property whose domain and range are named classes."""
+    edges = []
+    for quad in kg.quads(None, TYPE, NamedNode(OWL + "ObjectProperty"), GRAPH_ONTOLOGY):
+        prop = quad.subject
+        if not isinstance(prop, NamedNode) or not prop.value.startswith(GAI):
+            continue
+        ends = {
+            role: [
+                q.object.value
+                for q in kg.quads(prop, NamedNode(RDFS + role), None, GRAPH_ONTOLOGY)
+                if isinstance(q.object, NamedNode)  # a class expression is left to the properties table
+            ]
+            for role in ("domain", "range")
+        }
+        edges += [(domain, prop.value, range_) for domain in ends["domain"] for range_ in ends["range"]]
+    return sorted(set(edges))
+
+
+def property_diagram(kg: KnowledgeGraph, link_base: str = "") -> str:
+    """An SVG picture of the object properties as edges, domain → range, one row each; boxes and labels link
+    to their pages under ``link_base``. Domains and ranges that are class expressions are left to the table.
+
+    It is drawn inside the ontology page, styled by the site's stylesheet (``svg.property-diagram``): the page's
+    security policy allows one inline style, the class diagram's."""
+
+    def href(iri: str) -> str:
+        return link_base + (page_path(iri) or "")
+
+    edges = property_edges(kg)
+    names = {iri: label(kg, NamedNode(iri)) for edge in edges for iri in edge}
+    left = max((len(names[d]) for d, _, _ in edges), default=8) * CHAR + 2 * PAD
+    middle = max((len(names[p]) for _, p, _ in edges), default=8) * CHAR * 0.95 + 40
+    right = max((len(names[r]) for _, _, r in edges), default=8) * CHAR + 2 * PAD
+    parts = []
+    for row, (domain, prop, range_) in enumerate(edges):
+        y = 8 + row * ROW
+        for x, iri, width in ((8, domain, left), (8 + left + middle, range_, right)):
+            parts.append(
+                f'<a href="{escape(href(iri))}" class="class"><title>{escape(iri)}</title>'
+                f'<rect x="{x:.0f}" y="{y}" width="{width:.0f}" height="{BOX}" rx="5"/>'
+                f'<text x="{x + PAD:.0f}" y="{y + 15}">{escape(names[iri])}</text></a>'
+            )
+        start, end = 8 + left, 8 + left + middle
+        parts.append(f'<path class="arrow" marker-end="url(#head)" d="M{start:.0f},{y + BOX / 2} H{end - 2:.0f}"/>')
+        parts.append(
+            f'<a href="{escape(href(prop))}"><title>{escape(prop)}</title>'
+            f'<text class="property" x="{start + 10:.0f}" y="{y + 7}">{escape(names[prop])}</text></a>'
+        )
+    width = 16 + left + middle + right
+    height = 16 + len(edges) * ROW
+    marker = (
+        '<defs><marker id="head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto"><path class="head" d="M0,0 L10,5 L0,10 z"/></marker></defs>'
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="property-diagram" role="img" '
+        f'aria-label="Object properties of the genai-kg ontology, from domain to range" width="{width:.0f}" '
+        f'height="{height}" viewBox="0 0 {width:.0f} {height}">{marker}'
+        f"{''.join(parts)}</svg>"
+    )

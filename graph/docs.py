@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyoxigraph import BlankNode, Literal, NamedNode
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions
 
 from .describe import COMMENT, DEFINITION, OWL, RDFS, TYPE, expression, label, labels, rdf_list
 from .namespaces import GAI, GRAPH_ONTOLOGY, ONTOLOGY_IRI, is_anonymous
 from .store import KnowledgeGraph
-from .void import class_members
+from .void import CLASSES, PROPERTIES, class_members
 
 Tokens = list[str | NamedNode]
+
+#: How many distinct triples use each property, VoID's ``void:triples`` of a property partition (one definition:
+#: the ontology page, the term pages and the VoID description count alike); ``?p`` may be bound to one property.
+PROPERTY_USES = PROPERTIES
+#: How many distinct resources are in one class (``?class`` bound), as VoID's class partitions count them.
+CLASS_MEMBERS = CLASSES
 
 PROPERTY_KINDS = {
     OWL + "ObjectProperty": "object property",
@@ -162,11 +168,15 @@ class OntologyPage:
     labels: dict[str, str]
     diagram: str
     members: dict[str, int]
+    #: Property IRI -> the number of triples that use it.
+    uses: dict[str, int] = field(default_factory=dict)
+    #: The object properties as edges from domain to range (SVG).
+    property_diagram: str = ""
 
 
 def ontology_page(kg: KnowledgeGraph, link_base: str) -> OntologyPage:
     """The ontology's documentation page; the diagram's links start with ``link_base``."""
-    from .diagram import class_diagram  # the diagram reads this module's vocabulary
+    from .diagram import class_diagram, property_diagram  # the diagrams read this module's vocabulary
 
     doc = ontology_doc(kg)
     nodes: list[object] = []
@@ -176,4 +186,42 @@ def ontology_page(kg: KnowledgeGraph, link_base: str) -> OntologyPage:
             nodes += tokens
     for values in doc.header.values():
         nodes += values
-    return OntologyPage(doc, labels(kg, nodes), class_diagram(kg, link_base), class_members(kg))
+    return OntologyPage(
+        doc,
+        labels(kg, nodes),
+        class_diagram(kg, link_base),
+        class_members(kg),
+        property_uses(kg),
+        property_diagram(kg, link_base),
+    )
+
+
+def _counts(kg: KnowledgeGraph, query: str, substitutions: dict[str, NamedNode] | None = None) -> dict[str, int]:
+    result = kg.query(query, substitutions=substitutions or {})
+    assert isinstance(result, QuerySolutions)
+    return {
+        row[0].value: int(row[1].value)
+        for row in result
+        if isinstance(row[0], NamedNode) and isinstance(row[1], Literal)
+    }
+
+
+def property_uses(kg: KnowledgeGraph) -> dict[str, int]:
+    """How many triples use each property, by property IRI."""
+    return _counts(kg, PROPERTY_USES)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How a term is used: in how many triples as the property, and how many resources are its instances."""
+
+    triples: int
+    instances: int
+
+
+def term_usage(kg: KnowledgeGraph, iri: str) -> Usage:
+    """How many triples use ``iri`` as their property, and how many resources it has as a class."""
+    node = NamedNode(iri)
+    triples = _counts(kg, PROPERTY_USES, {"p": node}).get(iri, 0)
+    instances = _counts(kg, CLASS_MEMBERS, {"class": node}).get(iri, 0)
+    return Usage(triples, instances)

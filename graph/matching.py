@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions
@@ -173,14 +173,25 @@ class Matcher:
                     for word in words:
                         self._words.setdefault(word, set()).add(index)
 
-    def match(self, name: str, *, type: str | None = None, organizations: Sequence[str] = ()) -> Result:
-        """The candidates for ``name`` (of class ``type``, by ``organizations``: IRIs or names), best first."""
+    def match(
+        self,
+        name: str,
+        *,
+        type: str | Collection[str] | None = None,
+        all_types: bool = False,
+        organizations: Sequence[str] = (),
+    ) -> Result:
+        """The candidates for ``name`` (of class ``type``, by ``organizations``: IRIs or names), best first.
+
+        ``type`` may be several classes: a candidate of any of them fits, or of all of them with ``all_types``.
+        """
+        fits = _type_filter(type, all_types)
         kinds: dict[int, tuple[str, float]] = {}
 
         def found(indexes: Iterable[int], kind: str, score: float | None = None) -> None:
             for index in indexes:
                 value = SCORES[kind] if score is None else score
-                if (type is None or type in self.candidates[index].types) and kinds.get(index, ("", -1.0))[1] < value:
+                if fits(self.candidates[index]) and kinds.get(index, ("", -1.0))[1] < value:
                     kinds[index] = (kind, value)
 
         words, base = tokens(name), tokens(unqualified(name))
@@ -207,6 +218,20 @@ class Matcher:
         ]
         scored.sort(key=lambda s: (-s.score, -s.organization, s.candidate.label.lower(), s.candidate.iri))
         return Result(name, tuple(_decided(scored)))
+
+    def developed_by(
+        self, organizations: Sequence[str], *, type: str | Collection[str] | None = None, all_types: bool = False
+    ) -> list[Candidate]:
+        """The candidates whose developer is one of ``organizations`` (IRIs or names), by label: a query that
+        names no resource but its organisation (the reconciliation API's queries with properties only)."""
+        fits = _type_filter(type, all_types)
+        wanted = {_organization_key(o) for o in organizations if o.strip()}
+        found = [
+            c
+            for c, orgs in zip(self.candidates, self._organizations, strict=True)
+            if fits(c) and orgs.relation(wanted) == DEVELOPER
+        ]
+        return sorted(found, key=lambda c: (c.label.lower(), c.iri))
 
     def search(self, text: str, *, limit: int = 100) -> list[Candidate]:
         """Candidates whose name contains ``text``, compared compactly (``dalle`` finds ``DALL·E 3``)."""
@@ -244,6 +269,16 @@ def search(names: Iterable[tuple[str, str]], text: str, *, limit: int = 100) -> 
             rank = (found != key, not found.startswith(key), len(name), name.lower())
             best[iri] = min(best.get(iri, rank), rank)
     return sorted(best, key=lambda iri: (best[iri], iri))[:limit]
+
+
+def _type_filter(type: str | Collection[str] | None, all_types: bool) -> Callable[[Candidate], bool]:
+    """Whether a candidate is of the class ``type``, of one of the classes, or of all of them (``all_types``)."""
+    wanted = frozenset([type] if isinstance(type, str) else type or ())
+    if not wanted:
+        return lambda candidate: True
+    if all_types:
+        return lambda candidate: wanted <= candidate.types
+    return lambda candidate: not wanted.isdisjoint(candidate.types)
 
 
 def _organization_key(value: str) -> tuple[str, tuple[str, ...]]:
@@ -308,6 +343,9 @@ SELECT ?x ?name ?preferred WHERE {
 }
 """
 TYPES = "SELECT ?x ?type WHERE { ?x a/rdfs:subClassOf* ?type FILTER(isIRI(?x) && isIRI(?type)) }"
+#: The same where the store's closure is materialised: it holds every superclass's type already (over a remote
+#: engine, ten times faster than the path: 0.65 s against 6.2 s for the shipped graph).
+CLOSED_TYPES = "SELECT ?x ?type WHERE { ?x a ?type FILTER(isIRI(?x) && isIRI(?type)) }"
 ORGANIZATIONS = """
 SELECT ?x ?org ?name ?direct WHERE {
   ?x gai:developedBy ?developer .
@@ -327,9 +365,15 @@ def _rows(kg: KnowledgeGraph, sparql: str, graphs: Sequence[NamedNode]) -> Query
     return result
 
 
-def candidates(kg: KnowledgeGraph, *, graphs: Sequence[NamedNode] = (), context: bool = True) -> list[Candidate]:
+def candidates(
+    kg: KnowledgeGraph, *, graphs: Sequence[NamedNode] = (), context: bool = True, closed: bool = False
+) -> list[Candidate]:
     """Every named resource of ``graphs`` (default: all of them) with its names and, with ``context``, its
-    types (superclasses included) and organisations; sorted by IRI, so the same graph gives the same matcher."""
+    types (superclasses included) and organisations; sorted by IRI, so the same graph gives the same matcher.
+
+    ``closed`` says that the store's inferences are materialised (a store genai-kg serves, read with all its
+    graphs): the superclasses are then read from the closure instead of being followed.
+    """
     names: dict[str, list[tuple[bool, str]]] = {}
     for row in _rows(kg, NAMES, graphs):
         if isinstance(row["name"], Literal):
@@ -338,7 +382,7 @@ def candidates(kg: KnowledgeGraph, *, graphs: Sequence[NamedNode] = (), context:
     direct: dict[str, set[str]] = {}
     parents: dict[str, set[str]] = {}
     if context:
-        for row in _rows(kg, TYPES, graphs):
+        for row in _rows(kg, CLOSED_TYPES if closed and not graphs else TYPES, graphs):
             types.setdefault(row["x"].value, set()).add(row["type"].value)
         for row in _rows(kg, ORGANIZATIONS, graphs):
             into = direct if row["direct"].value == "true" else parents

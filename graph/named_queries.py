@@ -22,10 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pyoxigraph import QueryBoolean, QueryTriples, Store, Variable
+from pyoxigraph import NamedNode, QueryBoolean, QueryTriples, Store, Variable
 
 from .binding import TYPES, Param, bind
 from .errors import BadParameter, GraphError, NotFound
+from .namespaces import PREFIXES
+from .outbound import NOWHERE, OutboundPolicy
+from .sparql_lexer import service_variables, tokens
 from .store import KnowledgeGraph, QueryResult, Term
 
 #: The shipped queries, next to the packages in the source tree.
@@ -80,9 +83,49 @@ class NamedQuery:
             bound.append((param.name, bind(param, raw)))
         return tuple(bound)
 
-    def run(self, kg: KnowledgeGraph, values: Mapping[str, str] | None = None) -> QueryResult:
+    def prepare(
+        self, values: Mapping[str, str], outbound: OutboundPolicy = NOWHERE
+    ) -> tuple[str, tuple[tuple[str, Term], ...]]:
+        """The SPARQL to run for ``values`` and the terms to bind: :meth:`bind`, then every endpoint parameter
+        written into its ``SERVICE`` clause (:func:`with_endpoints`) and every endpoint the query would call
+        checked against ``outbound`` (:class:`~graph.errors.BadRequest` before any call)."""
+        sparql, bound = with_endpoints(self.sparql, self.bind(values))
+        outbound.check_sparql(sparql, PREFIXES)
+        return sparql, bound
+
+    def run(
+        self, kg: KnowledgeGraph, values: Mapping[str, str] | None = None, outbound: OutboundPolicy = NOWHERE
+    ) -> QueryResult:
         """Evaluate on ``kg`` with ``values`` bound (the CLI's path; the server goes through its evaluator)."""
-        return kg.query(self.sparql, substitutions=dict(self.bind(values or {})))
+        sparql, bound = self.prepare(values or {}, outbound)
+        return kg.query(sparql, substitutions=dict(bound))
+
+
+def with_endpoints(sparql: str, bound: tuple[tuple[str, Term], ...]) -> tuple[str, tuple[tuple[str, Term], ...]]:
+    """``SERVICE ?p`` written as ``SERVICE <iri>`` where parameter ``p`` is bound to an IRI; the rest as it was.
+
+    SPARQL engines cannot bind the variable of ``SERVICE ?p`` (Oxigraph finds it unbound whether it is
+    substituted or given by ``VALUES``), so an endpoint parameter is replaced, token for token, by the IRI
+    as pyoxigraph writes it: the text is never spliced. A parameter left unbound stays a variable, which the
+    outbound policy refuses. The binding itself is kept only where the variable occurs elsewhere.
+
+    >>> text, bound = with_endpoints("SELECT * { SERVICE ?e { ?s ?p ?o } }", (("e", NamedNode("http://x/q")),))
+    >>> text, bound
+    ('SELECT * { SERVICE <http://x/q> { ?s ?p ?o } }', ())
+    """
+    values = dict(bound)
+    parts: list[str] = []
+    last = 0
+    for token in service_variables(sparql):
+        term = values.get(token.text[1:])
+        if isinstance(term, NamedNode):
+            parts += [sparql[last : token.start], str(term)]
+            last = token.end
+    if not parts:
+        return sparql, bound
+    text = "".join([*parts, sparql[last:]])
+    left = {t.text[1:] for t in tokens(text) if t.kind == "var"}
+    return text, tuple((name, term) for name, term in bound if name in left)
 
 
 def split_header(text: str) -> tuple[str, str]:
@@ -191,9 +234,10 @@ def _checked(query: NamedQuery, body: str) -> str:
         p.name: bind(p, p.example or p.default or (p.enum[0] if p.enum else SAMPLES[p.type])) for p in query.params
     }
     store = Store()
+    bound_text, bound = with_endpoints(query.sparql, tuple(samples.items()))
     try:
         result = store.query(query.sparql)
-        store.query(query.sparql, substitutions={Variable(name): term for name, term in samples.items()})
+        store.query(bound_text, substitutions={Variable(name): term for name, term in bound})
     except SyntaxError as error:
         raise ValueError(f"the SPARQL does not parse: {error}") from error
     except RuntimeError as error:  # Oxigraph binds only variables the SELECT clause projects

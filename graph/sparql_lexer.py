@@ -315,3 +315,27 @@ def called_endpoints(text: str, prefixes: dict[str, str]) -> list[str | None]:
             target = listed[index + 2] if index + 2 < len(listed) else None
         found.append(prologue.expand(target) if target is not None else None)
     return found
+
+
+def service_variables(text: str) -> list[Token]:
+    """The variables that name a ``SERVICE`` endpoint (``SERVICE ?e``, ``SERVICE SILENT ?e``), as tokens.
+
+    Engines cannot bind such a variable (Oxigraph says it is unbound), so a named query's endpoint parameter
+    is written into these places as an IRI token (:func:`graph.named_queries.with_endpoints`).
+
+    >>> [t.text for t in service_variables("SELECT * { SERVICE SILENT $e { ?s ?p ?o } SERVICE <x:y> { } }")]
+    ['$e']
+    """
+    if not _mentions(text, ("SERVICE",)):
+        return []
+    listed = list(tokens(text))
+    found: list[Token] = []
+    for index, token in enumerate(listed[:-1]):
+        if not token.is_keyword("SERVICE"):
+            continue
+        target = listed[index + 1]
+        if target.is_keyword("SILENT") and index + 2 < len(listed):
+            target = listed[index + 2]
+        if target.kind == "var":
+            found.append(target)
+    return found

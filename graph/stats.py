@@ -1,4 +1,10 @@
-"""Figures about what a store holds: triples per graph, classes, instances, properties."""
+"""Figures about what a store holds: triples per graph, classes, resources, properties.
+
+Classes, resources and properties are counted as the VoID description counts them (:mod:`graph.void`), so that
+``genai-kg stats``, the home page and ``/.well-known/void`` give the same numbers: *classes in use* are the
+IRI classes with at least one member, *resources* the distinct subjects of the union of every graph,
+*properties* the distinct predicates.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,9 @@ from dataclasses import dataclass, field
 from pyoxigraph import DefaultGraph, QuerySolutions
 
 from .store import KnowledgeGraph
+from .void import TOTALS, class_members
 
 _PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-_TOTALS = """
-SELECT (COUNT(DISTINCT ?class) AS ?classes) (COUNT(DISTINCT ?instance) AS ?instances)
-       (COUNT(DISTINCT ?property) AS ?properties)
-WHERE {
-  { ?instance a ?class } UNION { ?s ?property ?o }
-}
-"""
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,11 @@ class Stats:
 
     quads: int
     graphs: dict[str, int] = field(default_factory=dict)
+    #: IRI classes with at least one member (VoID's class partitions).
     classes: int = 0
-    instances: int = 0
+    #: Distinct subjects (VoID's ``void:distinctSubjects``).
+    resources: int = 0
+    #: Distinct predicates (VoID's ``void:properties``).
     properties: int = 0
 
 
@@ -34,20 +37,20 @@ def _int(term: object) -> int:
 
 
 def compute(kg: KnowledgeGraph) -> Stats:
-    """Count quads, triples per named graph, and distinct classes, instances and properties."""
+    """Count quads, triples per named graph, classes in use, resources and properties (as VoID counts them)."""
     per_graph = kg.query(_PER_GRAPH)
     assert isinstance(per_graph, QuerySolutions)
     graphs = {row["g"].value: _int(row["n"]) for row in per_graph}
     default = sum(1 for _ in kg.quads(None, None, None, DefaultGraph()))
     if default:
         graphs["(default graph)"] = default
-    totals = kg.query(_TOTALS)
+    totals = kg.query(TOTALS)
     assert isinstance(totals, QuerySolutions)
     row = next(iter(totals))
     return Stats(
         quads=len(kg),
         graphs=graphs,
-        classes=_int(row["classes"]),
-        instances=_int(row["instances"]),
+        classes=len(class_members(kg)),
+        resources=_int(row["subjects"]),
         properties=_int(row["properties"]),
     )

@@ -25,6 +25,11 @@ LINK_TARGETS = (
     ("wikidata", "http://www.wikidata.org/entity/", "http://www.wikidata.org/"),
     ("dbpedia", "http://dbpedia.org/resource/", "http://dbpedia.org/"),
 )
+#: The public SPARQL endpoints of link targets: an allowed endpoint under one describes that target dataset.
+TARGET_ENDPOINTS = {
+    "https://query.wikidata.org/sparql": "http://www.wikidata.org/",
+    "https://dbpedia.org/sparql": "http://dbpedia.org/",
+}
 
 TOTALS = """
 SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects)
@@ -94,8 +99,11 @@ def statistics(kg: KnowledgeGraph) -> Statistics:
     return stats
 
 
-def void_triples(stats: Statistics, *, site: str) -> list[Triple]:
-    """The VoID description; ``site`` is the public base URL of the service (for endpoint and dumps)."""
+def void_triples(stats: Statistics, *, site: str, endpoints: tuple[str, ...] = ()) -> list[Triple]:
+    """The VoID description; ``site`` is the public base URL of the service (for endpoint and dumps), and
+    ``endpoints`` the ones ``SERVICE`` may call (``GENAI_KG_ALLOWED_ENDPOINTS``): each is the
+    ``void:sparqlEndpoint`` of a ``void:Dataset`` that the dataset names with ``rdfs:seeAlso`` (Wikidata's and
+    DBpedia's endpoints describe the datasets the linksets point to)."""
     site = site.rstrip("/")
     v = lambda local: NamedNode(VOID + local)  # noqa: E731
     a = NamedNode(PREFIXES["rdf"] + "type")
@@ -154,4 +162,24 @@ def void_triples(stats: Statistics, *, site: str) -> list[Triple]:
                 Triple(linkset, v("triples"), count(n)),
                 Triple(linkset, NamedNode(PREFIXES["rdfs"] + "comment"), Literal(f"links to {namespace}")),
             ]
+    out += _federated(endpoints)
     return sorted(dict.fromkeys(out), key=lambda t: t.subject != DATASET)  # the dataset's triples first
+
+
+def _federated(endpoints: tuple[str, ...]) -> list[Triple]:
+    """Each allowed endpoint as the SPARQL endpoint of a dataset reachable through ``SERVICE``."""
+    a = NamedNode(PREFIXES["rdf"] + "type")
+    out: list[Triple] = []
+    for i, endpoint in enumerate(endpoints):
+        target = TARGET_ENDPOINTS.get(endpoint.rstrip("/"))
+        dataset = NamedNode(target or f"{BASE}dataset/federated/{i}")
+        out += [
+            Triple(DATASET, NamedNode(PREFIXES["rdfs"] + "seeAlso"), dataset),
+            Triple(dataset, a, NamedNode(VOID + "Dataset")),
+            Triple(dataset, NamedNode(VOID + "sparqlEndpoint"), NamedNode(endpoint)),
+            Triple(dataset, NamedNode(PREFIXES["rdfs"] + "comment"), Literal(FEDERATED, language="en")),
+        ]
+    return out
+
+
+FEDERATED = "Allowed by GENAI_KG_ALLOWED_ENDPOINTS: queries at this service may call it through SERVICE."  # the dataset's triples first

@@ -9,7 +9,21 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.querying.service import service_for
 from graph.querying.snapshots import scratch_directory
 
-from . import caching, errors, graph_store, inference, openapi, ops, pages, queries, security, sparql, void
+from . import (
+    caching,
+    errors,
+    graph_store,
+    inference,
+    mcp,
+    openapi,
+    ops,
+    pages,
+    queries,
+    reconcile,
+    security,
+    sparql,
+    void,
+)
 from .config import Config
 from .context import GRAPH, SERVICE
 
@@ -53,4 +67,6 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     openapi.init_app(app)
     pages.init_app(app)
     void.init_app(app)
+    mcp.init_app(app)
+    app.register_blueprint(reconcile.bp)
     return app

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from pyoxigraph import RdfFormat
+from pyoxigraph import NamedNode, RdfFormat
 from tqdm import tqdm
 
 from graph import GraphError, loading, named_queries, results, stats, validation
@@ -17,9 +17,10 @@ from graph import generate as generating
 from graph.graph_store import graph_name
 from graph.input_limits import check_rdf_file
 from graph.namespaces import expand
+from graph.outbound import OutboundPolicy
 from graph.store import Term
 
-from .locations import Location, opened, store_option
+from .locations import Location, opened, status, store_option
 from .options import configured, setting_options
 
 if TYPE_CHECKING:
@@ -93,6 +94,11 @@ def load(files: tuple[Path, ...], store: Location, graph_iri: str | None, fmt: s
     try:
         graph = graph_name(expand(graph_iri)) if graph_iri else None
         for path in files:  # every file keeps the limits before any is loaded (the parsers would crash)
+            if fmt is None and path.suffix.lstrip(".").lower() not in results.GRAPH_FORMATS:
+                raise click.ClickException(
+                    f"{path}: the extension {path.suffix or '(none)'!r} names no RDF format; rename the file or give "
+                    f"--format (one of {', '.join(sorted(results.GRAPH_FORMATS))}, or a media type)"
+                )
             check_rdf_file(path, loading.rdf_format(path, fmt), limits)
     except GraphError as error:
         raise click.ClickException(str(error)) from error
@@ -121,16 +127,22 @@ def query(
     substitutions: dict[str, Term] = {}
     if named is not None:
         try:
-            chosen = named_queries.get(named_queries.load(), named)
+            known = named_queries.load()
+            if named not in known:
+                raise click.ClickException(f"no named query {named!r}; `genai-kg queries` lists them")
+            chosen = named_queries.get(known, named)
             values = dict(_key_value(param) for param in params)
-            text, substitutions = chosen.sparql, dict(chosen.bind(values))
+            outbound = OutboundPolicy.parse(os.environ.get("GENAI_KG_ALLOWED_ENDPOINTS"))
+            text, bound = chosen.prepare(values, outbound)
+            substitutions = dict(bound)
         except GraphError as error:
             raise click.ClickException(str(error)) from error
     else:
         text = sys.stdin.read() if sparql == "-" else str(sparql)
     with opened(store, read_only=False) as kg:
         try:
-            result = kg.query(text, infer=not no_infer, substitutions=substitutions)
+            with status("running the query"):
+                result = kg.query(text, infer=not no_infer, substitutions=substitutions)
             if fmt == "table":
                 click.echo(results.as_table(result))
             else:
@@ -184,12 +196,23 @@ def export(store: Location, fmt: str, graph_iri: str | None, output: Path | None
     except GraphError as error:
         raise click.BadParameter(str(error), param_hint="--graph") from error
     with opened(store) as kg:
+        if graph is not None and not any(True for _ in kg.quads(None, None, None, graph)):
+            where = "the graph <" + graph.value + ">" if isinstance(graph, NamedNode) else "the default graph"
+            named = sorted(str(g) for g in kg.named_graphs(infer=True))
+            held = ", ".join(named[:4]) + (", …" if len(named) > 4 else "")
+            hint = f" (the data is in named graphs: {held}; omit --graph to export them all)" if named else ""
+            raise click.ClickException(f"{where} holds no triples, nothing exported{hint}")
         try:
             if output is None:
                 exporting.export(kg, sys.stdout.buffer, format=rdf_format, graph=graph)
             else:
-                with output.open("wb") as file:
-                    exporting.export(kg, file, format=rdf_format, graph=graph)
+                partial = output.with_name(output.name + ".partial")
+                try:
+                    with partial.open("wb") as file:
+                        exporting.export(kg, file, format=rdf_format, graph=graph)
+                    partial.replace(output)  # the file appears whole, or not at all
+                finally:
+                    partial.unlink(missing_ok=True)
         except GraphError as error:
             raise click.ClickException(str(error)) from error
 
@@ -197,14 +220,14 @@ def export(store: Location, fmt: str, graph_iri: str | None, output: Path | None
 @main.command("stats")
 @store_option
 def stats_command(store: Location) -> None:
-    """Count quads, triples per graph, classes, instances and properties."""
-    with opened(store) as kg:
+    """Count quads, triples per graph, classes in use, resources and properties (the figures of / and VoID)."""
+    with opened(store) as kg, status("counting"):
         figures = stats.compute(kg)
     click.echo(f"quads       {figures.quads}")
     for graph, count in figures.graphs.items():
         click.echo(f"  {count:>8}  {graph}")
-    click.echo(f"classes     {figures.classes}")
-    click.echo(f"instances   {figures.instances}")
+    click.echo(f"classes     {figures.classes}  (in use: with at least one member)")
+    click.echo(f"resources   {figures.resources}  (distinct subjects)")
     click.echo(f"properties  {figures.properties}")
 
 
@@ -212,7 +235,7 @@ def stats_command(store: Location) -> None:
 @store_option
 def validate(store: Location) -> None:
     """Validate the knowledge graph against the SHACL shapes; exits 1 when it does not conform."""
-    with opened(store) as kg:
+    with opened(store) as kg, status("validating against the SHACL shapes"):
         report = validation.validate(kg)
     for violation in report.violations:
         click.echo(f"{violation.severity}: {violation.focus} {violation.path or ''}: {violation.message}")

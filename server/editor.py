@@ -6,22 +6,21 @@ loads is served from here (``static/vendor/yasgui``); features that call other h
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from flask import Response, render_template
 
+from graph.named_queries import parse, split_header
 from graph.namespaces import GAI, GAID, PREFIXES
 
 from .context import get_config, link, public_url
 
-TITLE = re.compile(r"^#\+\s*title:\s*(.+?)\s*$", re.MULTILINE)
-
 
 @dataclass(frozen=True)
 class Example:
-    """A query offered in the editor's examples menu."""
+    """A query offered in the editor's examples menu: its title as the ``#+`` header's YAML says it, and its
+    text without that header (the header is for the named-query service; the query runs the same)."""
 
     name: str
     title: str
@@ -67,8 +66,11 @@ def examples(folder: Path | None = None) -> list[Example]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        title = TITLE.search(text)
-        found.append(Example(path.stem, title.group(1) if title else path.stem, text))
+        try:
+            title = parse(path.stem, text).title
+        except ValueError:
+            title = path.stem  # a broken header: the named-query service reports it; the editor still offers it
+        found.append(Example(path.stem, title, split_header(text)[1].lstrip("\n")))
     return found or BUILT_IN
 
 
@@ -82,6 +84,7 @@ def page() -> Response:
         "examples": [asdict(e) for e in listed],
         # result links to our IRIs open our pages (the w3id.org names may not resolve offline)
         "pages": {GAID: link("/id/"), GAI: link("/ontology/")},
+        "queries": link("/queries/"),
     }
     html = render_template("editor.html", config=config, examples=listed)
     response = Response(html, mimetype="text/html")

@@ -1,14 +1,21 @@
 """The one place where ``graph`` errors and HTTP errors become responses with the right status.
 
-Errors answer in ``application/problem+json`` (RFC 9457) when the client prefers JSON, else plain text.
+A browser (a client that prefers ``text/html``) gets the site's branded error page, with a way on (search,
+the home page, suggestions); a client that asks for ``text/plain`` above JSON gets one line of text; every other
+client gets ``application/problem+json`` (RFC 9457: ``type``, ``title``, ``status``, ``detail``, ``instance``).
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
+from collections.abc import Mapping, Sequence
+
+from flask import Flask, Response, jsonify, render_template, request
+from jinja2 import TemplateError
 from werkzeug.exceptions import HTTPException
 
 from graph import errors
+
+from .negotiation import prefers_html
 
 STATUS: list[tuple[type[errors.GraphError], int]] = [
     (errors.TooLarge, 413),
@@ -31,22 +38,48 @@ def status_of(error: errors.GraphError) -> int:
     return 500
 
 
-def problem(status: int, title: str, detail: str, **extra: object) -> Response:
-    """An error response in the format the client prefers."""
-    best = request.accept_mimetypes.best_match(["text/plain", "application/json", "application/problem+json"])
-    if best in ("application/json", "application/problem+json"):
-        body = {"type": "about:blank", "status": status, "title": title, "detail": detail, **extra}
-        response = jsonify(body)
-        response.mimetype = "application/problem+json"
-    else:
-        response = Response(f"{title}: {detail}\n", mimetype="text/plain")
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    suggestions: Sequence[tuple[str, str]] = (),
+    extra: Mapping[str, object] | None = None,
+) -> Response:
+    """An error response in the format the client prefers: the branded HTML page for browsers,
+    ``text/plain`` when asked for above JSON, else problem+json. ``suggestions`` are (IRI, label) pairs
+    the HTML page offers ("did you mean …") and the JSON body lists; ``extra`` members are added to both."""
+    extra = extra or {}
+    if prefers_html(request.headers.get("Accept")):
+        try:
+            html = render_template(
+                "pages/error.html", status=status, title=title, detail=detail, suggestions=suggestions, extra=extra
+            )
+        except TemplateError:  # the page itself failed: the error still reaches the client, as text
+            html = f"{status} {title}: {detail}\n"
+        return Response(html, status=status, mimetype="text/html")
+    best = request.accept_mimetypes.best_match(["application/problem+json", "application/json", "text/plain"])
+    if best == "text/plain":
+        return Response(f"{title}: {detail}\n", status=status, mimetype="text/plain")
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        **extra,
+    }
+    if suggestions:
+        body["suggestions"] = [{"iri": iri, "label": name} for iri, name in suggestions]
+    response = jsonify(body)
+    response.mimetype = "application/problem+json"
     response.status_code = status
     return response
 
 
 def _graph_error(error: errors.GraphError) -> Response:
     status = status_of(error)
-    extra: dict[str, object] = {}
+    extra: dict[str, int | None] = {}
     if isinstance(error, errors.BadData) and error.line is not None:
         extra = {"line": error.line, "column": error.column}
     title = {
@@ -59,7 +92,7 @@ def _graph_error(error: errors.GraphError) -> Response:
         502: "Bad Gateway",
         503: "Query Timeout" if isinstance(error, errors.QueryTimeout) else "Service Unavailable",
     }
-    response = problem(status, title.get(status, "Error"), str(error), **extra)
+    response = problem(status, title.get(status, "Error"), str(error), extra=extra)
     if status == 503:
         response.headers["Retry-After"] = "1"
     return response

@@ -14,8 +14,10 @@ No thread is spent on a client until its whole request has arrived. For each req
 4. writes one access-log line (``server/access_log.py``).
 
 Other ASGI apps can be mounted at a path prefix (:meth:`Front.mount`); they get the same body limits and
-access log, and their own buffered body. Granian itself closes a connection whose headers take longer than
-``request_timeout`` (``serve`` in ``server/cli.py``).
+access log, and their own buffered body. Their lifespans run beside the front's (:class:`Lifespan`): started
+before the first request, shut down with the server. ``/mcp`` is one (``server/mcp.py``); a browser's GET of
+it goes to the Flask app, which has a page about it (``mount(..., page=True)``). Granian itself closes a
+connection whose headers take longer than ``request_timeout`` (``serve`` in ``server/cli.py``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from .app import create_app
 from .config import Config
 from .context import GRAPH
 from .errors import status_of
+from .negotiation import prefers_html
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,7 +66,12 @@ def create_front() -> Front:
     config = Config.from_env()
     if config.access_log:
         access_log.enable()
-    return Front(create_app(config), config)
+    from . import mcp  # the MCP SDK is imported by the server only, never by the CLI's other commands
+
+    app = create_app(config)
+    front = Front(app, config)
+    front.mount("/mcp", mcp.create(app), page=True)
+    return front
 
 
 class Refused(Exception):
@@ -124,10 +132,17 @@ class Front:
         self.buffered = 0
         self.max_buffered = config.threads * config.max_body_bytes
         self.mounts: dict[str, ASGIApp] = {}
+        #: Mount prefixes whose own path a browser gets from the Flask app (a page about the endpoint).
+        self.pages: set[str] = set()
+        self._lifespans: list[Lifespan] = []
 
-    def mount(self, prefix: str, app: ASGIApp) -> None:
-        """Serve ``prefix`` and every path under it with the ASGI ``app`` (``root_path`` says the prefix)."""
+    def mount(self, prefix: str, app: ASGIApp, *, page: bool = False) -> None:
+        """Serve ``prefix`` and every path under it with the ASGI ``app`` (``root_path`` says the prefix); its
+        lifespan starts with the front's (mount before the server starts). With ``page``, a GET of ``prefix``
+        itself that prefers HTML (a browser) goes to the Flask app instead, which has a page for it."""
         self.mounts[prefix.rstrip("/")] = app
+        if page:
+            self.pages.add(prefix.rstrip("/"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -141,12 +156,31 @@ class Front:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    for prefix, app in self.mounts.items():
+                        lifespan = Lifespan(prefix, app)
+                        await lifespan.startup()
+                        self._lifespans.append(lifespan)
+                except LifespanFailed as failed:
+                    await send({"type": "lifespan.startup.failed", "message": str(failed)})
+                    await self._stop_mounted()
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self._stop_mounted()
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self._health_pool.shutdown(wait=False, cancel_futures=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _stop_mounted(self) -> None:
+        """Shut the mounted apps' lifespans down, the last started first; a failure is logged, not raised."""
+        while self._lifespans:
+            lifespan = self._lifespans.pop()
+            try:
+                await lifespan.shutdown()
+            except LifespanFailed as failed:
+                log.warning("%s", failed)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange = Exchange(scope)
@@ -154,6 +188,8 @@ class Front:
         try:
             path = scope["path"]
             mounted = self._mounted(path)
+            if mounted is not None and self._browsing(scope, mounted[0]):
+                mounted = None
             if path == "/health" and scope["method"] in ("GET", "HEAD") and mounted is None:
                 await self._health(exchange, send)
                 return
@@ -185,6 +221,13 @@ class Front:
             if path == prefix or path.startswith(prefix + "/"):
                 return prefix, app
         return None
+
+    def _browsing(self, scope: Scope, prefix: str) -> bool:
+        """Whether this request is a browser's visit to a mounted endpoint that has a page in the Flask app."""
+        if prefix not in self.pages or scope["path"] != prefix or scope["method"] not in ("GET", "HEAD"):
+            return False
+        accept = ",".join(value.decode("latin-1") for name, value in scope["headers"] if name == b"accept")
+        return prefers_html(accept)
 
     # -- the request --------------------------------------------------------------------------------
 
@@ -323,6 +366,64 @@ class Front:
         status, headers = head
         encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
         return Answer(int(status[:3]), encoded, b"".join(parts), rest, close)
+
+
+class LifespanFailed(Exception):
+    """A mounted app's lifespan failed to start or to stop."""
+
+
+class Lifespan:
+    """A mounted app's ASGI lifespan, run as a task of its own and driven by the front's: its startup is
+    awaited before the front says it has started, its shutdown before the front says it has stopped.
+
+    An app that does not speak the lifespan protocol (it returns, or raises, at once) has nothing to run.
+    """
+
+    def __init__(self, prefix: str, app: ASGIApp) -> None:
+        self.prefix = prefix
+        self.app = app
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def startup(self) -> None:
+        scope: Scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+        self._task = asyncio.create_task(self._run(scope))
+        await self._inbox.put({"type": "lifespan.startup"})
+        reply = await self._reply()
+        if reply is None:  # no lifespan to run
+            self._task = None
+        elif reply["type"] != "lifespan.startup.complete":
+            raise LifespanFailed(f"the app at {self.prefix} failed to start: {reply.get('message', '')}")
+
+    async def _run(self, scope: Scope) -> None:
+        await self.app(scope, self._inbox.get, self._outbox.put)
+
+    async def shutdown(self) -> None:
+        if self._task is None:
+            return
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        reply = await self._reply()
+        task, self._task = self._task, None
+        if not task.done():
+            try:
+                await asyncio.wait_for(task, HEALTH_TIMEOUT)
+            except TimeoutError:
+                log.warning("the app at %s did not end its lifespan within %g s", self.prefix, HEALTH_TIMEOUT)
+        if reply is not None and reply["type"] != "lifespan.shutdown.complete":
+            raise LifespanFailed(f"the app at {self.prefix} failed to stop: {reply.get('message', '')}")
+
+    async def _reply(self) -> Message | None:
+        """The app's next lifespan message; None when its lifespan task ended without one."""
+        assert self._task is not None
+        reply = asyncio.ensure_future(self._outbox.get())
+        await asyncio.wait({reply, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if reply.done():
+            return reply.result()
+        reply.cancel()
+        if not self._task.cancelled() and self._task.exception() is not None:
+            log.info("the app at %s has no lifespan: %r", self.prefix, self._task.exception())
+        return None
 
 
 def _failing(error: GraphError) -> Iterator[bytes]:

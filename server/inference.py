@@ -4,24 +4,19 @@ of a hypothetical description, and consistency. JSON by default, HTML for browse
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from jinja2 import TemplateNotFound
 
-from graph.errors import BadRequest, NotFound
-from graph.inference import closure_state
-from graph.inference.classify import classify as classify_description
-from graph.inference.consistency import clashes, shape_violations
-from graph.inference.explanation import explain, resolve
-from graph.inference.explanation import is_a as entails
-from graph.inference.hierarchy import neighbours
-from graph.inference.hierarchy import types as types_of
+from graph.errors import BadRequest
+from graph.inference import api, closure_state
 from graph.input_limits import check_rdf
 from graph.loading import parse_quads
+from graph.querying.work import Call
 
-from .context import get_config, get_graph
+from .context import get_config, get_graph, get_service
 from .negotiation import GRAPH_TYPES, choose, rdf_body_format
 
 bp = Blueprint("inference", __name__, url_prefix="/infer")
@@ -61,8 +56,10 @@ def _base() -> str:
     return "base.html"
 
 
-def _plain(value: Any) -> Any:
-    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else value
+def _ask(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """An answer of :mod:`graph.inference.api`, computed by the query service within the request's budget
+    (cached until the next write: the same question on the same generation has the same answer)."""
+    return dict(get_service().value(Call(function, args, kind="infer"), cached=True))
 
 
 @bp.get("/")
@@ -83,42 +80,26 @@ def index(suffix: str | None = None) -> Response:
 @bp.get("/types.<suffix>")
 def types(suffix: str | None = None) -> Response:
     """The classes of ?iri=: asserted and inferred, separated."""
-    kg, iri = get_graph(), _param("iri")
-    found = types_of(kg, resolve(kg, iri, what="resource"))
-    return _answer("types", {"iri": iri, **_plain(found)}, suffix)
+    return _answer("types", _ask(api.types, _param("iri")), suffix)
 
 
 @bp.get("/is-a")
 @bp.get("/is-a.<suffix>")
 def is_a(suffix: str | None = None) -> Response:
     """Whether ?iri= is a ?class= (instance or subclass), with an explanation when it is."""
-    kg, iri, cls = get_graph(), _param("iri"), _param("class")
-    holds, explanation = entails(kg, resolve(kg, iri, what="resource"), resolve(kg, cls, what="class"))
-    data: dict[str, Any] = {"iri": iri, "class": cls, "result": holds}
-    data["explanation"] = explanation.as_json() if explanation else None
-    return _answer("is_a", data, suffix)
+    return _answer("is_a", _ask(api.is_a, _param("iri"), _param("class")), suffix)
 
 
 @bp.get("/explain")
 @bp.get("/explain.<suffix>")
 def explain_triple(suffix: str | None = None) -> Response:
     """Why ?subject= ?predicate= ?object= (IRIs) holds: asserted, or its derivation; 404 when it does not."""
-    kg = get_graph()
-    data: dict[str, Any] = {name: _param(name) for name in ("subject", "predicate", "object")}
-    s, p, o = (resolve(kg, data[name], what=name) for name in ("subject", "predicate", "object"))
-    explanation = explain(kg, s, p, o)
-    if explanation is None:
-        raise NotFound("the knowledge graph neither states nor entails this triple")
-    data["explanation"] = explanation.as_json()
-    return _answer("explain", data, suffix)
+    names = (_param("subject"), _param("predicate"), _param("object"))
+    return _answer("explain", _ask(api.why, *names), suffix)
 
 
 def _hierarchy(up: bool, suffix: str | None) -> Response:
-    kg, cls = get_graph(), _param("class")
-    found = neighbours(kg, resolve(kg, cls, what="class"), up=up)
-    return _answer(
-        "hierarchy", {"class": cls, "direction": "superclasses" if up else "subclasses", **_plain(found)}, suffix
-    )
+    return _answer("hierarchy", _ask(api.hierarchy, _param("class"), up), suffix)
 
 
 @bp.get("/superclasses")
@@ -154,11 +135,7 @@ def classify(suffix: str | None = None) -> Response:
     quads = list(parse_quads(data, rdf_format, base_iri="https://w3id.org/genai-kg/id/", name="description"))
     if not quads:
         raise BadRequest("the description holds no triples")
-    results = []
-    for found in classify_description(get_graph(), quads):
-        item = _plain(dataclasses.replace(found, explanations={}))
-        item["explanations"] = {c: e.as_json() for c, e in found.explanations.items()}
-        results.append(item)
+    results = get_service().value(Call(api.classify, (quads,), kind="infer"))
     return _answer("classify", {"results": results, "data": text, "format": media}, suffix)
 
 
@@ -166,8 +143,6 @@ def classify(suffix: str | None = None) -> Response:
 @bp.get("/consistency.<suffix>")
 def consistency(suffix: str | None = None) -> Response:
     """Disjointness and other OWL 2 RL clashes, and SHACL violations (?shacl=false skips them)."""
-    found = [_plain(c) for c in clashes(get_graph())]
     check_shapes = request.args.get("shacl", "true").lower() not in ("false", "0", "no", "off")
-    shacl = [_plain(v) for v in shape_violations(get_graph())] if check_shapes else []
-    data = {"consistent": not found, "conforms": not shacl, "disjointness": found, "shacl": shacl}
+    data = get_service().value(Call(api.consistency, (check_shapes,), kind="infer"), cached=True)
     return _answer("consistency", data, suffix)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,10 +72,33 @@ def store_option(command: Callable[..., None]) -> Callable[..., None]:
 
 
 @contextmanager
+def status(what: str, *, after: float = 1.0, shown: bool | None = None) -> Iterator[None]:
+    """Say on standard error what a step is doing once it has taken ``after`` seconds, and how long it took:
+    quick steps stay silent, slow ones never look stuck. Shown when standard error is a terminal (``shown``
+    overrides): a script reading the output gets only the answer."""
+    if shown is None:
+        shown = sys.stderr.isatty()
+    if not shown:
+        yield
+        return
+    started = time.perf_counter()
+    timer = threading.Timer(after, lambda: click.echo(f"{what} …", err=True))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if time.perf_counter() - started >= after:
+            click.echo(f"{what}: done in {time.perf_counter() - started:.1f} s", err=True)
+
+
+@contextmanager
 def opened(store: Location, *, read_only: bool = False) -> Iterator[KnowledgeGraph]:
     """Open the store for one command, turning graph errors into a clean exit with the message."""
     try:
-        kg = store.open(read_only=read_only)
+        with status(f"opening {store} (and bringing its inferences up to date)"):
+            kg = store.open(read_only=read_only)
         try:
             yield kg
         finally:

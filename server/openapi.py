@@ -80,6 +80,7 @@ def build(queries: dict[str, NamedQuery], app: Flask, server: str) -> dict[str, 
             {"name": "sparql", "description": "SPARQL 1.1 Protocol and Graph Store"},
             {"name": "linked data", "description": "pages of resources and ontology terms"},
             {"name": "inference", "description": "the inference API"},
+            {"name": "reconciliation", "description": "the Reconciliation Service API 0.2 (OpenRefine)"},
             {"name": "operations", "description": "health and metrics"},
         ],
         "paths": paths,
@@ -220,6 +221,106 @@ RDF_PAGE = {
         "content": {media: {"schema": {"type": "string"}} for media in ["text/html", *GRAPH_TYPES[:4]]},
     },
     "404": {"description": "no such resource"},
+}
+
+#: The Reconciliation Service API 0.2 (server/reconcile.py; docs/reconciliation.md).
+RECONCILE_JSON = {"application/json": {"schema": {"type": "object"}}}
+RECONCILE_CALLBACK = _query_parameter(
+    "callback", "JSONP: the answer wrapped in a call of this function (GET only)", pattern=r"^[A-Za-z_$][\w$.]*$"
+)
+RECONCILE_SUGGEST = [
+    _query_parameter("prefix", "What the user typed so far", "dall", maxLength=200),
+    _query_parameter("cursor", "Suggestions to skip", "0", pattern="^[0-9]+$"),
+    _query_parameter("limit", "Suggestions at most (50)", "10", pattern="^[0-9]+$"),
+    RECONCILE_CALLBACK,
+]
+RECONCILE_ANSWERS = {"200": {"description": "JSON", "content": RECONCILE_JSON}, "400": PROBLEM, "413": PROBLEM}
+RECONCILE: dict[str, tuple[str, dict[str, Any]]] = {
+    "/reconcile": (
+        "/reconcile",
+        {
+            "get": {
+                "tags": ["reconciliation"],
+                "summary": "The service manifest; with queries= a reconciliation batch, with extend= a data extension",
+                "operationId": "reconcile",
+                "parameters": [
+                    _query_parameter(
+                        "queries",
+                        "A reconciliation query batch (JSON)",
+                        '{"q0": {"query": "DALL-E 3", "type": "AIModel"}}',
+                    ),
+                    _query_parameter("extend", "A data extension query (JSON)"),
+                    RECONCILE_CALLBACK,
+                ],
+                "responses": RECONCILE_ANSWERS,
+            },
+            "post": {
+                "tags": ["reconciliation"],
+                "summary": "A reconciliation batch (queries=) or a data extension (extend=), as a form",
+                "operationId": "reconcilePost",
+                "requestBody": {
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"queries": {"type": "string"}, "extend": {"type": "string"}},
+                            }
+                        }
+                    }
+                },
+                "responses": RECONCILE_ANSWERS,
+            },
+        },
+    ),
+    **{
+        f"/reconcile/suggest/{kind}": (
+            f"/reconcile/suggest/{kind}",
+            {
+                "get": {
+                    "tags": ["reconciliation"],
+                    "summary": f"Suggest {plural} whose name contains the prefix",
+                    "operationId": f"reconcileSuggest{kind.capitalize()}",
+                    "parameters": RECONCILE_SUGGEST,
+                    "responses": RECONCILE_ANSWERS,
+                }
+            },
+        )
+        for kind, plural in (("entity", "entities"), ("type", "types"), ("property", "properties"))
+    },
+    "/reconcile/properties": (
+        "/reconcile/properties",
+        {
+            "get": {
+                "tags": ["reconciliation"],
+                "summary": "Properties to fetch by data extension for members of a type",
+                "operationId": "reconcileProperties",
+                "parameters": [
+                    _query_parameter("type", "A class of the ontology (none: any entity)", "AIModel", maxLength=200),
+                    _query_parameter("limit", "Properties at most (200)", "10", pattern="^[0-9]+$"),
+                    RECONCILE_CALLBACK,
+                ],
+                "responses": RECONCILE_ANSWERS,
+            }
+        },
+    ),
+    "/reconcile/preview": (
+        "/reconcile/preview",
+        {
+            "get": {
+                "tags": ["reconciliation"],
+                "summary": "A small HTML preview of an entity (for a frame in OpenRefine)",
+                "operationId": "reconcilePreview",
+                "parameters": [
+                    {**_query_parameter("id", "An entity's id", "DALL-E_3", maxLength=200), "required": True}
+                ],
+                "responses": {
+                    "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    "400": PROBLEM,
+                    "404": {"description": "no such entity"},
+                },
+            }
+        },
+    ),
 }
 
 #: The fixed endpoints, by Flask rule; a rule the app does not serve is left out of the document.
@@ -363,6 +464,7 @@ FIXED: dict[str, tuple[str, dict[str, Any]]] = {
             }
         },
     ),
+    **RECONCILE,
     "/metrics": (
         "/metrics",
         {

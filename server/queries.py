@@ -22,7 +22,7 @@ from graph.namespaces import compact
 from graph.querying.work import Answer, Formats, QueryRequest
 
 from .answers import streamed
-from .context import QUERIES, get_queries, get_service, public_url
+from .context import QUERIES, get_config, get_queries, get_service, public_url
 from .negotiation import SUFFIXES, choose, prefers_html
 from .pages.links import href
 from .sparql import formats_for
@@ -119,7 +119,8 @@ def _values() -> dict[str, str]:
 
 
 def _evaluate(query: NamedQuery, values: dict[str, str], formats: Formats) -> Answer:
-    return get_service().run(QueryRequest(query.sparql, formats=formats, substitutions=query.bind(values)))
+    sparql, substitutions = query.prepare(values, get_config().outbound())  # endpoints checked before any call
+    return get_service().run(QueryRequest(sparql, formats=formats, substitutions=substitutions))
 
 
 def _page(query: NamedQuery, values: dict[str, str]) -> Response:

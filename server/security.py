@@ -39,9 +39,10 @@ def style_hash(style: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
-def content_security_policy(base_url: str | None, *, style_attributes: bool = False) -> str:
+def content_security_policy(base_url: str | None, *, style_attributes: bool = False, framed_by: str = "'none'") -> str:
     """The policy of every response; a configured public base URL on another origin may be called too, and
-    ``style_attributes`` lets a page's scripts set ``style=""`` (the vendored editors lay themselves out so)."""
+    ``style_attributes`` lets a page's scripts set ``style=""`` (the vendored editors lay themselves out so);
+    ``framed_by`` says which origins may show the page in a frame (none but the reconciliation previews)."""
     connect = "'self'"
     if base_url:
         parts = urlsplit(base_url)
@@ -56,7 +57,7 @@ def content_security_policy(base_url: str | None, *, style_attributes: bool = Fa
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
+        f"frame-ancestors {framed_by}",
     ]
     if style_attributes:
         directives[2] += " " + " ".join(VENDORED_STYLES)
@@ -64,6 +65,9 @@ def content_security_policy(base_url: str | None, *, style_attributes: bool = Fa
     return "; ".join(directives)
 
 
+#: Pages other sites may show in a frame: reconciliation previews, which OpenRefine shows in an ``<iframe>``
+#: (they hold no script, no form and nothing of the visitor's, so there is nothing to click-jack).
+FRAMED = frozenset({"reconcile.preview"})
 #: The pages of vendored front ends (YASGUI at /sparql, Swagger UI at /api), which write style attributes.
 VENDORED_UI = frozenset({"sparql.endpoint", "openapi.api"})
 #: Fixed ``<style>`` elements the vendored front ends add: YASR's column resizer (``.grip-resizable{…}``).
@@ -82,9 +86,15 @@ def init_app(app: Flask) -> None:
     config: Config = app.config["GENAI_KG"]
     policy = content_security_policy(config.base_url)
     vendored = content_security_policy(config.base_url, style_attributes=True)
+    origins = " ".join(config.cors_origins) if "*" not in config.cors_origins else "*"
+    framed = content_security_policy(config.base_url, framed_by=origins or "'none'")
 
     @app.after_request
     def _secure(response: Response) -> Response:
+        if request.endpoint in FRAMED:
+            response.headers["Content-Security-Policy"] = framed
+            response.headers.update({k: v for k, v in HEADERS.items() if k != "X-Frame-Options"})
+            return response
         response.headers["Content-Security-Policy"] = vendored if request.endpoint in VENDORED_UI else policy
         response.headers.update(HEADERS)
         return response

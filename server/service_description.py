@@ -12,6 +12,7 @@ from graph import KnowledgeGraph
 from graph.errors import NotAcceptable
 from graph.namespaces import GRAPH_INFERRED
 from graph.querying.work import Call
+from graph.void import FEDERATED
 
 from .context import get_config, get_service, public_url
 from .negotiation import GRAPH_TYPES, choose
@@ -20,6 +21,7 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_COMMENT = NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+RDFS_SEE_ALSO = NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
 OWL_RDF_BASED = NamedNode("http://www.w3.org/ns/entailment/OWL-RDF-Based")
 
 #: The W3C format IRIs of the result and graph formats /sparql writes.
@@ -64,6 +66,15 @@ def triples(endpoint: str) -> list[Triple]:
     out += [Triple(service, _sd("resultFormat"), NamedNode(FORMATS + name)) for name in RESULT_FORMATS]
     if get_config().allowed_endpoints:  # SERVICE works only towards the endpoints the operator allowed
         out.append(Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
+    for allowed in get_config().allowed_endpoints:  # each as a service of its own (docs/federation.md)
+        remote = BlankNode()
+        out += [
+            Triple(service, RDFS_SEE_ALSO, remote),
+            Triple(remote, RDF_TYPE, _sd("Service")),
+            Triple(remote, _sd("endpoint"), NamedNode(allowed)),
+            Triple(remote, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+            Triple(remote, RDFS_COMMENT, Literal(FEDERATED, language="en")),
+        ]
     for name in get_service().value(Call(KnowledgeGraph.named_graphs, kind="graph"), cached=True):
         if not isinstance(name, NamedNode):
             continue

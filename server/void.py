@@ -13,7 +13,7 @@ from graph.querying.work import Answer, Call, Stream
 from graph.void import DATASET, statistics, void_triples
 
 from .answers import streamed
-from .context import get_service, public_url
+from .context import get_config, get_service, public_url
 from .pages import rdf
 
 bp = Blueprint("void", __name__)
@@ -30,7 +30,7 @@ def void(suffix: str | None = None) -> Response:
     """The VoID description of the dataset, computed from the store (cached until the next write)."""
     media = rdf.variant(suffix)
     stats = get_service().value(Call(statistics, kind="stats"), cached=True)
-    triples = void_triples(stats, site=public_url())
+    triples = void_triples(stats, site=public_url(), endpoints=get_config().allowed_endpoints)
     if media == "text/html":
         turtle = rdf.rdf_body(triples, "text/turtle").decode()
         html = render_template(

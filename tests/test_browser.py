@@ -100,7 +100,7 @@ def test_ontology_page_shows_the_class_diagram(site: tuple[str, Watched]) -> Non
     base, watched = site
     page = watched.page
     page.goto(base + "/ontology")
-    diagram = page.locator("figure.diagram svg")
+    diagram = page.locator("figure.diagram svg.class-diagram")
     assert diagram.is_visible()
     box = diagram.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 300
@@ -152,4 +152,69 @@ def test_home_and_matrix_navigate(site: tuple[str, Watched]) -> None:
     page.locator("main table a", has_text="Midjourney v6").click()
     page.wait_for_url(base + "/id/Midjourney_v6")
     page.goto(base + "/.well-known/void")
-    assert "void:Dataset" in page.locator("pre").inner_text()
+    assert page.locator("table.void").count() == 2 and page.locator("pre").count() == 0
+    assert "void:Dataset" in page.locator("main").inner_text()
+
+
+def test_editor_knows_our_prefixes_switches_inferences_and_shares_queries(site: tuple[str, Watched]) -> None:
+    base, watched = site
+    page = watched.page
+    page.goto(base + "/queries/multimodal-models")
+    page.locator("a.open-in-editor").click()
+    page.wait_for_selector(".yasqe .CodeMirror")
+    opened = page.evaluate("() => window.genaiKgEditor.getTab().getQuery()")
+    assert "SELECT" in opened and "#+" not in opened
+    assert page.locator("#named-link").is_visible()  # and back to the named query
+    assert page.locator("#named-link").get_attribute("href") == "/queries/multimodal-models"
+    # no PREFIX lines: the server declares gai:, and so does the editor's syntax check
+    query = "SELECT ?model WHERE { ?model a gai:MultimodalLLM } ORDER BY ?model"
+    page.evaluate(f"() => {{ window.genaiKgEditor.getTab().setQuery({query!r}); }}")
+    page.wait_for_timeout(400)
+    assert page.evaluate("() => window.genaiKgEditor.getTab().getYasqe().queryValid")
+    assert page.locator(".yasqe_queryButton.query_error").count() == 0
+    assert not page.locator("#named-link").is_visible()  # the text is no longer the named query's
+    page.locator(".yasqe_queryButton").click()
+    rows = page.locator(".yasr table tbody tr")
+    rows.first.wait_for(timeout=15_000)
+    assert rows.count() >= 2
+    # without inferences, nothing is a multimodal LLM (the class is defined, never asserted)
+    page.locator("#infer").uncheck()
+    with page.expect_response(lambda r: r.url.endswith("/sparql") and r.request.method == "POST") as answer:
+        page.locator(".yasqe_queryButton").click()
+    assert "infer=false" in (answer.value.request.post_data or "")
+    assert answer.value.json()["results"]["bindings"] == []
+    # the address bar holds the query: opening it again opens the same text
+    shared = page.locator("#share-link").get_attribute("href")
+    assert shared.startswith("/sparql#query=") and page.url.endswith(shared)
+    page.goto("about:blank")
+    page.goto(base + shared)
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert page.evaluate("() => window.genaiKgEditor.getTab().getQuery()") == query
+
+
+def test_pages_fit_a_phone_and_explain_inferred_rows(site: tuple[str, Watched]) -> None:
+    base, watched = site
+    page = watched.page
+    page.set_viewport_size({"width": 420, "height": 860})
+    for path in ("/", "/matrix", "/id/?class=gai:LargeLanguageModel", "/id/GPT-4.5", "/ontology"):
+        page.goto(base + path)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 420, (path, width)
+    # every inferred row of a resource page, type or statement, says why
+    page.goto(base + "/id/GPT-4.5")
+    assert page.locator("table.statements tr.inferred").count() >= 1
+    assert (
+        page.locator("table.statements tr.inferred a.why").count()
+        == page.locator("table.statements tr.inferred td:nth-child(3) a.why").count()
+    )
+    page.locator("table.statements tr.inferred a.why").first.click()
+    page.wait_for_url("**/infer/explain?**")
+    assert "https://" not in page.title()
+    # facets narrow the listing and can be removed again
+    page.goto(base + "/id/?class=gai:LargeLanguageModel")
+    total = page.locator("p.lead").inner_text()
+    page.locator('details[data-facet="modality"] a', has_text="image").first.click()
+    page.wait_for_url("**modality=gai%3AImageModality**")
+    assert page.locator("p.lead").inner_text() != total
+    page.locator('details[data-facet="modality"] a.on').click()
+    page.wait_for_url(base + "/id/?class=gai%3ALargeLanguageModel")

@@ -116,7 +116,7 @@ class Wording:
         name = self.label(term)
         if not article:
             return name
-        return f"{_article(name)} {name}"
+        return f"{indefinite_article(name)} {name}"
 
     def verb(self, prop: Term) -> str:
         label = self.label(prop)
@@ -172,7 +172,10 @@ class Wording:
         return f"“{self.noun(triple[0])}” is a class"
 
 
-def _article(noun: str) -> str:
-    """'a' or 'an' by sound: "an image generator", "an LLM-powered product", "a 3D generator"."""
+def indefinite_article(noun: str) -> str:
+    """'a' or 'an' by sound: "an image generator", "an LLM-powered product", "a 3D generator", "an AI system".
+
+    >>> [indefinite_article(n) for n in ("image generator", "LLM-powered product", "3D generator", "AI system", "product")]
+    ['an', 'an', 'a', 'an', 'a']"""
     acronym = noun[:2].isupper()
     return "an" if noun[:1] in ("AEFHILMNORSX" if acronym else "aeiouAEIOU8") else "a"

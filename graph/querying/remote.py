@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import urllib3
-from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize
+from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, Triple, parse, parse_query_results, serialize
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
+from .. import skolem
 from ..backend import TripleResult
 from ..deadline import Deadline, bounded_by
 from ..errors import BadQuery, EngineError, NotAcceptable, QueryTimeout, Unavailable
@@ -31,6 +32,8 @@ from ..store import KnowledgeGraph
 from .work import Answer, Buffer, QueryRequest, Work
 
 CHUNK = 64 * 1024
+#: Triples per piece when a graph answer is written again while it streams.
+BATCH = 10_000
 #: Formats every engine writes, asked for at a low preference so that a wrong kind of answer still arrives.
 _FALLBACK_RESULTS = QueryResultsFormat.JSON
 _FALLBACK_GRAPH = RdfFormat.N_TRIPLES
@@ -51,7 +54,7 @@ class RemoteRunner:
                 return self._query(work, deadline)
             output = Buffer()
             value = work.run(self.kg, output)
-            return Answer(output.media_type, iter(output.chunks), value)
+            return Answer(output.media_type, _blank_nodes(output.media_type, output.chunks), value)
 
     def stats(self) -> dict[str, int]:
         return {}
@@ -70,8 +73,10 @@ class RemoteRunner:
         text = prologue(with_values(request.sparql, dict(request.substitutions)), request.base_iri)
         graph = query_form(request.sparql) in ("CONSTRUCT", "DESCRIBE")
         wanted, fallback = (formats.graph, _FALLBACK_GRAPH) if graph else (formats.results, _FALLBACK_RESULTS)
-        # the client's format first, and one every engine writes (so that we, not the engine, say 406)
-        accept = ([wanted.media_type] if wanted is not None else []) + [f"{fallback.media_type};q=0.01"]
+        # a format whose Skolem IRIs can be rewritten while it streams (graph/skolem.py), then one every
+        # engine writes (so that we, not the engine, say 406)
+        asked = _streamable(wanted)
+        accept = ([asked] if asked is not None else []) + [f"{fallback.media_type};q=0.01"]
         fields = self.backend.dataset_fields(dataset)
         client = self.backend.client
         try:
@@ -91,6 +96,7 @@ class RemoteRunner:
             raise
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         rdf, results = RdfFormat.from_media_type(media_type), QueryResultsFormat.from_media_type(media_type)
+        chosen: RdfFormat | QueryResultsFormat | None
         if rdf is not None:
             chosen = formats.graph
             if chosen is None:
@@ -98,27 +104,108 @@ class RemoteRunner:
                 raise NotAcceptable(
                     "this query produces an RDF graph, and the Accept header allows none of its formats"
                 )
-            if chosen != rdf:
-                triples = TripleResult(q.triple for q in parse(_Reader(response, deadline), rdf))  # type: ignore[arg-type]
-                return Answer(chosen.media_type, iter([serialize(triples, None, chosen) or b""]))
         elif results is not None:
-            chosen = formats.results  # type: ignore[assignment]
+            chosen = formats.results
             if chosen is None:
                 response.close()  # unread: the connection cannot go back to the pool
                 raise NotAcceptable(
                     "this query produces SPARQL results, and the Accept header allows none of their formats"
                 )
-            if chosen != results:
-                parsed = parse_query_results(_Reader(response, deadline), results)  # type: ignore[arg-type]
-                return Answer(chosen.media_type, iter([write(parsed, chosen) or b""]))
         else:
             response.close()
             raise EngineError(f"the SPARQL engine answered in a format genai-kg does not know: {media_type!r}")
-        chunks = _chunks(response, deadline)
+        if media_type not in skolem.STREAMED:  # not asked for: parsed, its Skolem IRIs mapped, written again
+            return _converted(response, deadline, rdf, results, chosen)
+        # CSV is made from TSV by the rewrite itself
+        converts = media_type == skolem.bare(QueryResultsFormat.TSV.media_type) and chosen == QueryResultsFormat.CSV
+        rewriter = skolem.for_media_type(chosen.media_type if converts else media_type)
+        chunks = rewriter.stream(_chunks(response, deadline))
+        if skolem.bare(chosen.media_type) != media_type and not converts:
+            return _reserialised(chunks, rdf, results, chosen)
         first = _first(chunks)
         if first.complete:
-            _check_whole(first.data, rdf or results, request.sparql)
+            _check_whole(first.data, chosen if converts else rdf or results, request.sparql)
         return Answer(chosen.media_type, first.replay(chunks))
+
+
+def _blank_nodes(media_type: str | None, chunks: list[bytes]) -> Iterator[bytes]:
+    """An RDF body a work wrote (a Graph Store GET, a dump) with the engine's Skolem IRIs as blank nodes."""
+    rdf = RdfFormat.from_media_type(media_type) if media_type else None
+    if rdf is None:
+        return iter(chunks)
+    if skolem.bare(rdf.media_type) in skolem.STREAMED:
+        return skolem.for_media_type(rdf.media_type).stream(iter(chunks))
+    parsed = parse(_Reader(iter(chunks)), rdf)  # type: ignore[arg-type]
+    if rdf.supports_datasets:
+        return iter([serialize(map(skolem.blank_quad, parsed), None, rdf) or b""])
+    return iter([serialize((skolem.blank_triple(q.triple) for q in parsed), None, rdf) or b""])
+
+
+def _streamable(wanted: RdfFormat | QueryResultsFormat | None) -> str | None:
+    """The media type to ask the engine for, when the client wants ``wanted``: one that can be rewritten
+    while it streams (N-Triples for any graph format, TSV for CSV), None when the client accepts nothing."""
+    if wanted is None:
+        return None
+    if isinstance(wanted, RdfFormat):
+        return RdfFormat.N_TRIPLES.media_type
+    if wanted == QueryResultsFormat.CSV:
+        return QueryResultsFormat.TSV.media_type
+    return (
+        wanted.media_type if skolem.bare(wanted.media_type) in skolem.STREAMED else QueryResultsFormat.JSON.media_type
+    )
+
+
+def _reserialised(
+    chunks: Iterator[bytes],
+    rdf: RdfFormat | None,
+    results: QueryResultsFormat | None,
+    chosen: RdfFormat | QueryResultsFormat,
+) -> Answer:
+    """A rewritten answer written again in the client's format (Turtle, RDF/XML, JSON-LD…: formats that cannot
+    be rewritten as text), whole."""
+    reader = _Reader(chunks)
+    if rdf is not None:
+        assert isinstance(chosen, RdfFormat)
+        triples = (q.triple for q in parse(reader, rdf))  # type: ignore[arg-type]
+        if chosen == RdfFormat.TURTLE:  # Turtle documents without prefixes add up: it streams, in batches
+            return Answer(chosen.media_type, _in_batches(triples, chosen))
+        return Answer(chosen.media_type, iter([serialize(TripleResult(triples), None, chosen) or b""]))
+    assert results is not None and isinstance(chosen, QueryResultsFormat)
+    parsed = parse_query_results(reader, results)  # type: ignore[arg-type]
+    return Answer(chosen.media_type, iter([write(parsed, chosen) or b""]))
+
+
+def _in_batches(triples: Iterator[Triple], format: RdfFormat) -> Iterator[bytes]:
+    """Triples written as they come, ``BATCH`` at a time (for formats whose documents can be concatenated)."""
+    batch: list[Triple] = []
+    for triple in triples:
+        batch.append(triple)
+        if len(batch) >= BATCH:
+            yield serialize(batch, None, format) or b""
+            batch = []
+    if batch:
+        yield serialize(batch, None, format) or b""
+
+
+def _converted(
+    response: urllib3.BaseHTTPResponse,
+    deadline: Deadline,
+    rdf: RdfFormat | None,
+    results: QueryResultsFormat | None,
+    chosen: RdfFormat | QueryResultsFormat,
+) -> Answer:
+    """An answer in a format genai-kg did not ask for: RDF is parsed, its Skolem IRIs turned into blank nodes,
+    and written again; results in such a format (CSV, which cannot tell an IRI from text) are passed on."""
+    if rdf is not None:
+        assert isinstance(chosen, RdfFormat)
+        parsed = parse(_Reader(_chunks(response, deadline)), rdf)  # type: ignore[arg-type]
+        triples = TripleResult(skolem.blank_triple(q.triple) for q in parsed)
+        return Answer(chosen.media_type, iter([serialize(triples, None, chosen) or b""]))
+    assert results is not None and isinstance(chosen, QueryResultsFormat)
+    if chosen == results:
+        return Answer(chosen.media_type, _chunks(response, deadline))
+    parsed_results = parse_query_results(_Reader(_chunks(response, deadline)), results)  # type: ignore[arg-type]
+    return Answer(chosen.media_type, iter([write(parsed_results, chosen) or b""]))
 
 
 def _chunks(response: urllib3.BaseHTTPResponse, deadline: Deadline) -> Iterator[bytes]:
@@ -146,10 +233,10 @@ def _chunks(response: urllib3.BaseHTTPResponse, deadline: Deadline) -> Iterator[
 
 
 class _Reader:
-    """The response as a file for a parser, bounded by the deadline."""
+    """An answer's chunks as a file for a parser (bounded by the deadline as the chunks are)."""
 
-    def __init__(self, response: urllib3.BaseHTTPResponse, deadline: Deadline) -> None:
-        self._chunks = _chunks(response, deadline)
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
         self._buffer = b""
 
     def read(self, size: int = -1) -> bytes:

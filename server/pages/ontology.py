@@ -57,6 +57,8 @@ def ontology(suffix: str | None = None) -> Response:
         diagram=found.diagram,
         used=used,
         members=found.members,
+        uses=found.uses,
+        property_diagram=found.property_diagram,
         prefixes=PREFIXES,
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )

@@ -7,13 +7,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from pyoxigraph import NamedNode
 
-from graph import describe
+from graph import browse, charts, describe, docs
 from graph.errors import BadParameter
 from graph.namespaces import GAI, GAID, page_path
 from graph.querying.work import Call
 
 from ..context import get_service
-from ..negotiation import prefers_html
+from ..errors import problem
+from ..negotiation import choose
 from . import rdf
 
 bp = Blueprint("resources", __name__)
@@ -28,6 +29,14 @@ def explain_url(iri: str, class_iri: str) -> str:
     if "inference.is_a" in current_app.view_functions:
         return url_for("inference.is_a", iri=iri, **{"class": class_iri})  # type: ignore[arg-type]
     return "/infer/is-a?" + urlencode({"iri": iri, "class": class_iri})
+
+
+def why_url(subject: str, predicate: str, value: str) -> str:
+    """Where the explanation of an inferred statement lives (the inference API's explain page)."""
+    params = {"subject": subject, "predicate": predicate, "object": value}
+    if "inference.explain_triple" in current_app.view_functions:
+        return url_for("inference.explain_triple", **params)  # type: ignore[arg-type]
+    return "/infer/explain?" + urlencode(params)
 
 
 def _page_number() -> int:
@@ -47,17 +56,21 @@ def named(iri: str) -> str:
 
 
 def _not_found(iri: str, suffix: str | None) -> Response:
-    if suffix is None and prefers_html(request.headers.get("Accept")):
-        html = render_template("pages/not_found.html", iri=iri)
-        return Response(html, status=404, mimetype="text/html")
-    abort(404, f"nothing is known about <{iri}>")
+    """404, with the names close to the unknown one ("did you mean …") for our own IRIs."""
+    detail = f"Nothing is known about <{iri}>. Names are case-sensitive."
+    name = iri[len(GAID) :] if iri.startswith(GAID) else iri[len(GAI) :] if iri.startswith(GAI) else ""
+    close: list[tuple[str, str]] = get_service().value(Call(browse.suggestions, (name,))) if name else []
+    return problem(404, "Not Found", detail, suggestions=close)
 
 
 def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     """The page of ``iri`` in the variant asked for; 404 when the graph says nothing about it."""
     named(iri)
-    media = rdf.variant(suffix)
     service = get_service()
+    unacceptable = choose(request.headers.get("Accept"), rdf.OFFERS, suffix=suffix) is None
+    if unacceptable and service.value(Call(describe.first_known, ((iri,),))) is None:
+        return _not_found(iri, suffix)  # what is not there is missing in every format: 404 before 406
+    media = rdf.variant(suffix)
     if media != "text/html":
         triples = service.value(Call(describe.document, (iri,)))
         if triples is None:
@@ -68,6 +81,7 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
     if found is None:
         return _not_found(iri, suffix)
     d = found.description
+    usage = service.value(Call(docs.term_usage, (iri,))) if iri.startswith(GAI) else None
     html = render_template(
         "pages/resource.html",
         iri=iri,
@@ -78,6 +92,9 @@ def resource_response(iri: str, path: str, suffix: str | None) -> Response:
         page=number,
         pages=max(1, -(-d.incoming_total // PAGE_SIZE)) if d.incoming else 1,
         explain_url=explain_url,
+        why_url=why_url,
+        usage=usage,
+        lineage=service.value(Call(charts.lineage, (iri,)), cached=True),
         jsonld=rdf.script_jsonld(found.triples),
         alternates=[(m, rdf.EXTENSIONS[m]) for m in rdf.OFFERS if m != "text/html"],
     )
