@@ -23,6 +23,7 @@ from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName
 from .dataset_clauses import query_names_dataset
 from .delta import Delta
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
+from .inference.bulk import BULK_REASONING_QUADS, BULK_RETRACTION_SHARE
 from .inference.reasoner import Change, materialize, reason, reason_from_graph
 from .inference.state import mark_pending, new_write, pending_quad, publish, read_state
 from .namespaces import GRAPH_INFERRED, PREFIXES, is_reasoners, is_temporary
@@ -60,6 +61,12 @@ class KnowledgeGraph:
         self.extensions: dict[str, Any] = {}
         #: The most quads :meth:`write` takes in one delta.
         self.max_write_quads = MAX_WRITE_QUADS
+        #: A change, a bulk load or a store larger than this is reasoned over in bulk (:mod:`.inference.bulk`).
+        self.bulk_reasoning_quads = BULK_REASONING_QUADS
+        #: … and so is a retraction of more than this share of the store's quads (and over a thousand triples).
+        self.bulk_retraction_share = BULK_RETRACTION_SHARE
+        #: Compute the bulk path's closure in this process instead of a child (tests: no process start).
+        self.bulk_in_process = False
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
@@ -337,9 +344,7 @@ class KnowledgeGraph:
             if failed is not None and not loaded:  # nothing of the file stayed: the closure is as it was
                 self.backend.remove([pending_quad(write)])
                 raise failed
-            graph = target if target is not None else DefaultGraph()
-            self.backend.unassert_inferred(graph)
-            report, schema = reason_from_graph(self, target)
+            report, schema = reason_from_graph(self, target, loaded)
             generation = publish(self, schema=schema.fingerprint, report=report.as_json())
         if failed is not None:
             raise failed

@@ -282,7 +282,11 @@ def infer(store: Location, force: bool) -> None:
             f"the inferred graph is current (generation {state.generation}): nothing to do; --force recomputes it"
         )
         return
-    click.echo(f"inferred  +{report.added} -{report.removed} in the inferred graph, {report.rounds} rounds")
+    if report.engine == "bulk":
+        how = f"the bulk path (in memory, a child process of {report.child_peak_rss / 2**20:.0f} MiB at its peak)"
+    else:
+        how = f"{report.rounds} rounds of queries in the store"
+    click.echo(f"inferred  +{report.added} -{report.removed} in the inferred graph, {how}")
     click.echo(f"seconds   {report.seconds:.3f}")
 
 

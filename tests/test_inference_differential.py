@@ -2,7 +2,8 @@
 each checked against a materialisation from scratch of what is then asserted: the inferred graph a write
 leaves must be exactly the closure.
 
-Two stores: the shipped knowledge graph, and a small LUBM-style university (tests/test_inference_university).
+Two stores: the shipped knowledge graph, and a small LUBM-style university (tests/test_inference_university);
+each written through the store-resident rules and through the bulk path (graph/inference/bulk.py).
 Hypothesis draws the sequences; ``derandomize`` makes every run draw the same ones.
 """
 
@@ -97,14 +98,24 @@ def university() -> tuple[KnowledgeGraph, list[Quad]]:
 writes = st.lists(st.lists(st.tuples(st.booleans(), st.integers(0, 10_000)), min_size=1, max_size=3), max_size=6)
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["store", "bulk"])
 @pytest.mark.parametrize("make", [shipped, university], ids=["shipped", "university"])
-def test_every_write_leaves_exactly_the_closure(make: Callable[[], tuple[KnowledgeGraph, list[Quad]]]) -> None:
+def test_every_write_leaves_exactly_the_closure(
+    make: Callable[[], tuple[KnowledgeGraph, list[Quad]]], bulk: bool
+) -> None:
+    """``bulk``: every write is reasoned over by the bulk path (in memory, the same rules), checked against
+    the store-resident materialisation from scratch."""
     kg, pool = make()
+    if bulk:
+        kg.bulk_reasoning_quads, kg.bulk_in_process = 0, True
     base = set(kg.store)
     counter = itertools.count()
 
     @settings(
-        max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+        max_examples=5 if bulk else 25,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
     )
     @given(writes)
     def run(sequence: list[list[tuple[bool, int]]]) -> None:

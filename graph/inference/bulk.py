@@ -1,0 +1,203 @@
+"""The bulk path: a whole closure computed in memory in a child process, then written to the store in bulk.
+
+Rounds of SPARQL over delta graphs (:mod:`.engine`) are right for a write of a few triples; for a closure from
+scratch, a large file or a large delta they pay a store lookup for every candidate derivation. Past
+:data:`BULK_REASONING_QUADS` the writer instead
+
+1. dumps the asserted graphs, and the inferred graph as it is, to N-Triples files;
+2. computes the closure in a child process (:mod:`.memory`: the same rules, over integer triples; its memory
+   goes back to the system when it ends), and compares it with the inferred graph as it is: the child writes
+   the triples to add and to remove as two N-Triples files;
+3. removes and adds those in bounded batches (a remote engine refuses one huge update), the closure marked
+   pending meanwhile by the caller, as every write does: a crash leaves it pending and the next writable
+   open computes it again.
+
+The state triples are the caller's, as on the store-resident path, so both paths leave the same store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import itertools
+import os
+import pickle
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from pyoxigraph import DefaultGraph, Quad, RdfFormat, parse
+
+from ..namespaces import GRAPH_INFERRED
+from .memory import closure_of, split_line, text
+from .state import GKR
+
+if TYPE_CHECKING:
+    from ..store import KnowledgeGraph
+
+#: Changes (asserted triples added and removed) or stores larger than this are reasoned over in bulk.
+BULK_REASONING_QUADS = 50_000
+#: A retraction of more triples than this, and than ``BULK_RETRACTION_SHARE`` of the store, too.
+BULK_RETRACTION_MIN = 1_000
+BULK_RETRACTION_SHARE = 0.001
+#: Lines per write of the bulk path's output: one bulk-loader call here, one request to a remote engine.
+EMBEDDED_BATCH_LINES = 200_000
+REMOTE_BATCH_LINES = 5_000
+#: How often the write turn is renewed while the child computes.
+RENEW_SECONDS = 5.0
+
+_INFERRED = text(GRAPH_INFERRED)
+_REASONERS = ("<" + GKR).encode()
+
+
+@dataclass(frozen=True)
+class BulkJob:
+    """What the child reads (asserted triples, the inferred graph as it is) and writes (the difference)."""
+
+    asserted: Path
+    inferred: Path
+    added: Path
+    removed: Path
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What the child found: triples asserted and inferred, the difference written, the schema's fingerprint."""
+
+    asserted: int
+    inferred: int
+    added: int
+    removed: int
+    fingerprint: str
+    seconds: float
+    #: The child's peak resident memory (bytes), or 0 when computed in the calling process.
+    peak_rss: int = 0
+
+
+def compute(job: BulkJob) -> BulkResult:
+    """The closure of ``job.asserted``, written as its difference with ``job.inferred`` (the child's work)."""
+    started = time.perf_counter()
+    with job.asserted.open("rb") as lines:
+        closure, schema = closure_of(lines)
+    remaining = closure.inferred
+    inferred = len(remaining)
+    ids, key = closure.ids, closure.key
+    removed = 0
+    with job.inferred.open("rb") as current, job.removed.open("wb") as gone:
+        for line in current:
+            if not line.strip():
+                continue
+            s, p, o = split_line(line)
+            if s == _INFERRED or p.startswith(_REASONERS):  # the state, a writer's lease: the caller's
+                continue
+            triple = (ids.get(s), ids.get(p), ids.get(o))
+            if None not in triple:
+                k = key(triple)  # type: ignore[arg-type]
+                if k in remaining:  # in the closure and in the graph already: left alone
+                    del remaining[k]
+                    continue
+            gone.write(line)
+            removed += 1
+    with job.added.open("wb") as new:
+        for k in remaining:
+            new.write(closure.line(closure.unkey(k)))
+    return BulkResult(
+        closure.asserted,
+        inferred,
+        len(remaining),
+        removed,
+        schema.fingerprint,
+        time.perf_counter() - started,
+    )
+
+
+def child_main() -> None:
+    """The child process: a pickled :class:`BulkJob` on standard input, a pickled :class:`BulkResult` out."""
+    job = pickle.load(sys.stdin.buffer)
+    result = compute(job)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts kilobytes
+    pickle.dump(dataclasses.replace(result, peak_rss=peak), sys.stdout.buffer)
+
+
+def run(job: BulkJob, *, in_process: bool = False, renew: Callable[[], None] = lambda: None) -> BulkResult:
+    """Run ``job`` in a new Python process (its memory is the system's again when it ends), or here;
+    ``renew`` keeps the write turn meanwhile (a remote engine's lease lapses unless renewed).
+
+    A plain process rather than :mod:`multiprocessing`: the caller may be a script, a server thread or a
+    worker, and a spawned child would import the caller's main module again."""
+    if in_process:
+        return compute(job)
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+    command = [sys.executable, "-c", "from graph.inference.bulk import child_main; child_main()"]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as child:
+        given: bytes | None = pickle.dumps(job)
+        while True:
+            try:
+                out, err = child.communicate(given, timeout=RENEW_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                given = None
+                renew()
+    if child.returncode != 0:
+        tail = err.decode(errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"the bulk reasoner stopped (exit status {child.returncode}): {' / '.join(tail)}")
+    result = pickle.loads(out)
+    assert isinstance(result, BulkResult)
+    return result
+
+
+def dump_asserted(kg: KnowledgeGraph, output: IO[bytes]) -> None:
+    """Every asserted graph (the default graph and the named graphs but the reasoner's) as N-Triples."""
+    renew = renewer(kg)
+    for graph in (DefaultGraph(), *kg.named_graphs(infer=False)):
+        renew()
+        kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=graph, prefixes=None)
+
+
+def renewer(kg: KnowledgeGraph) -> Callable[[], None]:
+    """What keeps ``kg``'s write turn during a long write (a remote engine's lease; nothing for a lock)."""
+    renew: Callable[[], None] | None = getattr(kg.backend.writer(), "renew", None)
+    return renew if renew is not None else lambda: None
+
+
+def write_difference(kg: KnowledgeGraph, added: Path, removed: Path) -> None:
+    """Remove, then add, the child's difference in the inferred graph, in bounded batches."""
+    size = REMOTE_BATCH_LINES if kg.backend.shared else EMBEDDED_BATCH_LINES
+    renew = renewer(kg)
+    with removed.open("rb") as lines:
+        while chunk := b"".join(itertools.islice(lines, size)):
+            renew()
+            triples = (q.triple for q in parse(chunk, RdfFormat.N_TRIPLES))
+            kg.backend.remove([Quad(t.subject, t.predicate, t.object, GRAPH_INFERRED) for t in triples])
+    with added.open("rb") as lines:
+        while chunk := b"".join(itertools.islice(lines, size)):
+            renew()
+            kg.backend.add_ntriples(io.BytesIO(chunk), (GRAPH_INFERRED,))
+
+
+def materialize_in_bulk(kg: KnowledgeGraph, fingerprint: str, *, in_process: bool = False) -> BulkResult:
+    """Make the inferred graph the closure of the asserted graphs through the bulk path (the caller holds the
+    write turn and has marked the closure pending); ``fingerprint`` is the schema's as the caller read it."""
+    with tempfile.TemporaryDirectory(prefix="genai-kg-bulk-") as folder:
+        root = Path(folder)
+        job = BulkJob(root / "asserted.nt", root / "inferred.nt", root / "added.nt", root / "removed.nt")
+        with job.asserted.open("wb") as output:
+            dump_asserted(kg, output)
+        with job.inferred.open("wb") as output:
+            kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
+        result = run(job, in_process=in_process, renew=renewer(kg))
+        if result.fingerprint != fingerprint:
+            raise RuntimeError(
+                f"the bulk path compiled another schema ({result.fingerprint}) than the store's ({fingerprint})"
+            )
+        write_difference(kg, job.added, job.removed)
+    return result

@@ -1,0 +1,218 @@
+"""The bulk path (graph/inference/bulk.py, memory.py): the closure computed in memory, in a child process, and
+written to the store in batches, must be the closure the store-resident rules compute; the threshold switches
+between them; a crash in the middle leaves the closure pending and the next open repairs it; a remote engine
+gets bounded batches."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+import pytest
+from pyoxigraph import NamedNode, Quad, RdfFormat
+
+from graph import KnowledgeGraph, open_knowledge_graph
+from graph.backend import EmbeddedBackend
+from graph.delta import Delta
+from graph.inference import bulk, closure_state, materialize, reasoner
+from graph.inference.memory import Closure
+from graph.inference.program import TEMPLATES
+from graph.namespaces import GAI, GAID, GRAPH_INFERRED
+
+from .test_inference_rules import CASES, fresh_inferred, graph_of, inferred
+from .test_inference_university import university_quads
+
+
+def bulk_inferred(kg: KnowledgeGraph, *, in_process: bool = True) -> set[str]:
+    """What the bulk path makes of a copy of ``kg``'s asserted quads, its inferred graph emptied first."""
+    copy = KnowledgeGraph.open()
+    copy.store.extend(q for q in kg.quads() if q.graph_name != GRAPH_INFERRED)
+    copy.bulk_reasoning_quads, copy.bulk_in_process = 0, in_process
+    report = materialize(copy)
+    assert report.engine == "bulk" and closure_state(copy).current
+    return inferred(copy)
+
+
+def engine_of(kg: KnowledgeGraph) -> str:
+    return str(closure_state(kg).report.get("engine"))
+
+
+def typed(name: str, cls: str) -> Quad:
+    return Quad(NamedNode(GAID + name), NamedNode(RDF_TYPE), NamedNode(GAI + cls), NamedNode(GAI + "scratch"))
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+class Crash(Exception):
+    """A process stopped in the middle of a write (a kill, a power cut)."""
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_rule_closes_the_same_in_bulk(name: str) -> None:
+    kg = graph_of(CASES[name][0])
+    assert bulk_inferred(kg) == inferred(kg)
+
+
+def test_the_shipped_graph_and_a_university_close_the_same_in_a_child_process() -> None:
+    kg = open_knowledge_graph()
+    assert bulk_inferred(kg, in_process=False) == inferred(kg)
+    university = KnowledgeGraph.open()
+    university.add_quads(university_quads(1, 2))
+    assert bulk_inferred(university, in_process=False) == inferred(university) == fresh_inferred(university)
+
+
+def test_every_filter_the_program_writes_is_read_in_memory() -> None:
+    closure = Closure()
+    for template in TEMPLATES.values():
+        slots = [f"?{c}" for c in template.columns]
+        slots += [s for p in (*template.premises, template.conclusion) for s in p if isinstance(s, str)]
+        names = {slot[1:]: i for i, slot in enumerate(dict.fromkeys(slots))}
+        for source in (*template.filters, f"!isLiteral({template.conclusion[0]})"):
+            closure._filter(source, names)  # raises on a filter it would not evaluate as SPARQL does
+    with pytest.raises(ValueError, match="does not read"):
+        closure._filter("regex(?x, 'a')", {"x": 0})
+
+
+def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:
+    kg = open_knowledge_graph()
+    kg.bulk_in_process = True
+    kg.bulk_reasoning_quads = 2
+    kg.write(Delta(added=(typed("Small", "LargeLanguageModel"),)))
+    assert engine_of(kg) == "store"
+    many = tuple(typed(f"Many{i}", "MultimodalLLM") for i in range(5))
+    report = kg.write(Delta(added=many))
+    assert engine_of(kg) == "bulk" and report.full and closure_state(kg).current
+    assert kg.query("ASK { gaid:Many3 a gai:GenerativeAI }")
+    assert inferred(kg) == fresh_inferred(kg)
+    # a DELETE … WHERE of many quads, and a Graph Store replacement, take the same path
+    kg.update("DELETE WHERE { GRAPH gai:scratch { ?s a gai:MultimodalLLM } }")
+    assert engine_of(kg) == "bulk" and not kg.query("ASK { gaid:Many3 a gai:GenerativeAI }")
+    assert inferred(kg) == fresh_inferred(kg)
+    kg.replace_graphs({NamedNode(GAI + "scratch"): list(many[:3])})
+    assert engine_of(kg) == "bulk" and kg.query("ASK { gaid:Many2 a gai:GenerativeAI }")
+    assert not kg.query("ASK { gaid:Small a gai:GenerativeAI }")
+    assert inferred(kg) == fresh_inferred(kg)
+
+
+def test_a_retraction_of_a_share_of_the_store_goes_to_the_bulk_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reasoner, "BULK_RETRACTION_MIN", 2)
+    kg = open_knowledge_graph()
+    kg.bulk_in_process = True
+    many = tuple(typed(f"Many{i}", "MultimodalLLM") for i in range(4))
+    kg.write(Delta(added=many))
+    assert engine_of(kg) == "store"  # additions are cheap in the store
+    kg.bulk_retraction_share = 0.5
+    kg.write(Delta(removed=many[:3]))
+    assert engine_of(kg) == "store"  # three triples are not half of the store
+    kg.bulk_retraction_share = 0.0
+    kg.write(Delta(removed=many[3:]))
+    assert engine_of(kg) == "store"  # one triple is not more than BULK_RETRACTION_MIN
+    kg.write(Delta(added=many))
+    kg.write(Delta(removed=many))
+    assert engine_of(kg) == "bulk" and inferred(kg) == fresh_inferred(kg)
+
+
+def test_a_bulk_load_over_the_threshold_is_reasoned_over_in_bulk(tmp_path: Path) -> None:
+    path = tmp_path / "models.nt"
+    path.write_text("".join(f"<{GAID}Loaded{i}> <{RDF_TYPE}> <{GAI}LargeLanguageModel> .\n" for i in range(30)))
+    kg = open_knowledge_graph()
+    kg.bulk_reasoning_quads = 10
+    with path.open("rb") as file:
+        report = kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:loaded"), base_iri=path.as_uri())
+    assert report.added == 30 and report.full and engine_of(kg) == "bulk"
+    assert kg.query("ASK { gaid:Loaded29 a gai:GenerativeAI }")
+    assert inferred(kg) == fresh_inferred(kg)
+
+
+def test_infer_force_in_bulk_on_a_current_store_changes_nothing_but_the_generation(tmp_path: Path) -> None:
+    kg = open_knowledge_graph(tmp_path / "store")
+    before, generation = inferred(kg), kg.generation
+    kg.bulk_reasoning_quads = 0
+    report = materialize(kg, force=True)
+    assert report.engine == "bulk" and report.added == report.removed == 0 and report.child_peak_rss > 0
+    assert inferred(kg) == before and kg.generation != generation
+
+
+def test_a_crash_in_the_middle_of_a_bulk_write_is_repaired_by_the_next_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "store"
+    kg = open_knowledge_graph(store)
+    kg.bulk_reasoning_quads, kg.bulk_in_process = 0, True
+    kg.backend.clear_inferred()  # so that the bulk path has much to add
+    monkeypatch.setattr(bulk, "EMBEDDED_BATCH_LINES", 100)
+    calls = []
+    add_ntriples = EmbeddedBackend.add_ntriples
+
+    def crashing(self: EmbeddedBackend, data: IO[bytes], graphs: Sequence[NamedNode]) -> None:
+        calls.append(1)
+        if len(calls) == 3:  # two batches are in, the rest never comes
+            raise Crash("the process is stopped")
+        add_ntriples(self, data, graphs)
+
+    monkeypatch.setattr(EmbeddedBackend, "add_ntriples", crashing)
+    with pytest.raises(Crash):
+        kg.write(Delta(added=(typed("Crashed", "LargeLanguageModel"),)))
+    assert closure_state(kg).status == "pending" and len(calls) == 3
+    monkeypatch.undo()
+    kg.close()
+    del kg
+    gc.collect()  # the traceback's frames held the store (and RocksDB's lock)
+    reader = open_knowledge_graph(store, read_only=True)
+    assert closure_state(reader).status == "pending" and not reader.query("ASK { gaid:Crashed a gai:GenerativeAI }")
+    del reader
+    writer = open_knowledge_graph(store)
+    assert "did not finish reasoning" in capsys.readouterr().err
+    assert closure_state(writer).current and writer.query("ASK { gaid:Crashed a gai:GenerativeAI }")
+    assert inferred(writer) == fresh_inferred(writer)
+
+
+@pytest.mark.remote_only
+def test_a_remote_engine_gets_the_bulk_path_in_bounded_batches(
+    backend: str, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bounded_batches(kg, monkeypatch)
+
+
+@pytest.mark.virtuoso_only
+def test_virtuoso_gets_the_bulk_path_in_bounded_batches(
+    backend: str, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Virtuoso refuses one huge update ("generated SQL text has exceeded 10000 lines")."""
+    bounded_batches(kg, monkeypatch)
+
+
+def bounded_batches(kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "REMOTE_BATCH_LINES", 500)
+    sizes: list[int] = []
+    update, request = kg.backend.update, kg.backend.client.request  # type: ignore[attr-defined]
+
+    def counted_update(sparql: str, **options):  # type: ignore[no-untyped-def]
+        sizes.append(sparql.count("GRAPH <"))
+        return update(sparql, **options)
+
+    def counted_request(name, method, **options):  # type: ignore[no-untyped-def]
+        if name == "store" and method == "POST":
+            sizes.append(options["body"].count(b"\n"))
+        return request(name, method, **options)
+
+    monkeypatch.setattr(kg.backend, "update", counted_update)
+    monkeypatch.setattr(kg.backend.client, "request", counted_request)  # type: ignore[attr-defined]
+    want = inferred_remote(kg)
+    kg.backend.clear_inferred()
+    kg.bulk_reasoning_quads, kg.bulk_in_process = 0, True
+    report = materialize(kg, force=True)
+    assert report.engine == "bulk" and report.added == len(want) > 1000
+    assert len(sizes) > len(want) // 500 and max(sizes) <= 500 + 10  # the state update names a few graphs
+    assert inferred_remote(kg) == want and closure_state(kg).current
+
+
+def inferred_remote(kg: KnowledgeGraph) -> set[str]:
+    return {
+        f"{q.subject} {q.predicate} {q.object}"
+        for q in kg.quads(None, None, None, GRAPH_INFERRED)
+        if q.subject != GRAPH_INFERRED
+    }
