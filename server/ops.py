@@ -62,6 +62,7 @@ SERVICE_COUNTERS = (
     ("refused", "genai_kg_queries_refused", "Works refused because too many ran at once"),
     ("replaced", "genai_kg_query_workers_replaced", "Query workers killed and replaced"),
     ("long_stopped", "genai_kg_queries_stopped_long", "Long works stopped to keep a worker for short ones"),
+    ("long_refused", "genai_kg_queries_refused_long", "Works stopped long before and sent again, refused at once"),
 )
 
 
