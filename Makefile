@@ -61,10 +61,10 @@ virtuoso:
 ifdef QUICK
 bench: SIZES = 20000
 bench: BENCH_SECONDS = 3
-bench: BENCH_ARGS += --quick
+bench: QUICK_ARGS = --quick
 endif
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.run --sizes $(SIZES) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --sizes $(SIZES) --seconds $(BENCH_SECONDS) $(QUICK_ARGS) $(BENCH_ARGS)
 
 # The W3C SPARQL 1.1 suites (query, update, syntax, protocol, Graph Store, Service Description) when the
 # test data is checked out beside this repository; prints pass/fail counts. Not part of `make test`.
