@@ -69,6 +69,8 @@ class Options:
     naive_max: int = 100_000
     #: Small-query latency while runaway queries run (``bench/contention.py``), at sizes up to this.
     contention_max: int = 20_000
+    #: Serve the stores a previous run left in ``out`` instead of loading them again (no load figures).
+    reuse_stores: bool = False
 
 
 @dataclass
@@ -127,7 +129,7 @@ kg.close()
 
 
 def measure_loads(
-    tools: peers.Peers, data: Path, stores: Path, result: SizeResult, output: Path, *, cli: bool
+    tools: peers.Peers, data: Path, stores: Path, result: SizeResult, output: Path, *, cli: bool, reuse: bool = False
 ) -> dict[str, Path]:
     """Load the catalogue into a fresh store per server (for genai-kg, the shipped graph goes in first, untimed).
 
@@ -135,6 +137,9 @@ def measure_loads(
     the same bulk loading code with no reasoner, to tell the two costs apart.
     """
     found = {}
+    if reuse and (stores / "genai-kg").is_dir() and (stores / "oxigraph").is_dir():
+        result.notes.append("the stores of an earlier run were served again (--reuse-stores): no load figures")
+        return {"genai-kg": stores / "genai-kg", "oxigraph": stores / "oxigraph"}
     if cli:
         genai_store = stores / "genai-kg"
         shutil.rmtree(genai_store, ignore_errors=True)
@@ -232,7 +237,7 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
     data = generate_data(models, options.out, result)
     log(f"{models} models: {result.triples} triples in {result.generate_seconds:.1f} s; loading")
     serve = models <= options.serve_max
-    stores = measure_loads(tools, data, out / "stores", result, output, cli=serve)
+    stores = measure_loads(tools, data, out / "stores", result, output, cli=serve, reuse=options.reuse_stores)
     for name, seconds in result.load_seconds.items():
         log(f"  {name:<24} load {result.triples / seconds:12.0f} triples/s ({seconds:.1f} s)")
     if not serve:
@@ -248,7 +253,9 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
     servers: list[tuple[Server, list[str]]] = []
     if "oxigraph" in stores and tools.oxigraph is not None:
         servers.append((oxigraph_server(tools.oxigraph, stores["oxigraph"]), ["oxigraph"]))
-        same = copy_dataset(tools.oxigraph, stores["genai-kg"], out / "stores" / "oxigraph-same-dataset", output)
+        same = out / "stores" / "oxigraph-same-dataset"
+        if not (options.reuse_stores and same.is_dir()):
+            same = copy_dataset(tools.oxigraph, stores["genai-kg"], same, output)
         servers.append((oxigraph_server(tools.oxigraph, same, union=True, name=SAME_DATASET), [SAME_DATASET]))
     if options.naive and "oxigraph" in stores and models <= options.naive_max:
         granian = tools.genai_kg.with_name("granian")
@@ -435,6 +442,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help=f"a few minutes: {','.join(map(str, QUICK_SIZES))} models (unless --sizes says), no inference or remote",
     )
     parser.add_argument("--no-naive", action="store_true", help="skip the naive Flask + pyoxigraph app")
+    parser.add_argument(
+        "--reuse-stores", action="store_true", help="serve the stores an earlier run left in --out (no load figures)"
+    )
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="load generator")
     args = parser.parse_args(argv)
     sizes = tuple(int(s.replace("_", "")) for s in args.sizes.split(",") if s)
@@ -454,6 +464,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         profile=args.profile,
         remote=args.remote and not args.quick,
         naive=not args.no_naive,
+        reuse_stores=args.reuse_stores,
         loadgen=args.loadgen,
         report_only=args.report_only,
         command=" ".join(["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),
