@@ -44,7 +44,14 @@ def machine() -> dict[str, str]:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
-    return {"cores (nproc)": str(os.cpu_count()), "memory": memory, "CPU": cpu, "kernel": platform.release()}
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return {
+        "cores (nproc)": str(os.cpu_count()),
+        "memory": memory,
+        "CPU": cpu,
+        "kernel": platform.release(),
+        "load average (1, 5, 15 min) when the report was written": load,
+    }
 
 
 #: Frames on nearly every stack that say nothing about where the time goes.
