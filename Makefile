@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STORE ?= var/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SIZES ?= 10000,100000,1000000
+SIZES ?= 10000,20000,100000,1000000
 BENCH_ARGS ?=
 BENCH_SECONDS ?= 5
 
@@ -56,8 +56,15 @@ virtuoso:
 # Measure against Oxigraph's server, rdflib-endpoint, owlrl and reasonable (installed into bench/.venv);
 # writes bench/RESULTS.md (about 15 minutes on 2 cores; 1M models are loaded but not served unless
 # BENCH_ARGS="--serve-max 1000000"). See bench/README.md.
+# make bench QUICK=1: 20,000 models only (look-ups beside Oxigraph's server and the naive Flask app, small
+# queries under runaway ones, joins, aggregates, large results), no inference or remote: a few minutes.
+ifdef QUICK
+bench: SIZES = 20000
+bench: BENCH_SECONDS = 3
+bench: QUICK_ARGS = --quick
+endif
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.run --sizes $(SIZES) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --sizes $(SIZES) --seconds $(BENCH_SECONDS) $(QUICK_ARGS) $(BENCH_ARGS)
 
 # The W3C SPARQL 1.1 suites (query, update, syntax, protocol, Graph Store, Service Description) when the
 # test data is checked out beside this repository; prints pass/fail counts. Not part of `make test`.

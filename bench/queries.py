@@ -93,3 +93,14 @@ STREAM = Query(
     _none,
     1.0,
 )
+
+#: A query that never ends on any of the servers (a three-way cartesian product, counted): what an attacker,
+#: or a user who forgot a join variable, sends. ``bench/contention.py`` keeps some running while it times
+#: small queries.
+RUNAWAY = Query(
+    "runaway",
+    "three-way cartesian product, counted (never ends)",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+    _none,
+    0.0,
+)

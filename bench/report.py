@@ -24,6 +24,7 @@ LOADING_PATH = "genai-kg (loading path)"
 SAME_DATASET = "oxigraph (same dataset, union)"
 REMOTE = "genai-kg (remote → oxigraph)"
 ENGINE = "oxigraph serve (the remote's engine, direct)"
+NAIVE = "naive Flask + pyoxigraph (2 workers)"
 STREAM_FIRST_BYTE_MS = 100.0
 STREAM_PEAK_RSS = 200 * MIB
 LOAD_TARGET = 0.8
@@ -43,7 +44,14 @@ def machine() -> dict[str, str]:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
-    return {"cores (nproc)": str(os.cpu_count()), "memory": memory, "CPU": cpu, "kernel": platform.release()}
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return {
+        "cores (nproc)": str(os.cpu_count()),
+        "memory": memory,
+        "CPU": cpu,
+        "kernel": platform.release(),
+        "load average (1, 5, 15 min) when the report was written": load,
+    }
 
 
 #: Frames on nearly every stack that say nothing about where the time goes.
@@ -206,7 +214,9 @@ def inference_targets(text: str) -> list[str]:
 
 def throughput_table(result: SizeResult) -> list[str]:
     labels = [
-        label for label in (REFERENCE, SAME_DATASET, GENAI, GENAI_ASSERTED, "rdflib-endpoint") if _has(result, label)
+        label
+        for label in (REFERENCE, SAME_DATASET, NAIVE, GENAI, GENAI_ASSERTED, "rdflib-endpoint")
+        if _has(result, label)
     ]
     lines = [
         f"### {result.models:,} models ({result.triples:,} triples)",
@@ -261,6 +271,60 @@ def throughput_table(result: SizeResult) -> list[str]:
         lines.append(f"| stream: peak RSS above the RSS before, MiB | {_fmt(growth[0], 0)} | {_fmt(growth[1], 0)} | |")
     for note in result.notes:
         lines += ["", f"Note: {note}"]
+    return lines
+
+
+def lookup_table(result: SizeResult) -> list[str]:
+    """Look-ups of distinct resources on every server, as ratios to Oxigraph's server (issue 17's figure)."""
+    labels = [label for label in (REFERENCE, NAIVE, GENAI, GENAI_ASSERTED, SAME_DATASET) if label in _lookups(result)]
+    if GENAI not in labels:
+        return []
+    lines = [
+        f"#### Look-ups of distinct resources, {result.models:,} models",
+        "",
+        "Each request a different model (`SELECT ?p ?o { gaid:SynModel_<random> ?p ?o }`), `wrk -t1 -c4`.",
+        "",
+        "| server | answers/s | ratio to Oxigraph's server | p50, ms | p99, ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    reference = _rps(result, "lookup", REFERENCE)
+    for label in labels:
+        figure = _lookups(result)[label]
+        lines.append(
+            f"| {label} | {figure['rps']:,.0f} | {_fmt(_ratio(figure['rps'], reference), 2, 'x')} | "
+            f"{figure['p50_ms']:.2f} | {figure['p99_ms']:.2f} | {figure['errors']} |"
+        )
+    return lines
+
+
+def _lookups(result: SizeResult) -> dict[str, dict[str, float]]:
+    return result.throughput.get("lookup", {})
+
+
+def latency_table(result: SizeResult) -> list[str]:
+    """The look-up's latency with N runaway queries in flight (``bench/contention.py``)."""
+    if not result.latency:
+        return []
+    lines = [
+        f"#### Small queries while runaway queries run, {result.models:,} models",
+        "",
+        "N clients each keep a never-ending query in flight (a counted three-way cartesian product, sent again",
+        "as soon as it is answered); meanwhile one connection sends look-ups (Python's client, which also times a",
+        "look-up still waiting when the run ends). N is genai-kg's number of query",
+        'workers, and one more. A refused look-up (503) is an error. "runaway answers" counts how the runaway',
+        "queries ended while measured (genai-kg stops one past its budget or at its long lane; Oxigraph's server",
+        "never stops one).",
+        "",
+        "| server | runaway queries | look-up p50, ms | look-up p99, ms | look-ups/s | look-up errors | runaway answers |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for label, figures in result.latency.items():
+        for count, figure in figures.items():
+            answers = ", ".join(f"{k}: {v}" for k, v in sorted(figure.get("runaway_answers", {}).items())) or "—"
+            lines.append(
+                f"| {label} | {count} | {figure['p50_ms']:.2f} | {figure['p99_ms']:.2f} | {figure['rps']:,.0f} | "
+                f"{figure['errors']} | {answers} |"
+            )
     return lines
 
 
@@ -416,6 +480,8 @@ def markdown(results: list[SizeResult], tools: peers.Peers, command: str, infere
     lines += ["", "## Figures per size", ""]
     for result in results:
         lines += [*throughput_table(result), ""]
+        for table in (lookup_table(result), latency_table(result)):
+            lines += [*table, ""] if table else []
         remote = remote_table(result)
         lines += [*remote, ""] if remote else []
     if len(results) > 1:

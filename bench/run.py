@@ -23,15 +23,18 @@ from pathlib import Path
 from typing import Any
 
 from graph import generate
+from server.config import default_query_workers
 
-from . import loadgen, peers, queries, report
-from .servers import RssSampler, Server, genai_kg_remote, oxigraph_engine
+from . import contention, loadgen, peers, queries, report
+from .servers import NAIVE, RssSampler, Server, genai_kg_remote, naive, oxigraph_engine
 from .servers import genai_kg as genai_kg_server
 from .servers import oxigraph as oxigraph_server
 from .servers import rdflib_endpoint as rdflib_endpoint_server
 
 BENCH = Path(__file__).resolve().parent
-DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+DEFAULT_SIZES = (10_000, 20_000, 100_000, 1_000_000)
+#: ``--quick``: the look-up, contention and query figures at one size, in a few minutes.
+QUICK_SIZES = (20_000,)
 SEED = 42
 LOADING_PATH = "genai-kg (loading path)"
 #: Oxigraph's server on a copy of genai-kg's own dataset, reading the union of its graphs like genai-kg.
@@ -61,6 +64,13 @@ class Options:
     loadgen: str = "auto"
     report_only: bool = False
     command: str = ""
+    #: The naive Flask + pyoxigraph app (``bench/naive.py``) beside the servers, at sizes up to ``naive_max``.
+    naive: bool = True
+    naive_max: int = 100_000
+    #: Small-query latency while runaway queries run (``bench/contention.py``), at sizes up to this.
+    contention_max: int = 20_000
+    #: Serve the stores a previous run left in ``out`` instead of loading them again (no load figures).
+    reuse_stores: bool = False
 
 
 @dataclass
@@ -79,6 +89,8 @@ class SizeResult:
     profile: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     #: Point look-ups per second with one and with two genai-kg processes in front of one engine.
     remote_processes: dict[str, float] = field(default_factory=dict)
+    #: ``latency[server][N]``: the look-up's latency figures with N runaway queries in flight.
+    latency: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -117,7 +129,7 @@ kg.close()
 
 
 def measure_loads(
-    tools: peers.Peers, data: Path, stores: Path, result: SizeResult, output: Path, *, cli: bool
+    tools: peers.Peers, data: Path, stores: Path, result: SizeResult, output: Path, *, cli: bool, reuse: bool = False
 ) -> dict[str, Path]:
     """Load the catalogue into a fresh store per server (for genai-kg, the shipped graph goes in first, untimed).
 
@@ -125,6 +137,9 @@ def measure_loads(
     the same bulk loading code with no reasoner, to tell the two costs apart.
     """
     found = {}
+    if reuse and (stores / "genai-kg").is_dir() and (stores / "oxigraph").is_dir():
+        result.notes.append("the stores of an earlier run were served again (--reuse-stores): no load figures")
+        return {"genai-kg": stores / "genai-kg", "oxigraph": stores / "oxigraph"}
     if cli:
         genai_store = stores / "genai-kg"
         shutil.rmtree(genai_store, ignore_errors=True)
@@ -222,7 +237,7 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
     data = generate_data(models, options.out, result)
     log(f"{models} models: {result.triples} triples in {result.generate_seconds:.1f} s; loading")
     serve = models <= options.serve_max
-    stores = measure_loads(tools, data, out / "stores", result, output, cli=serve)
+    stores = measure_loads(tools, data, out / "stores", result, output, cli=serve, reuse=options.reuse_stores)
     for name, seconds in result.load_seconds.items():
         log(f"  {name:<24} load {result.triples / seconds:12.0f} triples/s ({seconds:.1f} s)")
     if not serve:
@@ -238,8 +253,13 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
     servers: list[tuple[Server, list[str]]] = []
     if "oxigraph" in stores and tools.oxigraph is not None:
         servers.append((oxigraph_server(tools.oxigraph, stores["oxigraph"]), ["oxigraph"]))
-        same = copy_dataset(tools.oxigraph, stores["genai-kg"], out / "stores" / "oxigraph-same-dataset", output)
+        same = out / "stores" / "oxigraph-same-dataset"
+        if not (options.reuse_stores and same.is_dir()):
+            same = copy_dataset(tools.oxigraph, stores["genai-kg"], same, output)
         servers.append((oxigraph_server(tools.oxigraph, same, union=True, name=SAME_DATASET), [SAME_DATASET]))
+    if options.naive and "oxigraph" in stores and models <= options.naive_max:
+        granian = tools.genai_kg.with_name("granian")
+        servers.append((naive(granian, stores["oxigraph"]), [NAIVE]))
     servers.append((genai_kg_server(tools.genai_kg, stores["genai-kg"]), ["genai-kg", "genai-kg (infer=false)"]))
     if tools.rdflib_endpoint is not None and options.use_peers and models <= options.rdflib_max:
         servers.append((rdflib_endpoint_server(tools.rdflib_endpoint, data), ["rdflib-endpoint"]))
@@ -256,10 +276,26 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
                 measure_stream(server, result, server.name)
             if options.profile and server.name == "genai-kg":
                 profile_server(server, tools, options, result, out)
+            if models <= options.contention_max and server.name in ("oxigraph", "genai-kg"):
+                measure_contention(server, tools, options, result)
     if options.remote and tools.oxigraph is not None and "genai-kg" in stores:
         measure_remote(tools, options, result, stores["genai-kg"], out)
     data.unlink(missing_ok=True)
     return result
+
+
+def measure_contention(server: Server, tools: peers.Peers, options: Options, result: SizeResult) -> None:
+    """The look-up's latency with none, N and N + 1 runaway queries in flight, N being genai-kg's query workers
+    (the last phase on a server: runaways the clients left may go on inside it)."""
+    workers = default_query_workers()
+    seconds = max(options.seconds, 5.0)
+    figures = contention.measure(server, (0, workers, workers + 1), models=result.models, seconds=seconds)
+    result.latency[server.name] = figures
+    for count, figure in figures.items():
+        log(
+            f"  {server.name:<24} {count} runaway: look-up p50 {figure['p50_ms']:.1f} ms, p99 {figure['p99_ms']:.1f} ms,"
+            f" {figure['rps']:.0f}/s, {figure['errors']} errors; runaway answers {figure['runaway_answers']}"
+        )
 
 
 def measure_remote(tools: peers.Peers, options: Options, result: SizeResult, genai_store: Path, out: Path) -> None:
@@ -400,10 +436,22 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="also measure genai-kg in front of oxigraph serve against that engine asked directly",
     )
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from bench/out/results.json")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a few minutes: {','.join(map(str, QUICK_SIZES))} models (unless --sizes says), no inference or remote",
+    )
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive Flask + pyoxigraph app")
+    parser.add_argument(
+        "--reuse-stores", action="store_true", help="serve the stores an earlier run left in --out (no load figures)"
+    )
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="load generator")
     args = parser.parse_args(argv)
+    sizes = tuple(int(s.replace("_", "")) for s in args.sizes.split(",") if s)
+    if args.quick and sizes == DEFAULT_SIZES:
+        sizes = QUICK_SIZES
     return Options(
-        sizes=tuple(int(s.replace("_", "")) for s in args.sizes.split(",") if s),
+        sizes=sizes,
         seconds=args.seconds,
         out=args.out,
         results=args.results,
@@ -412,9 +460,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
         rdflib_max=args.rdflib_max,
         serve_max=args.serve_max,
         stream=not args.no_stream,
-        inference=not args.no_inference,
+        inference=not (args.no_inference or args.quick),
         profile=args.profile,
-        remote=args.remote,
+        remote=args.remote and not args.quick,
+        naive=not args.no_naive,
+        reuse_stores=args.reuse_stores,
         loadgen=args.loadgen,
         report_only=args.report_only,
         command=" ".join(["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),

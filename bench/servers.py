@@ -17,6 +17,9 @@ from pathlib import Path
 
 from .peers import ROOT
 
+#: The naive Flask + pyoxigraph app's label in the results.
+NAIVE = "naive Flask + pyoxigraph (2 workers)"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -35,6 +38,8 @@ class Server:
     extra: str = ""
     process: subprocess.Popen[bytes] | None = None
     startup_seconds: float = 0.0
+    #: Variables added to the process's environment.
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def endpoint(self) -> str:
@@ -42,7 +47,7 @@ class Server:
 
     def start(self, log: Path, *, timeout: float = 1800.0) -> Server:
         """Start the process and wait until it answers ``ASK {}``; ``startup_seconds`` is how long that took."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")} | self.env
         command = [part.replace("{port}", str(self.port)) for part in self.command]
         started = time.monotonic()
         with log.open("ab") as out:
@@ -172,6 +177,14 @@ def rdflib_endpoint(rdflib_endpoint_bin: Path, data: Path) -> Server:
     """rdflib-endpoint serving the N-Triples file from rdflib's in-memory graph."""
     command = [str(rdflib_endpoint_bin), "serve", str(data), "--host", "127.0.0.1", "--port", "{port}"]
     return Server("rdflib-endpoint", command, "/")
+
+
+def naive(granian_bin: Path, store: Path, *, workers: int = 2) -> Server:
+    """The 20-line Flask + pyoxigraph app (``bench/naive.py``) on granian with ``workers`` processes, reading
+    ``store`` (Oxigraph's, read-only) as Oxigraph's server does."""
+    command = [str(granian_bin), "--interface", "wsgi", "--factory", "--workers", str(workers)]
+    command += ["--host", "127.0.0.1", "--port", "{port}", "bench.naive:create_app"]
+    return Server(NAIVE, command, "/sparql", env={"BENCH_NAIVE_STORE": str(store)})
 
 
 def oxigraph_engine(oxigraph_bin: Path, store: Path, *, name: str) -> Server:

@@ -25,7 +25,7 @@ from .delta import Delta
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
 from .inference.bulk import BULK_REASONING_QUADS, BULK_RETRACTION_SHARE
 from .inference.reasoner import Change, materialize, reason, reason_from_graph
-from .inference.state import mark_pending, new_write, pending_quad, publish, read_state
+from .inference.state import mark_pending, new_write, pending_quad, publish, read_generation, read_state
 from .namespaces import GRAPH_INFERRED, PREFIXES, is_reasoners, is_temporary
 from .outbound import NOWHERE, remote_failure
 from .sparql_lexer import called_endpoints
@@ -104,7 +104,7 @@ class KnowledgeGraph:
     def generation(self) -> str:
         """The store's generation: changes with every committed write, the same in every process ("" when the
         store was never reasoned over). Snapshots and caches compare it instead of listening for writes."""
-        return read_state(self).generation or ""
+        return read_generation(self) or ""
 
     def writing(self) -> AbstractContextManager[object]:
         """Hold the store's write turn (a lock here, a lease in a remote engine) for a sequence of writes."""

@@ -60,6 +60,7 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
         allow_headers="*",  # reflect what a preflight asks for: Authorization, Content-Type, Accept, …
         expose_headers=["Location", "Link", "Content-Location", "WWW-Authenticate", "Retry-After"],
     )
+    security.reuse_cors_without_origin(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graph_store.bp)
     inference.init_app(app)

@@ -14,7 +14,7 @@ import hashlib
 
 from flask import Flask, Response, g, request
 
-from .context import get_config, get_graph
+from .context import get_graph, public_url
 
 #: Paths whose answers are not representations of the data (or change on their own).
 UNCACHED = ("/health", "/metrics")
@@ -39,7 +39,7 @@ def _tag(generation: str) -> str:
         request.full_path,
         request.headers.get("Accept", ""),
         request.headers.get("Accept-Language", ""),
-        get_config().base_url or request.host_url,
+        public_url(),
     )
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=12).hexdigest()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import (
@@ -61,6 +62,7 @@ SERVICE_COUNTERS = (
     ("refused", "genai_kg_queries_refused", "Works refused because too many ran at once"),
     ("replaced", "genai_kg_query_workers_replaced", "Query workers killed and replaced"),
     ("long_stopped", "genai_kg_queries_stopped_long", "Long works stopped to keep a worker for short ones"),
+    ("long_refused", "genai_kg_queries_refused_long", "Works stopped long before and sent again, refused at once"),
 )
 
 
@@ -119,11 +121,23 @@ def init_app(app: Flask) -> None:
     def _start_timer() -> None:
         g.started = time.perf_counter()
 
+    # The labelled series, looked up once each: ``labels()`` takes a lock and checks its arguments every call.
+    # Bounded: one per URL rule and status.
+    counters: dict[tuple[str, int], Any] = {}
+    timers: dict[str, Any] = {}
+
     @app.after_request
     def _count(response: Response) -> Response:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        state.requests.labels(endpoint, str(response.status_code)).inc()
-        state.latency.labels(endpoint).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+        key = (endpoint, response.status_code)
+        counter = counters.get(key)
+        if counter is None:
+            counter = counters[key] = state.requests.labels(endpoint, str(response.status_code))
+        timer = timers.get(endpoint)
+        if timer is None:
+            timer = timers[endpoint] = state.latency.labels(endpoint)
+        counter.inc()
+        timer.observe(time.perf_counter() - g.get("started", time.perf_counter()))
         return response
 
     app.register_blueprint(bp)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -98,3 +100,36 @@ def init_app(app: Flask) -> None:
         response.headers["Content-Security-Policy"] = vendored if request.endpoint in VENDORED_UI else policy
         response.headers.update(HEADERS)
         return response
+
+
+def reuse_cors_without_origin(app: Flask) -> None:
+    """Give a request without ``Origin`` the CORS headers flask-cors gave the first such request.
+
+    flask-cors works them out again on every response (matching its resources, reading its options): a tenth
+    of a look-up's cost in the app. Without ``Origin`` (not a browser's cross-origin request, never a
+    preflight) they are the same every time, so they are learned once and copied; any other request, or a
+    response that already carries CORS headers, goes through flask-cors. Call it right after ``CORS(app)``.
+    """
+    functions = app.after_request_funcs.setdefault(None, [])
+    index = next(i for i, f in enumerate(functions) if f.__module__.startswith("flask_cors"))
+    original = cast(Callable[[Response], Response], functions[index])
+    learned: list[tuple[str, str]] | None = None
+
+    def cors(response: Response) -> Response:
+        nonlocal learned
+        plain = request.method != "OPTIONS" and "Origin" not in request.headers
+        keys = response.headers.keys()  # Headers iterate as (key, value) pairs
+        if not plain or any(key.startswith("Access-Control-") for key in keys):
+            return original(response)
+        if learned is None:
+            before = list(response.headers.items())
+            response = original(response)
+            added = [item for item in response.headers.items() if item not in before]
+            if all(key.startswith("Access-Control-") for key, _ in added):
+                learned = added
+            return response
+        for key, value in learned:
+            response.headers[key] = value
+        return response
+
+    functions[index] = cors

@@ -8,6 +8,7 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from graph import KnowledgeGraph
 from server import Config, create_app
@@ -161,3 +162,28 @@ def test_cors_preflight_allows_other_request_headers(client: FlaskClient) -> Non
     allowed = response.headers["Access-Control-Allow-Headers"].lower()
     assert {"authorization", "content-type", "x-requested-with"} <= {h.strip() for h in allowed.split(",")}
     assert "PUT" in response.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize("origins", [("*",), ("https://ok.example",)])
+def test_cors_headers_without_origin_are_those_flask_cors_gives(
+    kg: KnowledgeGraph, config: Config, origins: tuple[str, ...]
+) -> None:
+    """Requests without ``Origin`` reuse the headers flask-cors gave the first one: the same headers every time,
+    and a request with ``Origin`` still gets its own answer."""
+    app = create_app(replace(config, cors_origins=origins), kg=kg)
+    client = app.test_client()
+
+    def cors(response: TestResponse) -> dict[str, str]:
+        return {k: v for k, v in response.headers.items() if k.startswith("Access-Control-") or k == "Vary"}
+
+    first = cors(client.get("/sparql?query=ASK%20%7B%7D"))
+    assert cors(client.get("/sparql?query=ASK%20%7B%7D")) == first
+    assert cors(client.get("/id/ChatGPT", headers={"Accept": "text/turtle"})).items() >= {
+        (k, v) for k, v in first.items() if k != "Vary"
+    }
+    if origins == ("*",):
+        assert first["Access-Control-Allow-Origin"] == "*" and "Retry-After" in first["Access-Control-Expose-Headers"]
+    with_origin = client.get("/sparql?query=ASK%20%7B%7D", headers={"Origin": "https://ok.example"})
+    assert with_origin.headers["Access-Control-Allow-Origin"] == "https://ok.example"
+    other = client.get("/sparql?query=ASK%20%7B%7D", headers={"Origin": "https://other.example"})
+    assert ("Access-Control-Allow-Origin" in other.headers) == (origins == ("*",))

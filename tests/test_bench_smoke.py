@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bench import loadgen, peers, queries, report, run
-from bench.servers import Server
+from bench.servers import NAIVE, Server
+from server.config import default_query_workers
 
 
 def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
@@ -37,8 +38,13 @@ def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
         assert result.throughput[query.name]["genai-kg"]["requests"] > 0
     assert result.stream["genai-kg"]["status"] == 200
     assert result.stream["genai-kg"]["rows"] >= result.triples
+    workers = default_query_workers()
+    assert set(result.latency["genai-kg"]) == {"0", str(workers), str(workers + 1)}  # runaway queries in flight
+    assert result.latency["genai-kg"]["0"]["requests"] > 0
     if tools.oxigraph is not None:
         assert result.rows["lookup"]["oxigraph"] == result.rows["lookup"]["genai-kg (infer=false)"]
+        assert result.rows["lookup"][NAIVE] == result.rows["lookup"]["oxigraph"]
+        assert set(result.latency["oxigraph"]) == set(result.latency["genai-kg"])
         assert result.stream["oxigraph"]["rows"] == result.triples
 
     assert run.LOADING_PATH in loads_only.load_seconds

@@ -56,3 +56,12 @@ def test_writes_errors_and_operations_are_not_tagged(client: FlaskClient) -> Non
     assert "ETag" not in client.get("/id/NoSuchThing").headers
     assert "ETag" not in client.get("/health").headers
     assert "ETag" not in client.get("/metrics").headers
+
+
+def test_where_links_point_is_part_of_the_tag(client: FlaskClient) -> None:
+    """Without a configured base URL, pages link to the host asked: another host is another representation."""
+    path = "/sparql?query=ASK%20%7B%7D"
+    one = client.get(path, base_url="http://one.example").headers["ETag"]
+    assert client.get(path, base_url="http://one.example").headers["ETag"] == one
+    assert client.get(path, base_url="http://two.example").headers["ETag"] != one
+    assert client.get(path, base_url="http://one.example/proxy").headers["ETag"] != one

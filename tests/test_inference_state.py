@@ -14,7 +14,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.delta import Delta
 from graph.inference import closure_state, materialize
 from graph.inference.explanation import is_a
-from graph.inference.state import RULES_VERSION, mark_pending
+from graph.inference.state import RULES_VERSION, mark_pending, read_state
 from graph.inference.vocabulary import RDF
 from graph.namespaces import GAI, GAID
 from graph.querying.snapshots import Snapshots
@@ -179,3 +179,12 @@ def test_a_bulk_load_in_chunks_keeps_blank_nodes_whole(tmp_path: Path, monkeypat
         kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:h"), base_iri=broken.as_uri())
     assert caught.value.line == 26
     assert not kg.backend.contains_named_graph(NamedNode("urn:h"))  # a new graph goes whole or not at all
+
+
+def test_the_generation_alone_is_the_states_generation(tmp_path: Path) -> None:
+    """``KnowledgeGraph.generation`` reads one triple (every request asks for it); it says what the state says."""
+    kg = KnowledgeGraph.open(tmp_path / "store")
+    assert kg.generation == (read_state(kg).generation or "")
+    kg.add_quads([typed("Probe", "GenerativeAI")])
+    assert kg.generation and kg.generation == read_state(kg).generation
+    kg.close()

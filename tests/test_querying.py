@@ -256,3 +256,27 @@ def test_a_read_only_store_is_read_in_place(tmp_path: Path) -> None:
         assert not (tmp_path / "store.snapshots").exists()
     finally:
         pool.close()
+
+
+def test_a_runaway_sent_again_is_refused_while_the_long_lane_is_full(disk_kg: KnowledgeGraph) -> None:
+    """The same runaway sent again after it was stopped at the full long lane is refused at once, without
+    taking the reserved worker; once the lane has room, it is admitted again."""
+    pool = WorkerPool(disk_kg, size=2, reserve=1, long_after=0.5)
+    try:
+        first = run(pool, RUNAWAY_ROWS, timeout=30)
+        next(iter(first.chunks))
+        with pytest.raises(Unavailable, match="long-running"):
+            run(pool, RUNAWAY_COUNT, timeout=30)  # a count sends nothing before its end: stopped here
+        replaced = pool.counts["replaced"]
+        with pytest.raises(Unavailable, match="long-running"):
+            run(pool, RUNAWAY_COUNT, timeout=30)
+        assert pool.counts["long_refused"] == 1 and pool.counts["replaced"] == replaced
+        assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")  # small work still runs
+        first.chunks.close()  # type: ignore[attr-defined]
+        wait_for(lambda: pool.stats()["long"] == 0)
+        again = run(pool, RUNAWAY_ROWS, timeout=30)  # the lane has room: admitted again
+        next(iter(again.chunks))
+        again.chunks.close()  # type: ignore[attr-defined]
+        assert pool.counts["long_refused"] == 1
+    finally:
+        pool.close()

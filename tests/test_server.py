@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from flask.testing import FlaskClient
 
 from tests.conftest import ServerProcess
 
@@ -62,3 +63,14 @@ def test_a_store_another_process_holds_is_a_clean_error(serve: Callable[..., Ser
     result = CliRunner().invoke(main, ["stats", "--store", str(store)])
     assert result.exit_code == 1 and "in use by another process" in result.output
     assert "Traceback" not in result.output
+
+
+def test_metrics_count_every_request_of_a_series(client: FlaskClient) -> None:
+    """Each labelled series is looked up once and then reused: the second request still counts."""
+    for _ in range(3):
+        assert client.get("/sparql?query=ASK%20%7B%7D").status_code == 200
+    assert client.get("/sparql?query=ASK").status_code == 400
+    body = client.get("/metrics").text
+    assert 'genai_kg_requests_total{endpoint="/sparql",status="200"} 3.0' in body
+    assert 'genai_kg_requests_total{endpoint="/sparql",status="400"} 1.0' in body
+    assert 'genai_kg_request_seconds_count{endpoint="/sparql"} 4.0' in body

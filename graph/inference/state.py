@@ -85,6 +85,17 @@ def read_state(kg: KnowledgeGraph) -> ClosureState:
     )
 
 
+def read_generation(kg: KnowledgeGraph) -> str | None:
+    """The closure's generation alone: one triple pattern, read on every request that needs a validator or
+    a snapshot (the whole state, with its JSON report, costs several times more)."""
+    found = [
+        quad.object.value
+        for quad in kg.backend.quads(GRAPH_INFERRED, GENERATION, None, GRAPH_INFERRED)
+        if isinstance(quad.object, Literal)
+    ]
+    return min(found) if found else None
+
+
 def pending_quad(write: str) -> Quad:
     """The triple that marks write ``write`` as committed but not yet reasoned over."""
     return Quad(GRAPH_INFERRED, PENDING, Literal(write), GRAPH_INFERRED)

@@ -7,11 +7,15 @@ reads immutable files, so this is always safe) and a fresh one replaces it, whil
 
 **Short work is never starved by long work.** A work that has run for ``long_after`` seconds is *long*; at
 most ``size - reserve`` long works run at once, and one that would exceed that is stopped there (503), so
-``reserve`` workers are always back within ``long_after`` seconds for everything else.
+``reserve`` workers are always back within ``long_after`` seconds for everything else. A work stopped there
+is remembered: sent again while the long lane is still full, it is refused at once (503) instead of taking
+a reserved worker for another ``long_after`` seconds, so a client that repeats runaway queries cannot keep
+small ones waiting (``bench/contention.py`` measured look-ups waiting 5 to 11 s before).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -33,6 +37,9 @@ from .work import Answer, Work
 from .worker import DATA, END, ERROR, READY, REPORTED, START, VALUE, WHOLE, Job
 
 log = logging.getLogger(__name__)
+
+#: Works stopped at the long lane remembered at most (the oldest is forgotten first).
+REMEMBERED = 256
 
 
 class _Worker:
@@ -56,6 +63,8 @@ class _Worker:
         self.long = False
         #: Why the worker was killed while busy (the deadline, the long lane), for the error its client gets.
         self.stopped: errors.GraphError | None = None
+        #: The work it runs (to remember one stopped at the long lane).
+        self.work: Work | None = None
 
     @property
     def pid(self) -> int:
@@ -93,8 +102,11 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._closed = False
-        #: Events since start, for metrics: workers replaced, long works stopped for the reserve.
-        self.counts = {"replaced": 0, "long_stopped": 0}
+        #: Events since start, for metrics: workers replaced, long works stopped for the reserve, and works
+        #: refused at once because the same work was stopped there while the long lane is still full.
+        self.counts = {"replaced": 0, "long_stopped": 0, "long_refused": 0}
+        #: Works stopped at the long lane (insertion order, at most :data:`REMEMBERED`), forgotten when it frees.
+        self._stopped_long: dict[Work, None] = {}
         workers = [_Worker() for _ in range(size)]
         for worker in workers:
             worker.wait_ready(30)
@@ -119,7 +131,7 @@ class WorkerPool:
     # -- running -------------------------------------------------------------------------------------
 
     def run(self, work: Work, deadline: Deadline) -> Answer:
-        worker = self._checkout(deadline)
+        worker = self._checkout(work, deadline)
         try:
             message = self._ask(worker, work)
         except BaseException:  # timed out, lost, or interrupted: what the worker will send next is unknown
@@ -152,9 +164,12 @@ class WorkerPool:
             raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
         return self._receive(worker)
 
-    def _checkout(self, deadline: Deadline) -> _Worker:
-        """Wait, within the budget, for an idle worker."""
+    def _checkout(self, work: Work, deadline: Deadline) -> _Worker:
+        """Wait, within the budget, for an idle worker; a work stopped at the full long lane is refused at once."""
         with self._lock:
+            if self._stopped_long and self._refuse_again(work):
+                self.counts["long_refused"] += 1
+                raise errors.Unavailable(self._lane_message())
             while not self._idle:
                 if self._closed:
                     raise errors.Unavailable("the server is shutting down")
@@ -164,8 +179,28 @@ class WorkerPool:
                 self._lock.wait(remaining)
             worker = self._idle.pop()
             worker.deadline, worker.started, worker.long, worker.stopped = deadline, time.monotonic(), False, None
+            worker.work = work
             self._busy.add(worker)
             return worker
+
+    def _refuse_again(self, work: Work) -> bool:
+        """Whether ``work`` was stopped at the long lane and the lane is still full (lock held)."""
+        if sum(w.long for w in self._busy) < self.size - self.reserve:
+            self._stopped_long.clear()  # the lane has room again: every work gets its chance
+            return False
+        try:
+            return work in self._stopped_long
+        except TypeError:  # a work with unhashable arguments is never remembered
+            return False
+
+    def _remember(self, work: Work | None) -> None:
+        """Remember a work stopped at the long lane (lock held)."""
+        if work is None:
+            return
+        if len(self._stopped_long) >= REMEMBERED:
+            self._stopped_long.pop(next(iter(self._stopped_long)))
+        with contextlib.suppress(TypeError):  # a work with unhashable arguments is never remembered
+            self._stopped_long[work] = None
 
     def _receive(self, worker: _Worker) -> bytes:
         """The worker's next frame; past the deadline the worker is killed and the reason raised."""
@@ -231,6 +266,7 @@ class WorkerPool:
                     if not worker.long and now - worker.started > self.long_after:
                         if sum(w.long for w in self._busy) >= self.size - self.reserve:
                             self.counts["long_stopped"] += 1
+                            self._remember(worker.work)
                             self._stop(worker, errors.Unavailable(self._lane_message()))
                             continue
                         worker.long = True
