@@ -98,6 +98,7 @@ def university() -> tuple[KnowledgeGraph, list[Quad]]:
 writes = st.lists(st.lists(st.tuples(st.booleans(), st.integers(0, 10_000)), min_size=1, max_size=3), max_size=6)
 
 
+@pytest.mark.timeout(400)  # on the shipped graph, 25 sequences, each step against a materialisation from scratch
 @pytest.mark.parametrize("bulk", [False, True], ids=["store", "bulk"])
 @pytest.mark.parametrize("make", [shipped, university], ids=["shipped", "university"])
 def test_every_write_leaves_exactly_the_closure(
