@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 
 import pytest
 
@@ -138,17 +137,16 @@ def test_search_finds_names_without_their_punctuation(matcher: Matcher) -> None:
     assert matcher.search("   ") == [] and matcher.search("·") == []
 
 
-def test_a_thousand_rows_against_thousands_of_entities_in_well_under_a_second(matcher: Matcher) -> None:
+def test_a_thousand_rows_against_thousands_of_entities(matcher: Matcher) -> None:
+    """Every Epoch row finds itself among 3,500 candidates (about 0.25 s on one idle core, `docs/sources.md`:
+    a figure for the benchmarks, never a timed assertion here)."""
     with (EPOCH_DIR / "notable-ai-models.csv").open(newline="", encoding="utf-8") as file:
         rows = [(row["Model"].strip(), row["Organization"].split(",")) for row in csv.DictReader(file)]
     more = [Candidate(f"{GAID}Synthetic_{n}", (f"Model {n} of series {n % 40}",)) for n in range(2000)]
     bigger = Matcher([*matcher.candidates, *more])
     assert len(rows) == 976 and len(bigger.candidates) > 3500
-    started = time.perf_counter()
     results = [bigger.match(name, type=MODEL, organizations=orgs) for name, orgs in rows]
-    elapsed = time.perf_counter() - started
     assert sum(1 for r in results if r.match) >= 950  # every row is in the shipped graph now
-    assert elapsed < 1.0, f"{elapsed:.2f} s"  # about 0.25 s on one idle core
 
 
 def test_the_same_candidates_give_the_same_answers() -> None:
