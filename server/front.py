@@ -31,6 +31,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from html import escape
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -488,12 +489,37 @@ async def _send_whole(
         exchange.sent += len(body)
 
 
+#: The page a browser gets for the front's own refusals (408, 413, 503 …), before any Flask thread runs: the
+#: site's stylesheet and the way on, like ``pages/error.html``, with no script.
+ERROR_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<title>{status} {title} · genai-kg</title><link rel="stylesheet" href="/static/site.css"></head>'
+    '<body><main><article class="error"><p class="canonical">{status}</p><h1>{title}</h1>'
+    '<p class="lead">{detail}</p><p>Try again in a moment, or go to <a href="/">the home page</a> or '
+    '<a href="/search">search</a>.</p></article></main></body></html>'
+)
+#: Headers of that page (``server/security.py`` puts these on the Flask app's answers).
+ERROR_PAGE_HEADERS = [
+    (b"content-security-policy", b"default-src 'none'; style-src 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
 async def _problem(
     exchange: Exchange, send: Send, status: int, title: str, detail: str, *headers: tuple[bytes, bytes]
 ) -> None:
-    """Send an RFC 9457 problem, in the shape of ``server/errors.py``'s."""
-    body = json.dumps({"type": "about:blank", "status": status, "title": title, "detail": detail}).encode()
-    head = [(b"content-type", b"application/problem+json"), (b"content-length", b"%d" % len(body)), *headers]
+    """Send an RFC 9457 problem, in the shape of ``server/errors.py``'s, or the error page to a browser."""
+    accept = ",".join(value.decode("latin-1") for name, value in exchange.scope["headers"] if name == b"accept")
+    if prefers_html(accept):
+        page = ERROR_PAGE.format(status=status, title=escape(title), detail=escape(detail))
+        body, media = page.encode(), b"text/html; charset=utf-8"
+        headers = (*ERROR_PAGE_HEADERS, *headers)
+    else:
+        body = json.dumps({"type": "about:blank", "status": status, "title": title, "detail": detail}).encode()
+        media = b"application/problem+json"
+    head = [(b"content-type", media), (b"content-length", b"%d" % len(body)), *headers]
     await _send_whole(exchange, send, status, head, body)
 
 

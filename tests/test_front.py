@@ -175,6 +175,11 @@ def test_a_body_over_the_cap_is_refused_whole_chunked_or_not(serve: Callable[...
     whole = requests.post(url, data=body, headers=WRITE, timeout=30)
     assert whole.status_code == 413
     assert server.quads() == before
+    # a browser's form post is told the same on a page (no script; the site's stylesheet)
+    page = requests.post(url, data=body, headers={**WRITE, "Accept": "text/html"}, timeout=30)
+    assert page.status_code == 413 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "500000" in page.text and '<a href="/search">' in page.text and "<script" not in page.text
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     small = requests.post(url, data=chunks(triples(1000), 1000), headers=WRITE, timeout=30)
     assert small.status_code in (201, 204)
     assert in_graph(server) == 1000
