@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -105,8 +106,20 @@ def load(files: tuple[Path, ...], store: Location, graph_iri: str | None, fmt: s
     with opened(store) as kg:
         for path in files:
             with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, leave=False) as bar:
-                count = loading.load_file(kg, path, graph=graph, format=fmt, progress=bar.update)
+                count = loading.load_file(kg, path, graph=graph, format=fmt, progress=_reading(bar, path.name))
             click.echo(f"{path}: {count} quads loaded", err=True)
+
+
+def _reading(bar: tqdm, name: str) -> Callable[[int], None]:
+    """Advance the bar by the bytes read; once the whole file is read, say that the store is being written
+    and reasoned over (the bar would otherwise sit at 100 % while that takes its time)."""
+
+    def advance(read: int) -> None:
+        bar.update(read)
+        if bar.total and bar.n >= bar.total:
+            bar.set_description(f"{name}: read; writing the quads and reasoning over them")
+
+    return advance
 
 
 @main.command()

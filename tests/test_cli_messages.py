@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tqdm import tqdm
 
-from server.cli import main
+from server.cli import _reading, main
 from server.locations import status
 
 
@@ -50,3 +52,13 @@ def test_slow_steps_say_what_they_do_and_quick_ones_stay_silent(capsys: pytest.C
         time.sleep(0.01)
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "reasoning …" and lines[1].startswith("reasoning: done in ") and len(lines) == 2
+
+
+def test_load_says_when_the_file_is_read_and_the_store_is_being_written_and_reasoned_over() -> None:
+    out = io.StringIO()
+    with tqdm(total=10, desc="f.nt", file=out, mininterval=0) as bar:
+        advance = _reading(bar, "f.nt")
+        advance(4)
+        assert "reasoning" not in out.getvalue()
+        advance(6)
+    assert "f.nt: read; writing the quads and reasoning over them: 100%" in out.getvalue()
