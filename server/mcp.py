@@ -53,6 +53,7 @@ from graph.void import statistics, void_triples
 from .config import Config
 from .context import QUERIES, SERVICE, public_url
 from .pages.rdf import safe_prefixes
+from .queries import header as query_header
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -237,27 +238,7 @@ class Tools:
         return self._answer(work, limit, format)
 
     def list_named_queries(self) -> str:
-        listed = [
-            {
-                "name": q.name,
-                "title": q.title,
-                "description": q.description,
-                "kind": q.kind,
-                "params": [
-                    {
-                        "name": p.name,
-                        "type": p.type,
-                        "required": p.required,
-                        "default": p.default,
-                        "enum": list(p.enum),
-                        "description": p.description,
-                        "example": p.example,
-                    }
-                    for p in q.params
-                ],
-            }
-            for q in sorted(self.queries.values(), key=lambda q: q.name)
-        ]
+        listed = [query_header(q) for q in sorted(self.queries.values(), key=lambda q: q.name)]
         return _json({"queries": listed})
 
     def _answer(self, work: QueryRequest, limit: int, format: str) -> str:

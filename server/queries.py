@@ -43,6 +43,15 @@ def init_app(app: Flask) -> None:
 def describe(query: NamedQuery) -> dict[str, Any]:
     """A named query as JSON: what its header declares, and where to run it."""
     return {
+        **header(query),
+        "url": public_url(f"queries/{query.name}"),
+        "sparql": public_url(f"queries/{query.name}.rq"),
+    }
+
+
+def header(query: NamedQuery) -> dict[str, Any]:
+    """What a named query's header declares, as JSON (no URLs: MCP's tools list it outside a request)."""
+    return {
         "name": query.name,
         "title": query.title,
         "description": query.description,
@@ -60,8 +69,6 @@ def describe(query: NamedQuery) -> dict[str, Any]:
             }
             for p in query.params
         ],
-        "url": public_url(f"queries/{query.name}"),
-        "sparql": public_url(f"queries/{query.name}.rq"),
     }
 
 
