@@ -8,7 +8,7 @@ from pyoxigraph import NamedNode, Quad, QuerySolutions
 from graph import KnowledgeGraph
 from graph.inference import closure_state
 from graph.inference.explanation import is_a, resolve
-from graph.namespaces import GAI, GAID, GRAPH_INFERRED, PREFIXES
+from graph.namespaces import GAI, GAID, GENID, GRAPH_INFERRED, PREFIXES, is_anonymous
 
 pytestmark = pytest.mark.both_backends
 
@@ -75,6 +75,13 @@ def test_multimodal_models_are_inferred(kg: KnowledgeGraph) -> None:
 def test_generators_are_inferred_never_asserted(kg: KnowledgeGraph, cls: str, expected: set[str]) -> None:
     assert expected <= members(kg, cls)
     assert not members(kg, cls, infer=False)
+
+
+def test_anonymous_class_expressions_are_never_types(kg: KnowledgeGraph) -> None:
+    named = [row["c"] for row in kg.query("SELECT ?c WHERE { gaid:ChatGPT a ?c }")]
+    assert named and not any(is_anonymous(c) for c in named)
+    assert NamedNode(GAI + "LLMPoweredProduct") in named  # a defined class, inferred through them
+    assert not kg.query(f'ASK {{ ?x a ?c FILTER(isBlank(?c) || STRSTARTS(STR(?c), "{GENID}")) }}')
 
 
 def test_inferred_types_vanish_without_inference(kg: KnowledgeGraph) -> None:

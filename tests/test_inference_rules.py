@@ -104,6 +104,10 @@ CASES = {
         ":headOf rdfs:subPropertyOf :worksFor . :Dept rdfs:subClassOf :Org . :x a :Chair .",
         ":Chair rdfs:subClassOf :Employee . :x a :Employee .",
     ),
+    "stated membership of a restriction": (
+        ":y a [ owl:onProperty :colour ; owl:hasValue :red ] . :z a [ owl:intersectionOf ( :A :B ) ] .",
+        ":y :colour :red . :z a :A , :B .",
+    ),
     "domain inherited from superproperty": (
         ":p rdfs:subPropertyOf :q . :q rdfs:domain :D . :D rdfs:subClassOf :E . :x :p :y .",
         ":p rdfs:domain :E . :x a :E .",
@@ -146,6 +150,8 @@ def test_rule_entails(name: str) -> None:
         assert kg.query("ASK { ?s ?p ?o }", substitutions={"s": quad.subject, "p": quad.predicate, "o": quad.object}), (
             quad
         )
+    anonymous_types = [t for t in inferred(kg) if f" <{RDF}type> _:" in t]
+    assert anonymous_types == []  # an anonymous class expression is never an inferred type (program.MEMBER)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -178,3 +184,16 @@ def test_cardinality_zero_and_negative_assertions_are_inconsistencies() -> None:
     found = {c.rule: c for c in clashes(kg)}
     assert set(found) == {"cls-maxc1", "prp-npa1"}
     assert any(t["inferred"] for t in found["prp-npa1"].triples)
+
+
+def test_complement_and_anonymous_disjointness_are_inconsistencies() -> None:
+    kg = graph_of(
+        ":A rdfs:subClassOf [ owl:complementOf :B ] . :x a :A , :B ."
+        ":C owl:disjointWith [ owl:onProperty :p ; owl:hasValue :v ] . :y a :C ; :p :v ."
+    )
+    found = {c.rule: c for c in clashes(kg)}
+    assert set(found) == {"cls-com", "cax-dw"}
+    membership = next(
+        t for t in found["cls-com"].triples if t["object"].startswith("_:") and t["subject"].endswith("x")
+    )
+    assert membership["predicate"] == RDF + "type" and membership["inferred"]

@@ -14,6 +14,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple, parse
 
 from graph import KnowledgeGraph
 from graph.inference import materialize
+from graph.inference.program import MEMBER
 from graph.inference.vocabulary import OWL, RDF, RDFS
 from graph.namespaces import GRAPH_INFERRED, PREFIXES
 
@@ -218,6 +219,8 @@ def missing_from_owlrl(quads: list[Quad]) -> list[tuple[str, str, str]]:
     ours = rdflib.Graph()
     for name in kg.named_graphs():
         ours.parse(data=kg.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name), format="nt")
+    for s, _, o in list(ours.triples((None, rdflib.URIRef(MEMBER.value), None))):
+        ours.add((s, rdflib.RDF.type, o))  # membership of an anonymous class, kept out of rdf:type (program.MEMBER)
     graph = rdflib.Graph()
     for name in kg.named_graphs(infer=False):
         graph.parse(data=kg.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name), format="nt")

@@ -36,6 +36,7 @@ from pyoxigraph import DefaultGraph, Quad, RdfFormat, parse
 
 from ..namespaces import GRAPH_INFERRED
 from .memory import closure_of, split_line, text
+from .program import MEMBER
 from .state import GKR
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ RENEW_SECONDS = 5.0
 
 _INFERRED = text(GRAPH_INFERRED)
 _REASONERS = ("<" + GKR).encode()
+_MEMBER = text(MEMBER)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def compute(job: BulkJob) -> BulkResult:
             if not line.strip():
                 continue
             s, p, o = split_line(line)
-            if s == _INFERRED or p.startswith(_REASONERS):  # the state, a writer's lease: the caller's
+            if s == _INFERRED or (p.startswith(_REASONERS) and p != _MEMBER):  # the state, a lease: the caller's
                 continue
             triple = (ids.get(s), ids.get(p), ids.get(o))
             if None not in triple:

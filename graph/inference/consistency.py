@@ -19,6 +19,7 @@ from ..loading import ONTOLOGY_DIR
 from ..namespaces import GRAPH_INFERRED
 from .dictionary import Term
 from .explanation import strings
+from .program import MEMBER, stored
 from .schema import TermTriple
 from .vocabulary import (
     ALL_DIFFERENT,
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 
 _N = NODES
 OWL = "http://www.w3.org/2002/07/owl#"
+#: An instance of a class, named or anonymous (the rules keep the latter as ``gkr:member``, see program).
+_A = f"({_N[TYPE]}|{MEMBER})"
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class _Checker:
         )
 
     def inferred(self, triple: TermTriple) -> bool:
-        s, p, o = triple
+        s, p, o = stored(triple)
         return {q.graph_name for q in self.kg.quads(s, p, o)} == {GRAPH_INFERRED}  # type: ignore[arg-type]
 
     def pairs(self, group: int, kind: int) -> Iterator[tuple[Term, Term, TermTriple]]:
@@ -111,11 +114,11 @@ class _Checker:
             if frozenset((a, b)) in seen:
                 continue
             seen.add(frozenset((a, b)))
-            for row in self.rows("SELECT ?x ?a ?b WHERE { ?x a ?a . ?x a ?b }", a=a, b=b):
+            for row in self.rows(f"SELECT ?x ?a ?b WHERE {{ ?x {_A} ?a . ?x {_A} ?b }}", a=a, b=b):
                 x = row["x"]
                 message = f"{label(x)} is both {noun(a)} and {noun(b)}, which are disjoint"
                 yield self.clash("cax-dw", x, message, (x, a_, a), (x, a_, b), axiom)
-        for row in self.rows(f"SELECT ?x ?a ?b WHERE {{ ?a {_N[COMPLEMENT]} ?b . ?x a ?a . ?x a ?b }}"):
+        for row in self.rows(f"SELECT ?x ?a ?b WHERE {{ ?a {_N[COMPLEMENT]} ?b . ?x {_A} ?a . ?x {_A} ?b }}"):
             x, a, b = row["x"], row["a"], row["b"]
             message = f"{label(x)} is both {noun(a)} and its complement"
             yield self.clash("cls-com", x, message, (x, a_, a), (x, a_, b), (a, _N[COMPLEMENT], b))
@@ -154,9 +157,9 @@ class _Checker:
         label = self.wording.label
         sparql = f"""SELECT ?r ?kind ?bound ?p ?x ?y ?c WHERE {{
           VALUES ?kind {{ <{OWL}maxCardinality> <{OWL}maxQualifiedCardinality> }}
-          ?r ?kind ?bound FILTER(STR(?bound) = "0") ?r <{OWL}onProperty> ?p . ?x a ?r . ?x ?p ?y .
+          ?r ?kind ?bound FILTER(STR(?bound) = "0") ?r <{OWL}onProperty> ?p . ?x {_A} ?r . ?x ?p ?y .
           OPTIONAL {{ ?r <{OWL}onClass> ?c }}
-          FILTER(!BOUND(?c) || ?c = <{OWL}Thing> || EXISTS {{ ?y a ?c }})
+          FILTER(!BOUND(?c) || ?c = <{OWL}Thing> || EXISTS {{ ?y {_A} ?c }})
         }}"""
         for row in self.rows(sparql):
             r, kind, bound, p, x, y = (row[n] for n in ("r", "kind", "bound", "p", "x", "y"))

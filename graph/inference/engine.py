@@ -29,7 +29,7 @@ from ..backend import Dataset, TripleResult
 from ..namespaces import GRAPH_INFERRED, TEMPORARY_GRAPHS, is_temporary
 from . import program
 from .dictionary import Term
-from .program import EVERYTHING, Content
+from .program import EVERYTHING, MEMBER, Content
 from .vocabulary import NODES, TYPE
 
 if TYPE_CHECKING:
@@ -57,12 +57,16 @@ WHOLE_STORE = Frontier(None)
 UNION = Dataset(union=True)
 
 
+#: The predicates whose object is a class: rdf:type, and gkr:member for anonymous classes.
+_CLASS_PREDICATES = (NODES[TYPE], MEMBER)
+
+
 def content_of(triples: Iterable[TermTriple]) -> Content:
     """The predicates and classes of some triples."""
     predicates, classes = set(), set()
     for _, p, o in triples:
         predicates.add(p)
-        if p == NODES[TYPE]:
+        if p in _CLASS_PREDICATES:
             classes.add(o)
     return Content(frozenset(predicates), frozenset(classes))  # type: ignore[arg-type]
 
@@ -130,7 +134,11 @@ class Run:
         classes: set[Term] = set()
         for sparql, found, name in (
             (f"SELECT DISTINCT ?p WHERE {{ {where} }}", predicates, "p"),
-            (f"SELECT DISTINCT ?o WHERE {{ {where.replace('?p', str(NODES[TYPE]))} }}", classes, "o"),
+            (
+                f"SELECT DISTINCT ?o WHERE {{ {where} VALUES ?p {{ {' '.join(map(str, _CLASS_PREDICATES))} }} }}",
+                classes,
+                "o",
+            ),
         ):
             result = self.backend.query(sparql, dataset, substitutions=None, base_iri=None)
             assert isinstance(result, QuerySolutions)

@@ -20,7 +20,7 @@ from ..errors import BadRequest, NotFound
 from ..namespaces import expand, is_reasoners
 from . import program
 from .dictionary import Term
-from .program import Row, Rule
+from .program import Row, Rule, shown
 from .rules import RULES
 from .schema import CompiledSchema, TermTriple, schema_of
 from .state import read_state
@@ -92,6 +92,8 @@ class Prover:
         return {q.graph_name for q in self.kg.quads(s, p, o)}
 
     def stated(self, triple: TermTriple) -> bool:
+        if triple[1] == program.MEMBER:  # a stated rdf:type of an anonymous class (the bridge rule's premise)
+            return self.stated(program.shown(triple))
         return triple in self.context or any(not is_reasoners(g) for g in self.graphs(triple))
 
     # -- the search ----------------------------------------------------------------------------------
@@ -193,11 +195,13 @@ def _instances(rule: Rule, rows: tuple[Row, ...], solution: dict[str, Term]) -> 
 
 def explain(kg: KnowledgeGraph, subject: Term, predicate: NamedNode, object: Term) -> Explanation | None:
     """Why the triple holds, or None when the knowledge graph neither states nor entails it."""
-    return explain_with(Prover(kg, schema_of(kg, read_state(kg).schema)), Wording(kg), (subject, predicate, object))
+    prover = Prover(kg, schema_of(kg, read_state(kg).schema))
+    return explain_with(prover, Wording(kg), program.stored((subject, predicate, object)))
 
 
 def explain_with(prover: Prover, wording: Wording, triple: TermTriple) -> Explanation | None:
-    """The explanation of ``triple`` by ``prover``, worded by ``wording`` (None when it has no proof)."""
+    """The explanation of ``triple`` by ``prover``, worded by ``wording`` (None when it has no proof); a
+    membership of an anonymous class is told as the ``rdf:type`` it stands for."""
     if not prover.prove(triple):
         return None
     index: dict[TermTriple, int] = {}
@@ -212,19 +216,19 @@ def explain_with(prover: Prover, wording: Wording, triple: TermTriple) -> Explan
         if not premises:
             facts.append(current)
             index[current] = len(steps)
-            steps.append(Step("asserted", strings(current), wording.step(current), ()))
+            steps.append(Step("asserted", strings(current), wording.step(shown(current)), ()))
         elif expanded:
             index[current] = len(steps)
             refs = tuple(index[p] for p in premises)
-            steps.append(Step(rule, strings(current), wording.step(current), refs))
+            steps.append(Step(rule, strings(current), wording.step(shown(current)), refs))
         else:
             stack.append((current, True))
             stack.extend((p, False) for p in reversed(premises) if p not in index)
-    conclusion = wording.clause(triple) or str(strings(triple))
+    conclusion = wording.clause(shown(triple)) or str(strings(triple))
     if prover.proofs.get(triple, ASSERTED) == ASSERTED:
         sentence = f"{conclusion}: this is stated in the data."
     else:
-        reasons = [c for c in (wording.clause(f) for f in facts) if c]
+        reasons = [c for c in (wording.clause(shown(f)) for f in facts) if c]
         sentence = f"{_capital(conclusion)} because {', '.join(reasons)}."
     return Explanation(steps, _capital(sentence))
 
@@ -237,8 +241,9 @@ def _capital(text: str) -> str:
 
 
 def strings(triple: TermTriple) -> tuple[str, str, str]:
-    """A triple's terms as strings: IRIs bare, blank nodes and literals in N-Triples syntax."""
-    s, p, o = triple
+    """A triple's terms as strings: IRIs bare, blank nodes and literals in N-Triples syntax (a membership of an
+    anonymous class as its ``rdf:type``)."""
+    s, p, o = shown(triple)
     return (_plain(s), _plain(p), _plain(o))
 
 

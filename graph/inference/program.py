@@ -10,6 +10,13 @@ and superclass. The same rule is written as a query in four ways:
 - re-derivation (:func:`rederive`): the over-deleted triples that still have a derivation;
 - proof search (:func:`premises`): the premises of one given conclusion, for explanations.
 
+Membership of an anonymous class expression (a restriction, an intersection, a complement: a blank node of the
+ontology) is written ``?x gkr:member ?r``, not ``?x rdf:type ?r``: the rules chain through such classes (a
+defined class is the intersection of a named class and a restriction), but an anonymous class is no type a
+reader could name, so it must not show in answers and pages. :func:`build_program` writes every ``rdf:type``
+pattern whose class column holds such a class with :data:`MEMBER` instead, and a bridge rule
+(:data:`ASSERTED_MEMBER`) turns a stated ``x rdf:type [ … ]`` into the membership the rules read.
+
 Table rows go in a ``VALUES`` block; a row that holds a blank node (a restriction class of the embedded store)
 cannot be written in SPARQL, so it gets a query of its own with the row bound as substitutions. A property
 column holding an anonymous ``[ owl:inverseOf P ]`` is written as ``P`` with its pattern reversed: such
@@ -27,10 +34,16 @@ from pyoxigraph import BlankNode, NamedNode
 
 from ..namespaces import is_anonymous
 from .dictionary import Term
+from .state import GKR
 from .vocabulary import LITERAL, NODES, SAME_AS, THING, TYPE
 
 if TYPE_CHECKING:
     from .schema import CompiledSchema, TermTriple
+
+#: ``x gkr:member r``: ``x`` is an instance of the anonymous class expression ``r`` (the reasoner's own triple).
+MEMBER = NamedNode(GKR + "member")
+#: The bridge rule's name: a stated ``x rdf:type r`` of an anonymous ``r`` is the membership ``x gkr:member r``.
+ASSERTED_MEMBER = "rdf-type-member"
 
 #: A pattern position: a variable (``"?x"``) or a constant term.
 Slot = str | Term
@@ -97,7 +110,7 @@ class Content:
             return True
         if predicate not in self.predicates:
             return False
-        if predicate == NODES[TYPE] and cls is not None and self.classes is not None:
+        if predicate in (_TYPE, MEMBER) and cls is not None and self.classes is not None:
             return cls in self.classes
         return True
 
@@ -441,9 +454,14 @@ def _reverse(pattern: Pattern, inverted: set[str]) -> Pattern:
     return (o, p, s) if isinstance(p, str) and p[1:] in inverted else pattern
 
 
-def _rule(template: _Template, inverted: set[str], rows: list[Row]) -> Rule:
-    premises = tuple(_reverse(p, inverted) for p in template.premises)
-    conclusion = _reverse(template.conclusion, inverted)
+def _membership(pattern: Pattern, members: set[str]) -> Pattern:
+    s, p, o = pattern
+    return (s, MEMBER, o) if p == _TYPE and isinstance(o, str) and o[1:] in members else pattern
+
+
+def _rule(template: _Template, inverted: set[str], members: set[str], rows: list[Row]) -> Rule:
+    premises = tuple(_membership(_reverse(p, inverted), members) for p in template.premises)
+    conclusion = _membership(_reverse(template.conclusion, inverted), members)
     filters = template.filters
     subject = conclusion[0]
     guard = f"!isLiteral({subject})"
@@ -454,11 +472,25 @@ def _rule(template: _Template, inverted: set[str], rows: list[Row]) -> Rule:
     return Rule(template.name, template.columns, premises, conclusion, filters, tuple(rows))
 
 
+def _class_columns(template: _Template) -> list[int]:
+    """The columns that hold the class of an ``rdf:type`` pattern."""
+    patterns = (*template.premises, template.conclusion)
+    named = {o[1:] for _, p, o in patterns if p == _TYPE and isinstance(o, str)}
+    return [i for i, column in enumerate(template.columns) if column in named]
+
+
+#: ``?x rdf:type ?r → ?x gkr:member ?r``, one row per anonymous class a rule reads.
+_BRIDGE = _Template(ASSERTED_MEMBER, ("r",), (("?x", _TYPE, "?r"),), ("?x", MEMBER, "?r"))
+
+
 def build_program(schema: CompiledSchema) -> tuple[Rule, ...]:
-    """The instance rules of a compiled schema, one :class:`Rule` per rule shape and inverse pattern."""
+    """The instance rules of a compiled schema, one :class:`Rule` per rule shape, inverse pattern and set of
+    anonymous class columns; and the bridge from stated ``rdf:type`` to membership of the anonymous classes
+    the rules read."""
     program = []
     for template, raw in _raw_rows(schema):
-        groups: dict[frozenset[str], list[Row]] = {}
+        classes = _class_columns(template)
+        groups: dict[tuple[frozenset[str], frozenset[str]], list[Row]] = {}
         for row in raw:
             values, inverted = list(row.values), set[str]()
             usable = True
@@ -471,12 +503,13 @@ def build_program(schema: CompiledSchema) -> tuple[Rule, ...]:
                     values[i], inverted = named, inverted | {column}
                 elif not isinstance(value, NamedNode) or is_anonymous(value):
                     usable = False  # an anonymous property that is no inverse: no stored triple has it
+            members = frozenset(template.columns[i] for i in classes if is_anonymous(values[i]))
             if usable:
-                groups.setdefault(frozenset(inverted), []).append(Row(tuple(values), row.axioms))
+                groups.setdefault((frozenset(inverted), members), []).append(Row(tuple(values), row.axioms))
         used = {s[1:] for p in (*template.premises, template.conclusion) for s in p if isinstance(s, str)}
         hidden = [i for i, column in enumerate(template.columns) if column not in used]  # in filters only
-        for signature, rows in groups.items():
-            rule = _rule(template, set(signature), rows)
+        for (inverted_columns, member_columns), rows in groups.items():
+            rule = _rule(template, set(inverted_columns), set(member_columns), rows)
             kept = [
                 row
                 for row in rows
@@ -484,7 +517,28 @@ def build_program(schema: CompiledSchema) -> tuple[Rule, ...]:
             ]
             if kept:
                 program.append(rule.with_rows(kept))
+    read = {
+        anonymous
+        for rule in program
+        for row in rule.rows
+        for pattern in rule.premises
+        if pattern[1] == MEMBER and (anonymous := rule.value(pattern[2], row)) is not None
+    }
+    if read:
+        program.append(_rule(_BRIDGE, set(), set(), [Row((c,)) for c in sorted(read, key=str)]))
     return tuple(program)
+
+
+def stored(triple: TermTriple) -> TermTriple:
+    """How the store holds a triple the rules conclude: an anonymous class's ``rdf:type`` as ``gkr:member``."""
+    s, p, o = triple
+    return (s, MEMBER, o) if p == _TYPE and is_anonymous(o) else triple
+
+
+def shown(triple: TermTriple) -> TermTriple:
+    """How a reader is told a triple of the rules: ``gkr:member`` as the ``rdf:type`` it stands for."""
+    s, p, o = triple
+    return (s, _TYPE, o) if p == MEMBER else triple
 
 
 def _trivial(rule: Rule, row: Row) -> bool:

@@ -36,7 +36,7 @@ SCHEMA = NamedNode(GKR + "schema")
 PENDING = NamedNode(GKR + "pending")
 REPORT = NamedNode(GKR + "report")
 #: Bump when the rules change what they entail: stores computed by other rules are then recomputed once.
-RULES_VERSION = "owl2rl-sparql-1"
+RULES_VERSION = "owl2rl-sparql-2"
 _STATE = (GENERATION, RULES, SCHEMA, PENDING, REPORT)
 
 
