@@ -96,24 +96,14 @@ class RemoteRunner:
             raise
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         rdf, results = RdfFormat.from_media_type(media_type), QueryResultsFormat.from_media_type(media_type)
-        chosen: RdfFormat | QueryResultsFormat | None
-        if rdf is not None:
-            chosen = formats.graph
-            if chosen is None:
-                response.close()  # unread: the connection cannot go back to the pool
-                raise NotAcceptable(
-                    "this query produces an RDF graph, and the Accept header allows none of its formats"
-                )
-        elif results is not None:
-            chosen = formats.results
-            if chosen is None:
-                response.close()  # unread: the connection cannot go back to the pool
-                raise NotAcceptable(
-                    "this query produces SPARQL results, and the Accept header allows none of their formats"
-                )
-        else:
+        if rdf is None and results is None:
             response.close()
             raise EngineError(f"the SPARQL engine answered in a format genai-kg does not know: {media_type!r}")
+        try:
+            chosen = formats.for_kind(graph=rdf is not None)
+        except NotAcceptable:
+            response.close()  # unread: the connection cannot go back to the pool
+            raise
         if media_type not in skolem.STREAMED:  # not asked for: parsed, its Skolem IRIs mapped, written again
             return _converted(response, deadline, rdf, results, chosen)
         # CSV is made from TSV by the rewrite itself
