@@ -8,6 +8,7 @@ emptied before each test). With ``GENAI_KG_TEST_VIRTUOSO=1`` they run a third ti
 
 from __future__ import annotations
 
+import csv
 import os
 import socket
 import subprocess
@@ -26,6 +27,7 @@ from pyoxigraph import Quad
 
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.engine_client import Endpoints
+from graph.sources.epoch import CSV, EPOCH_DIR
 from server import Config, create_app
 
 from .engines.oxigraph import OxigraphEngine, start_oxigraph
@@ -138,6 +140,14 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def epoch_rows() -> list[dict[str, str]]:
+    """Epoch AI's CSV as shipped, row by row under its header and untrimmed: what the import is checked against
+    (read here once, not by the import's own reader). Tests only read it."""
+    with (EPOCH_DIR / CSV).open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
 
 
 def free_port() -> int:
