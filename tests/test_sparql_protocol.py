@@ -17,6 +17,7 @@ from pyoxigraph import RdfFormat, parse
 
 from graph import KnowledgeGraph
 from server import Config, create_app
+from server.negotiation import GRAPH_TYPES
 
 from .conftest import TOKEN, LocalEndpoint, local_endpoint
 
@@ -95,17 +96,7 @@ def test_select_formats(client: FlaskClient, accept: str | None, media_type: str
         assert body.splitlines() == ["?label", '"OpenAI"'] or body.splitlines()[1].startswith('"OpenAI"')
 
 
-@pytest.mark.parametrize(
-    "media_type",
-    [
-        "text/turtle",
-        "application/n-triples",
-        "application/rdf+xml",
-        "application/ld+json",
-        "application/trig",
-        "application/n-quads",
-    ],
-)
+@pytest.mark.parametrize("media_type", GRAPH_TYPES)
 def test_construct_formats(client: FlaskClient, media_type: str) -> None:
     response = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": media_type})
     assert response.status_code == 200
