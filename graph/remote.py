@@ -99,6 +99,17 @@ def with_values(sparql: str, substitutions: Mapping[str, Term] | None) -> str:
     return f"{sparql[: start + 1]} {values} {sparql[start + 1 :]}"
 
 
+def answer_format(content_type: str | None) -> tuple[str, RdfFormat | None, QueryResultsFormat | None]:
+    """What an engine's answer says it is: its media type (``Content-Type`` without parameters, in lower case),
+    and the RDF format or the results format that names (None for the kind it is not).
+
+    >>> answer_format("application/sparql-results+json; charset=utf-8")[::2]
+    ('application/sparql-results+json', <QueryResultsFormat SPARQL Results in JSON>)
+    """
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return media_type, RdfFormat.from_media_type(media_type), QueryResultsFormat.from_media_type(media_type)
+
+
 def _opens_subselect(sparql: str, start: int) -> bool:
     """True when the group opening at ``start`` is a sub-select (its first token is SELECT)."""
     first = next(tokens(sparql[start + 1 :]), None)
@@ -170,12 +181,10 @@ class RemoteBackend:
     def _select(self, sparql: str, fields: list[tuple[str, str]]) -> QueryResult:
         accept = _ACCEPT_GRAPH if query_form(sparql) in ("CONSTRUCT", "DESCRIBE") else _ACCEPT_RESULTS
         response = self.client.sparql("query", sparql, fields=fields, accept=accept, stream=True)
-        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-        rdf = RdfFormat.from_media_type(media_type)
+        _, rdf, results = answer_format(response.headers.get("Content-Type"))
         if rdf is not None:
             return TripleResult(q.triple if isinstance(q, Quad) else q for q in parse(response, rdf))  # type: ignore[arg-type]
-        results = QueryResultsFormat.from_media_type(media_type) or QueryResultsFormat.JSON
-        return parse_query_results(response, results)  # type: ignore[arg-type]
+        return parse_query_results(response, results or QueryResultsFormat.JSON)  # type: ignore[arg-type]
 
     def query(
         self, sparql: str, dataset: Dataset, *, substitutions: Mapping[str, Term] | None, base_iri: str | None

@@ -11,6 +11,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from flask import current_app, request
+from jinja2 import TemplateNotFound
 from werkzeug.sansio.utils import get_current_url
 
 from graph import KnowledgeGraph
@@ -41,6 +42,16 @@ def get_service() -> QueryService:
     """The query service: it runs every request's reading work within the request's budget."""
     service: QueryService = current_app.extensions[SERVICE]
     return service
+
+
+def page_layout(fallback: str) -> str:
+    """The template a page extends: the site's ``base.html`` when the pages blueprint provides one, else
+    ``fallback`` (a blueprint's own small layout, for an app built without the pages)."""
+    try:
+        current_app.jinja_env.get_template("base.html")
+    except TemplateNotFound:
+        return fallback
+    return "base.html"
 
 
 def get_queries() -> dict[str, NamedQuery]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
-from jinja2 import TemplateNotFound
+from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 
 from graph.errors import BadRequest
 from graph.inference import api, closure_state
@@ -16,7 +15,7 @@ from graph.input_limits import check_rdf
 from graph.loading import parse_quads
 from graph.querying.work import Call
 
-from .context import get_config, get_graph, get_service
+from .context import get_config, get_graph, get_service, page_layout
 from .negotiation import GRAPH_TYPES, choose, rdf_body_format
 
 bp = Blueprint("inference", __name__, url_prefix="/infer")
@@ -40,20 +39,12 @@ def _answer(template: str, data: dict[str, Any], suffix: str | None) -> Response
     if wanted is None:
         abort(406, "this resource is available as application/json and text/html")
     if wanted == "text/html":
-        response = Response(render_template(f"infer/{template}.html", base=_base(), **data), mimetype="text/html")
+        html = render_template(f"infer/{template}.html", base=page_layout("infer/_layout.html"), **data)
+        response = Response(html, mimetype="text/html")
     else:
         response = jsonify(data)
     response.vary.add("Accept")
     return response
-
-
-def _base() -> str:
-    """The page layout: the site's ``base.html`` when the pages blueprint provides one, else ours."""
-    try:
-        current_app.jinja_env.get_template("base.html")
-    except TemplateNotFound:
-        return "infer/_layout.html"
-    return "base.html"
 
 
 def _ask(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:

@@ -10,8 +10,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
-from jinja2 import TemplateNotFound
+from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 from pyoxigraph import RdfFormat, parse
 from werkzeug.datastructures import MultiDict
 
@@ -22,12 +21,14 @@ from graph.namespaces import compact
 from graph.querying.work import Answer, Formats, QueryRequest
 
 from .answers import streamed
-from .context import QUERIES, get_config, get_queries, get_service, public_url
+from .context import QUERIES, get_config, get_queries, get_service, page_layout, public_url
 from .negotiation import SUFFIXES, choose, prefers_html
 from .pages.links import href
 from .sparql import formats_for
 
 bp = Blueprint("queries", __name__)
+#: The layout of these pages in an app built without the pages blueprint (see :func:`.context.page_layout`).
+LAYOUT = "queries/_layout.html"
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Datatypes a table shows without a note: the value says what it is.
@@ -80,7 +81,8 @@ def index(suffix: str | None = None) -> Response:
         abort(404 if suffix else 406, "the list of named queries is available as application/json and text/html")
     queries = sorted(get_queries().values(), key=lambda q: q.name)
     if wanted == "text/html":
-        response = Response(render_template("queries/index.html", base=_base(), queries=queries), mimetype="text/html")
+        html = render_template("queries/index.html", base=page_layout(LAYOUT), queries=queries)
+        response = Response(html, mimetype="text/html")
     else:
         response = jsonify({"queries": [describe(q) for q in queries]})
     response.vary.add("Accept")
@@ -141,7 +143,7 @@ def _page(query: NamedQuery, values: dict[str, str]) -> Response:
             error, status = str(problem), 400
     html = render_template(
         "queries/query.html",
-        base=_base(),
+        base=page_layout(LAYOUT),
         query=query,
         values=values,
         query_string=f"?{urlencode(values)}" if values else "",
@@ -198,12 +200,3 @@ def _node(term: Any) -> dict[str, str | None]:
             literal["datatype"] = term.datatype.value
         return _cell(literal)
     return _cell({"type": "bnode", "value": str(term)[2:]})
-
-
-def _base() -> str:
-    """The page layout: the site's ``base.html`` when the pages blueprint provides one, else ours."""
-    try:
-        current_app.jinja_env.get_template("base.html")
-    except TemplateNotFound:
-        return "queries/_layout.html"
-    return "base.html"

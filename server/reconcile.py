@@ -21,10 +21,16 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from graph import KnowledgeGraph, reconciliation
+from graph import KnowledgeGraph
 from graph.errors import BadParameter, BadRequest, GraphError
 from graph.namespaces import GAI, GAID
 from graph.querying.work import Call
+from graph.reconciliation.extension import extend, propose_properties
+from graph.reconciliation.manifest import default_types
+from graph.reconciliation.parsing import MAX_BATCH, MAX_CURSOR, MAX_EXTEND_VALUES, parse_batch, parse_extension
+from graph.reconciliation.preview import Preview, preview_of
+from graph.reconciliation.scoring import reconcile
+from graph.reconciliation.suggest import suggest_entities, suggest_properties, suggest_types
 
 from .context import get_service, public_url
 from .errors import status_of
@@ -108,7 +114,7 @@ def _text(name: str, *, required: bool = False) -> str:
 def manifest() -> dict[str, Any]:
     """The service manifest: what this service is and where each of its services lives."""
     root = public_url().rstrip("/")
-    types = get_service().value(Call(reconciliation.default_types, kind="reconcile"), cached=True)
+    types = get_service().value(Call(default_types, kind="reconcile"), cached=True)
 
     def service(path: str) -> dict[str, str]:
         return {"service_url": root, "service_path": path}
@@ -119,7 +125,7 @@ def manifest() -> dict[str, Any]:
         "identifierSpace": GAID,
         "schemaSpace": GAI,
         "serviceVersion": _version(),
-        "batchSize": reconciliation.MAX_BATCH,
+        "batchSize": MAX_BATCH,
         "defaultTypes": types,
         "view": {"url": root + "/id/{{id}}"},
         "preview": {"url": root + "/reconcile/preview?id={{id}}", "width": PREVIEW_WIDTH, "height": PREVIEW_HEIGHT},
@@ -136,7 +142,7 @@ def manifest() -> dict[str, Any]:
                     "label": "Limit",
                     "type": "number",
                     "default": 0,
-                    "help_text": f"Values per row at most (0: all, up to {reconciliation.MAX_EXTEND_VALUES})",
+                    "help_text": f"Values per row at most (0: all, up to {MAX_EXTEND_VALUES})",
                 }
             ],
         },
@@ -146,15 +152,15 @@ def manifest() -> dict[str, Any]:
 @bp.route("", methods=["GET", "POST"])
 def endpoint() -> Response:
     """The manifest (no parameters), a reconciliation batch (``queries=``) or a data extension (``extend=``)."""
-    queries, extend = _one("queries"), _one("extend")
-    if queries is not None and extend is not None:
+    queries, extension = _one("queries"), _one("extend")
+    if queries is not None and extension is not None:
         raise BadRequest("send queries= or extend=, not both")
     if queries is not None:
-        batch = reconciliation.parse_batch(queries)
-        return _answer(get_service().value(Call(reconciliation.reconcile, (batch,), kind="reconcile")))
-    if extend is not None:
-        extension = reconciliation.parse_extension(extend)
-        return _answer(get_service().value(Call(reconciliation.extend, (extension,), kind="reconcile")))
+        batch = parse_batch(queries)
+        return _answer(get_service().value(Call(reconcile, (batch,), kind="reconcile")))
+    if extension is not None:
+        wanted = parse_extension(extension)
+        return _answer(get_service().value(Call(extend, (wanted,), kind="reconcile")))
     if request.method == "POST":
         raise BadRequest("a POST to /reconcile sends queries= or extend= in a form")
     return _answer(manifest())
@@ -162,7 +168,7 @@ def endpoint() -> Response:
 
 def _suggest(function: Callable[[KnowledgeGraph, str, int, int], list[dict[str, Any]]]) -> Response:
     prefix = _text("prefix")
-    cursor = _bounded("cursor", 0, reconciliation.MAX_CURSOR)
+    cursor = _bounded("cursor", 0, MAX_CURSOR)
     limit = max(1, _bounded("limit", DEFAULT_SUGGEST, MAX_SUGGEST))
     found = get_service().value(Call(function, (prefix, cursor, limit), kind="reconcile"))
     return _answer({"result": found})
@@ -171,19 +177,19 @@ def _suggest(function: Callable[[KnowledgeGraph, str, int, int], list[dict[str, 
 @bp.get("/suggest/entity")
 def suggest_entity() -> Response:
     """Entities whose name contains ``prefix`` (suggest service for entities)."""
-    return _suggest(reconciliation.suggest_entities)
+    return _suggest(suggest_entities)
 
 
 @bp.get("/suggest/type")
 def suggest_type() -> Response:
     """Classes whose name contains ``prefix`` (suggest service for types)."""
-    return _suggest(reconciliation.suggest_types)
+    return _suggest(suggest_types)
 
 
 @bp.get("/suggest/property")
 def suggest_property() -> Response:
     """Properties whose name contains ``prefix`` (suggest service for properties)."""
-    return _suggest(reconciliation.suggest_properties)
+    return _suggest(suggest_properties)
 
 
 @bp.get("/properties")
@@ -192,15 +198,13 @@ def properties() -> Response:
     property proposals)."""
     type_id = _text("type")
     limit = max(1, _bounded("limit", 50, 200))
-    found = get_service().value(Call(reconciliation.propose_properties, (type_id, limit), kind="reconcile"))
+    found = get_service().value(Call(propose_properties, (type_id, limit), kind="reconcile"))
     return _answer({"type": type_id, "limit": limit, "properties": found})
 
 
 @bp.get("/preview")
 def preview() -> Response:
     """A small HTML summary of one entity, for a frame in OpenRefine."""
-    found: reconciliation.Preview = get_service().value(
-        Call(reconciliation.preview, (_text("id", required=True),), kind="reconcile")
-    )
+    found: Preview = get_service().value(Call(preview_of, (_text("id", required=True),), kind="reconcile"))
     html = render_template("reconcile/preview.html", entity=found)
     return Response(html, mimetype="text/html")

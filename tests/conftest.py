@@ -8,13 +8,17 @@ emptied before each test). With ``GENAI_KG_TEST_VIRTUOSO=1`` they run a third ti
 
 from __future__ import annotations
 
+import csv
+import http.server
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +30,7 @@ from pyoxigraph import Quad
 
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.engine_client import Endpoints
+from graph.sources.epoch import CSV, EPOCH_DIR
 from server import Config, create_app
 
 from .engines.oxigraph import OxigraphEngine, start_oxigraph
@@ -140,10 +145,66 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def epoch_rows() -> list[dict[str, str]]:
+    """Epoch AI's CSV as shipped, row by row under its header and untrimmed: what the import is checked against
+    (read here once, not by the import's own reader). Tests only read it."""
+    with (EPOCH_DIR / CSV).open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class LocalEndpoint:
+    """A local HTTP server standing in for another site (a SPARQL endpoint, a page of another origin): it
+    records the path of every GET and POST and answers each the same way, after ``delay`` seconds."""
+
+    def __init__(self, status: int = 200, body: bytes = b"", content_type: str | None = None) -> None:
+        self.calls: list[str] = []
+        self.delay = 0.0
+        endpoint = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                endpoint.calls.append(self.path)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                time.sleep(endpoint.delay)
+                try:
+                    self.send_response(status)
+                    if content_type is not None:
+                        self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the caller gave up
+                    pass
+
+            do_POST = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def local_endpoint(status: int = 200, body: bytes = b"", content_type: str | None = None) -> Iterator[LocalEndpoint]:
+    """A :class:`LocalEndpoint` for the length of a ``with`` block (or of a fixture that yields it)."""
+    endpoint = LocalEndpoint(status, body, content_type)
+    try:
+        yield endpoint
+    finally:
+        endpoint.close()
 
 
 class ServerProcess:

@@ -7,9 +7,7 @@ named queries that default to Wikidata's endpoint run against it.
 
 from __future__ import annotations
 
-import http.server
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -25,6 +23,7 @@ from graph.store import KnowledgeGraph
 from server.app import create_app
 from server.config import Config
 
+from .conftest import LocalEndpoint, local_endpoint
 from .engines.oxigraph import OxigraphEngine, start_oxigraph
 
 WIKIDATA = """
@@ -108,80 +107,52 @@ def test_the_default_endpoint_is_wikidata_and_refused_unless_allowed(client: Fla
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
 
 
-class _Counter(http.server.BaseHTTPRequestHandler):
-    """An endpoint that counts calls; answers slowly when told to."""
-
-    calls: list[str] = []  # noqa: RUF012
-    delay = 0.0
-
-    def do_GET(self) -> None:
-        _Counter.calls.append(self.path)
-        time.sleep(_Counter.delay)
-        body = b'{"head":{"vars":["item"]},"results":{"bindings":[]}}'
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:  # the caller gave up
-            pass
-
-    do_POST = do_GET
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def counter() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Counter.calls.clear()
-    _Counter.delay = 0.0
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+def counter() -> Iterator[LocalEndpoint]:
+    """An endpoint that counts calls and answers an empty result; slowly when a test sets its ``delay``."""
+    empty = b'{"head":{"vars":["item"]},"results":{"bindings":[]}}'
+    with local_endpoint(200, empty, "application/sparql-results+json") as endpoint:
+        yield endpoint
 
 
 @pytest.mark.parametrize("name", ["organizations-wikidata", "products-wikidata"])
 def test_an_endpoint_not_allowed_is_400_before_any_call(
-    kg: KnowledgeGraph, config: Config, wikidata: OxigraphEngine, counter: str, name: str
+    kg: KnowledgeGraph, config: Config, wikidata: OxigraphEngine, counter: LocalEndpoint, name: str
 ) -> None:
     client = _allowing(kg, config, wikidata.url + "/query")
-    response = client.get(f"/queries/{name}", query_string={"endpoint": counter + "/sparql"})
+    response = client.get(f"/queries/{name}", query_string={"endpoint": counter.url + "/sparql"})
     assert response.status_code == 400
-    assert f"<{counter}/sparql> is not an allowed endpoint" in response.get_data(as_text=True)
-    page = client.get(f"/queries/{name}.html", query_string={"endpoint": counter + "/sparql"})
+    assert f"<{counter.url}/sparql> is not an allowed endpoint" in response.get_data(as_text=True)
+    page = client.get(f"/queries/{name}.html", query_string={"endpoint": counter.url + "/sparql"})
     assert page.status_code == 400
-    assert _Counter.calls == []
+    assert counter.calls == []
 
 
 def test_an_endpoint_not_allowed_is_400_on_the_sparql_endpoint_too(
-    kg: KnowledgeGraph, config: Config, wikidata: OxigraphEngine, counter: str
+    kg: KnowledgeGraph, config: Config, wikidata: OxigraphEngine, counter: LocalEndpoint
 ) -> None:
     client = _allowing(kg, config, wikidata.url + "/query")
     sparql = named_queries.with_endpoints(
-        named_queries.load()["organizations-wikidata"].sparql, (("endpoint", NamedNode(counter + "/sparql")),)
+        named_queries.load()["organizations-wikidata"].sparql, (("endpoint", NamedNode(counter.url + "/sparql")),)
     )[0]
     response = client.get("/sparql", query_string={"query": sparql})
     assert response.status_code == 400 and b"GENAI_KG_ALLOWED_ENDPOINTS" in response.data
-    assert _Counter.calls == []
+    assert counter.calls == []
 
 
-def test_a_slow_remote_part_is_cut_at_the_budget(serve, counter: str) -> None:  # type: ignore[no-untyped-def]
-    _Counter.delay = 20.0
-    server = serve("--memory", "--query-timeout", "2", GENAI_KG_ALLOWED_ENDPOINTS=counter + "/")
+def test_a_slow_remote_part_is_cut_at_the_budget(serve, counter: LocalEndpoint) -> None:  # type: ignore[no-untyped-def]
+    counter.delay = 20.0
+    server = serve("--memory", "--query-timeout", "2", GENAI_KG_ALLOWED_ENDPOINTS=counter.url + "/")
     started = time.monotonic()
     response = requests.get(
         server.url + "/queries/organizations-wikidata",
-        params={"endpoint": counter + "/sparql"},
+        params={"endpoint": counter.url + "/sparql"},
         headers={"Accept": "application/sparql-results+json"},
         timeout=30,
     )
     assert response.status_code == 503
     assert time.monotonic() - started < 10
-    assert _Counter.calls  # it was called, and given up on
+    assert counter.calls  # it was called, and given up on
 
 
 def test_a_large_remote_answer_is_cut_by_the_limit_in_the_service_block(

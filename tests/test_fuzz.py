@@ -16,12 +16,10 @@ process and its worker are the same and ``/health`` answers. What is drawn:
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -32,7 +30,7 @@ from pyoxigraph import RdfFormat, serialize
 
 from server import Config
 
-from .conftest import ServerProcess
+from .conftest import LocalEndpoint, ServerProcess, local_endpoint
 from .fuzzing import AUTH, FUZZ, Canary, Tally, server_error, start_server
 
 LIMIT = Config().max_nesting_depth
@@ -394,41 +392,18 @@ def test_huge_literals_are_413(server: ServerProcess, canary: Canary, media: str
 # -- hostile SPARQL: SERVICE and LOAD, differentially ---------------------------------------------------
 
 
-class Counter(http.server.BaseHTTPRequestHandler):
+@pytest.fixture(scope="module")
+def counter() -> Iterator[LocalEndpoint]:
     """An endpoint that counts the calls it gets and answers each with an empty SPARQL result."""
-
-    calls: ClassVar[list[str]] = []
-
-    def do_POST(self) -> None:
-        Counter.calls.append(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        body = b'{"head": {"vars": []}, "results": {"bindings": [{}]}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST
-
-    def log_message(self, *args: object) -> None:
-        pass
+    empty = b'{"head": {"vars": []}, "results": {"bindings": [{}]}}'
+    with local_endpoint(200, empty, "application/sparql-results+json") as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
-def counter() -> Iterator[str]:
-    endpoint = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counter)
-    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{endpoint.server_port}"
-    endpoint.shutdown()
-    endpoint.server_close()
-
-
-@pytest.fixture(scope="module")
-def allowing(counter: str) -> Iterator[ServerProcess]:
+def allowing(counter: LocalEndpoint) -> Iterator[ServerProcess]:
     """A second server that may call the counting endpoint: the positive control."""
-    started = start_server(GENAI_KG_ALLOWED_ENDPOINTS=counter + "/")
+    started = start_server(GENAI_KG_ALLOWED_ENDPOINTS=counter.url + "/")
     yield started
     started.stop()
 
@@ -488,12 +463,16 @@ def run(server: ServerProcess, canary: Canary, sparql: str, kind: str) -> reques
 @FUZZ
 @given(call=calls())
 def test_no_query_reaches_an_endpoint_that_is_not_allowed(
-    server: ServerProcess, canary: Canary, counter: str, allowing: ServerProcess, call: Callable[[str], tuple[str, str]]
+    server: ServerProcess,
+    canary: Canary,
+    counter: LocalEndpoint,
+    allowing: ServerProcess,
+    call: Callable[[str], tuple[str, str]],
 ) -> None:
-    sparql, kind = call(counter)
-    Counter.calls.clear()
+    sparql, kind = call(counter.url)
+    counter.calls.clear()
     refused = run(server, canary, sparql, kind)
-    assert Counter.calls == [], f"{sparql!r} reached the endpoint: {Counter.calls}"
+    assert counter.calls == [], f"{sparql!r} reached the endpoint: {counter.calls}"
     if "LOAD SILENT" in sparql.upper():  # SILENT: the refusal is an error the spec says to keep quiet
         assert refused.status_code == 204, (sparql, refused.text[:300])
     else:
@@ -502,7 +481,7 @@ def test_no_query_reaches_an_endpoint_that_is_not_allowed(
     allowed = run(allowing, Canary(allowing, canary.tally), sparql, kind)
     assert allowed.status_code < 500, (sparql, allowed.text[:300])
     if allowed.status_code < 300:
-        assert Counter.calls, f"{sparql!r} was allowed and answered, but never called the endpoint"
+        assert counter.calls, f"{sparql!r} was allowed and answered, but never called the endpoint"
 
 
 @FUZZ

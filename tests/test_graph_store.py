@@ -11,6 +11,7 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, parse
 
 from graph import KnowledgeGraph
 from graph.namespaces import GRAPH_DATA, GRAPH_INFERRED
+from server.negotiation import GRAPH_TYPES
 
 from .conftest import TOKEN
 
@@ -101,17 +102,7 @@ def test_default_graph(client: FlaskClient, kg: KnowledgeGraph) -> None:
     assert len(list(kg.quads(None, None, None, DefaultGraph()))) == 0
 
 
-@pytest.mark.parametrize(
-    "media_type",
-    [
-        "text/turtle",
-        "application/n-triples",
-        "application/ld+json",
-        "application/rdf+xml",
-        "application/trig",
-        "application/n-quads",
-    ],
-)
+@pytest.mark.parametrize("media_type", GRAPH_TYPES)
 def test_get_in_every_format(client: FlaskClient, media_type: str) -> None:
     response = client.get("/store", query_string={"graph": GRAPH_DATA.value}, headers={"Accept": media_type})
     assert response.status_code == 200

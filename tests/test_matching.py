@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from graph import KnowledgeGraph
 from graph.matching import Candidate, Matcher, candidates, compact, search, tokens, unqualified
 from graph.namespaces import GAI, GAID
-from graph.sources.epoch import EPOCH_DIR
 
 from .conftest import shipped_in_memory
 
@@ -137,11 +134,10 @@ def test_search_finds_names_without_their_punctuation(matcher: Matcher) -> None:
     assert matcher.search("   ") == [] and matcher.search("·") == []
 
 
-def test_a_thousand_rows_against_thousands_of_entities(matcher: Matcher) -> None:
+def test_a_thousand_rows_against_thousands_of_entities(matcher: Matcher, epoch_rows: list[dict[str, str]]) -> None:
     """Every Epoch row finds itself among 3,500 candidates (about 0.25 s on one idle core, `docs/sources.md`:
     a figure for the benchmarks, never a timed assertion here)."""
-    with (EPOCH_DIR / "notable-ai-models.csv").open(newline="", encoding="utf-8") as file:
-        rows = [(row["Model"].strip(), row["Organization"].split(",")) for row in csv.DictReader(file)]
+    rows = [(row["Model"].strip(), row["Organization"].split(",")) for row in epoch_rows]
     more = [Candidate(f"{GAID}Synthetic_{n}", (f"Model {n} of series {n % 40}",)) for n in range(2000)]
     bigger = Matcher([*matcher.candidates, *more])
     assert len(rows) == 976 and len(bigger.candidates) > 3500

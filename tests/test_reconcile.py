@@ -21,10 +21,10 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from graph import reconciliation
 from graph.errors import BadRequest
 from graph.matching import Candidate, Matcher, candidates
 from graph.namespaces import GAI, GAID
+from graph.reconciliation import parsing
 from server import Config, create_app
 
 from .conftest import shipped_in_memory
@@ -96,7 +96,7 @@ def test_the_manifest_describes_every_service(client: FlaskClient) -> None:
     ]
     assert manifest["view"]["url"] == "http://localhost/id/{{id}}"
     assert manifest["preview"]["url"] == "http://localhost/reconcile/preview?id={{id}}"
-    assert manifest["batchSize"] == reconciliation.MAX_BATCH
+    assert manifest["batchSize"] == parsing.MAX_BATCH
     for kind in ("entity", "type", "property"):
         service = manifest["suggest"][kind]
         assert service["service_url"] + service["service_path"] == f"http://localhost/reconcile/suggest/{kind}"
@@ -244,8 +244,8 @@ def test_hostile_batches_are_refused_with_a_message(client: FlaskClient, what: s
 
 
 def test_a_large_limit_is_capped(client: FlaskClient) -> None:
-    assert len(top(client, {"query": "GPT"})) == reconciliation.DEFAULT_LIMIT
-    assert reconciliation.DEFAULT_LIMIT < len(top(client, {"query": "GPT", "limit": 10**9})) <= reconciliation.MAX_LIMIT
+    assert len(top(client, {"query": "GPT"})) == parsing.DEFAULT_LIMIT
+    assert parsing.DEFAULT_LIMIT < len(top(client, {"query": "GPT", "limit": 10**9})) <= parsing.MAX_LIMIT
 
 
 # -- suggest, preview --------------------------------------------------------------------------------------
@@ -441,13 +441,13 @@ JSON = st.recursive(
 def test_any_json_is_read_or_refused_with_a_message(document: Any) -> None:
     """Whatever a client sends, the readers answer a value or a BadRequest (a 4xx), never another error."""
     text = json.dumps(document)
-    for read in (reconciliation.parse_batch, reconciliation.parse_extension):
+    for read in (parsing.parse_batch, parsing.parse_extension):
         try:
             read(text)
         except BadRequest as error:
             assert str(error)
     try:
-        reconciliation.parse_batch(json.dumps({"q": document}))
+        parsing.parse_batch(json.dumps({"q": document}))
     except BadRequest as error:
         assert str(error)
 

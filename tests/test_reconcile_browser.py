@@ -3,17 +3,15 @@ preview in a frame, in headless Chromium against a real server; the site's other
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, local_endpoint
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 
@@ -33,26 +31,10 @@ def page(serve: Callable[..., ServerProcess]) -> Iterator[tuple[Any, str, str]]:
         f'<!doctype html><title>client</title><iframe id="preview" src="{server.url}/reconcile/preview?id=DALL-E_3">'
         f'</iframe><iframe id="page" src="{server.url}/id/DALL-E_3"></iframe>'
     ).encode()
-
-    class Client(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    client = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Client)
-    threading.Thread(target=client.serve_forever, daemon=True).start()
-    with sync_api.sync_playwright() as playwright:
+    with local_endpoint(200, body, "text/html; charset=utf-8") as client, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser.new_page(), server.url, f"http://127.0.0.1:{client.server_address[1]}/"
+        yield browser.new_page(), server.url, client.url + "/"
         browser.close()
-    client.shutdown()
-    client.server_close()
 
 
 def test_another_origin_reconciles_and_frames_a_preview(page: tuple[Any, str, str]) -> None:

@@ -14,18 +14,11 @@ from rdflib.namespace import RDF
 from graph import KnowledgeGraph
 from graph.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from server import Config, create_app
+from server.negotiation import GRAPH_TYPES
 
 pytestmark = pytest.mark.both_backends
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = [
-    "text/turtle",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/ld+json",
-    "application/trig",
-    "application/n-quads",
-]
 
 
 def description(client: FlaskClient, accept: str = "text/turtle") -> rdflib.Graph:
@@ -38,7 +31,7 @@ def description(client: FlaskClient, accept: str = "text/turtle") -> rdflib.Grap
     return rdflib.Graph().parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
 
 
-@pytest.mark.parametrize("accept", FORMATS)
+@pytest.mark.parametrize("accept", GRAPH_TYPES)
 def test_every_rdf_format_says_the_same(client: FlaskClient, accept: str) -> None:
     graph = description(client, accept)
     service = graph.value(predicate=RDF.type, object=SD.Service)

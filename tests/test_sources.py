@@ -4,7 +4,6 @@ from (the Epoch graph, a rule, the article's section and quote, or a background 
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
@@ -15,13 +14,12 @@ from pyoxigraph import NamedNode, QuerySolutions
 from graph import KnowledgeGraph
 from graph.loading import ONTOLOGY_DIR
 from graph.namespaces import GAI, GAID, GRAPH_DATA, GRAPH_DERIVED, GRAPH_EPOCH
-from graph.sources.epoch import CSV, EPOCH_DIR, Outcome, run, write
+from graph.sources.epoch import EPOCH_DIR, Outcome, run, write
 
-from .conftest import shipped_in_memory
+from .conftest import ROOT, shipped_in_memory
 
 ARTICLE = GAID + "DifferenceBetweenLLMAndGenerativeAI"
 EPOCH = GAID + "EpochNotableAIModels"
-ROOT = Path(__file__).resolve().parent.parent
 #: The seed article, kept beside the repository (not in it): quotes are checked against it where it is found.
 SEED = (
     next(
@@ -57,12 +55,6 @@ def shipped() -> KnowledgeGraph:
     return shipped_in_memory()
 
 
-@pytest.fixture(scope="module")
-def table() -> list[dict[str, str]]:
-    with (EPOCH_DIR / CSV).open(newline="", encoding="utf-8") as file:
-        return list(csv.DictReader(file))
-
-
 def select(kg: KnowledgeGraph, sparql: str, **bindings: object) -> list:
     result = kg.query(sparql, substitutions=bindings or None)  # type: ignore[arg-type]
     assert isinstance(result, QuerySolutions)
@@ -91,14 +83,14 @@ def test_the_copy_is_the_published_file() -> None:
     assert run().digest == "365f2fccd7e946b2edabe1cf5bef48633f538b07fb0153acc41fac9869e3b787"
 
 
-def test_one_row_is_one_model_labelled_with_its_cell(shipped: KnowledgeGraph, table: list[dict[str, str]]) -> None:
+def test_one_row_is_one_model_labelled_with_its_cell(shipped: KnowledgeGraph, epoch_rows: list[dict[str, str]]) -> None:
     rows = select(
         shipped,
         f"SELECT ?model ?label {{ GRAPH <{GRAPH_EPOCH.value}> {{ ?model a gai:AIModel ; rdfs:label ?label }} }}",
     )
-    assert len({row["model"] for row in rows}) == len(table) == 976
-    assert {row["label"].value for row in rows} == {row["Model"].strip() for row in table}
-    assert sum(1 for row in table if row["Model"] != row["Model"].strip()) == 4  # trailing newlines, trimmed
+    assert len({row["model"] for row in rows}) == len(epoch_rows) == 976
+    assert {row["label"].value for row in rows} == {row["Model"].strip() for row in epoch_rows}
+    assert sum(1 for row in epoch_rows if row["Model"] != row["Model"].strip()) == 4  # trailing newlines, trimmed
 
 
 def test_organisations_by_the_names_in_the_row(shipped: KnowledgeGraph) -> None:
@@ -143,7 +135,7 @@ def test_the_reconciliation_report_is_kept(outcome: Outcome) -> None:
 
 
 def test_generative_and_discriminative_models_over_the_whole_import(
-    shipped: KnowledgeGraph, table: list[dict[str, str]]
+    shipped: KnowledgeGraph, epoch_rows: list[dict[str, str]]
 ) -> None:
     generative = {
         row["l"].value
@@ -153,7 +145,7 @@ def test_generative_and_discriminative_models_over_the_whole_import(
     }
     article = {"GPT-4.5", "GPT-5", "o3", "Claude 3 Opus", "Gemini 1.5 Pro", "DALL·E 3", "Codex"}
     creating, judging = 0, 0
-    for row in table:
+    for row in epoch_rows:
         name, tasks = row["Model"].strip(), {t.strip() for t in row["Task"].split(",") if t.strip()}
         domains = {d.strip() for d in row["Domain"].split(",")}
         if tasks & GENERATIVE_TASKS:

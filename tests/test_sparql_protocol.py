@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import csv
-import http.server
 import io
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import ClassVar
 from xml.etree import ElementTree
 
 import pytest
@@ -20,8 +17,9 @@ from pyoxigraph import RdfFormat, parse
 
 from graph import KnowledgeGraph
 from server import Config, create_app
+from server.negotiation import GRAPH_TYPES
 
-from .conftest import TOKEN
+from .conftest import TOKEN, LocalEndpoint, local_endpoint
 
 pytestmark = pytest.mark.both_backends
 
@@ -98,17 +96,7 @@ def test_select_formats(client: FlaskClient, accept: str | None, media_type: str
         assert body.splitlines() == ["?label", '"OpenAI"'] or body.splitlines()[1].startswith('"OpenAI"')
 
 
-@pytest.mark.parametrize(
-    "media_type",
-    [
-        "text/turtle",
-        "application/n-triples",
-        "application/rdf+xml",
-        "application/ld+json",
-        "application/trig",
-        "application/n-quads",
-    ],
-)
+@pytest.mark.parametrize("media_type", GRAPH_TYPES)
 def test_construct_formats(client: FlaskClient, media_type: str) -> None:
     response = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": media_type})
     assert response.status_code == 200
@@ -367,33 +355,11 @@ def test_service_reaches_an_allowed_endpoint(serve, kg: KnowledgeGraph, config: 
     assert b"BasicFederatedQuery" in description
 
 
-class _Trap(http.server.BaseHTTPRequestHandler):
-    """An endpoint that counts calls and answers an error whose body holds a secret."""
-
-    calls: ClassVar[list[str]] = []
-
-    def do_POST(self) -> None:
-        _Trap.calls.append(self.path)
-        body = b"db_password=hunter2"
-        self.send_response(500)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def trap() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trap)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Trap.calls.clear()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+def trap() -> Iterator[LocalEndpoint]:
+    """An endpoint that counts calls and answers an error whose body holds a secret."""
+    with local_endpoint(500, b"db_password=hunter2") as endpoint:
+        yield endpoint
 
 
 @pytest.mark.parametrize(
@@ -406,22 +372,22 @@ def trap() -> Iterator[str]:
     ],
 )
 def test_service_to_an_endpoint_not_allowed_is_refused_before_any_call(
-    client: FlaskClient, trap: str, query: str
+    client: FlaskClient, trap: LocalEndpoint, query: str
 ) -> None:
-    response = client.get("/sparql", query_string={"query": query.format(url=trap)})
+    response = client.get("/sparql", query_string={"query": query.format(url=trap.url)})
     assert response.status_code == 400
     assert b"GENAI_KG_ALLOWED_ENDPOINTS" in response.data
-    assert _Trap.calls == []
+    assert trap.calls == []
     assert b"BasicFederatedQuery" not in client.get("/sparql", headers={"Accept": "text/turtle"}).data
 
 
 def test_a_failing_allowed_endpoint_is_400_and_its_answer_is_never_shown(
-    kg: KnowledgeGraph, config: Config, trap: str
+    kg: KnowledgeGraph, config: Config, trap: LocalEndpoint
 ) -> None:
-    client = _allowing(kg, config, trap + "/sparql")
-    response = client.get("/sparql", query_string={"query": f"ASK {{ SERVICE <{trap}/sparql> {{ ?s ?p ?o }} }}"})
+    client = _allowing(kg, config, trap.url + "/sparql")
+    response = client.get("/sparql", query_string={"query": f"ASK {{ SERVICE <{trap.url}/sparql> {{ ?s ?p ?o }} }}"})
     assert response.status_code == 400
-    assert _Trap.calls
+    assert trap.calls
     assert b"hunter2" not in response.data
     assert b"SERVICE call failed" in response.data
 
@@ -438,11 +404,11 @@ def test_unreachable_allowed_service_is_400_not_500(kg: KnowledgeGraph, config: 
     assert b"SERVICE call failed" in response.data
 
 
-def test_load_from_an_endpoint_not_allowed_is_refused(client: FlaskClient, trap: str) -> None:
+def test_load_from_an_endpoint_not_allowed_is_refused(client: FlaskClient, trap: LocalEndpoint) -> None:
     headers = {**AUTH, "Content-Type": "application/sparql-update"}
-    response = client.post("/sparql", data=f"LOAD <{trap}/data.ttl>", headers=headers)
+    response = client.post("/sparql", data=f"LOAD <{trap.url}/data.ttl>", headers=headers)
     assert response.status_code == 400
-    assert _Trap.calls == []
+    assert trap.calls == []
 
 
 def test_too_many_queries_at_once_is_503_with_retry_after(kg: KnowledgeGraph, config: Config) -> None:

@@ -32,7 +32,7 @@ from graph.updates import (
 )
 from server import Config, create_app
 
-from .conftest import TOKEN
+from .conftest import TOKEN, local_endpoint
 
 EX = "http://example.org/"
 S, P, OBJ, G, H = (NamedNode(EX + name) for name in ("s", "p", "o", "g", "h"))
@@ -565,26 +565,9 @@ def test_updates_on_both_backends(kg: KnowledgeGraph) -> None:
 def test_a_service_in_a_where_group_is_refused_before_the_parser_sees_it() -> None:
     """pyoxigraph's parser may start evaluating a group (an OPTIONAL's) and so call its SERVICE: the planner
     checks endpoints first (found by the fuzzing suite: a BASE-relative SERVICE inside OPTIONAL was called)."""
-    calls: list[str] = []
-
-    class Trap(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            calls.append(self.path)
-            self.send_response(500)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Trap)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/"
-        text = f"BASE <{url}> INSERT {{ <urn:a> <urn:b> <urn:c> }} WHERE {{ OPTIONAL {{ SERVICE <sparql> {{ ?s ?p ?o }} }} }}"
+    with local_endpoint(500) as trap:
+        text = f"BASE <{trap.url}/> INSERT {{ <urn:a> <urn:b> <urn:c> }} WHERE {{ OPTIONAL {{ SERVICE <sparql> {{ ?s ?p ?o }} }} }}"
         with pytest.raises(BadRequest, match="not an allowed endpoint"):
             parse_update(text)
         time.sleep(0.2)
-        assert calls == []
-    finally:
-        server.shutdown()
-        server.server_close()
+        assert trap.calls == []

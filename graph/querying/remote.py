@@ -25,7 +25,7 @@ from ..deadline import Deadline, bounded_by
 from ..errors import BadQuery, EngineError, NotAcceptable, QueryTimeout, Unavailable
 from ..namespaces import PREFIXES
 from ..outbound import remote_failure
-from ..remote import RemoteBackend, prologue, with_values
+from ..remote import RemoteBackend, answer_format, prologue, with_values
 from ..results import write
 from ..sparql_lexer import called_endpoints, query_form
 from ..store import KnowledgeGraph
@@ -94,26 +94,15 @@ class RemoteRunner:
             if called_endpoints(request.sparql, PREFIXES):
                 raise BadQuery(remote_failure(error)) from None
             raise
-        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        rdf, results = RdfFormat.from_media_type(media_type), QueryResultsFormat.from_media_type(media_type)
-        chosen: RdfFormat | QueryResultsFormat | None
-        if rdf is not None:
-            chosen = formats.graph
-            if chosen is None:
-                response.close()  # unread: the connection cannot go back to the pool
-                raise NotAcceptable(
-                    "this query produces an RDF graph, and the Accept header allows none of its formats"
-                )
-        elif results is not None:
-            chosen = formats.results
-            if chosen is None:
-                response.close()  # unread: the connection cannot go back to the pool
-                raise NotAcceptable(
-                    "this query produces SPARQL results, and the Accept header allows none of their formats"
-                )
-        else:
+        media_type, rdf, results = answer_format(response.headers.get("Content-Type"))
+        if rdf is None and results is None:
             response.close()
             raise EngineError(f"the SPARQL engine answered in a format genai-kg does not know: {media_type!r}")
+        try:
+            chosen = formats.for_kind(graph=rdf is not None)
+        except NotAcceptable:
+            response.close()  # unread: the connection cannot go back to the pool
+            raise
         if media_type not in skolem.STREAMED:  # not asked for: parsed, its Skolem IRIs mapped, written again
             return _converted(response, deadline, rdf, results, chosen)
         # CSV is made from TSV by the rewrite itself

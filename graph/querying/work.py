@@ -82,10 +82,14 @@ class Formats:
 
     def pick(self, result: QueryResult) -> QueryResultsFormat | RdfFormat:
         """The format for this result's kind, or :class:`NotAcceptable` when the client accepts none."""
-        is_graph = isinstance(result, GRAPH_RESULTS)
-        chosen = self.graph if is_graph else self.results
+        return self.for_kind(graph=isinstance(result, GRAPH_RESULTS))
+
+    def for_kind(self, *, graph: bool) -> QueryResultsFormat | RdfFormat:
+        """The format for an RDF graph (``graph``) or for SPARQL results, or :class:`NotAcceptable` when the
+        client accepts none of them."""
+        chosen = self.graph if graph else self.results
         if chosen is None:
-            kind = "an RDF graph" if is_graph else "SPARQL results"
+            kind = "an RDF graph" if graph else "SPARQL results"
             raise NotAcceptable(f"this query produces {kind}, and the Accept header allows none of their formats")
         return chosen
 
