@@ -185,13 +185,15 @@ def drive(server: Server, tools: peers.Peers, options: Options, result: SizeResu
             continue
         single = time.perf_counter() - started
         seconds = max(options.seconds, min(60.0, 4 * single * query.connections))
+        cpu = server.cpu_seconds()
         if tools.wrk is not None and options.loadgen != "python":
             figure = loadgen.run_wrk(
                 tools.wrk, server, query, result.models, seconds=seconds, connections=query.connections
             )
         else:
             figure = loadgen.run_python(server, query, result.models, seconds=seconds, connections=query.connections)
-        result.throughput.setdefault(query.name, {})[label] = {**asdict(figure), "rps": figure.rps}
+        cpu_ms = 1000 * (server.cpu_seconds() - cpu) / max(1, figure.requests)
+        result.throughput.setdefault(query.name, {})[label] = {**asdict(figure), "rps": figure.rps, "cpu_ms": cpu_ms}
         log(f"  {label:<24} {query.name:<10} {figure.rps:10.1f} answers/s  ({figure.errors} errors)")
 
 

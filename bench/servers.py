@@ -93,6 +93,18 @@ class Server:
                     queue += [int(c) for c in (task / "children").read_text().split()]
         return found
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the whole process tree has used so far: per answer, what a request costs
+        across the server's processes, whatever the machine's other load does to the rate."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                fields = stat[stat.rindex(")") + 2 :].split()
+                total += int(fields[11]) + int(fields[12])  # utime and stime, in clock ticks
+        return total / ticks
+
     def rss_bytes(self) -> int:
         """Resident memory of the whole process tree now."""
         return sum(_status(pid, "VmRSS") for pid in self.pids())

@@ -36,6 +36,7 @@ def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
         assert result.rows[query.name]["genai-kg"] > 0, result.notes
         assert result.rows[query.name]["genai-kg (infer=false)"] > 0, result.notes
         assert result.throughput[query.name]["genai-kg"]["requests"] > 0
+        assert result.throughput[query.name]["genai-kg"]["cpu_ms"] > 0  # the server's processes, per answer
     assert result.stream["genai-kg"]["status"] == 200
     assert result.stream["genai-kg"]["rows"] >= result.triples
     workers = default_query_workers()
