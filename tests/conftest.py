@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from graph.engine_client import Endpoints
 from graph.sources.epoch import CSV, EPOCH_DIR
 from server import Config, create_app
 
+from .engines import free_port
 from .engines.oxigraph import OxigraphEngine, start_oxigraph
 from .engines.virtuoso import VirtuosoEngine, start_virtuoso, virtuoso_binary
 
@@ -151,12 +151,6 @@ def epoch_rows() -> list[dict[str, str]]:
     (read here once, not by the import's own reader). Tests only read it."""
     with (EPOCH_DIR / CSV).open(newline="", encoding="utf-8") as file:
         return list(csv.DictReader(file))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LocalEndpoint:

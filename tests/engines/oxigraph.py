@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,11 +13,7 @@ import requests
 
 from graph.engine_client import Endpoints
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from . import free_port
 
 
 def oxigraph_binary() -> str:
@@ -82,7 +77,7 @@ def start_oxigraph(directory: Path, *, extra: tuple[str, ...] = ()) -> OxigraphE
     (``directory`` holds its log). In memory, not on disk: the tests empty the engine before each test, and
     after many ``DROP ALL`` Oxigraph's on-disk store (RocksDB, full of deletion markers) takes ~60 ms for each
     look-up of a triple in any graph, so that loading the shipped graph went from 5 s to 60, 100, 180 s."""
-    port = _free_port()
+    port = free_port()
     log = (directory / "oxigraph.log").open("wb")
     process = subprocess.Popen(
         [oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}", *extra],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from pathlib import Path
 import requests
 
 from graph.engine_client import Endpoints
+
+from . import free_port
 
 #: ``CaseMode = 2`` is needed for ASK answers to be booleans (otherwise a table with ``__ASK_RETVAL``).
 INI = """\
@@ -62,12 +63,6 @@ SYSTEM_GRAPHS = (
     "http://www.w3.org/ns/ldp#",
     "http://localuriqaserver/sparql",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def virtuoso_binary() -> str | None:
@@ -167,10 +162,10 @@ def start_virtuoso(directory: Path, *, timeout: float = 60.0) -> VirtuosoEngine:
         raise RuntimeError("virtuoso-t is not installed: apt-get install virtuoso-opensource-7-bin")
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    http_port = _free_port()
-    sql_port = _free_port()
+    http_port = free_port()
+    sql_port = free_port()
     while sql_port == http_port:
-        sql_port = _free_port()
+        sql_port = free_port()
     ini = directory / "virtuoso.ini"
     ini.write_text(INI.format(dir=directory, http_port=http_port, sql_port=sql_port))
     with (directory / "virtuoso.out").open("wb") as out:
