@@ -17,7 +17,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.backend import EmbeddedBackend
 from graph.delta import Delta
 from graph.inference import bulk, closure_state, materialize, reasoner
-from graph.inference.memory import Closure
+from graph.inference.memory import Closure, filter_source
 from graph.inference.program import TEMPLATES
 from graph.namespaces import GAI, GAID, GRAPH_INFERRED
 
@@ -69,11 +69,11 @@ def test_every_filter_the_program_writes_is_read_in_memory() -> None:
     for template in TEMPLATES.values():
         slots = [f"?{c}" for c in template.columns]
         slots += [s for p in (*template.premises, template.conclusion) for s in p if isinstance(s, str)]
-        names = {slot[1:]: i for i, slot in enumerate(dict.fromkeys(slots))}
+        names = {slot[1:]: f"v_{slot[1:]}" for slot in slots}
         for source in (*template.filters, f"!isLiteral({template.conclusion[0]})"):
-            closure._filter(source, names)  # raises on a filter it would not evaluate as SPARQL does
+            filter_source(source, names, closure.encode)  # raises on a filter it would not evaluate as SPARQL does
     with pytest.raises(ValueError, match="does not read"):
-        closure._filter("regex(?x, 'a')", {"x": 0})
+        filter_source("regex(?x, 'a')", {"x": "v_x"}, closure.encode)
 
 
 def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:
