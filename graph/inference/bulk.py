@@ -23,6 +23,7 @@ import itertools
 import os
 import pickle
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,7 +36,7 @@ from typing import IO, TYPE_CHECKING
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, parse
 
 from ..namespaces import GRAPH_INFERRED
-from .memory import closure_of, split_line, text
+from .memory import BLANK, closure_of, split_line, text
 from .state import GKR
 
 if TYPE_CHECKING:
@@ -104,9 +105,13 @@ def compute(job: BulkJob) -> BulkResult:
                     continue
             gone.write(line)
             removed += 1
-    with job.added.open("wb") as new:
-        for k in remaining:
-            new.write(closure.line(closure.unkey(k)))
+    with job.added.open("wb") as new, tempfile.TemporaryFile() as blank:
+        kinds, line, unkey = closure.kinds, closure.line, closure.unkey
+        for k in remaining:  # lines with a blank node last: the bulk loader takes the others in whole chunks
+            triple = unkey(k)
+            (blank if BLANK in (kinds[triple[0]], kinds[triple[2]]) else new).write(line(triple))
+        blank.seek(0)
+        shutil.copyfileobj(blank, new)
     return BulkResult(
         closure.asserted,
         inferred,
