@@ -106,10 +106,10 @@ def compute(job: BulkJob) -> BulkResult:
             gone.write(line)
             removed += 1
     with job.added.open("wb") as new, tempfile.TemporaryFile() as blank:
-        kinds, line, unkey = closure.kinds, closure.line, closure.unkey
+        kinds, write_line, unkey = closure.kinds, closure.line, closure.unkey
         for k in remaining:  # lines with a blank node last: the bulk loader takes the others in whole chunks
             triple = unkey(k)
-            (blank if BLANK in (kinds[triple[0]], kinds[triple[2]]) else new).write(line(triple))
+            (blank if BLANK in (kinds[triple[0]], kinds[triple[2]]) else new).write(write_line(triple))
         blank.seek(0)
         shutil.copyfileobj(blank, new)
     return BulkResult(
