@@ -115,6 +115,25 @@ def test_a_retraction_of_a_share_of_the_store_goes_to_the_bulk_path(monkeypatch:
     assert engine_of(kg) == "bulk" and inferred(kg) == fresh_inferred(kg)
 
 
+def test_a_retraction_in_bulk_keeps_what_still_follows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retraction-only write does not read the inferred graph: a retracted triple that still follows is
+    inferred afterwards, and what followed only from the retracted ones goes."""
+    monkeypatch.setattr(reasoner, "BULK_RETRACTION_MIN", 0)
+    kg = open_knowledge_graph()
+    kg.bulk_in_process, kg.bulk_retraction_share = True, 0.0
+    kept, implied, gone = (
+        typed("Kept", "LargeLanguageModel"),
+        typed("Kept", "GenerativeAI"),
+        typed("Gone", "MultimodalLLM"),
+    )
+    kg.write(Delta(added=(kept, implied, gone)))
+    report = kg.write(Delta(removed=(implied, gone)))
+    assert engine_of(kg) == "bulk" and not report.full
+    assert kg.query(f"ASK {{ GRAPH {GRAPH_INFERRED} {{ gaid:Kept a gai:GenerativeAI }} }}")
+    assert not kg.query("ASK { gaid:Gone a gai:GenerativeAI }")
+    assert inferred(kg) == fresh_inferred(kg)
+
+
 def test_a_bulk_load_over_the_threshold_is_reasoned_over_in_bulk(tmp_path: Path) -> None:
     path = tmp_path / "models.nt"
     path.write_text("".join(f"<{GAID}Loaded{i}> <{RDF_TYPE}> <{GAI}LargeLanguageModel> .\n" for i in range(30)))
