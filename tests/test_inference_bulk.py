@@ -18,7 +18,7 @@ from graph.backend import EmbeddedBackend
 from graph.delta import Delta
 from graph.inference import bulk, closure_state, materialize, reasoner
 from graph.inference.memory import Closure, filter_source
-from graph.inference.program import TEMPLATES
+from graph.inference.program import TEMPLATES, Row, Rule
 from graph.namespaces import GAI, GAID, GRAPH_INFERRED
 
 from .test_inference_rules import CASES, fresh_inferred, graph_of, inferred
@@ -74,6 +74,26 @@ def test_every_filter_the_program_writes_is_read_in_memory() -> None:
             filter_source(source, names, closure.encode)  # raises on a filter it would not evaluate as SPARQL does
     with pytest.raises(ValueError, match="does not read"):
         filter_source("regex(?x, 'a')", {"x": "v_x"}, closure.encode)
+
+
+def test_a_rule_is_compiled_from_its_patterns_whatever_their_shape() -> None:
+    """Premises are read generically: a variable predicate, a variable repeated in a premise, a class that is
+    no rdf:type object (the rows are keyed by any predicate's object)."""
+    member, knows = NamedNode("https://w3id.org/genai-kg/reasoner#member"), NamedNode(GAI + "knows")
+    c, r, d = NamedNode(GAI + "C"), NamedNode(GAI + "R"), NamedNode(GAI + "D")
+    rules = (
+        Rule("self", (), (("?x", member, c), ("?x", "?p", "?x")), ("?x", NamedNode(RDF_TYPE), r)),
+        Rule("copy", ("k", "d"), (("?x", member, "?k"),), ("?x", NamedNode(RDF_TYPE), "?d"), rows=(Row((c, d)),)),
+    )
+    closure = Closure()
+    for line in (f"<{GAID}a> {member} {c} .", f"<{GAID}a> {knows} <{GAID}a> .", f"<{GAID}b> {knows} <{GAID}c> ."):
+        closure.assert_line(line.encode() + b"\n")
+    for rule in rules:
+        for premise in range(len(rule.premises)):
+            closure._compile(rule, premise)
+    closure.run()
+    expected = {f"<{GAID}a> <{RDF_TYPE}> {cls} .\n".encode() for cls in (r, d)}
+    assert {closure.line(closure.unkey(k)) for k in closure.inferred} == expected
 
 
 def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:

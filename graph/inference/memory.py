@@ -170,6 +170,7 @@ def premise_source(rule: Rule, first: int, constant: Callable[[bytes], int], *, 
                 else:
                     fresh[variable] = position
         at = {position: f"v_{variable}" for variable, position in fresh.items()}
+        at.update({position: f"_r{position}" for position, _ in checks})  # a repeated variable's other place
         ks, kp, ko = (known(slot) for slot in slots)
         if kp is None:
             kp = at[1]
