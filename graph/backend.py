@@ -230,6 +230,12 @@ def _split_blank_lines(chunk: bytes) -> tuple[bytes, bytes]:
     return b"".join(x for x in lines if b"_:" not in x), b"".join(x for x in lines if b"_:" in x)
 
 
+def _into_graph(lines: bytes, graph: NamedNode) -> bytes:
+    """N-Triples lines as N-Quads lines of ``graph``."""
+    name = b" " + str(graph).encode() + b" .\n"
+    return b"".join(line.rstrip()[:-1].rstrip() + name for line in lines.splitlines() if line.strip())
+
+
 def _chunk_line(chunk: bytes, blank: bool, number: int) -> int:
     """The line of ``chunk`` that is line ``number`` of its plain (or blank-node) part."""
     seen = 0
@@ -400,27 +406,16 @@ class EmbeddedBackend:
             self.store.remove_graph(graph)
 
     def add_ntriples(self, data: IO[bytes], graphs: Sequence[NamedNode]) -> None:
-        """Lines without blank nodes go to the bulk loader in chunks; the loader renames blank nodes, so lines
-        with one are parsed and added as they are."""
-        plain: list[bytes] = []
-        blank: list[bytes] = []
-
-        def flush() -> None:
-            if plain:
-                chunk = b"".join(plain)
-                for graph in graphs:
-                    self.store.bulk_load(chunk, RdfFormat.N_TRIPLES, to_graph=graph)
-                plain.clear()
-            if blank:
-                triples = [q.triple for q in parse(b"".join(blank), RdfFormat.N_TRIPLES)]
-                self.store.bulk_extend(Quad(t.subject, t.predicate, t.object, g) for t in triples for g in graphs)
-                blank.clear()
-
-        for line in data:
-            (blank if b"_:" in line else plain).append(line)
-            if len(plain) >= BULK_CHUNK_LINES or len(blank) >= BULK_CHUNK_LINES:
-                flush()
-        flush()
+        """Lines without blank nodes go to the bulk loader in chunks (the reasoner's output, written from the
+        store's own terms: no IRI validation); the loader renames blank nodes, so lines with one are read as
+        N-Quads into each graph and added as they are."""
+        for chunk in _line_chunks(data, BULK_CHUNK_BYTES):
+            plain, blank = _split_blank_lines(chunk)
+            for graph in graphs:
+                if plain:
+                    self.store.bulk_load(plain, RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+                if blank:
+                    self.store.bulk_extend(parse(_into_graph(blank, graph), RdfFormat.N_QUADS))
 
     def clear_inferred(self) -> int:
         kept = list(self.store.quads_for_pattern(GRAPH_INFERRED, None, None, GRAPH_INFERRED))

@@ -17,8 +17,8 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.backend import EmbeddedBackend
 from graph.delta import Delta
 from graph.inference import bulk, closure_state, materialize, reasoner
-from graph.inference.memory import Closure
-from graph.inference.program import TEMPLATES
+from graph.inference.memory import Closure, filter_source
+from graph.inference.program import TEMPLATES, Row, Rule
 from graph.namespaces import GAI, GAID, GRAPH_INFERRED
 
 from .test_inference_rules import CASES, fresh_inferred, graph_of, inferred
@@ -69,11 +69,31 @@ def test_every_filter_the_program_writes_is_read_in_memory() -> None:
     for template in TEMPLATES.values():
         slots = [f"?{c}" for c in template.columns]
         slots += [s for p in (*template.premises, template.conclusion) for s in p if isinstance(s, str)]
-        names = {slot[1:]: i for i, slot in enumerate(dict.fromkeys(slots))}
+        names = {slot[1:]: f"v_{slot[1:]}" for slot in slots}
         for source in (*template.filters, f"!isLiteral({template.conclusion[0]})"):
-            closure._filter(source, names)  # raises on a filter it would not evaluate as SPARQL does
+            filter_source(source, names, closure.encode)  # raises on a filter it would not evaluate as SPARQL does
     with pytest.raises(ValueError, match="does not read"):
-        closure._filter("regex(?x, 'a')", {"x": 0})
+        filter_source("regex(?x, 'a')", {"x": "v_x"}, closure.encode)
+
+
+def test_a_rule_is_compiled_from_its_patterns_whatever_their_shape() -> None:
+    """Premises are read generically: a variable predicate, a variable repeated in a premise, a class that is
+    no rdf:type object (the rows are keyed by any predicate's object)."""
+    member, knows = NamedNode("https://w3id.org/genai-kg/reasoner#member"), NamedNode(GAI + "knows")
+    c, r, d = NamedNode(GAI + "C"), NamedNode(GAI + "R"), NamedNode(GAI + "D")
+    rules = (
+        Rule("self", (), (("?x", member, c), ("?x", "?p", "?x")), ("?x", NamedNode(RDF_TYPE), r)),
+        Rule("copy", ("k", "d"), (("?x", member, "?k"),), ("?x", NamedNode(RDF_TYPE), "?d"), rows=(Row((c, d)),)),
+    )
+    closure = Closure()
+    for line in (f"<{GAID}a> {member} {c} .", f"<{GAID}a> {knows} <{GAID}a> .", f"<{GAID}b> {knows} <{GAID}c> ."):
+        closure.assert_line(line.encode() + b"\n")
+    for rule in rules:
+        for premise in range(len(rule.premises)):
+            closure._compile(rule, premise)
+    closure.run()
+    expected = {f"<{GAID}a> <{RDF_TYPE}> {cls} .\n".encode() for cls in (r, d)}
+    assert {closure.line(closure.unkey(k)) for k in closure.inferred} == expected
 
 
 def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:
@@ -113,6 +133,25 @@ def test_a_retraction_of_a_share_of_the_store_goes_to_the_bulk_path(monkeypatch:
     kg.write(Delta(added=many))
     kg.write(Delta(removed=many))
     assert engine_of(kg) == "bulk" and inferred(kg) == fresh_inferred(kg)
+
+
+def test_a_retraction_in_bulk_keeps_what_still_follows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retraction-only write does not read the inferred graph: a retracted triple that still follows is
+    inferred afterwards, and what followed only from the retracted ones goes."""
+    monkeypatch.setattr(reasoner, "BULK_RETRACTION_MIN", 0)
+    kg = open_knowledge_graph()
+    kg.bulk_in_process, kg.bulk_retraction_share = True, 0.0
+    kept, implied, gone = (
+        typed("Kept", "LargeLanguageModel"),
+        typed("Kept", "GenerativeAI"),
+        typed("Gone", "MultimodalLLM"),
+    )
+    kg.write(Delta(added=(kept, implied, gone)))
+    report = kg.write(Delta(removed=(implied, gone)))
+    assert engine_of(kg) == "bulk" and not report.full
+    assert kg.query(f"ASK {{ GRAPH {GRAPH_INFERRED} {{ gaid:Kept a gai:GenerativeAI }} }}")
+    assert not kg.query("ASK { gaid:Gone a gai:GenerativeAI }")
+    assert inferred(kg) == fresh_inferred(kg)
 
 
 def test_a_bulk_load_over_the_threshold_is_reasoned_over_in_bulk(tmp_path: Path) -> None:

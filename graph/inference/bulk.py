@@ -23,11 +23,12 @@ import itertools
 import os
 import pickle
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -35,12 +36,13 @@ from typing import IO, TYPE_CHECKING
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, parse
 
 from ..namespaces import GRAPH_INFERRED
-from .memory import closure_of, split_line, text
+from .memory import BLANK, Closure, closure_of, split_line, text
 from .program import MEMBER
 from .state import GKR
 
 if TYPE_CHECKING:
     from ..store import KnowledgeGraph
+    from .schema import TermTriple
 
 #: Changes (asserted triples added and removed) or stores larger than this are reasoned over in bulk.
 BULK_REASONING_QUADS = 50_000
@@ -60,12 +62,16 @@ _MEMBER = text(MEMBER)
 
 @dataclass(frozen=True)
 class BulkJob:
-    """What the child reads (asserted triples, the inferred graph as it is) and writes (the difference)."""
+    """What the child reads (asserted triples, the inferred graph as it is) and writes (the difference).
+
+    With ``retracted`` (the triples a write took out of every asserted graph, when the closure was current
+    before it), the inferred graph is not read: see :func:`compute`."""
 
     asserted: Path
     inferred: Path
     added: Path
     removed: Path
+    retracted: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,8 @@ def compute(job: BulkJob) -> BulkResult:
     started = time.perf_counter()
     with job.asserted.open("rb") as lines:
         closure, schema = closure_of(lines)
+    if job.retracted is not None:
+        return _retract(job, closure, schema.fingerprint, started)
     remaining = closure.inferred
     inferred = len(remaining)
     ids, key = closure.ids, closure.key
@@ -106,9 +114,13 @@ def compute(job: BulkJob) -> BulkResult:
                     continue
             gone.write(line)
             removed += 1
-    with job.added.open("wb") as new:
-        for k in remaining:
-            new.write(closure.line(closure.unkey(k)))
+    with job.added.open("wb") as new, tempfile.TemporaryFile() as blank:
+        kinds, write_line, unkey = closure.kinds, closure.line, closure.unkey
+        for k in remaining:  # lines with a blank node last: the bulk loader takes the others in whole chunks
+            triple = unkey(k)
+            (blank if BLANK in (kinds[triple[0]], kinds[triple[2]]) else new).write(write_line(triple))
+        blank.seek(0)
+        shutil.copyfileobj(blank, new)
     return BulkResult(
         closure.asserted,
         inferred,
@@ -117,6 +129,34 @@ def compute(job: BulkJob) -> BulkResult:
         schema.fingerprint,
         time.perf_counter() - started,
     )
+
+
+def _retract(job: BulkJob, closure: Closure, fingerprint: str, started: float) -> BulkResult:
+    """The difference a retraction makes, without reading the inferred graph: the closure of what is still
+    asserted is computed, then the retracted triples are added back and the rules run on. What they derive
+    then is exactly what the inferred graph held and must lose (it followed from the old asserted triples,
+    and not from the new ones); a retracted triple the new closure holds already is inferred now, and added."""
+    inferred = len(closure.inferred)
+    kept = []
+    with job.retracted.open("rb") as lines:  # type: ignore[union-attr]
+        for line in lines:
+            if not line.strip():
+                continue
+            s, p, o = split_line(line)
+            triple = (closure.encode(s), closure.encode(p), closure.encode(o))
+            if triple in closure:
+                kept.append(line)  # still follows from what is asserted
+            else:
+                closure.assert_line(line)
+    closure.run()
+    removed = 0
+    with job.removed.open("wb") as gone:
+        for k in itertools.islice(closure.inferred, inferred, None):  # found after the retracted came back
+            gone.write(closure.line(closure.unkey(k)))
+            removed += 1
+    with job.added.open("wb") as new:
+        new.writelines(kept)
+    return BulkResult(closure.asserted, inferred, len(kept), removed, fingerprint, time.perf_counter() - started)
 
 
 def child_main() -> None:
@@ -186,16 +226,30 @@ def write_difference(kg: KnowledgeGraph, added: Path, removed: Path) -> None:
             kg.backend.add_ntriples(io.BytesIO(chunk), (GRAPH_INFERRED,))
 
 
-def materialize_in_bulk(kg: KnowledgeGraph, fingerprint: str, *, in_process: bool = False) -> BulkResult:
+def materialize_in_bulk(
+    kg: KnowledgeGraph,
+    fingerprint: str,
+    *,
+    in_process: bool = False,
+    retracted: Sequence[TermTriple] | None = None,
+) -> BulkResult:
     """Make the inferred graph the closure of the asserted graphs through the bulk path (the caller holds the
-    write turn and has marked the closure pending); ``fingerprint`` is the schema's as the caller read it."""
+    write turn and has marked the closure pending); ``fingerprint`` is the schema's as the caller read it.
+
+    ``retracted``: the write only took these triples out of every asserted graph, the closure was current
+    before it, and the schema is unchanged; the inferred graph is then not dumped (see :func:`_retract`)."""
     with tempfile.TemporaryDirectory(prefix="genai-kg-bulk-") as folder:
         root = Path(folder)
-        job = BulkJob(root / "asserted.nt", root / "inferred.nt", root / "added.nt", root / "removed.nt")
+        given = root / "retracted.nt" if retracted is not None else None
+        job = BulkJob(root / "asserted.nt", root / "inferred.nt", root / "added.nt", root / "removed.nt", given)
         with job.asserted.open("wb") as output:
             dump_asserted(kg, output)
-        with job.inferred.open("wb") as output:
-            kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
+        if given is not None and retracted is not None:
+            with given.open("wb") as output:
+                output.writelines(b"%s %s %s .\n" % (text(s), text(p), text(o)) for s, p, o in retracted)
+        else:
+            with job.inferred.open("wb") as output:
+                kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
         result = run(job, in_process=in_process, renew=renewer(kg))
         if result.fingerprint != fingerprint:
             raise RuntimeError(

@@ -1,11 +1,14 @@
-"""The closure in memory, for bulk work: the rules of :mod:`.program`, evaluated over integer triples.
+"""The closure in memory, for bulk work: the rules of :mod:`.program`, compiled to Python, over integer triples.
 
 The store-resident engine (:mod:`.engine`) runs each rule of a compiled schema's program as SPARQL over delta
 graphs; this one runs the *same* :class:`~.program.Rule` objects (premises, conclusion, filters, table rows)
-as joins over dictionary indexes, semi-naively: a triple fires every rule instance it is a premise of, the
-other premises looked up among the triples present, when it leaves the queue. There is no second rule set:
-a rule is read from its patterns, and a filter whose text is not one of the few shapes the program writes
-is refused (:class:`ValueError`), so that a new rule cannot be evaluated differently here without notice.
+semi-naively in memory: a triple fires every rule instance it is a premise of, the other premises looked up
+among the triples present, when it leaves the queue. There is no second rule set: each rule is compiled, for
+each premise a new triple can be, into one Python function whose source is written from the rule's patterns
+(:func:`premise_source`): the new triple's terms, a loop over the table rows its predicate and object select,
+the other premises as index lookups in join order, each filter where its variables are bound, the conclusion.
+A filter whose text is not one of the few shapes the program writes is refused (:class:`ValueError`), so that
+a new rule cannot be evaluated differently here without notice.
 
 Terms are their N-Triples text (as Oxigraph writes it), numbered as they come; each ``(subject, predicate)``
 maps to one object id or a set of them (most have one), and the same from the object's side.
@@ -14,11 +17,11 @@ maps to one object id or a set of them (most have one), and the same from the ob
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
-from pyoxigraph import RdfFormat, parse
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from .program import Rule
 from .schema import CompiledSchema, compile_schema
@@ -28,12 +31,15 @@ IRI, BLANK, LITERAL, TRIPLE = 0, 1, 2, 3
 _XSD_STRING = b"<http://www.w3.org/2001/XMLSchema#string>"
 _LANG_STRING = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>"
 _DIR_LANG_STRING = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString>"
+#: The object half of a trigger key that any object matches (no term gets this id).
+ANY = 0xFFFFFFFF
 
 Triple = tuple[int, int, int]
 Objects = int | set[int]
-Binding = list[int]
-#: A pattern slot: ``(True, id)`` a constant, ``(False, index)`` a variable of the binding.
-Slot = tuple[bool, int]
+Index = dict[int, dict[int, Objects]]
+Rows = tuple[tuple[int, ...], ...]
+#: A compiled premise: called with a new triple and the table rows it selects, it adds the conclusions.
+Fire = Callable[[int, int, int, Rows], None]
 
 
 def text(term: object) -> bytes:
@@ -47,23 +53,8 @@ def split_line(line: bytes) -> tuple[bytes, bytes, bytes]:
     return s, p, rest.rstrip(b"\r\n")[:-2]
 
 
-def _add(index: dict[int, Objects], key: int, value: int) -> bool:
-    found = index.get(key)
-    if found is None:
-        index[key] = value
-        return True
-    if type(found) is int:
-        if found == value:
-            return False
-        index[key] = {found, value}
-        return True
-    if value in found:  # type: ignore[operator]
-        return False
-    found.add(value)  # type: ignore[union-attr]
-    return True
-
-
-def _values(found: Objects | None) -> Iterable[int]:
+def each(found: Objects | None) -> Collection[int]:
+    """The ids an index entry holds."""
     if found is None:
         return ()
     if type(found) is int:
@@ -71,28 +62,172 @@ def _values(found: Objects | None) -> Iterable[int]:
     return found  # type: ignore[return-value]
 
 
-@dataclass
-class _Compiled:
-    """One rule with its variables numbered: premises and conclusion as slots, filters as functions."""
-
-    name: str
-    size: int
-    premises: tuple[tuple[Slot, Slot, Slot], ...]
-    conclusion: tuple[Slot, Slot, Slot]
-    filters: tuple[Callable[[Binding], bool], ...]
-    #: For each premise that can be the new triple: the order in which the other premises are joined.
-    plans: tuple[tuple[int, ...], ...]
+_EMPTY: dict[int, Objects] = {}
 
 
-#: A one-premise rule row: checks ``(position, id)`` beyond the key, positions that may not hold a literal, and
-#: the conclusion's terms (an id, or ``-1 - position`` for the premise's term at that position).
-_Direct = tuple[tuple[tuple[int, int], ...], tuple[int, ...], int, int, int]
-#: :data:`_Direct` rows grouped: the object ``GROUPED`` and the constant objects, or a row's object and ().
-_Grouped = tuple[tuple[tuple[int, int], ...], tuple[int, ...], int, int, int, tuple[int, ...]]
-GROUPED = -100
-#: A rule that a triple can fire: the rule, which premise the triple is, the row's binding, and the predicates
-#: the other premises need (a rule is skipped while one of them has no triple at all).
-_Trigger = tuple[_Compiled, int, Binding, frozenset[int]]
+def values_of(index: Index, p: int, key: int) -> Collection[int]:
+    """The objects of ``(key, p)`` in ``out``, or the subjects of ``(p, key)`` in ``inn``."""
+    return each(index.get(p, _EMPTY).get(key))
+
+
+def pairs(index: Index, p: int) -> Iterator[tuple[int, int]]:
+    """Every ``(subject, object)`` of predicate ``p``."""
+    for s, found in index.get(p, _EMPTY).items():
+        for o in each(found):
+            yield s, o
+
+
+# -- compiling a rule --------------------------------------------------------------------------------
+
+
+def filter_source(source: str, names: dict[str, str], constant: Callable[[bytes], int]) -> str:
+    """A filter of :mod:`.program` as a Python expression over the variables' local names (``constant``: the id
+    of an IRI's text); the shapes the program writes, and no other (:class:`ValueError`)."""
+    if found := re.fullmatch(r"!isLiteral\(\?(\w+)\)", source):
+        return f"kinds[{names[found[1]]}] != {LITERAL}"
+    if found := re.fullmatch(r"\?(\w+) != \?(\w+)", source):
+        return f"{names[found[1]]} != {names[found[2]]}"
+    if found := re.fullmatch(r"\?(\w+) != (<[^>]*>)", source):
+        return f"{names[found[1]]} != {constant(found[2].encode())}"
+    pattern = r"isLiteral\(\?(\w+)\) && \(\?(\w+) = (<[^>]*>) \|\| datatype\(\?(\w+)\) = \?(\w+)\)"
+    if (found := re.fullmatch(pattern, source)) and found[1] == found[4] and found[2] == found[5]:
+        y, f, literal = names[found[1]], names[found[2]], constant(found[3].encode())
+        return f"kinds[{y}] == {LITERAL} and ({f} == {literal} or datatype({y}) == {f})"
+    raise ValueError(f"a rule filter the in-memory engine does not read: {source}")
+
+
+def premise_source(rule: Rule, first: int, constant: Callable[[bytes], int], *, keyed: bool) -> str:
+    """The source of ``fire(s, p, o, rows)`` for ``rule`` when the new triple ``(s, p, o)`` is premise
+    ``first``, given the table rows the triple selects (``keyed``: rows chosen by the triple's predicate, and
+    its object where the premise's object is known, so these need no check).
+
+    Variables are Python locals: the new triple's ``s``, ``p``, ``o``, a column's ``c_<name>``, a variable
+    bound by a later premise ``v_<name>``; a check that fails goes on to the next candidate (``continue``).
+    """
+    names = {column: f"c_{column}" for column in rule.columns}
+    pre: list[str] = []  # checks on the new triple alone, before the loop over rows
+    body: list[str] = []  # inside that loop, indented by the loops the other premises open
+    depth = 2
+
+    def known(slot: object) -> str | None:
+        if isinstance(slot, str):
+            return names.get(slot[1:])
+        return str(constant(text(slot)))
+
+    def line(code: str) -> None:
+        body.append("    " * depth + code)
+
+    # every variable's local name, fixed before the source is written: the filters are written with them
+    final = dict(names)
+    for slot, given in zip(rule.premises[first], ("s", "p", "o"), strict=True):
+        if isinstance(slot, str):
+            final.setdefault(slot[1:], given)
+    for slot in (s for pattern in rule.premises for s in pattern):
+        if isinstance(slot, str):
+            final.setdefault(slot[1:], f"v_{slot[1:]}")
+    # the filters, and what a CONSTRUCT template leaves out (a literal or triple subject, a predicate that is no
+    # IRI), each checked as soon as its variables are bound
+    waiting = [(set(re.findall(r"\?(\w+)", f)), filter_source(f, final, constant)) for f in rule.filters]
+    subject, predicate, _ = rule.conclusion
+    for slot, check in ((subject, f"kinds[{{}}] < {LITERAL}"), (predicate, f"kinds[{{}}] == {IRI}")):
+        if isinstance(slot, str):
+            waiting.append(({slot[1:]}, check.format(final[slot[1:]])))
+        elif isinstance(slot, (Literal, pyoxigraph.Triple)) or (slot is predicate and not isinstance(slot, NamedNode)):
+            return "def fire(s, p, o, rows):\n    return\n"  # it concludes nothing a store can hold
+
+    def place_filters(into: list[str], stop: str) -> None:
+        for entry in list(waiting):
+            needs, check = entry
+            if needs <= names.keys():
+                waiting.remove(entry)
+                into.append("    " * (1 if stop == "return" else depth) + f"if not ({check}): {stop}")
+
+    premise = rule.premises[first]
+    for position, (slot, given) in enumerate(zip(premise, ("s", "p", "o"), strict=True)):
+        value = known(slot)
+        column = isinstance(slot, str) and slot[1:] in rule.columns
+        if value is None:
+            names[slot[1:]] = given  # type: ignore[index]
+        elif keyed and position > 0 and (column or not isinstance(slot, str)):
+            continue  # the rows were chosen by it
+        elif column:
+            body.append(f"        if {given} != {value}: continue")
+        else:
+            pre.append(f"    if {given} != {value}: return")
+    columns = {column: names.pop(column) for column in rule.columns if names.get(column, "").startswith("c_")}
+    place_filters(pre, "return")
+    names.update(columns)
+    place_filters(body, "continue")
+    for j in _plan(rule, first):
+        slots = rule.premises[j]
+        fresh: dict[str, int] = {}
+        checks: list[tuple[int, str]] = []
+        for position, slot in enumerate(slots):
+            if known(slot) is None:
+                variable = slot[1:]  # type: ignore[index]
+                if variable in fresh:
+                    checks.append((position, variable))
+                else:
+                    fresh[variable] = position
+        at = {position: f"v_{variable}" for variable, position in fresh.items()}
+        at.update({position: f"_r{position}" for position, _ in checks})  # a repeated variable's other place
+        ks, kp, ko = (known(slot) for slot in slots)
+        if kp is None:
+            kp = at[1]
+            line(f"for {kp} in out:")
+            depth += 1
+        if ks is not None and ko is not None:
+            line(f"if not has({ks}, {kp}, {ko}): continue")
+        elif ks is not None:
+            line(f"for {at[2]} in values(out, {kp}, {ks}):")
+            depth += 1
+        elif ko is not None:
+            line(f"for {at[0]} in values(inn, {kp}, {ko}):")
+            depth += 1
+        else:
+            line(f"for {at[0]}, {at[2]} in pairs(out, {kp}):")
+            depth += 1
+        names.update({variable: f"v_{variable}" for variable in fresh})
+        for position, variable in checks:
+            line(f"if {at[position]} != {names[variable]}: continue")
+        place_filters(body, "continue")
+    if waiting:
+        raise ValueError(f"{rule.name}: a filter reads a variable no premise binds: {waiting}")
+    cs, cp, co = (known(slot) for slot in rule.conclusion)
+    if cs is None or cp is None or co is None:
+        raise ValueError(f"{rule.name}: the conclusion has a variable no premise binds")
+    line(f"add(({cs}, {cp}, {co}))")
+    row = "(" + "".join(f"c_{column}, " for column in rule.columns) + ")"
+    head = "def fire(s, p, o, rows, out=out, inn=inn, kinds=kinds, add=add, has=has, values=values, pairs=pairs, "
+    head += "datatype=datatype):"
+    return "\n".join([head, *pre, f"    for {row} in rows:", *body, ""])
+
+
+def _plan(rule: Rule, first: int) -> tuple[int, ...]:
+    """The other premises in join order: each time the one with most positions known (constants, columns,
+    variables bound by the premises before it), ties in the rule's order."""
+    premises = rule.premises
+    bound = set(rule.columns) | {slot[1:] for slot in premises[first] if isinstance(slot, str)}
+    rest = [i for i in range(len(premises)) if i != first]
+    order = []
+    while rest:
+        known = {i: sum(1 for slot in premises[i] if not isinstance(slot, str) or slot[1:] in bound) for i in rest}
+        best = max(rest, key=lambda i: (known[i], -i))
+        order.append(best)
+        rest.remove(best)
+        bound |= {slot[1:] for slot in premises[best] if isinstance(slot, str)}
+    return tuple(order)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One premise of one rule as a function, and the table rows it is called with, by trigger key."""
+
+    rule: str
+    premise: int
+    source: str
+    fire: Fire
+    rows: dict[int, Rows]
 
 
 class Closure:
@@ -102,19 +237,18 @@ class Closure:
         self.ids: dict[bytes, int] = {}
         self.terms: list[bytes] = []
         self.kinds = bytearray()
-        self.out: dict[int, dict[int, Objects]] = {}
-        self.inn: dict[int, dict[int, Objects]] = {}
+        self.out: Index = {}
+        self.inn: Index = {}
         #: Triples that were not asserted (packed ints: see :meth:`key`), with the order they were found in.
         self.inferred: dict[int, None] = {}
         self.asserted = 0
-        self._queue: deque[Triple] = deque()
-        self._triggers: dict[tuple[int, int], list[_Trigger]] = {}
-        #: Rules a triple of any predicate can fire (eq-rep-s/o), by the predicates their other premises need.
-        self._any: dict[frozenset[int], list[_Trigger]] = {}
-        self._direct: dict[tuple[int, int], list[_Direct]] = {}
-        #: The same, rows that differ in a constant object only grouped (object ``GROUPED``, the objects).
-        self._grouped: dict[tuple[int, int], list[_Grouped]] = {}
-        self._type = self.encode(text(NODES[TYPE]))
+        self.compiled: list[Compiled] = []
+        self._queue: list[Triple] = []
+        self._found: list[Triple] = []
+        #: Compiled premises by trigger key ``(predicate << 32) | object`` (object :data:`ANY`: any object).
+        self._table: dict[int, list[tuple[Fire, Rows]]] = {}
+        #: Premises whose predicate is a variable (eq-rep-s/o), with the predicates the other premises need.
+        self._any: list[tuple[frozenset[int], Fire, Rows]] = []
 
     # -- terms and triples ---------------------------------------------------------------------------
 
@@ -140,8 +274,10 @@ class Closure:
         return b"%s %s %s .\n" % (terms[triple[0]], terms[triple[1]], terms[triple[2]])
 
     def __contains__(self, triple: Triple) -> bool:
-        s, p, o = triple
-        found = self.out.get(p, {}).get(s)
+        return self.has(*triple)
+
+    def has(self, s: int, p: int, o: int) -> bool:
+        found = self.out.get(p, _EMPTY).get(s)
         return found == o if type(found) is int else found is not None and o in found  # type: ignore[operator]
 
     def _insert(self, s: int, p: int, o: int) -> bool:
@@ -149,9 +285,25 @@ class Closure:
         if out is None:
             out = self.out[p] = {}
             self.inn[p] = {}
-        if not _add(out, s, o):
+        found = out.get(s)
+        if found is None:
+            out[s] = o
+        elif type(found) is int:
+            if found == o:
+                return False
+            out[s] = {found, o}
+        elif o in found:  # type: ignore[operator]
             return False
-        _add(self.inn[p], o, s)
+        else:
+            found.add(o)  # type: ignore[union-attr]
+        inn = self.inn[p]
+        found = inn.get(o)
+        if found is None:
+            inn[o] = s
+        elif type(found) is int:
+            inn[o] = {found, s}
+        else:
+            found.add(s)  # type: ignore[union-attr]
         return True
 
     def assert_line(self, line: bytes) -> None:
@@ -180,237 +332,102 @@ class Closure:
     def load_program(self, schema: CompiledSchema) -> None:
         """Compile the schema's rules against this dictionary, and queue its entailed schema triples."""
         for rule in schema.program:
-            self._compile(rule)
-        for key, rows in self._direct.items():  # rows that differ in a constant object only: one lookup
-            grouped: dict[tuple[tuple[tuple[int, int], ...], tuple[int, ...], int, int], list[int]] = {}
-            single: list[_Direct] = []
-            for checks, not_literal, a, b, c in rows:
-                if c >= 0:
-                    grouped.setdefault((checks, not_literal, a, b), []).append(c)
-                else:
-                    single.append((checks, not_literal, a, b, c))
-            self._grouped[key] = [(*shape, GROUPED, tuple(cs)) for shape, cs in grouped.items()]
-            self._grouped[key] += [(*row, ()) for row in single]
+            for premise in range(len(rule.premises)):
+                self._compile(rule, premise)
         for s, p, o in schema.entailed():
             triple = (self.encode(text(s)), self.encode(text(p)), self.encode(text(o)))
             if self._insert(*triple):
                 self.inferred[self.key(triple)] = None
                 self._queue.append(triple)
 
-    def _compile(self, rule: Rule) -> None:
-        names: dict[str, int] = {}
-
-        def slot(value: object) -> Slot:
-            if isinstance(value, str):
-                return (False, names.setdefault(value[1:], len(names)))
-            return (True, self.encode(text(value)))
-
-        for column in rule.columns:
-            names.setdefault(column, len(names))
-        premises = tuple((slot(s), slot(p), slot(o)) for s, p, o in rule.premises)
-        conclusion = (slot(rule.conclusion[0]), slot(rule.conclusion[1]), slot(rule.conclusion[2]))
-        filters = tuple(self._filter(f, names) for f in rule.filters)
-        plans = tuple(_plan(premises, first, {names[c] for c in rule.columns}) for first in range(len(premises)))
-        compiled = _Compiled(rule.name, len(names), premises, conclusion, filters, plans)
+    def _compile(self, rule: Rule, premise: int) -> None:
+        """Premise ``premise`` of ``rule`` as a function, its rows keyed by the predicate and object they need."""
+        encode = self.encode
+        _, p, o = rule.premises[premise]
+        keyed = rule.value(p, rule.rows[0]) is not None if rule.rows else False
+        by_key: dict[int, list[tuple[int, ...]]] = {}
         for row in rule.rows:
-            binding = [-1] * len(names)
-            for column, value in zip(rule.columns, row.values, strict=True):
-                binding[names[column]] = self.encode(text(value))
-            if self._direct_rule(compiled, rule.filters, names, binding):
-                continue
-            predicates = [p[1] if p[0] else binding[p[1]] for _, p, _ in premises]
-            for i, (_, _, o) in enumerate(premises):
-                predicate = predicates[i]
-                needs = frozenset(q for j, q in enumerate(predicates) if j != i and q >= 0)
-                if predicate < 0:
-                    self._any.setdefault(needs, []).append((compiled, i, binding, needs))
-                    continue
-                cls = (o[1] if o[0] else binding[o[1]]) if predicate == self._type else -1
-                self._triggers.setdefault((predicate, cls), []).append((compiled, i, binding, needs))
-
-    def _direct_rule(self, rule: _Compiled, filters: tuple[str, ...], names: dict[str, int], row: Binding) -> bool:
-        """Keep a one-premise rule row as a :data:`_Direct` (no binding, no join: most firings are these);
-        False when its shape needs the general path (a repeated variable, another filter)."""
-        if len(rule.premises) != 1:
-            return False
-        positions: dict[int, int] = {}
-        checks = []
-        for position, (constant, value) in enumerate(rule.premises[0]):
-            known = value if constant else row[value]
-            if known >= 0:
-                checks.append((position, known))
-            elif value in positions:
-                return False
+            values = tuple(encode(text(v)) for v in row.values)
+            if keyed:
+                predicate, obj = rule.value(p, row), rule.value(o, row)
+                key = (encode(text(predicate)) << 32) | (encode(text(obj)) if obj is not None else ANY)
             else:
-                positions[value] = position
-        not_literal = []
-        for source in filters:
-            found = re.fullmatch(r"!isLiteral\(\?(\w+)\)", source)
-            if found is None or names[found[1]] not in positions:
-                return False
-            not_literal.append(positions[names[found[1]]])
-        conclusion = []
-        for constant, value in rule.conclusion:
-            known = value if constant else row[value]
-            if known < 0 and value not in positions:
-                return False
-            conclusion.append(known if known >= 0 else -1 - positions[value])
-        by_position = dict(checks)
-        predicate = by_position.get(1, -1)
-        if predicate < 0:
-            return False
-        cls = by_position.get(2, -1) if predicate == self._type else -1
-        rest = tuple((i, v) for i, v in checks if i != 1 and not (i == 2 and cls >= 0))
-        entry = (rest, tuple(not_literal), conclusion[0], conclusion[1], conclusion[2])
-        self._direct.setdefault((predicate, cls), []).append(entry)
-        return True
-
-    def _filter(self, source: str, names: dict[str, int]) -> Callable[[Binding], bool]:
-        """A filter of :mod:`.program` as a function of a binding; the shapes it writes, and no other."""
-        kinds = self.kinds
-        if found := re.fullmatch(r"!isLiteral\(\?(\w+)\)", source):
-            v = names[found[1]]
-            return lambda b: kinds[b[v]] != LITERAL
-        if found := re.fullmatch(r"\?(\w+) != \?(\w+)", source):
-            a, c = names[found[1]], names[found[2]]
-            return lambda b: b[a] != b[c]
-        if found := re.fullmatch(r"\?(\w+) != (<[^>]*>)", source):
-            a, constant = names[found[1]], self.encode(found[2].encode())
-            return lambda b: b[a] != constant
-        pattern = r"isLiteral\(\?(\w+)\) && \(\?(\w+) = (<[^>]*>) \|\| datatype\(\?(\w+)\) = \?(\w+)\)"
-        if (found := re.fullmatch(pattern, source)) and found[1] == found[4] and found[2] == found[5]:
-            y, f, literal = names[found[1]], names[found[2]], self.encode(found[3].encode())
-            datatype = self.datatype
-            return lambda b: kinds[b[y]] == LITERAL and (b[f] == literal or datatype(b[y]) == b[f])
-        raise ValueError(f"a rule filter the in-memory engine does not read: {source}")
+                key = -1
+            by_key.setdefault(key, []).append(values)
+        source = premise_source(rule, premise, encode, keyed=keyed)
+        namespace = {
+            "out": self.out,
+            "inn": self.inn,
+            "kinds": self.kinds,
+            "add": self._found.append,
+            "has": self.has,
+            "values": values_of,
+            "pairs": pairs,
+            "datatype": self.datatype,
+        }
+        # the source is written by premise_source from the rule's patterns and ids, never from data
+        exec(compile(source, f"<{rule.name} premise {premise}>", "exec"), namespace)
+        fire: Fire = namespace["fire"]  # type: ignore[assignment]
+        rows = {key: tuple(found) for key, found in by_key.items()}
+        self.compiled.append(Compiled(rule.name, premise, source, fire, rows))
+        if keyed:
+            for key, found in rows.items():
+                self._table.setdefault(key, []).append((fire, found))
+            return
+        needs = frozenset(
+            encode(text(q)) for j, (_, q, _) in enumerate(rule.premises) if j != premise and not isinstance(q, str)
+        )
+        for found in rows.values():
+            self._any.append((needs, fire, found))
 
     # -- evaluation ----------------------------------------------------------------------------------
 
     def run(self) -> int:
         """Fire every queued triple until nothing new follows; returns how many triples were inferred."""
         before = len(self.inferred)
-        found: list[Triple] = []
-        queue, inferred, key, insert = self._queue, self.inferred, self.key, self._insert
+        queue, found, inferred, out, inn = self._queue, self._found, self.inferred, self.out, self.inn
+        table, anything, present = self._table, self._any, out.keys()
         while queue:
-            self._fire(queue.popleft(), found)
-            for triple in found:
-                if insert(*triple):
-                    inferred[key(triple)] = None
-                    queue.append(triple)
+            s, p, o = queue.pop()
+            base = p << 32
+            for fire, rows in table.get(base | o, ()):
+                fire(s, p, o, rows)
+            for fire, rows in table.get(base | ANY, ()):
+                fire(s, p, o, rows)
+            for needs, fire, rows in anything:
+                if needs <= present:
+                    fire(s, p, o, rows)
+            if not found:
+                continue
+            for triple in found:  # self._insert, written out: this is the innermost loop
+                s, p, o = triple
+                index = out.get(p)
+                if index is None:
+                    index = out[p] = {}
+                    inn[p] = {}
+                have = index.get(s)
+                if have is None:
+                    index[s] = o
+                elif type(have) is int:
+                    if have == o:
+                        continue
+                    index[s] = {have, o}
+                elif o in have:  # type: ignore[operator]
+                    continue
+                else:
+                    have.add(o)  # type: ignore[union-attr]
+                back = inn[p]
+                have = back.get(o)
+                if have is None:
+                    back[o] = s
+                elif type(have) is int:
+                    back[o] = {have, s}
+                else:
+                    have.add(s)  # type: ignore[union-attr]
+                inferred[(s << 64) | (p << 32) | o] = None
+                queue.append(triple)
             found.clear()
         return len(self.inferred) - before
-
-    def _fire(self, triple: Triple, found: list[Triple]) -> None:
-        _, p, o = triple
-        kinds, out, direct = self.kinds, self.out, self._grouped
-        rows = (direct.get((p, o)), direct.get((p, -1))) if p == self._type else (direct.get((p, -1)),)
-        for group in rows:
-            if group is None:
-                continue
-            for checks, not_literal, a, b, c, objects in group:
-                if checks and any(triple[i] != v for i, v in checks):
-                    continue
-                if not_literal and any(kinds[triple[i]] == LITERAL for i in not_literal):
-                    continue
-                x = a if a >= 0 else triple[-1 - a]
-                y = b if b >= 0 else triple[-1 - b]
-                if kinds[x] >= LITERAL or kinds[y] != IRI:  # what a CONSTRUCT template leaves out
-                    continue
-                index = out.get(y)
-                have = index.get(x) if index is not None else None
-                if c != GROUPED:
-                    objects = (c if c >= 0 else triple[-1 - c],)
-                if have is None:
-                    found.extend((x, y, z) for z in objects)
-                elif type(have) is int:
-                    found.extend((x, y, z) for z in objects if z != have)
-                else:
-                    found.extend((x, y, z) for z in objects if z not in have)  # type: ignore[operator]
-        triggers = self._triggers
-        present = out.keys()
-        for triggered in (triggers.get((p, o), ()) if p == self._type else (), triggers.get((p, -1), ())):
-            for rule, i, row, needs in triggered:
-                if needs <= present:  # else another premise's predicate has no triple at all (yet)
-                    binding = row.copy()
-                    if _unify(rule.premises[i], triple, binding):
-                        self._join(rule, rule.plans[i], 0, binding, found)
-        for needs, triggered in self._any.items():
-            if needs <= present:
-                for rule, i, row, _ in triggered:
-                    binding = row.copy()
-                    if _unify(rule.premises[i], triple, binding):
-                        self._join(rule, rule.plans[i], 0, binding, found)
-
-    def _join(self, rule: _Compiled, plan: tuple[int, ...], step: int, b: Binding, found: list[Triple]) -> None:
-        if step == len(plan):
-            self._conclude(rule, b, found)
-            return
-        pattern = rule.premises[plan[step]]
-        s, p, o = (value if constant else b[value] for constant, value in pattern)
-        if s >= 0 and p >= 0 and o >= 0:  # a check, not a lookup
-            if (s, p, o) in self:
-                self._join(rule, plan, step + 1, b, found)
-            return
-        free = [value for constant, value in pattern if not constant and b[value] < 0]
-        for triple in self._match(s, p, o):
-            if _unify(pattern, triple, b):
-                self._join(rule, plan, step + 1, b, found)
-            for value in free:
-                b[value] = -1
-
-    def _match(self, s: int, p: int, o: int) -> Iterator[Triple]:
-        """The triples present that match a pattern (-1: any term). Nothing is inserted while a triple fires
-        (conclusions are collected first), so the indexes are read without copies."""
-        for q in [p] if p >= 0 else list(self.out):
-            if s >= 0 and o >= 0:
-                if (s, q, o) in self:
-                    yield (s, q, o)
-            elif s >= 0:
-                yield from ((s, q, x) for x in _values(self.out.get(q, {}).get(s)))
-            elif o >= 0:
-                yield from ((x, q, o) for x in _values(self.inn.get(q, {}).get(o)))
-            else:
-                for subject, objects in self.out.get(q, {}).items():
-                    yield from ((subject, q, x) for x in _values(objects))
-
-    def _conclude(self, rule: _Compiled, b: Binding, found: list[Triple]) -> None:
-        (sc, sv), (pc, pv), (oc, ov) = rule.conclusion
-        s, p, o = (sv if sc else b[sv]), (pv if pc else b[pv]), (ov if oc else b[ov])
-        kinds = self.kinds
-        if kinds[s] in (LITERAL, TRIPLE) or kinds[p] != IRI:  # what a CONSTRUCT template leaves out
-            return
-        for check in rule.filters:
-            if not check(b):
-                return
-        if (s, p, o) not in self:
-            found.append((s, p, o))
-
-
-def _unify(pattern: tuple[Slot, Slot, Slot], triple: Triple, b: Binding) -> bool:
-    for (constant, value), term in zip(pattern, triple, strict=True):
-        if constant:
-            if value != term:
-                return False
-        elif b[value] < 0:
-            b[value] = term
-        elif b[value] != term:
-            return False
-    return True
-
-
-def _plan(premises: tuple[tuple[Slot, Slot, Slot], ...], first: int, columns: set[int]) -> tuple[int, ...]:
-    """The other premises in join order: each time the one with most positions known (constants, columns,
-    variables bound by the premises before it), ties in the rule's order."""
-    bound = set(columns) | {value for constant, value in premises[first] if not constant}
-    rest = [i for i in range(len(premises)) if i != first]
-    order = []
-    while rest:
-        known = {i: sum(1 for constant, value in premises[i] if constant or value in bound) for i in rest}
-        best = max(rest, key=lambda i: (known[i], -i))
-        order.append(best)
-        rest.remove(best)
-        bound |= {value for constant, value in premises[best] if not constant}
-    return tuple(order)
 
 
 # -- a whole closure from files ----------------------------------------------------------------------
