@@ -27,7 +27,7 @@ from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, QueryTriples, R
 
 from ..backend import Dataset, TripleResult
 from ..namespaces import GRAPH_INFERRED, TEMPORARY_GRAPHS, is_temporary
-from . import program
+from . import program, rule_sparql
 from .dictionary import Term
 from .program import EVERYTHING, MEMBER, Content
 from .vocabulary import NODES, TYPE
@@ -193,8 +193,8 @@ class Run:
             variants: Sequence[int | None] = [None] if frontier.graph is None else range(len(rule.premises))
             for premise in variants:
                 rows = rule.rows if premise is None else program.rows_for(rule, premise, frontier.content)
-                for batch in program.batches(rule, rows, one_by_one=premise is not None):
-                    text = program.forward(batch, premise, frontier.graph)
+                for batch in rule_sparql.batches(rule, rows, one_by_one=premise is not None):
+                    text = rule_sparql.forward(batch, premise, frontier.graph)
                     self.construct(text, batch.substitutions, sink)
 
     def seed(self, triples: Sequence[TermTriple]) -> Frontier | None:
@@ -260,15 +260,15 @@ class Run:
         for rule in self.schema.program:
             for premise in range(len(rule.premises)):
                 rows = program.rows_for(rule, premise, frontier.content)
-                for batch in program.batches(rule, rows, one_by_one=True):
-                    text = program.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, over)
+                for batch in rule_sparql.batches(rule, rows, one_by_one=True):
+                    text = rule_sparql.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, over)
                     self.construct(text, batch.substitutions, sink)
 
     def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
         for rule in self.schema.program:
             rows = program.rows_concluding(rule, content)
-            for batch in program.batches(rule, rows, one_by_one=True):
-                self.construct(program.rederive(batch, over), batch.substitutions, sink)
+            for batch in rule_sparql.batches(rule, rows, one_by_one=True):
+                self.construct(rule_sparql.rederive(batch, over), batch.substitutions, sink)
 
     def _restore_entailed(self) -> None:
         """Put back entailed schema triples that over-deletion took (cls-oo types: instance-shaped)."""

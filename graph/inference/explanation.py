@@ -18,7 +18,7 @@ from pyoxigraph import NamedNode, QuerySolutions
 from ..backend import Dataset
 from ..errors import BadRequest, NotFound
 from ..namespaces import expand, is_reasoners
-from . import program
+from . import program, rule_sparql
 from .dictionary import Term
 from .program import Row, Rule, shown
 from .rules import RULES
@@ -146,12 +146,12 @@ class Prover:
             if substitutions is None:
                 continue
             rows = [row for row in rule.rows if _agrees(rule, row, goal)]
-            for batch in program.batches(rule, rows):
+            for batch in rule_sparql.batches(rule, rows):
                 used = program.premise_variables(batch.rule)
                 bound = {**substitutions, **(batch.substitutions or {})}
                 given = {name: term for name, term in bound.items() if name in used}  # the rest: conclusion only
                 result = self.kg.backend.query(
-                    program.premises(batch, CANDIDATES), Dataset(union=True), substitutions=given, base_iri=None
+                    rule_sparql.premises(batch, CANDIDATES), Dataset(union=True), substitutions=given, base_iri=None
                 )
                 assert isinstance(result, QuerySolutions)
                 names = [v.value for v in result.variables]
