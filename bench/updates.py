@@ -19,7 +19,8 @@ import time
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse
 
-from graph.backend import EmbeddedBackend, quad_block
+from graph.backend import quad_block
+from graph.embedded import EmbeddedBackend
 from graph.store import KnowledgeGraph
 from graph.updates import parse_update
 

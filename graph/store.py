@@ -19,9 +19,10 @@ from typing import IO, Any
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple
 
-from .backend import GRAPH_RESULTS, Backend, Dataset, EmbeddedBackend, GraphName, QueryResult, Term
+from .backend import GRAPH_RESULTS, Backend, Dataset, GraphName, QueryResult, Term
 from .dataset_clauses import query_names_dataset
 from .delta import Delta
+from .embedded import EmbeddedBackend
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
 from .inference.bulk import BULK_REASONING_QUADS, BULK_RETRACTION_SHARE
 from .inference.reasoner import Change, materialize, reason, reason_from_graph

@@ -14,8 +14,8 @@ import pytest
 from pyoxigraph import NamedNode, Quad, RdfFormat
 
 from graph import KnowledgeGraph, open_knowledge_graph
-from graph.backend import EmbeddedBackend
 from graph.delta import Delta
+from graph.embedded import EmbeddedBackend
 from graph.inference import bulk, closure_state, materialize, reasoner
 from graph.inference.memory import Closure, filter_source
 from graph.inference.program import TEMPLATES, Row, Rule

@@ -25,7 +25,7 @@ from pyoxigraph import (
     Store,
 )
 
-from graph.backend import EmbeddedBackend
+from graph.embedded import EmbeddedBackend
 from graph.errors import GraphError
 from graph.loading import load_shipped
 from graph.namespaces import GRAPH_INFERRED, PREFIXES

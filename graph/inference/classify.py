@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import BlankNode, NamedNode, Quad, Store
 
-from ..backend import EmbeddedBackend
+from ..embedded import EmbeddedBackend
 from ..namespaces import BASE, GRAPH_INFERRED
 from .engine import Frontier, Run
 from .explanation import Explanation, Prover, explain_with

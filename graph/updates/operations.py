@@ -28,8 +28,9 @@ from pyoxigraph import (
     parse,
 )
 
-from ..backend import Backend, Dataset, EmbeddedBackend, GraphName
+from ..backend import Backend, Dataset, GraphName
 from ..delta import Delta
+from ..embedded import EmbeddedBackend
 from ..errors import BadQuery, BadRequest, EngineError, QueryTimeout, TooLarge
 from ..namespaces import is_reasoners
 from ..outbound import OutboundPolicy, remote_failure

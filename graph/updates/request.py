@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import Store
 
-from ..backend import EmbeddedBackend
 from ..delta import Delta
+from ..embedded import EmbeddedBackend
 from ..outbound import OutboundPolicy
 from .operations import Modify, Operation, PlanContext, State, Target, apply_in_steps
 
