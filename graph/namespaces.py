@@ -16,6 +16,8 @@ GRAPH_LINKS = NamedNode(BASE + "graph/links")
 GRAPH_EPOCH = NamedNode(BASE + "graph/epoch")
 GRAPH_DERIVED = NamedNode(BASE + "graph/derived")
 GRAPH_INFERRED = NamedNode(BASE + "graph/inferred")
+#: The reasoner's own vocabulary (the closure's state, a writer's lease, anonymous class membership).
+GKR = BASE + "reasoner#"
 #: Where the reasoner keeps the temporary graphs of a write in progress (never part of the dataset).
 TEMPORARY_GRAPHS = BASE + "graph/reasoning/"
 

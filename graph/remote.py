@@ -20,11 +20,8 @@ engine (:class:`Lease`), so the reasoning of one write never interleaves with an
 from __future__ import annotations
 
 import itertools
-import random
 import tempfile
 import threading
-import time
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
@@ -45,8 +42,9 @@ from pyoxigraph import (
 
 from .backend import KEEP_STATE, Dataset, GraphName, QueryResult, Term, TripleResult, quad_block, write_operations
 from .engine_client import EngineClient
-from .errors import ReadOnly, Unavailable
-from .namespaces import BASE, GENID, GRAPH_INFERRED, PREFIXES
+from .errors import ReadOnly
+from .lease import LEASE_UNTIL, Lease
+from .namespaces import GENID, GRAPH_INFERRED, PREFIXES
 from .sparql_lexer import query_form, tokens, where_group
 
 #: Media types asked for when genai-kg itself reads a query's answer (by the kind of answer: some engines
@@ -383,97 +381,6 @@ class RemoteBackend:
         where = "?s ?p ?o ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
         g = GRAPH_INFERRED
         self.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} GRAPH {g} {{ ?s ?p ?o }} }}")
-
-
-#: A writer's lease: ``<…/reasoner#lease-TOKEN> gkr:leaseUntil <epoch seconds>`` in the inferred graph.
-LEASE_UNTIL = NamedNode(BASE + "reasoner#leaseUntil")
-LEASE = BASE + "reasoner#lease-"
-
-
-class Lease:
-    """The engine's write turn, shared by every process that writes to it.
-
-    Taken with one conditional update (delete expired leases; insert ours if no lease is left) and checked by
-    reading the leases back: ours alone means it is ours; ours among others (two took it at once) means we
-    give ours back and try again a little later. It expires after :attr:`seconds` unless renewed (a long
-    write renews it between reasoning rounds), so a crashed writer holds it up no longer than that.
-    Reentrant within a process.
-    """
-
-    seconds = 30.0
-    #: How long to wait for the turn before giving up with :class:`Unavailable`.
-    wait = 120.0
-
-    def __init__(self, backend: RemoteBackend) -> None:
-        self.backend = backend
-        self._local = threading.RLock()
-        self._depth = 0
-        self._token = ""
-        self._renewed = 0.0
-
-    def __enter__(self) -> Lease:
-        self._local.acquire()
-        try:
-            if self._depth == 0:
-                self._take()
-        except BaseException:
-            self._local.release()
-            raise
-        self._depth += 1
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._depth -= 1
-        try:
-            if self._depth == 0:
-                self.backend.update(f"DELETE WHERE {{ GRAPH {GRAPH_INFERRED} {{ {self._mine()} }} }}")
-        finally:
-            self._local.release()
-
-    def _mine(self, until: float | None = None) -> str:
-        value = Literal(f"{until:.3f}", datatype=_DECIMAL) if until is not None else "?until"
-        return f"<{LEASE}{self._token}> {LEASE_UNTIL} {value} ."
-
-    def _holders(self) -> set[str]:
-        sparql = f"SELECT ?l WHERE {{ GRAPH {GRAPH_INFERRED} {{ ?l {LEASE_UNTIL} ?t }} }}"
-        return {lease.value for row in self.backend.rows(sparql) if isinstance(lease := row.get("l"), NamedNode)}
-
-    def _take(self) -> None:
-        g, deadline, delay = GRAPH_INFERRED, time.monotonic() + self.wait, 0.02
-        while True:
-            self._token = uuid.uuid4().hex
-            now = time.time()
-            self.backend.update(
-                f"DELETE {{ GRAPH {g} {{ ?l {LEASE_UNTIL} ?t }} }} WHERE {{ GRAPH {g} {{ ?l {LEASE_UNTIL} ?t }} "
-                f"FILTER(?t < {Literal(f'{now:.3f}', datatype=_DECIMAL)}) }} ;\n"
-                f"INSERT {{ GRAPH {g} {{ {self._mine(now + self.seconds)} }} }} "
-                f"WHERE {{ FILTER NOT EXISTS {{ GRAPH {g} {{ ?l {LEASE_UNTIL} ?t }} }} }}"
-            )
-            holders = self._holders()
-            mine = f"{LEASE}{self._token}"
-            if holders == {mine}:
-                self._renewed = time.monotonic()
-                return
-            if mine in holders:  # taken at the same moment as another: give it back, both try again
-                self.backend.update(f"DELETE WHERE {{ GRAPH {g} {{ {self._mine()} }} }}")
-            if time.monotonic() > deadline:
-                raise Unavailable(f"another process has been writing to {self.backend.location} for too long")
-            time.sleep(delay * (1 + random.random()))
-            delay = min(delay * 2, 0.5)
-
-    def renew(self) -> None:
-        """Extend the lease when a third of it has passed (call between the steps of a long write)."""
-        if self._depth == 0 or time.monotonic() - self._renewed < self.seconds / 3:
-            return
-        g, until = GRAPH_INFERRED, time.time() + self.seconds
-        self.backend.update(
-            f"DELETE {{ GRAPH {g} {{ {self._mine()} }} }} INSERT {{ GRAPH {g} {{ {self._mine(until)} }} }} "
-            f"WHERE {{ GRAPH {g} {{ {self._mine()} }} }}"
-        )
-        self._renewed = time.monotonic()
-
-
-_DECIMAL = NamedNode(PREFIXES["xsd"] + "decimal")
 
 
 def _into(quad: Quad, target: GraphName) -> Quad:

@@ -158,10 +158,10 @@ def test_checkpoint_readers_never_see_half_a_write(tmp_path: Path) -> None:
 def test_a_bulk_load_in_chunks_keeps_blank_nodes_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pyoxigraph import BlankNode, RdfFormat
 
-    from graph import backend
+    from graph import embedded
     from graph.errors import BadData
 
-    monkeypatch.setattr(backend, "BULK_CHUNK_BYTES", 200)  # a chunk of a few lines
+    monkeypatch.setattr(embedded, "BULK_CHUNK_BYTES", 200)  # a chunk of a few lines
     lines = [f'<urn:s{i}> <urn:p> "{i}" .' for i in range(40)]
     lines[3] = "_:b <urn:q> <urn:o> ."
     lines[30] = "<urn:s> <urn:r> _:b ."

@@ -15,8 +15,9 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.engine_client import Endpoints, EngineClient
 from graph.errors import Unavailable
 from graph.inference import closure_state, materialize
+from graph.lease import LEASE_UNTIL
 from graph.namespaces import GAI, GAID, GENID, GRAPH_INFERRED
-from graph.remote import LEASE_UNTIL, RemoteBackend, with_values
+from graph.remote import RemoteBackend, with_values
 from server.cli import main
 
 from .conftest import TOKEN, ServerProcess, endpoint_args, free_port

@@ -35,10 +35,9 @@ from typing import IO, TYPE_CHECKING
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, parse
 
-from ..namespaces import GRAPH_INFERRED
+from ..namespaces import GKR, GRAPH_INFERRED
 from .memory import BLANK, Closure, closure_of, split_line, text
 from .program import MEMBER
-from .state import GKR
 
 if TYPE_CHECKING:
     from ..store import KnowledgeGraph

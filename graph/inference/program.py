@@ -24,9 +24,8 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import BlankNode, NamedNode
 
-from ..namespaces import is_anonymous
+from ..namespaces import GKR, is_anonymous
 from .dictionary import Term
-from .state import GKR
 from .vocabulary import LITERAL, NODES, SAME_AS, THING, TYPE
 
 if TYPE_CHECKING:

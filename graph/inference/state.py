@@ -23,13 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from ..namespaces import BASE, GRAPH_INFERRED
+from ..namespaces import GKR, GRAPH_INFERRED
 
 if TYPE_CHECKING:
     from ..store import KnowledgeGraph
 
-#: The reasoner's own vocabulary (state and the writers' lease), never used by data.
-GKR = BASE + "reasoner#"
 GENERATION = NamedNode(GKR + "generation")
 RULES = NamedNode(GKR + "rules")
 SCHEMA = NamedNode(GKR + "schema")
