@@ -14,7 +14,7 @@ Three things differ from an embedded store, and are handled here:
   trailing ``VALUES`` clause (which binds the whole query's solutions).
 
 Several service processes may write through one engine: they take turns through a *lease* kept in the
-engine (:class:`Lease`), so the reasoning of one write never interleaves with another's.
+engine (:class:`graph.lease.Lease`), so the reasoning of one write never interleaves with another's.
 """
 
 from __future__ import annotations
