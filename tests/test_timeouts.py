@@ -22,9 +22,15 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 
 def workers(server: ServerProcess) -> set[int]:
-    """The ids of the server's query worker processes."""
-    children = psutil.Process(server.process.pid).children(recursive=True)
-    return {p.pid for p in children if "graph.querying.worker" in " ".join(p.cmdline())}
+    """The ids of the server's live query worker processes (a killed one not yet reaped is a zombie: gone)."""
+    found = set()
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        try:
+            if "graph.querying.worker" in " ".join(child.cmdline()):
+                found.add(child.pid)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return found
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
