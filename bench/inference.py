@@ -81,10 +81,9 @@ def genai_kg_load(path: Path, store: Path) -> dict[str, Any]:
     kg = open_knowledge_graph(store)  # the shipped graph, as `genai-kg load` finds a new store
     base = _rss_mb("VmRSS")
     started, cpu = time.perf_counter(), _cpu_seconds()
-    with path.open("rb") as file:
-        from pyoxigraph import RdfFormat
+    from pyoxigraph import RdfFormat
 
-        report = kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=None, base_iri=path.resolve().as_uri())
+    report = kg.bulk_load(path, RdfFormat.N_TRIPLES, to_graph=None, base_iri=path.resolve().as_uri())
     seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     inferred = _count(kg, "SELECT (COUNT(*) AS ?n) { GRAPH <https://w3id.org/genai-kg/graph/inferred> { ?s ?p ?o } }")
     reasoning = closure_state(kg).report

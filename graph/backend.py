@@ -153,7 +153,8 @@ class Backend(Protocol):
     def remove(self, quads: Iterable[Quad]) -> None: ...
 
     def bulk_load(self, input: IO[bytes], format: RdfFormat, *, to_graph: GraphName | None, base_iri: str) -> None:
-        """Load a large file (atomic; a syntax error raises :class:`SyntaxError` with nothing written)."""
+        """Load a large file of N-Triples or N-Quads lines whose blank nodes are named already (the bulk path's
+        canonical lines: :func:`graph.inference.bulk.load_in_bulk`), keeping those names."""
         ...
 
     def dump(
@@ -197,10 +198,6 @@ class Backend(Protocol):
 
     def clear_inferred(self) -> int:
         """Empty the inferred graph but for its own state triples; returns how many triples went."""
-        ...
-
-    def unassert_inferred(self, graph: GraphName) -> None:
-        """Take out of the inferred graph the triples that ``graph`` now asserts (after a bulk load into it)."""
         ...
 
     def drop_graph(self, graph: NamedNode) -> int | None:

@@ -51,29 +51,6 @@ def _into_graph(lines: bytes, graph: NamedNode) -> bytes:
     return b"".join(line.rstrip()[:-1].rstrip() + name for line in lines.splitlines() if line.strip())
 
 
-def _chunk_line(chunk: bytes, blank: bool, number: int) -> int:
-    """The line of ``chunk`` that is line ``number`` of its plain (or blank-node) part."""
-    seen = 0
-    for index, line in enumerate(chunk.splitlines(), start=1):
-        if (b"_:" in line) == blank:
-            seen += 1
-            if seen == number:
-                return index
-    return number
-
-
-def _renamed(quad: Quad, names: dict[str, BlankNode], graph: GraphName) -> Quad:
-    """The quad with each blank node named once per load (and into ``graph`` when it has none)."""
-
-    def term(t: Any) -> Any:
-        if isinstance(t, BlankNode):
-            return names.setdefault(t.value, BlankNode())
-        return t
-
-    target = quad.graph_name if not isinstance(quad.graph_name, DefaultGraph) else graph
-    return Quad(term(quad.subject), quad.predicate, term(quad.object), term(target))
-
-
 def _line_chunks(input: IO[bytes], size: int) -> Iterator[bytes]:
     """The input in pieces of about ``size`` bytes, each ending at the end of a line."""
     rest = b""
@@ -161,32 +138,27 @@ class EmbeddedBackend:
             self.store.remove(quad)
 
     def bulk_load(self, input: IO[bytes], format: RdfFormat, *, to_graph: GraphName | None, base_iri: str) -> None:
-        """Oxigraph's bulk loader, fed in chunks of whole lines where the format allows it (memory stays flat).
-
-        Each call of the loader names blank nodes afresh, so the lines that hold one are parsed here and
-        their blank nodes named once for the whole file. A syntax error names the line in the whole file.
-        """
+        """N-Triples or N-Quads lines whose blank nodes are named already (the bulk path's canonical lines)
+        through Oxigraph's bulk loader, in chunks (memory stays flat); lines with a blank node, which the
+        loader would name afresh, are parsed here and added as they are."""
         if format not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
-            self.store.bulk_load(input, format, base_iri=base_iri, to_graph=to_graph)
-            return
-        names: dict[str, BlankNode] = {}
-        target = to_graph if to_graph is not None else DefaultGraph()
-        line = 0
+            raise ValueError(f"the bulk loader takes N-Triples or N-Quads lines, not {format.name}")
+        self._load_lines(input, format, (to_graph if to_graph is not None else DefaultGraph(),), base_iri)
+
+    def _load_lines(
+        self, input: IO[bytes], format: RdfFormat, graphs: Sequence[GraphName], base_iri: str | None = None
+    ) -> None:
+        """Lines into each of ``graphs`` (N-Quads lines name their own): chunks of lines without a blank node
+        to the bulk loader, the others parsed and added with their blank nodes as named."""
         for chunk in _line_chunks(input, BULK_CHUNK_BYTES):
             plain, blank = _split_blank_lines(chunk)
-            for part, is_blank in ((plain, False), (blank, True)):
-                if not part:
-                    continue
-                try:
-                    if is_blank:
-                        quads = parse(part, format, base_iri=base_iri)
-                        self.store.bulk_extend(_renamed(q, names, target) for q in quads)
-                    else:
-                        self.store.bulk_load(part, format, base_iri=base_iri, to_graph=to_graph)
-                except SyntaxError as error:
-                    number = line + _chunk_line(chunk, is_blank, error.lineno or 1)
-                    raise SyntaxError(error.msg, (error.filename, number, error.offset, error.text)) from error
-            line += chunk.count(b"\n")
+            for graph in graphs:
+                into = graph if isinstance(graph, NamedNode) and format == RdfFormat.N_TRIPLES else None
+                if plain:
+                    self.store.bulk_load(plain, format, base_iri=base_iri, to_graph=into, lenient=True)
+                if blank:
+                    lines, kind = (_into_graph(blank, into), RdfFormat.N_QUADS) if into is not None else (blank, format)
+                    self.store.bulk_extend(parse(lines, kind, base_iri=base_iri))
 
     def writer(self) -> AbstractContextManager[object]:
         return self._writer
@@ -221,27 +193,14 @@ class EmbeddedBackend:
             self.store.remove_graph(graph)
 
     def add_ntriples(self, data: IO[bytes], graphs: Sequence[NamedNode]) -> None:
-        """Lines without blank nodes go to the bulk loader in chunks (the reasoner's output, written from the
-        store's own terms: no IRI validation); the loader renames blank nodes, so lines with one are read as
-        N-Quads into each graph and added as they are."""
-        for chunk in _line_chunks(data, BULK_CHUNK_BYTES):
-            plain, blank = _split_blank_lines(chunk)
-            for graph in graphs:
-                if plain:
-                    self.store.bulk_load(plain, RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
-                if blank:
-                    self.store.bulk_extend(parse(_into_graph(blank, graph), RdfFormat.N_QUADS))
+        """The reasoner's output (written from the store's own terms: no IRI validation) into each graph."""
+        self._load_lines(data, RdfFormat.N_TRIPLES, graphs)
 
     def clear_inferred(self) -> int:
         kept = list(self.store.quads_for_pattern(GRAPH_INFERRED, None, None, GRAPH_INFERRED))
         count = self.drop_graph(GRAPH_INFERRED)
         self.store.extend(kept)
         return count - len(kept)
-
-    def unassert_inferred(self, graph: GraphName) -> None:
-        where = "?s ?p ?o ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
-        g = GRAPH_INFERRED
-        self.store.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} GRAPH {g} {{ ?s ?p ?o }} }}")
 
     def drop_graph(self, graph: NamedNode) -> int:
         """In one transaction when the graph is small, else in transactions of ``BULK_CHUNK_LINES`` quads

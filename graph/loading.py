@@ -119,9 +119,10 @@ def load_file(
 ) -> int:
     """Add the quads of one file to the store, all or nothing; returns how many quads it added.
 
-    A small file is parsed into memory and added in one write. A file of ``BULK_LOAD_BYTES`` or more goes to
-    Oxigraph's bulk loader in chunks, three times faster and with flat memory, and the inferences are computed
-    from the graph it went to (see :meth:`~graph.store.KnowledgeGraph.bulk_load` for a syntax error midway).
+    A small file is parsed into memory and added in one write. A file of ``BULK_LOAD_BYTES`` or more goes
+    through :meth:`~graph.store.KnowledgeGraph.bulk_load`: parsed by the bulk reasoner's child and loaded by
+    Oxigraph's bulk loader in chunks while the child reasons over it, with flat memory in this process
+    (``progress`` hears of the whole file at the end).
     """
     fmt = rdf_format(path, format)
     if not path.is_file():
@@ -130,12 +131,12 @@ def load_file(
         quads = read_file(path, graph=graph, format=format, progress=progress)
         kg.add_quads(quads)
         return len(quads)
-    with path.open("rb") as file:
-        stream: IO[bytes] = _CountingReader(file, progress) if progress else file  # type: ignore[assignment]
-        try:
-            report = kg.bulk_load(stream, fmt, to_graph=graph, base_iri=path.resolve().as_uri())
-        except BadData as error:
-            raise BadData(f"{path.name}: {error}", line=error.line, column=error.column) from error
+    try:
+        report = kg.bulk_load(path, fmt, to_graph=graph, base_iri=path.resolve().as_uri())
+    except BadData as error:
+        raise BadData(f"{path.name}: {error}", line=error.line, column=error.column) from error
+    if progress:
+        progress(path.stat().st_size)
     return report.added
 
 

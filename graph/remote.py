@@ -45,6 +45,7 @@ from .engine_client import EngineClient
 from .errors import ReadOnly
 from .lease import LEASE_UNTIL, Lease
 from .namespaces import GENID, GRAPH_INFERRED, PREFIXES
+from .skolem import skolemize_quad
 from .sparql_lexer import query_form, tokens, where_group
 
 #: Media types asked for when genai-kg itself reads a query's answer (by the kind of answer: some engines
@@ -56,21 +57,6 @@ INSERT_BATCH = 10_000
 #: Triples per Graph Store POST of the reasoner's large outputs.
 POST_LINES = 200_000
 _PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
-
-
-def skolemize(term: Term) -> Term:
-    """A blank node as its Skolem IRI; any other term unchanged."""
-    return NamedNode(GENID + term.value) if isinstance(term, BlankNode) else term
-
-
-def skolemize_quad(quad: Quad) -> Quad:
-    graph = quad.graph_name
-    return Quad(
-        skolemize(quad.subject),  # type: ignore[arg-type]
-        quad.predicate,
-        skolemize(quad.object),
-        NamedNode(GENID + graph.value) if isinstance(graph, BlankNode) else graph,
-    )
 
 
 def prologue(sparql: str, base_iri: str | None) -> str:
@@ -289,7 +275,8 @@ class RemoteBackend:
             self.update(f"DELETE DATA {{\n{quad_block(quads)}\n}}")
 
     def bulk_load(self, input: IO[bytes], format: RdfFormat, *, to_graph: GraphName | None, base_iri: str) -> None:
-        """Parse the whole input first (a syntax error writes nothing), then send it in one Graph Store POST."""
+        """Send the lines in one Graph Store POST (else ``INSERT DATA`` batches), blank nodes as Skolem IRIs named
+        after their labels."""
         self._check_writable()
         with tempfile.TemporaryFile() as staged:
             quads = parse(input, format, base_iri=base_iri)
@@ -376,11 +363,6 @@ class RemoteBackend:
 
     def drop_graph(self, graph: NamedNode) -> None:
         self.update(f"DROP SILENT GRAPH {graph}")  # the engine's own business
-
-    def unassert_inferred(self, graph: GraphName) -> None:
-        where = "?s ?p ?o ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
-        g = GRAPH_INFERRED
-        self.update(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} GRAPH {g} {{ ?s ?p ?o }} }}")
 
 
 def _into(quad: Quad, target: GraphName) -> Quad:

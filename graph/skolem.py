@@ -63,6 +63,15 @@ def blank_quad(quad: Quad) -> Quad:
     return Quad(blank(quad.subject), quad.predicate, blank(quad.object), blank(quad.graph_name))  # type: ignore[arg-type]
 
 
+def skolemize(term: object) -> object:
+    """A blank node as its Skolem IRI (how genai-kg writes it to a remote engine); any other term unchanged."""
+    return NamedNode(GENID + term.value) if isinstance(term, BlankNode) else term
+
+
+def skolemize_quad(quad: Quad) -> Quad:
+    return Quad(skolemize(quad.subject), quad.predicate, skolemize(quad.object), skolemize(quad.graph_name))  # type: ignore[arg-type]
+
+
 # -- streaming rewrites ------------------------------------------------------------------------------------
 
 

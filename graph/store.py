@@ -5,7 +5,7 @@ all graphs (asserted and inferred) by default, or everything but the inferred gr
 Every write is a :class:`~graph.delta.Delta` given to :meth:`KnowledgeGraph.write`, which applies it, reasons
 over it and publishes a new generation, in that order (:meth:`~KnowledgeGraph.update`,
 :meth:`~KnowledgeGraph.add_quads` and :meth:`~KnowledgeGraph.replace_graphs` build their delta and call it);
-big files go through :meth:`KnowledgeGraph.bulk_load`, which does the same with a loaded graph.
+big files go through :meth:`KnowledgeGraph.bulk_load`, which loads the file while the bulk reasoner reasons over it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .delta import Delta
 from .embedded import EmbeddedBackend
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
 from .inference.bulk import BULK_REASONING_QUADS, BULK_RETRACTION_SHARE
-from .inference.reasoner import Change, materialize, reason, reason_from_graph
+from .inference.reasoner import Change, materialize, reason, reason_over_load
 from .inference.state import mark_pending, new_write, pending_quad, publish, read_generation, read_state
 from .namespaces import GRAPH_INFERRED, PREFIXES, is_reasoners, is_temporary
 from .outbound import NOWHERE, remote_failure
@@ -62,7 +62,7 @@ class KnowledgeGraph:
         self.extensions: dict[str, Any] = {}
         #: The most quads :meth:`write` takes in one delta.
         self.max_write_quads = MAX_WRITE_QUADS
-        #: A change, a bulk load or a store larger than this is reasoned over in bulk (:mod:`.inference.bulk`).
+        #: A change or a store larger than this is reasoned over in bulk (:mod:`.inference.bulk`; a bulk load always is).
         self.bulk_reasoning_quads = BULK_REASONING_QUADS
         #: … and so is a retraction of more than this share of the store's quads (and over a thousand triples).
         self.bulk_retraction_share = BULK_RETRACTION_SHARE
@@ -314,13 +314,13 @@ class KnowledgeGraph:
         return self.write(Delta(added=tuple(quads)))
 
     def bulk_load(
-        self, input: IO[bytes], format: RdfFormat, *, to_graph: NamedNode | DefaultGraph | None, base_iri: str
+        self, source: Path, format: RdfFormat, *, to_graph: NamedNode | DefaultGraph | None, base_iri: str
     ) -> WriteReport:
-        """Load a large file with Oxigraph's bulk loader, then reason forward from the graph it went to.
+        """Load a large file with Oxigraph's bulk loader and bring the inferences up to date, all or nothing.
 
-        The file goes in chunks (memory stays flat); a syntax error raises :class:`BadData`. When the target
-        graph did not exist, it is dropped again and nothing is left of the file; otherwise the quads of the
-        chunks before the error stay, reasoned over like the rest of the graph.
+        The bulk path's child parses the whole file first, so a syntax error raises :class:`BadData` with its
+        line and nothing written; the store loads the parsed file while the child reasons over it (see
+        :func:`.inference.bulk.load_in_bulk`).
         """
         started = time.perf_counter()
         self._check_writable()
@@ -330,25 +330,14 @@ class KnowledgeGraph:
         with self.writing():
             if read_state(self).pending:
                 materialize(self, force=True)
-            fresh = target is not None and not self.backend.contains_named_graph(target)
             write = new_write()
             mark_pending(self, write)
-            before = len(self)
-            failed: BadData | None = None
             try:
-                self.backend.bulk_load(input, format, to_graph=to_graph, base_iri=base_iri)
-            except (SyntaxError, ValueError) as error:
-                failed = _bad_data(error)
-                if fresh and target is not None:
-                    self.backend.update(f"DROP SILENT GRAPH {target}")
-            loaded = len(self) - before
-            if failed is not None and not loaded:  # nothing of the file stayed: the closure is as it was
+                report, schema, loaded = reason_over_load(self, source, format, to_graph=target, base_iri=base_iri)
+            except (BadData, TooLarge):  # refused before anything was loaded: the closure is as it was
                 self.backend.remove([pending_quad(write)])
-                raise failed
-            report, schema = reason_from_graph(self, target, loaded)
+                raise
             generation = publish(self, schema=schema.fingerprint, report=report.as_json())
-        if failed is not None:
-            raise failed
         return WriteReport(
             0, loaded, report.removed, report.added, generation, time.perf_counter() - started, report.full
         )
@@ -369,9 +358,3 @@ class KnowledgeGraph:
         created = tuple(g for g in contents if isinstance(g, NamedNode))
         self.write(Delta(removed=tuple(removed), added=tuple(added), created=created))
         return counts
-
-
-def _bad_data(error: SyntaxError | ValueError) -> BadData:
-    if isinstance(error, SyntaxError):
-        return BadData(f"the file does not parse: {error.msg}", line=error.lineno, column=error.offset)
-    return BadData(f"the file does not parse: {error}")

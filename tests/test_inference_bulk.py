@@ -159,10 +159,29 @@ def test_a_bulk_load_over_the_threshold_is_reasoned_over_in_bulk(tmp_path: Path)
     path.write_text("".join(f"<{GAID}Loaded{i}> <{RDF_TYPE}> <{GAI}LargeLanguageModel> .\n" for i in range(30)))
     kg = open_knowledge_graph()
     kg.bulk_reasoning_quads = 10
-    with path.open("rb") as file:
-        report = kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:loaded"), base_iri=path.as_uri())
+    report = kg.bulk_load(path, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:loaded"), base_iri=path.as_uri())
     assert report.added == 30 and report.full and engine_of(kg) == "bulk"
     assert kg.query("ASK { gaid:Loaded29 a gai:GenerativeAI }")
+    assert inferred(kg) == fresh_inferred(kg)
+
+
+@pytest.mark.both_backends
+def test_a_bulk_load_reasons_over_the_files_blank_nodes(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    """A file's anonymous classes (hasValue restrictions) reach the closure as the nodes the store keeps: the
+    child names the file's blank nodes once, for the store and for the rules (Skolem IRIs for a remote
+    engine); a file of triples with a graph of their own, in Turtle."""
+    path = tmp_path / "data.ttl"
+    path.write_text(
+        f"""@prefix owl: <http://www.w3.org/2002/07/owl#> .
+        <urn:TextModel> owl:equivalentClass [ a owl:Restriction ; owl:onProperty <{GAI}outputModality> ;
+                                             owl:hasValue <urn:text> ] .
+        <urn:m1> <{GAI}outputModality> <urn:text> .
+        <urn:m2> a [ a owl:Restriction ; owl:onProperty <{GAI}outputModality> ; owl:hasValue <urn:text> ] .
+        """
+    )
+    report = kg.bulk_load(path, RdfFormat.TURTLE, to_graph=NamedNode("urn:t"), base_iri=path.as_uri())
+    assert report.added == 9 and closure_state(kg).current and engine_of(kg) == "bulk"
+    assert kg.query("ASK { <urn:m1> a <urn:TextModel> . <urn:m2> a <urn:TextModel> }")
     assert inferred(kg) == fresh_inferred(kg)
 
 

@@ -128,7 +128,7 @@ def inferred(kg: KnowledgeGraph) -> set[str]:
     """The inferred graph's triples, without the triples that describe the closure's state."""
     return {
         f"{q.subject} {q.predicate} {q.object}"
-        for q in kg.store.quads_for_pattern(None, None, None, GRAPH_INFERRED)
+        for q in kg.quads(None, None, None, GRAPH_INFERRED)
         if q.subject != GRAPH_INFERRED
     }
 
@@ -136,7 +136,7 @@ def inferred(kg: KnowledgeGraph) -> set[str]:
 def fresh_inferred(kg: KnowledgeGraph) -> set[str]:
     """What a materialisation from scratch of ``kg``'s asserted quads infers (blank nodes keep their ids)."""
     fresh = KnowledgeGraph.open()
-    fresh.store.extend(q for q in kg.store if q.graph_name != GRAPH_INFERRED)
+    fresh.store.extend(q for q in kg.quads() if q.graph_name != GRAPH_INFERRED)
     materialize(fresh)
     return inferred(fresh)
 

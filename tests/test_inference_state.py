@@ -16,7 +16,7 @@ from graph.inference import closure_state, materialize
 from graph.inference.explanation import is_a
 from graph.inference.state import RULES_VERSION, mark_pending, read_state
 from graph.inference.vocabulary import RDF
-from graph.namespaces import GAI, GAID
+from graph.namespaces import GAI, GAID, GRAPH_DATA
 from graph.querying.snapshots import Snapshots
 from server.cli import main
 
@@ -159,7 +159,6 @@ def test_a_bulk_load_in_chunks_keeps_blank_nodes_whole(tmp_path: Path, monkeypat
     from pyoxigraph import BlankNode, RdfFormat
 
     from graph import embedded
-    from graph.errors import BadData
 
     monkeypatch.setattr(embedded, "BULK_CHUNK_BYTES", 200)  # a chunk of a few lines
     lines = [f'<urn:s{i}> <urn:p> "{i}" .' for i in range(40)]
@@ -168,17 +167,35 @@ def test_a_bulk_load_in_chunks_keeps_blank_nodes_whole(tmp_path: Path, monkeypat
     path = tmp_path / "data.nt"
     path.write_text("\n".join(lines) + "\n")
     kg = KnowledgeGraph.open(tmp_path / "store")
-    with path.open("rb") as file:
-        report = kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:g"), base_iri=path.as_uri())
+    report = kg.bulk_load(path, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:g"), base_iri=path.as_uri())
     assert report.added == 40 and closure_state(kg).current
     (subject,) = [q.subject for q in kg.quads(None, NamedNode("urn:q"), None)]
     assert isinstance(subject, BlankNode) and [q.object for q in kg.quads(None, NamedNode("urn:r"), None)] == [subject]
+    # the same file again, into another graph: its _:b is another node than the first file's
+    kg.bulk_load(path, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:g2"), base_iri=path.as_uri())
+    assert len({q.subject for q in kg.quads(None, NamedNode("urn:q"), None)}) == 2
+
+
+def test_a_bulk_load_that_does_not_parse_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk path's child parses the whole file before the store loads any of it: a syntax error after many
+    good lines leaves every graph, a new one or one that held quads already, and the closure as they were."""
+    from pyoxigraph import RdfFormat
+
+    from graph import embedded
+    from graph.errors import BadData
+
+    monkeypatch.setattr(embedded, "BULK_CHUNK_BYTES", 200)
+    kg = open_knowledge_graph(tmp_path / "store")
+    lines = [f"<{GAID}Loaded{i}> <{RDF}type> <{GAI}LargeLanguageModel> ." for i in range(40)]
     broken = tmp_path / "broken.nt"
     broken.write_text("\n".join([*lines[:25], "<urn:s> <urn:p> broken .", *lines[25:]]) + "\n")
-    with broken.open("rb") as file, pytest.raises(BadData) as caught:
-        kg.bulk_load(file, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:h"), base_iri=broken.as_uri())
-    assert caught.value.line == 26
-    assert not kg.backend.contains_named_graph(NamedNode("urn:h"))  # a new graph goes whole or not at all
+    before, generation = sorted(map(str, kg.quads())), kg.generation
+    for graph in (NamedNode("urn:h"), GRAPH_DATA):
+        with pytest.raises(BadData) as caught:
+            kg.bulk_load(broken, RdfFormat.N_TRIPLES, to_graph=graph, base_iri=broken.as_uri())
+        assert caught.value.line == 26
+    assert sorted(map(str, kg.quads())) == before and kg.generation == generation
+    assert not kg.backend.contains_named_graph(NamedNode("urn:h")) and closure_state(kg).current
 
 
 def test_the_generation_alone_is_the_states_generation(tmp_path: Path) -> None:

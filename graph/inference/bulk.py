@@ -12,11 +12,17 @@ scratch, a large file or a large delta they pay a store lookup for every candida
    pending meanwhile by the caller, as every write does: a crash leaves it pending and the next writable
    open computes it again.
 
+A bulk load (:func:`load_in_bulk`) is the same job with a file beside the dumps, taken before it is loaded:
+the child parses the file first (a syntax error stops the load with nothing written), names its blank nodes
+afresh and writes it as canonical lines; the writer loads those into the store while the child reasons over
+the dumps and the file together (two cores at work, and the file is never dumped back out of the store).
+
 The state triples are the caller's, as on the store-resident path, so both paths leave the same store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import itertools
@@ -28,16 +34,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, Quad, RdfFormat, parse
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
+from ..errors import BadData, TooLarge
 from ..namespaces import GKR, GRAPH_INFERRED
+from ..skolem import skolemize_quad
 from .memory import BLANK, Closure, closure_of, split_line, text
 from .program import MEMBER
+from .schema import CompiledSchema, read_schema
 
 if TYPE_CHECKING:
     from ..store import KnowledgeGraph
@@ -53,6 +62,8 @@ EMBEDDED_BATCH_LINES = 200_000
 REMOTE_BATCH_LINES = 5_000
 #: How often the write turn is renewed while the child computes.
 RENEW_SECONDS = 5.0
+#: How often the writer looks whether the child has written a loaded file's canonical lines.
+POLL_SECONDS = 0.02
 
 _INFERRED = text(GRAPH_INFERRED)
 _REASONERS = ("<" + GKR).encode()
@@ -60,17 +71,43 @@ _MEMBER = text(MEMBER)
 
 
 @dataclass(frozen=True)
+class LoadedFile:
+    """A file a bulk load adds: the child parses it and writes it to ``canonical`` as N-Triples (N-Quads when
+    its format holds graphs), blank nodes named afresh (as Skolem IRIs with ``skolemize``: a remote engine
+    cannot name a stored blank node), triples of the default graph in ``graph`` when one is given."""
+
+    source: Path
+    media_type: str
+    base_iri: str
+    graph: str | None
+    skolemize: bool
+    canonical: Path
+
+    @property
+    def format(self) -> RdfFormat:
+        found = RdfFormat.from_media_type(self.media_type)
+        assert found is not None
+        return found
+
+    @property
+    def canonical_format(self) -> RdfFormat:
+        return RdfFormat.N_QUADS if self.format.supports_datasets else RdfFormat.N_TRIPLES
+
+
+@dataclass(frozen=True)
 class BulkJob:
     """What the child reads (asserted triples, the inferred graph as it is) and writes (the difference).
 
     With ``retracted`` (the triples a write took out of every asserted graph, when the closure was current
-    before it), the inferred graph is not read: see :func:`compute`."""
+    before it), the inferred graph is not read: see :func:`compute`. With ``load``, the file's triples are
+    asserted too (see :func:`convert`)."""
 
     asserted: Path
     inferred: Path
     added: Path
     removed: Path
     retracted: Path | None = None
+    load: LoadedFile | None = None
 
 
 @dataclass(frozen=True)
@@ -85,12 +122,61 @@ class BulkResult:
     seconds: float
     #: The child's peak resident memory (bytes), or 0 when computed in the calling process.
     peak_rss: int = 0
+    #: Why the loaded file was refused (its syntax, its size): ``(kind, message, line, column)``.
+    refused: tuple[str, str, int | None, int | None] | None = None
+
+    def raise_refusal(self) -> None:
+        """The file's refusal as the error it was (:class:`BadData`, or :class:`TooLarge` for a huge token)."""
+        if self.refused is not None:
+            kind, message, line, column = self.refused
+            raise (TooLarge(message) if kind == "too-large" else BadData(message, line=line, column=column))
+
+
+def convert(load: LoadedFile) -> Path:
+    """Parse the loaded file and write its canonical lines (renamed into place when whole, which tells the
+    writer it may load them); returns the N-Triples file of its triples the closure reads."""
+    quads: Iterable[Quad] = parse(path=load.source, format=load.format, base_iri=load.base_iri, rename_blank_nodes=True)
+    dataset = load.canonical_format == RdfFormat.N_QUADS
+    if dataset and load.graph is not None:  # (a file of triples goes to its graph when the writer loads it)
+        target = NamedNode(load.graph)
+        quads = (
+            Quad(q.subject, q.predicate, q.object, target) if isinstance(q.graph_name, DefaultGraph) else q
+            for q in quads
+        )
+    if load.skolemize:
+        quads = (skolemize_quad(q) for q in quads)
+    partial = load.canonical.with_name(load.canonical.name + ".partial")
+    with partial.open("wb") as output:
+        serialize(quads, output, load.canonical_format)
+    os.replace(partial, load.canonical)
+    if not dataset:
+        return load.canonical
+    triples = load.canonical.with_name(load.canonical.name + ".nt")
+    with triples.open("wb") as output:
+        serialize((q.triple for q in parse(path=load.canonical, format=RdfFormat.N_QUADS)), output, RdfFormat.N_TRIPLES)
+    return triples
+
+
+def _refusal(error: Exception) -> tuple[str, str, int | None, int | None]:
+    if isinstance(error, SyntaxError):
+        return "syntax", f"the file does not parse: {error.msg}", error.lineno, error.offset
+    if isinstance(error, MemoryError):  # pyoxigraph's parsers stop at a token (a literal, an IRI) of over 16 MiB
+        return "too-large", f"the file holds a token too large to read: {error}", None, None
+    return "syntax", f"the file does not parse: {error}", None, None
 
 
 def compute(job: BulkJob) -> BulkResult:
-    """The closure of ``job.asserted``, written as its difference with ``job.inferred`` (the child's work)."""
+    """The closure of ``job.asserted`` (and of the loaded file), written as its difference with
+    ``job.inferred`` (the child's work)."""
     started = time.perf_counter()
-    with job.asserted.open("rb") as lines:
+    sources = [job.asserted]
+    if job.load is not None:
+        try:
+            sources.append(convert(job.load))
+        except (SyntaxError, ValueError, MemoryError) as error:
+            return BulkResult(0, 0, 0, 0, "", time.perf_counter() - started, refused=_refusal(error))
+    with contextlib.ExitStack() as files:
+        lines = itertools.chain.from_iterable(files.enter_context(path.open("rb")) for path in sources)
         closure, schema = closure_of(lines)
     if job.retracted is not None:
         return _retract(job, closure, schema.fingerprint, started)
@@ -166,14 +252,25 @@ def child_main() -> None:
     pickle.dump(dataclasses.replace(result, peak_rss=peak), sys.stdout.buffer)
 
 
-def run(job: BulkJob, *, in_process: bool = False, renew: Callable[[], None] = lambda: None) -> BulkResult:
+def run(
+    job: BulkJob,
+    *,
+    in_process: bool = False,
+    renew: Callable[[], None] = lambda: None,
+    loaded: Callable[[], None] = lambda: None,
+) -> BulkResult:
     """Run ``job`` in a new Python process (its memory is the system's again when it ends), or here;
-    ``renew`` keeps the write turn meanwhile (a remote engine's lease lapses unless renewed).
+    ``renew`` keeps the write turn meanwhile (a remote engine's lease lapses unless renewed), and ``loaded``
+    is called once the loaded file's canonical lines are whole (while the child goes on reasoning).
 
     A plain process rather than :mod:`multiprocessing`: the caller may be a script, a server thread or a
     worker, and a spawned child would import the caller's main module again."""
+    waiting = job.load is not None
     if in_process:
-        return compute(job)
+        result = compute(job)
+        if waiting and result.refused is None:
+            loaded()
+        return result
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
     command = [sys.executable, "-c", "from graph.inference.bulk import child_main; child_main()"]
@@ -181,18 +278,26 @@ def run(job: BulkJob, *, in_process: bool = False, renew: Callable[[], None] = l
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     ) as child:
         given: bytes | None = pickle.dumps(job)
+        renewed = time.monotonic()
         while True:
             try:
-                out, err = child.communicate(given, timeout=RENEW_SECONDS)
+                out, err = child.communicate(given, timeout=POLL_SECONDS if waiting else RENEW_SECONDS)
                 break
             except subprocess.TimeoutExpired:
                 given = None
-                renew()
+                if waiting and job.load is not None and job.load.canonical.exists():
+                    waiting = False
+                    loaded()
+                if time.monotonic() - renewed >= RENEW_SECONDS:
+                    renew()
+                    renewed = time.monotonic()
     if child.returncode != 0:
         tail = err.decode(errors="replace").strip().splitlines()[-5:]
         raise RuntimeError(f"the bulk reasoner stopped (exit status {child.returncode}): {' / '.join(tail)}")
     result = pickle.loads(out)
     assert isinstance(result, BulkResult)
+    if waiting and result.refused is None:  # the child was done before the writer looked
+        loaded()
     return result
 
 
@@ -256,3 +361,45 @@ def materialize_in_bulk(
             )
         write_difference(kg, job.added, job.removed)
     return result
+
+
+def load_in_bulk(
+    kg: KnowledgeGraph, source: Path, format: RdfFormat, *, to_graph: NamedNode | None, base_iri: str
+) -> tuple[BulkResult, int, CompiledSchema]:
+    """Load a file and bring the inferred graph up to date with it (the caller holds the write turn and has
+    marked the closure pending): the child parses the file, the writer loads its canonical lines while the
+    child reasons, then writes the difference. Returns the child's result, the quads the store gained and
+    the schema it holds now. A file that does not parse raises :class:`BadData` with nothing written."""
+    with tempfile.TemporaryDirectory(prefix="genai-kg-bulk-") as folder:
+        root = Path(folder)
+        load = LoadedFile(
+            source,
+            format.media_type,
+            base_iri,
+            to_graph.value if to_graph is not None else None,
+            kg.backend.shared,
+            root / ("loaded.nq" if format.supports_datasets else "loaded.nt"),
+        )
+        job = BulkJob(root / "asserted.nt", root / "inferred.nt", root / "added.nt", root / "removed.nt", load=load)
+        with job.asserted.open("wb") as output:
+            dump_asserted(kg, output)
+        with job.inferred.open("wb") as output:
+            kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
+        gained: list[int] = []
+
+        def write_loaded() -> None:
+            before = len(kg)
+            graph = None if load.canonical_format == RdfFormat.N_QUADS else to_graph  # the quads name their graphs
+            with load.canonical.open("rb") as lines:
+                kg.backend.bulk_load(lines, load.canonical_format, to_graph=graph, base_iri=base_iri)
+            gained.append(len(kg) - before)
+
+        result = run(job, in_process=kg.bulk_in_process, renew=renewer(kg), loaded=write_loaded)
+        result.raise_refusal()
+        schema = read_schema(kg)
+        if result.fingerprint != schema.fingerprint:
+            raise RuntimeError(
+                f"the bulk path compiled another schema ({result.fingerprint}) than the store's ({schema.fingerprint})"
+            )
+        write_difference(kg, job.added, job.removed)
+    return result, gained[0], schema

@@ -11,13 +11,14 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, NamedNode
+from pyoxigraph import NamedNode, RdfFormat
 
 from ..errors import ReadOnly
-from .bulk import BULK_RETRACTION_MIN, materialize_in_bulk
-from .engine import Frontier, Run
+from .bulk import BULK_RETRACTION_MIN, load_in_bulk, materialize_in_bulk
+from .engine import Run
 from .schema import CompiledSchema, TermTriple, read_schema, remember, schema_of
 from .state import ClosureState, mark_pending, new_write, publish, read_state
 from .vocabulary import NODES, SCHEMA_PREDICATES, SCHEMA_TYPES, TYPE
@@ -157,21 +158,21 @@ def retract_in_bulk(kg: KnowledgeGraph, retracted: tuple[TermTriple, ...]) -> tu
     return Report(**{**asdict(report), "child_peak_rss": done.peak_rss}), schema
 
 
-def reason_from_graph(kg: KnowledgeGraph, graph: NamedNode | None, loaded: int) -> tuple[Report, CompiledSchema]:
-    """Step 4 of a bulk load: forward rounds from a loaded graph (None: the store's default graph, naively), or
-    the bulk path when it loaded more than ``kg.bulk_reasoning_quads`` quads."""
-    if loaded > kg.bulk_reasoning_quads:
-        return recompute(kg, bulk=True)
-    kg.backend.unassert_inferred(graph if graph is not None else DefaultGraph())
+def reason_over_load(
+    kg: KnowledgeGraph, source: Path, format: RdfFormat, *, to_graph: NamedNode | None, base_iri: str
+) -> tuple[Report, CompiledSchema, int]:
+    """Step 4 of a bulk load, with the load itself: the file goes in while the bulk path reasons over it
+    (see :func:`.bulk.load_in_bulk`); returns the report, the schema and how many quads the store gained."""
     started = time.perf_counter()
-    schema = read_schema(kg)
-    if schema.fingerprint != read_state(kg).schema:
-        return recompute(kg)
+    done, gained, schema = load_in_bulk(kg, source, format, to_graph=to_graph, base_iri=base_iri)
     remember(schema)
-    run = Run(kg, schema)
-    if graph is None:
-        run.forward(Frontier(None))
-    else:
-        run.forward(Frontier(graph, run.content(graph), temporary=False))
-    report = Report("updated", run.added, run.removed, time.perf_counter() - started, False, run.rounds, run.queries)
-    return report, schema
+    report = Report(
+        "materialised",
+        done.added,
+        done.removed,
+        time.perf_counter() - started,
+        True,
+        engine="bulk",
+        child_peak_rss=done.peak_rss,
+    )
+    return report, schema, gained
