@@ -117,6 +117,26 @@ def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:
     assert inferred(kg) == fresh_inferred(kg)
 
 
+def test_the_closure_reaches_the_store_in_chunks_as_it_grows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child hands the triples it adds over in chunks while it reasons (what the closure holds stays in
+    it); many small chunks, triples already in the inferred graph skipped, give the whole closure."""
+    monkeypatch.setattr(bulk, "CHUNK_LINES", 40)
+    chunks: list[str] = []
+    add_inferred = bulk.add_inferred
+
+    def counted(kg: KnowledgeGraph, added: Path) -> None:
+        chunks.append(added.name)
+        add_inferred(kg, added)
+
+    monkeypatch.setattr(bulk, "add_inferred", counted)
+    kg = open_knowledge_graph()
+    kg.bulk_in_process, kg.bulk_reasoning_quads = True, 0
+    report = kg.add_quads(university_quads(1, 1))
+    assert engine_of(kg) == "bulk" and report.inferred_added > 40 * 5
+    assert len(chunks) > 5 and chunks == [f"added.{n}.nt" for n in range(len(chunks))]
+    assert inferred(kg) == fresh_inferred(kg)
+
+
 def test_a_retraction_of_a_share_of_the_store_goes_to_the_bulk_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reasoner, "BULK_RETRACTION_MIN", 2)
     kg = open_knowledge_graph()

@@ -29,7 +29,6 @@ import itertools
 import os
 import pickle
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serializ
 from ..errors import BadData, TooLarge
 from ..namespaces import GKR, GRAPH_INFERRED
 from ..skolem import skolemize_quad
-from .memory import BLANK, Closure, closure_of, split_line, text
+from .memory import BLANK, Closure, prepared, split_line, text
 from .program import MEMBER
 from .schema import CompiledSchema, read_schema
 
@@ -59,6 +58,8 @@ BULK_RETRACTION_MIN = 1_000
 BULK_RETRACTION_SHARE = 0.001
 #: Lines per write of the bulk path's output: one bulk-loader call here, one request to a remote engine.
 EMBEDDED_BATCH_LINES = 200_000
+#: About how many added triples the child hands the writer at a time while it reasons.
+CHUNK_LINES = 200_000
 REMOTE_BATCH_LINES = 5_000
 #: How often the write turn is renewed while the child computes.
 RENEW_SECONDS = 5.0
@@ -104,10 +105,28 @@ class BulkJob:
 
     asserted: Path
     inferred: Path
-    added: Path
-    removed: Path
+    #: The folder the child writes its output to: the schema's fingerprint (before it reasons), the triples
+    #: the closure adds in chunks (while it reasons), the triples it removes (at the end).
+    out: Path
     retracted: Path | None = None
     load: LoadedFile | None = None
+
+    @property
+    def fingerprint(self) -> Path:
+        return self.out / "fingerprint"
+
+    @property
+    def removed(self) -> Path:
+        return self.out / "removed.nt"
+
+    def added(self, chunk: int) -> Path:
+        return self.out / f"added.{chunk}.nt"
+
+    @classmethod
+    def in_folder(cls, root: Path, *, retracted: bool = False, load: LoadedFile | None = None) -> BulkJob:
+        (root / "out").mkdir()
+        given = root / "retracted.nt" if retracted else None
+        return cls(root / "asserted.nt", root / "inferred.nt", root / "out", given, load)
 
 
 @dataclass(frozen=True)
@@ -165,6 +184,64 @@ def _refusal(error: Exception) -> tuple[str, str, int | None, int | None]:
     return "syntax", f"the file does not parse: {error}", None, None
 
 
+def _publish(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write a file the writer waits for under another name, then rename it into place (it is whole then)."""
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("wb") as output:
+        write(output)
+    os.replace(partial, path)
+
+
+class _Chunks:
+    """The triples the closure adds, handed to the writer in files while the child still reasons: what the
+    closure holds stays in it, so each chunk is final once written. Triples the inferred graph holds already
+    are skipped; lines with a blank node go last in a chunk (the bulk loader takes the others whole)."""
+
+    def __init__(self, job: BulkJob, closure: Closure, present: set[int]) -> None:
+        self.job, self.closure, self.present = job, closure, present
+        self.written = 0  # triples of closure.inferred looked at
+        self.added = 0
+        self.chunks = 0
+
+    def flush(self) -> None:
+        closure, present = self.closure, self.present
+        kinds, write_line, unkey = closure.kinds, closure.line, closure.unkey
+        plain: list[bytes] = []
+        blank: list[bytes] = []
+        for k in itertools.islice(closure.inferred, self.written, None):
+            if k in present:
+                continue
+            triple = unkey(k)
+            (blank if BLANK in (kinds[triple[0]], kinds[triple[2]]) else plain).append(write_line(triple))
+        self.written = len(closure.inferred)
+        if plain or blank:
+            _publish(self.job.added(self.chunks), lambda output: output.writelines((*plain, *blank)))
+            self.chunks += 1
+            self.added += len(plain) + len(blank)
+
+
+def _present(job: BulkJob, closure: Closure, gone: IO[bytes]) -> tuple[set[int], int]:
+    """The triples of the inferred graph as it is that the closure may still hold (its terms are all known);
+    the others go to ``gone`` at once (how many: the second value)."""
+    ids, key = closure.ids, closure.key
+    present: set[int] = set()
+    dropped = 0
+    with job.inferred.open("rb") as current:
+        for line in current:
+            if not line.strip():
+                continue
+            s, p, o = split_line(line)
+            if s == _INFERRED or (p.startswith(_REASONERS) and p != _MEMBER):  # the state, a lease: the caller's
+                continue
+            triple = (ids.get(s), ids.get(p), ids.get(o))
+            if None in triple:
+                gone.write(line)
+                dropped += 1
+            else:
+                present.add(key(triple))  # type: ignore[arg-type]
+    return present, dropped
+
+
 def compute(job: BulkJob) -> BulkResult:
     """The closure of ``job.asserted`` (and of the loaded file), written as its difference with
     ``job.inferred`` (the child's work)."""
@@ -177,39 +254,25 @@ def compute(job: BulkJob) -> BulkResult:
             return BulkResult(0, 0, 0, 0, "", time.perf_counter() - started, refused=_refusal(error))
     with contextlib.ExitStack() as files:
         lines = itertools.chain.from_iterable(files.enter_context(path.open("rb")) for path in sources)
-        closure, schema = closure_of(lines)
+        closure, schema = prepared(lines)
+    _publish(job.fingerprint, lambda output: output.write(schema.fingerprint.encode()))
     if job.retracted is not None:
+        closure.run()
         return _retract(job, closure, schema.fingerprint, started)
-    remaining = closure.inferred
-    inferred = len(remaining)
-    ids, key = closure.ids, closure.key
-    removed = 0
-    with job.inferred.open("rb") as current, job.removed.open("wb") as gone:
-        for line in current:
-            if not line.strip():
-                continue
-            s, p, o = split_line(line)
-            if s == _INFERRED or (p.startswith(_REASONERS) and p != _MEMBER):  # the state, a lease: the caller's
-                continue
-            triple = (ids.get(s), ids.get(p), ids.get(o))
-            if None not in triple:
-                k = key(triple)  # type: ignore[arg-type]
-                if k in remaining:  # in the closure and in the graph already: left alone
-                    del remaining[k]
-                    continue
-            gone.write(line)
-            removed += 1
-    with job.added.open("wb") as new, tempfile.TemporaryFile() as blank:
-        kinds, write_line, unkey = closure.kinds, closure.line, closure.unkey
-        for k in remaining:  # lines with a blank node last: the bulk loader takes the others in whole chunks
-            triple = unkey(k)
-            (blank if BLANK in (kinds[triple[0]], kinds[triple[2]]) else new).write(write_line(triple))
-        blank.seek(0)
-        shutil.copyfileobj(blank, new)
+    with job.removed.open("wb") as gone:
+        present, removed = _present(job, closure, gone)
+        chunks = _Chunks(job, closure, present)
+        closure.run(chunks.flush, CHUNK_LINES)
+        chunks.flush()
+        held = closure.inferred
+        for k in present:
+            if k not in held:  # no longer follows
+                gone.write(closure.line(closure.unkey(k)))
+                removed += 1
     return BulkResult(
         closure.asserted,
-        inferred,
-        len(remaining),
+        len(closure.inferred),
+        chunks.added,
         removed,
         schema.fingerprint,
         time.perf_counter() - started,
@@ -239,8 +302,8 @@ def _retract(job: BulkJob, closure: Closure, fingerprint: str, started: float) -
         for k in itertools.islice(closure.inferred, inferred, None):  # found after the retracted came back
             gone.write(closure.line(closure.unkey(k)))
             removed += 1
-    with job.added.open("wb") as new:
-        new.writelines(kept)
+    if kept:
+        _publish(job.added(0), lambda output: output.writelines(kept))
     return BulkResult(closure.asserted, inferred, len(kept), removed, fingerprint, time.perf_counter() - started)
 
 
@@ -252,52 +315,76 @@ def child_main() -> None:
     pickle.dump(dataclasses.replace(result, peak_rss=peak), sys.stdout.buffer)
 
 
+class _Writer:
+    """The writer's side of a job: it writes what the child hands over as it comes (the loaded file's
+    canonical lines first, then the chunks of added triples once the schema is checked)."""
+
+    def __init__(
+        self, kg: KnowledgeGraph, job: BulkJob, expected: Callable[[], str], loaded: Callable[[], None]
+    ) -> None:
+        self.kg, self.job, self.expected, self.loaded = kg, job, expected, loaded
+        self.waiting = job.load is not None
+        self.checked = False
+        self.next = 0
+
+    def take(self) -> None:
+        job = self.job
+        if self.waiting:
+            if job.load is None or not job.load.canonical.exists():
+                return
+            self.loaded()
+            self.waiting = False
+        while (chunk := job.added(self.next)).exists():
+            if not self.checked:  # nothing reaches the inferred graph from rules of another schema
+                _check(job.fingerprint.read_text(), self.expected())
+                self.checked = True
+            add_inferred(self.kg, chunk)
+            self.next += 1
+
+
 def run(
-    job: BulkJob,
-    *,
-    in_process: bool = False,
-    renew: Callable[[], None] = lambda: None,
-    loaded: Callable[[], None] = lambda: None,
+    job: BulkJob, writer: _Writer, *, in_process: bool = False, renew: Callable[[], None] = lambda: None
 ) -> BulkResult:
-    """Run ``job`` in a new Python process (its memory is the system's again when it ends), or here;
-    ``renew`` keeps the write turn meanwhile (a remote engine's lease lapses unless renewed), and ``loaded``
-    is called once the loaded file's canonical lines are whole (while the child goes on reasoning).
+    """Run ``job`` in a new Python process (its memory is the system's again when it ends), or here, while
+    ``writer`` takes what it hands over; ``renew`` keeps the write turn meanwhile (a remote engine's lease
+    lapses unless renewed).
 
     A plain process rather than :mod:`multiprocessing`: the caller may be a script, a server thread or a
     worker, and a spawned child would import the caller's main module again."""
-    waiting = job.load is not None
-    if in_process:
-        result = compute(job)
-        if waiting and result.refused is None:
-            loaded()
-        return result
+    result = compute(job) if in_process else _in_child(job, writer, renew)
+    if result.refused is None:
+        writer.take()  # what the child wrote after the writer last looked
+    return result
+
+
+def _in_child(job: BulkJob, writer: _Writer, renew: Callable[[], None]) -> BulkResult:
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
     command = [sys.executable, "-c", "from graph.inference.bulk import child_main; child_main()"]
     with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     ) as child:
-        given: bytes | None = pickle.dumps(job)
-        renewed = time.monotonic()
-        while True:
-            try:
-                out, err = child.communicate(given, timeout=POLL_SECONDS if waiting else RENEW_SECONDS)
-                break
-            except subprocess.TimeoutExpired:
-                given = None
-                if waiting and job.load is not None and job.load.canonical.exists():
-                    waiting = False
-                    loaded()
-                if time.monotonic() - renewed >= RENEW_SECONDS:
-                    renew()
-                    renewed = time.monotonic()
+        try:
+            given: bytes | None = pickle.dumps(job)
+            renewed = time.monotonic()
+            while True:
+                try:
+                    out, err = child.communicate(given, timeout=POLL_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    given = None
+                    writer.take()
+                    if time.monotonic() - renewed >= RENEW_SECONDS:
+                        renew()
+                        renewed = time.monotonic()
+        except BaseException:
+            child.kill()
+            raise
     if child.returncode != 0:
         tail = err.decode(errors="replace").strip().splitlines()[-5:]
         raise RuntimeError(f"the bulk reasoner stopped (exit status {child.returncode}): {' / '.join(tail)}")
     result = pickle.loads(out)
     assert isinstance(result, BulkResult)
-    if waiting and result.refused is None:  # the child was done before the writer looked
-        loaded()
     return result
 
 
@@ -315,8 +402,19 @@ def renewer(kg: KnowledgeGraph) -> Callable[[], None]:
     return renew if renew is not None else lambda: None
 
 
-def write_difference(kg: KnowledgeGraph, added: Path, removed: Path) -> None:
-    """Remove, then add, the child's difference in the inferred graph, in bounded batches."""
+def add_inferred(kg: KnowledgeGraph, added: Path) -> None:
+    """Add a file of the child's triples to the inferred graph, in bounded batches (a remote engine refuses
+    one huge update)."""
+    size = REMOTE_BATCH_LINES if kg.backend.shared else EMBEDDED_BATCH_LINES
+    renew = renewer(kg)
+    with added.open("rb") as lines:
+        while chunk := b"".join(itertools.islice(lines, size)):
+            renew()
+            kg.backend.add_ntriples(io.BytesIO(chunk), (GRAPH_INFERRED,))
+
+
+def remove_inferred(kg: KnowledgeGraph, removed: Path) -> None:
+    """Remove a file of the child's triples from the inferred graph, in bounded batches."""
     size = REMOTE_BATCH_LINES if kg.backend.shared else EMBEDDED_BATCH_LINES
     renew = renewer(kg)
     with removed.open("rb") as lines:
@@ -324,10 +422,6 @@ def write_difference(kg: KnowledgeGraph, added: Path, removed: Path) -> None:
             renew()
             triples = (q.triple for q in parse(chunk, RdfFormat.N_TRIPLES))
             kg.backend.remove([Quad(t.subject, t.predicate, t.object, GRAPH_INFERRED) for t in triples])
-    with added.open("rb") as lines:
-        while chunk := b"".join(itertools.islice(lines, size)):
-            renew()
-            kg.backend.add_ntriples(io.BytesIO(chunk), (GRAPH_INFERRED,))
 
 
 def materialize_in_bulk(
@@ -343,33 +437,35 @@ def materialize_in_bulk(
     ``retracted``: the write only took these triples out of every asserted graph, the closure was current
     before it, and the schema is unchanged; the inferred graph is then not dumped (see :func:`_retract`)."""
     with tempfile.TemporaryDirectory(prefix="genai-kg-bulk-") as folder:
-        root = Path(folder)
-        given = root / "retracted.nt" if retracted is not None else None
-        job = BulkJob(root / "asserted.nt", root / "inferred.nt", root / "added.nt", root / "removed.nt", given)
+        job = BulkJob.in_folder(Path(folder), retracted=retracted is not None)
         with job.asserted.open("wb") as output:
             dump_asserted(kg, output)
-        if given is not None and retracted is not None:
-            with given.open("wb") as output:
+        if job.retracted is not None and retracted is not None:
+            with job.retracted.open("wb") as output:
                 output.writelines(b"%s %s %s .\n" % (text(s), text(p), text(o)) for s, p, o in retracted)
         else:
             with job.inferred.open("wb") as output:
                 kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
-        result = run(job, in_process=in_process, renew=renewer(kg))
-        if result.fingerprint != fingerprint:
-            raise RuntimeError(
-                f"the bulk path compiled another schema ({result.fingerprint}) than the store's ({fingerprint})"
-            )
-        write_difference(kg, job.added, job.removed)
+        writer = _Writer(kg, job, lambda: fingerprint, lambda: None)
+        result = run(job, writer, in_process=in_process, renew=renewer(kg))
+        _check(result.fingerprint, fingerprint)
+        remove_inferred(kg, job.removed)
     return result
+
+
+def _check(found: str, expected: str) -> None:
+    if found != expected:
+        raise RuntimeError(f"the bulk path compiled another schema ({found}) than the store's ({expected})")
 
 
 def load_in_bulk(
     kg: KnowledgeGraph, source: Path, format: RdfFormat, *, to_graph: NamedNode | None, base_iri: str
 ) -> tuple[BulkResult, int, CompiledSchema]:
     """Load a file and bring the inferred graph up to date with it (the caller holds the write turn and has
-    marked the closure pending): the child parses the file, the writer loads its canonical lines while the
-    child reasons, then writes the difference. Returns the child's result, the quads the store gained and
-    the schema it holds now. A file that does not parse raises :class:`BadData` with nothing written."""
+    marked the closure pending). The child parses the file; the writer loads its canonical lines, then the
+    triples the closure adds, while the child still reasons; what it removes goes last. Returns the child's
+    result, the quads the store gained and the schema it holds now. A file that does not parse raises
+    :class:`BadData` with nothing written."""
     with tempfile.TemporaryDirectory(prefix="genai-kg-bulk-") as folder:
         root = Path(folder)
         load = LoadedFile(
@@ -380,12 +476,13 @@ def load_in_bulk(
             kg.backend.shared,
             root / ("loaded.nq" if format.supports_datasets else "loaded.nt"),
         )
-        job = BulkJob(root / "asserted.nt", root / "inferred.nt", root / "added.nt", root / "removed.nt", load=load)
+        job = BulkJob.in_folder(root, load=load)
         with job.asserted.open("wb") as output:
             dump_asserted(kg, output)
         with job.inferred.open("wb") as output:
             kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
         gained: list[int] = []
+        schemas: list[CompiledSchema] = []
 
         def write_loaded() -> None:
             before = len(kg)
@@ -394,12 +491,13 @@ def load_in_bulk(
                 kg.backend.bulk_load(lines, load.canonical_format, to_graph=graph, base_iri=base_iri)
             gained.append(len(kg) - before)
 
-        result = run(job, in_process=kg.bulk_in_process, renew=renewer(kg), loaded=write_loaded)
+        def schema_now() -> str:  # the store's schema once the file is in it
+            if not schemas:
+                schemas.append(read_schema(kg))
+            return schemas[0].fingerprint
+
+        result = run(job, _Writer(kg, job, schema_now, write_loaded), in_process=kg.bulk_in_process, renew=renewer(kg))
         result.raise_refusal()
-        schema = read_schema(kg)
-        if result.fingerprint != schema.fingerprint:
-            raise RuntimeError(
-                f"the bulk path compiled another schema ({result.fingerprint}) than the store's ({schema.fingerprint})"
-            )
-        write_difference(kg, job.added, job.removed)
-    return result, gained[0], schema
+        _check(result.fingerprint, schema_now())
+        remove_inferred(kg, job.removed)
+    return result, gained[0], schemas[0]

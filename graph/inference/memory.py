@@ -382,9 +382,13 @@ class Closure:
 
     # -- evaluation ----------------------------------------------------------------------------------
 
-    def run(self) -> int:
-        """Fire every queued triple until nothing new follows; returns how many triples were inferred."""
+    def run(self, found_so_far: Callable[[], None] | None = None, every: int = 0) -> int:
+        """Fire every queued triple until nothing new follows; returns how many triples were inferred.
+
+        ``found_so_far`` is called each time about ``every`` more triples were inferred (the closure only
+        grows: what it holds then stays in it)."""
         before = len(self.inferred)
+        due = before + every if found_so_far is not None else -1
         queue, found, inferred, out, inn = self._queue, self._found, self.inferred, self.out, self.inn
         table, anything, present = self._table, self._any, out.keys()
         while queue:
@@ -427,6 +431,9 @@ class Closure:
                 inferred[(s << 64) | (p << 32) | o] = None
                 queue.append(triple)
             found.clear()
+            if 0 <= due <= len(inferred):
+                found_so_far()  # type: ignore[misc]
+                due = len(inferred) + every
         return len(self.inferred) - before
 
 
@@ -443,8 +450,8 @@ def is_schema_line(line: bytes) -> bool:
     return p in _SCHEMA_PREDICATES or (p == _TYPE_TEXT and o in _SCHEMA_TYPES)
 
 
-def closure_of(lines: Iterable[bytes]) -> tuple[Closure, CompiledSchema]:
-    """The closure of asserted N-Triples lines, under the rules compiled from the schema they hold."""
+def prepared(lines: Iterable[bytes]) -> tuple[Closure, CompiledSchema]:
+    """Asserted N-Triples lines in a closure, with the rules compiled from the schema they hold (not run yet)."""
     closure = Closure()
     schema_lines = []
     for line in lines:
@@ -457,5 +464,11 @@ def closure_of(lines: Iterable[bytes]) -> tuple[Closure, CompiledSchema]:
         for t in (q.triple for q in parse(b"".join(schema_lines), RdfFormat.N_TRIPLES))
     )
     closure.load_program(schema)
+    return closure, schema
+
+
+def closure_of(lines: Iterable[bytes]) -> tuple[Closure, CompiledSchema]:
+    """The closure of asserted N-Triples lines, under the rules compiled from the schema they hold."""
+    closure, schema = prepared(lines)
     closure.run()
     return closure, schema
