@@ -199,47 +199,38 @@ class _Chunks:
 
     def __init__(self, job: BulkJob, closure: Closure, present: set[int]) -> None:
         self.job, self.closure, self.present = job, closure, present
-        self.written = 0  # triples of closure.inferred looked at
         self.added = 0
         self.chunks = 0
 
-    def flush(self) -> None:
+    def write(self, triples: list[tuple[int, int, int]]) -> None:
         closure, present = self.closure, self.present
-        kinds, write_line, unkey = closure.kinds, closure.line, closure.unkey
+        kinds, write_line, key = closure.kinds, closure.line, closure.key
         plain: list[bytes] = []
         blank: list[bytes] = []
-        for k in itertools.islice(closure.inferred, self.written, None):
-            if k in present:
+        for triple in triples:
+            if present and key(triple) in present:
                 continue
-            triple = unkey(k)
             (blank if BLANK in (kinds[triple[0]], kinds[triple[2]]) else plain).append(write_line(triple))
-        self.written = len(closure.inferred)
         if plain or blank:
             _publish(self.job.added(self.chunks), lambda output: output.writelines((*plain, *blank)))
             self.chunks += 1
             self.added += len(plain) + len(blank)
 
 
-def _present(job: BulkJob, closure: Closure, gone: IO[bytes]) -> tuple[set[int], int]:
-    """The triples of the inferred graph as it is that the closure may still hold (its terms are all known);
-    the others go to ``gone`` at once (how many: the second value)."""
-    ids, key = closure.ids, closure.key
+def _present(job: BulkJob, closure: Closure) -> set[int]:
+    """The triples of the inferred graph as it is, encoded in ``closure`` before anything is asserted in it
+    (the state triples and a lease are the caller's, and left out)."""
+    encode, key = closure.encode, closure.key
     present: set[int] = set()
-    dropped = 0
     with job.inferred.open("rb") as current:
         for line in current:
             if not line.strip():
                 continue
             s, p, o = split_line(line)
-            if s == _INFERRED or (p.startswith(_REASONERS) and p != _MEMBER):  # the state, a lease: the caller's
+            if s == _INFERRED or (p.startswith(_REASONERS) and p != _MEMBER):
                 continue
-            triple = (ids.get(s), ids.get(p), ids.get(o))
-            if None in triple:
-                gone.write(line)
-                dropped += 1
-            else:
-                present.add(key(triple))  # type: ignore[arg-type]
-    return present, dropped
+            present.add(key((encode(s), encode(p), encode(o))))
+    return present
 
 
 def compute(job: BulkJob) -> BulkResult:
@@ -252,26 +243,32 @@ def compute(job: BulkJob) -> BulkResult:
             sources.append(convert(job.load))
         except (SyntaxError, ValueError, MemoryError) as error:
             return BulkResult(0, 0, 0, 0, "", time.perf_counter() - started, refused=_refusal(error))
+    closure = Closure()
+    present = _present(job, closure) if job.retracted is None else set()
     with contextlib.ExitStack() as files:
         lines = itertools.chain.from_iterable(files.enter_context(path.open("rb")) for path in sources)
-        closure, schema = prepared(lines)
+        closure, schema = prepared(lines, closure)
     _publish(job.fingerprint, lambda output: output.write(schema.fingerprint.encode()))
     if job.retracted is not None:
         closure.run()
         return _retract(job, closure, schema.fingerprint, started)
+    # before the rules run, the closure holds the asserted triples and the schema's entailments: an inferred
+    # triple that is asserted now leaves the inferred graph
+    key, unkey, has = closure.key, closure.unkey, closure.has
+    entailed = {key(t) for t in closure.inferred}
+    asserted = {k for k in present if k not in entailed and has(*unkey(k))}
+    chunks = _Chunks(job, closure, present)
+    closure.run(chunks.write, CHUNK_LINES)
+    chunks.write(closure.inferred)
+    removed = 0
     with job.removed.open("wb") as gone:
-        present, removed = _present(job, closure, gone)
-        chunks = _Chunks(job, closure, present)
-        closure.run(chunks.flush, CHUNK_LINES)
-        chunks.flush()
-        held = closure.inferred
         for k in present:
-            if k not in held:  # no longer follows
-                gone.write(closure.line(closure.unkey(k)))
+            if k in asserted or not has(*unkey(k)):  # asserted now, or no longer follows
+                gone.write(closure.line(unkey(k)))
                 removed += 1
     return BulkResult(
         closure.asserted,
-        len(closure.inferred),
+        closure.inferred_count,
         chunks.added,
         removed,
         schema.fingerprint,
@@ -284,7 +281,8 @@ def _retract(job: BulkJob, closure: Closure, fingerprint: str, started: float) -
     asserted is computed, then the retracted triples are added back and the rules run on. What they derive
     then is exactly what the inferred graph held and must lose (it followed from the old asserted triples,
     and not from the new ones); a retracted triple the new closure holds already is inferred now, and added."""
-    inferred = len(closure.inferred)
+    inferred = closure.inferred_count
+    closure.handed, closure.inferred = inferred, []  # what follows from what stays asserted
     kept = []
     with job.retracted.open("rb") as lines:  # type: ignore[union-attr]
         for line in lines:
@@ -299,8 +297,8 @@ def _retract(job: BulkJob, closure: Closure, fingerprint: str, started: float) -
     closure.run()
     removed = 0
     with job.removed.open("wb") as gone:
-        for k in itertools.islice(closure.inferred, inferred, None):  # found after the retracted came back
-            gone.write(closure.line(closure.unkey(k)))
+        for triple in closure.inferred:  # found after the retracted came back
+            gone.write(closure.line(triple))
             removed += 1
     if kept:
         _publish(job.added(0), lambda output: output.writelines(kept))

@@ -239,8 +239,10 @@ class Closure:
         self.kinds = bytearray()
         self.out: Index = {}
         self.inn: Index = {}
-        #: Triples that were not asserted (packed ints: see :meth:`key`), with the order they were found in.
-        self.inferred: dict[int, None] = {}
+        #: Triples that were not asserted, in the order they were found, since :meth:`run` last handed them
+        #: over (see its ``found_so_far``); :attr:`handed` counts those handed over.
+        self.inferred: list[Triple] = []
+        self.handed = 0
         self.asserted = 0
         self.compiled: list[Compiled] = []
         self._queue: list[Triple] = []
@@ -337,7 +339,7 @@ class Closure:
         for s, p, o in schema.entailed():
             triple = (self.encode(text(s)), self.encode(text(p)), self.encode(text(o)))
             if self._insert(*triple):
-                self.inferred[self.key(triple)] = None
+                self.inferred.append(triple)
                 self._queue.append(triple)
 
     def _compile(self, rule: Rule, premise: int) -> None:
@@ -382,13 +384,18 @@ class Closure:
 
     # -- evaluation ----------------------------------------------------------------------------------
 
-    def run(self, found_so_far: Callable[[], None] | None = None, every: int = 0) -> int:
+    @property
+    def inferred_count(self) -> int:
+        """How many triples were inferred in all."""
+        return self.handed + len(self.inferred)
+
+    def run(self, found_so_far: Callable[[list[Triple]], None] | None = None, every: int = 0) -> int:
         """Fire every queued triple until nothing new follows; returns how many triples were inferred.
 
-        ``found_so_far`` is called each time about ``every`` more triples were inferred (the closure only
-        grows: what it holds then stays in it)."""
-        before = len(self.inferred)
-        due = before + every if found_so_far is not None else -1
+        ``found_so_far`` is handed :attr:`inferred` each time it holds ``every`` triples or more, which are
+        then dropped from it (the closure only grows: what it holds then stays in it)."""
+        before = self.inferred_count
+        due = every if found_so_far is not None else -1
         queue, found, inferred, out, inn = self._queue, self._found, self.inferred, self.out, self.inn
         table, anything, present = self._table, self._any, out.keys()
         while queue:
@@ -428,13 +435,14 @@ class Closure:
                     back[o] = {have, s}
                 else:
                     have.add(s)  # type: ignore[union-attr]
-                inferred[(s << 64) | (p << 32) | o] = None
+                inferred.append(triple)
                 queue.append(triple)
             found.clear()
             if 0 <= due <= len(inferred):
-                found_so_far()  # type: ignore[misc]
-                due = len(inferred) + every
-        return len(self.inferred) - before
+                found_so_far(inferred)  # type: ignore[misc]
+                self.handed += len(inferred)
+                inferred.clear()
+        return self.inferred_count - before
 
 
 # -- a whole closure from files ----------------------------------------------------------------------
@@ -450,9 +458,10 @@ def is_schema_line(line: bytes) -> bool:
     return p in _SCHEMA_PREDICATES or (p == _TYPE_TEXT and o in _SCHEMA_TYPES)
 
 
-def prepared(lines: Iterable[bytes]) -> tuple[Closure, CompiledSchema]:
-    """Asserted N-Triples lines in a closure, with the rules compiled from the schema they hold (not run yet)."""
-    closure = Closure()
+def prepared(lines: Iterable[bytes], closure: Closure | None = None) -> tuple[Closure, CompiledSchema]:
+    """Asserted N-Triples lines in a closure (a new one by default), with the rules compiled from the schema
+    they hold (not run yet)."""
+    closure = closure if closure is not None else Closure()
     schema_lines = []
     for line in lines:
         if line.strip():
