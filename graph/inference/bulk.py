@@ -6,11 +6,12 @@ scratch, a large file or a large delta they pay a store lookup for every candida
 
 1. dumps the asserted graphs, and the inferred graph as it is, to N-Triples files;
 2. computes the closure in a child process (:mod:`.memory`: the same rules, over integer triples; its memory
-   goes back to the system when it ends), and compares it with the inferred graph as it is: the child writes
-   the triples to add and to remove as two N-Triples files;
-3. removes and adds those in bounded batches (a remote engine refuses one huge update), the closure marked
-   pending meanwhile by the caller, as every write does: a crash leaves it pending and the next writable
-   open computes it again.
+   goes back to the system when it ends), and compares it with the inferred graph as it is: the child hands
+   the triples to add over in chunks while it still reasons (the closure only grows), after the schema's
+   fingerprint, and the triples to remove at the end, as N-Triples files;
+3. adds each chunk as it comes, then removes what goes, in bounded batches (a remote engine refuses one huge
+   update), the closure marked pending meanwhile by the caller, as every write does: a crash leaves it
+   pending and the next writable open computes it again.
 
 A bulk load (:func:`load_in_bulk`) is the same job with a file beside the dumps, taken before it is loaded:
 the child parses the file first (a syntax error stops the load with nothing written), names its blank nodes
@@ -63,7 +64,7 @@ CHUNK_LINES = 200_000
 REMOTE_BATCH_LINES = 5_000
 #: How often the write turn is renewed while the child computes.
 RENEW_SECONDS = 5.0
-#: How often the writer looks whether the child has written a loaded file's canonical lines.
+#: How often the writer looks whether the child has handed something over (see :class:`_Writer`).
 POLL_SECONDS = 0.02
 
 _INFERRED = text(GRAPH_INFERRED)
@@ -164,10 +165,7 @@ def convert(load: LoadedFile) -> Path:
         )
     if load.skolemize:
         quads = (skolemize_quad(q) for q in quads)
-    partial = load.canonical.with_name(load.canonical.name + ".partial")
-    with partial.open("wb") as output:
-        serialize(quads, output, load.canonical_format)
-    os.replace(partial, load.canonical)
+    _publish(load.canonical, lambda output: serialize(quads, output, load.canonical_format))
     if not dataset:
         return load.canonical
     triples = load.canonical.with_name(load.canonical.name + ".nt")

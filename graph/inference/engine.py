@@ -47,8 +47,6 @@ class Frontier:
 
     graph: NamedNode | None
     content: Content = EVERYTHING
-    #: A graph of this run's own (dropped after the round), or one of the store's (a bulk-loaded graph).
-    temporary: bool = True
 
 
 WHOLE_STORE = Frontier(None)
@@ -105,7 +103,7 @@ class Run:
             renew()
 
     def drop(self, frontier: Frontier) -> None:
-        if frontier.graph is not None and frontier.temporary:
+        if frontier.graph is not None:  # a graph of this run's own
             self.backend.drop_graph(frontier.graph)
 
     def put(self, triples: Iterable[TermTriple], graphs: Sequence[NamedNode]) -> None:

@@ -474,10 +474,3 @@ def prepared(lines: Iterable[bytes], closure: Closure | None = None) -> tuple[Cl
     )
     closure.load_program(schema)
     return closure, schema
-
-
-def closure_of(lines: Iterable[bytes]) -> tuple[Closure, CompiledSchema]:
-    """The closure of asserted N-Triples lines, under the rules compiled from the schema they hold."""
-    closure, schema = prepared(lines)
-    closure.run()
-    return closure, schema
