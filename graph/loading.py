@@ -127,7 +127,7 @@ def load_file(
     fmt = rdf_format(path, format)
     if not path.is_file():
         raise BadData(f"no such file: {path}")
-    if path.stat().st_size < BULK_LOAD_BYTES or (graph is not None and fmt.supports_datasets):
+    if path.stat().st_size < BULK_LOAD_BYTES:
         quads = read_file(path, graph=graph, format=format, progress=progress)
         kg.add_quads(quads)
         return len(quads)

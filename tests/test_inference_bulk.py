@@ -205,6 +205,55 @@ def test_a_bulk_load_reasons_over_the_files_blank_nodes(kg: KnowledgeGraph, tmp_
     assert inferred(kg) == fresh_inferred(kg)
 
 
+def test_a_bulk_load_that_asserts_what_was_inferred_and_changes_the_schema(tmp_path: Path) -> None:
+    """A bulk load into a store with a closure: a triple the closure held becomes asserted (it leaves the
+    inferred graph), a new subclass axiom changes what follows, and the result is a fresh closure's."""
+    kg = open_knowledge_graph()
+    kg.add_quads([typed("Known", "MultimodalLLM")])
+    assert kg.query(f"ASK {{ GRAPH {GRAPH_INFERRED} {{ gaid:Known a gai:GenerativeAI }} }}")
+    path = tmp_path / "more.nt"
+    path.write_text(
+        f"<{GAID}Known> <{RDF_TYPE}> <{GAI}GenerativeAI> .\n"
+        f"<{GAI}GenerativeAI> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <urn:Artefact> .\n"
+        + "".join(f"<{GAID}Loaded{i}> <{RDF_TYPE}> <{GAI}LargeLanguageModel> .\n" for i in range(20))
+    )
+    report = kg.bulk_load(path, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:more"), base_iri=path.as_uri())
+    assert report.added == 22 and engine_of(kg) == "bulk"
+    assert not kg.query(f"ASK {{ GRAPH {GRAPH_INFERRED} {{ gaid:Known a gai:GenerativeAI }} }}")
+    assert kg.query("ASK { gaid:Known a <urn:Artefact> . gaid:Loaded19 a <urn:Artefact> }")
+    assert inferred(kg) == fresh_inferred(kg)
+
+
+@pytest.mark.both_backends
+def test_a_bulk_load_of_a_dataset_keeps_its_graphs(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    """A TriG file: its named graphs stay its own, its default graph goes to the graph asked for."""
+    path = tmp_path / "data.trig"
+    path.write_text(
+        f"""<urn:one> {{ <urn:a> <{RDF_TYPE}> <{GAI}LargeLanguageModel> . }}
+        <urn:b> <{RDF_TYPE}> <{GAI}MultimodalLLM> .
+        <urn:two> {{ <urn:c> <{RDF_TYPE}> [ <http://www.w3.org/2002/07/owl#unionOf> () ] . }}
+        """
+    )
+    report = kg.bulk_load(path, RdfFormat.TRIG, to_graph=NamedNode("urn:rest"), base_iri=path.as_uri())
+    assert report.added == 4 and closure_state(kg).current  # an empty union's class: two triples
+    graphs = {str(q.graph_name) for q in kg.quads(None, NamedNode(RDF_TYPE), None) if "urn:" in str(q.subject)}
+    assert graphs >= {"<urn:one>", "<urn:rest>", "<urn:two>"}
+    assert kg.query("ASK { <urn:a> a gai:GenerativeAI . <urn:b> a gai:GenerativeAI }")
+    assert inferred(kg) == fresh_inferred(kg)
+
+
+def test_a_bulk_load_with_a_token_too_large_writes_nothing(tmp_path: Path) -> None:
+    from graph.errors import TooLarge
+
+    kg = open_knowledge_graph()
+    path = tmp_path / "huge.nt"
+    path.write_text(f'<urn:s> <urn:p> "{"x" * (17 * 1024 * 1024)}" .\n')
+    before = len(kg)
+    with pytest.raises(TooLarge):
+        kg.bulk_load(path, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:huge"), base_iri=path.as_uri())
+    assert len(kg) == before and closure_state(kg).current
+
+
 def test_infer_force_in_bulk_on_a_current_store_changes_nothing_but_the_generation(tmp_path: Path) -> None:
     kg = open_knowledge_graph(tmp_path / "store")
     before, generation = inferred(kg), kg.generation
