@@ -122,7 +122,7 @@ def load_file(
     A small file is parsed into memory and added in one write. A file of ``BULK_LOAD_BYTES`` or more goes
     through :meth:`~graph.store.KnowledgeGraph.bulk_load`: parsed by the bulk reasoner's child and loaded by
     Oxigraph's bulk loader in chunks while the child reasons over it, with flat memory in this process
-    (``progress`` hears of the whole file at the end).
+    (``progress`` hears of the whole file once the child has read it).
     """
     fmt = rdf_format(path, format)
     if not path.is_file():
@@ -131,12 +131,12 @@ def load_file(
         quads = read_file(path, graph=graph, format=format, progress=progress)
         kg.add_quads(quads)
         return len(quads)
+    size = path.stat().st_size
+    read = (lambda: progress(size)) if progress else (lambda: None)
     try:
-        report = kg.bulk_load(path, fmt, to_graph=graph, base_iri=path.resolve().as_uri())
+        report = kg.bulk_load(path, fmt, to_graph=graph, base_iri=path.resolve().as_uri(), read=read)
     except BadData as error:
         raise BadData(f"{path.name}: {error}", line=error.line, column=error.column) from error
-    if progress:
-        progress(path.stat().st_size)
     return report.added
 
 

@@ -11,7 +11,7 @@ big files go through :meth:`KnowledgeGraph.bulk_load`, which loads the file whil
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,13 +314,19 @@ class KnowledgeGraph:
         return self.write(Delta(added=tuple(quads)))
 
     def bulk_load(
-        self, source: Path, format: RdfFormat, *, to_graph: NamedNode | DefaultGraph | None, base_iri: str
+        self,
+        source: Path,
+        format: RdfFormat,
+        *,
+        to_graph: NamedNode | DefaultGraph | None,
+        base_iri: str,
+        read: Callable[[], None] = lambda: None,
     ) -> WriteReport:
         """Load a large file with Oxigraph's bulk loader and bring the inferences up to date, all or nothing.
 
         The bulk path's child parses the whole file first, so a syntax error raises :class:`BadData` with its
-        line and nothing written; the store loads the parsed file while the child reasons over it (see
-        :func:`.inference.bulk.load_in_bulk`).
+        line and nothing written (``read`` is called once it is read whole); the store loads the parsed file
+        while the child reasons over it (see :func:`.inference.bulk.load_in_bulk`).
         """
         started = time.perf_counter()
         self._check_writable()
@@ -333,7 +339,9 @@ class KnowledgeGraph:
             write = new_write()
             mark_pending(self, write)
             try:
-                report, schema, loaded = reason_over_load(self, source, format, to_graph=target, base_iri=base_iri)
+                report, schema, loaded = reason_over_load(
+                    self, source, format, to_graph=target, base_iri=base_iri, read=read
+                )
             except (BadData, TooLarge):  # refused before anything was loaded: the closure is as it was
                 self.backend.remove([pending_quad(write)])
                 raise

@@ -455,13 +455,19 @@ def _check(found: str, expected: str) -> None:
 
 
 def load_in_bulk(
-    kg: KnowledgeGraph, source: Path, format: RdfFormat, *, to_graph: NamedNode | None, base_iri: str
+    kg: KnowledgeGraph,
+    source: Path,
+    format: RdfFormat,
+    *,
+    to_graph: NamedNode | None,
+    base_iri: str,
+    read: Callable[[], None] = lambda: None,
 ) -> tuple[BulkResult, int, CompiledSchema]:
     """Load a file and bring the inferred graph up to date with it (the caller holds the write turn and has
     marked the closure pending). The child parses the file; the writer loads its canonical lines, then the
     triples the closure adds, while the child still reasons; what it removes goes last. Returns the child's
     result, the quads the store gained and the schema it holds now. A file that does not parse raises
-    :class:`BadData` with nothing written."""
+    :class:`BadData` with nothing written; ``read`` is called once the child has read the whole file."""
     with tempfile.TemporaryDirectory(prefix="genai-kg-bulk-") as folder:
         root = Path(folder)
         load = LoadedFile(
@@ -481,6 +487,7 @@ def load_in_bulk(
         schemas: list[CompiledSchema] = []
 
         def write_loaded() -> None:
+            read()
             before = len(kg)
             graph = None if load.canonical_format == RdfFormat.N_QUADS else to_graph  # the quads name their graphs
             with load.canonical.open("rb") as lines:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -159,12 +160,19 @@ def retract_in_bulk(kg: KnowledgeGraph, retracted: tuple[TermTriple, ...]) -> tu
 
 
 def reason_over_load(
-    kg: KnowledgeGraph, source: Path, format: RdfFormat, *, to_graph: NamedNode | None, base_iri: str
+    kg: KnowledgeGraph,
+    source: Path,
+    format: RdfFormat,
+    *,
+    to_graph: NamedNode | None,
+    base_iri: str,
+    read: Callable[[], None] = lambda: None,
 ) -> tuple[Report, CompiledSchema, int]:
     """Step 4 of a bulk load, with the load itself: the file goes in while the bulk path reasons over it
-    (see :func:`.bulk.load_in_bulk`); returns the report, the schema and how many quads the store gained."""
+    (see :func:`.bulk.load_in_bulk`, and for ``read``); returns the report, the schema and how many quads the
+    store gained."""
     started = time.perf_counter()
-    done, gained, schema = load_in_bulk(kg, source, format, to_graph=to_graph, base_iri=base_iri)
+    done, gained, schema = load_in_bulk(kg, source, format, to_graph=to_graph, base_iri=base_iri, read=read)
     remember(schema)
     report = Report(
         "materialised",
