@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -66,6 +66,8 @@ REMOTE_BATCH_LINES = 5_000
 RENEW_SECONDS = 5.0
 #: How often the writer looks whether the child has handed something over (see :class:`_Writer`).
 POLL_SECONDS = 0.02
+#: Bytes the child reads of a dump at a time.
+READ_BYTES = 1 << 20
 
 _INFERRED = text(GRAPH_INFERRED)
 _REASONERS = ("<" + GKR).encode()
@@ -125,9 +127,13 @@ class BulkJob:
 
     @classmethod
     def in_folder(cls, root: Path, *, retracted: bool = False, load: LoadedFile | None = None) -> BulkJob:
+        """A job in ``root``, with the dumps the writer fills while the child reads them (see :func:`_growing`)."""
         (root / "out").mkdir()
         given = root / "retracted.nt" if retracted else None
-        return cls(root / "asserted.nt", root / "inferred.nt", root / "out", given, load)
+        job = cls(root / "asserted.nt", root / "inferred.nt", root / "out", given, load)
+        job.asserted.touch()
+        job.inferred.touch()
+        return job
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,32 @@ def _refusal(error: Exception) -> tuple[str, str, int | None, int | None]:
     return "syntax", f"the file does not parse: {error}", None, None
 
 
+def _whole(path: Path) -> Path:
+    """The mark the writer leaves once it has written all of a dump."""
+    return path.with_name(path.name + ".whole")
+
+
+def _growing(path: Path) -> Iterator[bytes]:
+    """The lines of a dump the writer may still be writing, as they come, until it is marked whole (the child
+    reads the store's dump while the store writes it: two cores at work)."""
+    mark, rest = _whole(path), b""
+    with path.open("rb") as dump:
+        while True:
+            whole = mark.exists()  # looked at before the read: a dump marked whole and read to its end is all read
+            block = dump.read(READ_BYTES)
+            if block:
+                block = rest + block
+                end = block.rfind(b"\n") + 1
+                rest = block[end:]
+                yield from io.BytesIO(block[:end])  # lines, each with its line feed
+            elif whole:
+                if rest:
+                    yield rest
+                return
+            else:
+                time.sleep(POLL_SECONDS / 4)
+
+
 def _publish(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write a file the writer waits for under another name, then rename it into place (it is whole then)."""
     partial = path.with_name(path.name + ".partial")
@@ -216,18 +248,17 @@ class _Chunks:
 
 
 def _present(job: BulkJob, closure: Closure) -> set[int]:
-    """The triples of the inferred graph as it is, encoded in ``closure`` before anything is asserted in it
-    (the state triples and a lease are the caller's, and left out)."""
+    """The triples of the inferred graph as it is, encoded in ``closure`` (the state triples and a lease are
+    the caller's, and left out)."""
     encode, key = closure.encode, closure.key
     present: set[int] = set()
-    with job.inferred.open("rb") as current:
-        for line in current:
-            if not line.strip():
-                continue
-            s, p, o = split_line(line)
-            if s == _INFERRED or (p.startswith(_REASONERS) and p != _MEMBER):
-                continue
-            present.add(key((encode(s), encode(p), encode(o))))
+    for line in _growing(job.inferred):
+        if not line.strip():
+            continue
+        s, p, o = split_line(line)
+        if s == _INFERRED or (p.startswith(_REASONERS) and p != _MEMBER):
+            continue
+        present.add(key((encode(s), encode(p), encode(o))))
     return present
 
 
@@ -241,17 +272,16 @@ def compute(job: BulkJob) -> BulkResult:
             sources.append(convert(job.load))
         except (SyntaxError, ValueError, MemoryError) as error:
             return BulkResult(0, 0, 0, 0, "", time.perf_counter() - started, refused=_refusal(error))
-    closure = Closure()
-    present = _present(job, closure) if job.retracted is None else set()
     with contextlib.ExitStack() as files:
-        lines = itertools.chain.from_iterable(files.enter_context(path.open("rb")) for path in sources)
-        closure, schema = prepared(lines, closure)
+        loaded = [files.enter_context(path.open("rb")) for path in sources[1:]]
+        closure, schema = prepared(itertools.chain(_growing(job.asserted), *loaded))
     _publish(job.fingerprint, lambda output: output.write(schema.fingerprint.encode()))
     if job.retracted is not None:
         closure.run()
         return _retract(job, closure, schema.fingerprint, started)
     # before the rules run, the closure holds the asserted triples and the schema's entailments: an inferred
     # triple that is asserted now leaves the inferred graph
+    present = _present(job, closure)
     key, unkey, has = closure.key, closure.unkey, closure.has
     entailed = {key(t) for t in closure.inferred}
     asserted = {k for k in present if k not in entailed and has(*unkey(k))}
@@ -323,6 +353,17 @@ class _Writer:
         self.checked = False
         self.next = 0
 
+    def feed(self) -> None:
+        """Dump what the child reads, each dump marked whole when written (the child reads it as it grows)."""
+        kg, job = self.kg, self.job
+        with job.asserted.open("wb") as output:
+            dump_asserted(kg, output)
+        _whole(job.asserted).touch()
+        if job.retracted is None:
+            with job.inferred.open("wb") as output:
+                kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
+        _whole(job.inferred).touch()
+
     def take(self) -> None:
         job = self.job
         if self.waiting:
@@ -347,7 +388,11 @@ def run(
 
     A plain process rather than :mod:`multiprocessing`: the caller may be a script, a server thread or a
     worker, and a spawned child would import the caller's main module again."""
-    result = compute(job) if in_process else _in_child(job, writer, renew)
+    if in_process:
+        writer.feed()
+        result = compute(job)
+    else:
+        result = _in_child(job, writer, renew)
     if result.refused is None:
         writer.take()  # what the child wrote after the writer last looked
     return result
@@ -361,14 +406,16 @@ def _in_child(job: BulkJob, writer: _Writer, renew: Callable[[], None]) -> BulkR
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     ) as child:
         try:
-            given: bytes | None = pickle.dumps(job)
+            assert child.stdin is not None
+            child.stdin.write(pickle.dumps(job))
+            child.stdin.flush()
+            writer.feed()  # the child reads the dumps as they grow
             renewed = time.monotonic()
             while True:
                 try:
-                    out, err = child.communicate(given, timeout=POLL_SECONDS)
+                    out, err = child.communicate(timeout=POLL_SECONDS)
                     break
                 except subprocess.TimeoutExpired:
-                    given = None
                     writer.take()
                     if time.monotonic() - renewed >= RENEW_SECONDS:
                         renew()
@@ -434,14 +481,9 @@ def materialize_in_bulk(
     before it, and the schema is unchanged; the inferred graph is then not dumped (see :func:`_retract`)."""
     with tempfile.TemporaryDirectory(prefix="genai-kg-bulk-") as folder:
         job = BulkJob.in_folder(Path(folder), retracted=retracted is not None)
-        with job.asserted.open("wb") as output:
-            dump_asserted(kg, output)
         if job.retracted is not None and retracted is not None:
             with job.retracted.open("wb") as output:
                 output.writelines(b"%s %s %s .\n" % (text(s), text(p), text(o)) for s, p, o in retracted)
-        else:
-            with job.inferred.open("wb") as output:
-                kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
         writer = _Writer(kg, job, lambda: fingerprint, lambda: None)
         result = run(job, writer, in_process=in_process, renew=renewer(kg))
         _check(result.fingerprint, fingerprint)
@@ -479,10 +521,6 @@ def load_in_bulk(
             root / ("loaded.nq" if format.supports_datasets else "loaded.nt"),
         )
         job = BulkJob.in_folder(root, load=load)
-        with job.asserted.open("wb") as output:
-            dump_asserted(kg, output)
-        with job.inferred.open("wb") as output:
-            kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=GRAPH_INFERRED, prefixes=None)
         gained: list[int] = []
         schemas: list[CompiledSchema] = []
 
