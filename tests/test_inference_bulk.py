@@ -297,6 +297,50 @@ def test_a_crash_in_the_middle_of_a_bulk_write_is_repaired_by_the_next_open(
     assert inferred(writer) == fresh_inferred(writer)
 
 
+def test_a_child_whose_writer_is_killed_midway_ends(tmp_path: Path) -> None:
+    """The child reads the store's dumps while the writer writes them; a writer killed before it marks a dump
+    whole must not leave the child waiting for ever."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    script = tmp_path / "writer.py"
+    script.write_text(
+        "import os, pickle, subprocess, sys, time\n"
+        "from pathlib import Path\n"
+        "from graph.inference.bulk import BulkJob\n"
+        f"job = BulkJob.in_folder(Path({str(tmp_path)!r}))\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'from graph.inference.bulk import child_main; child_main()'],"
+        " stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
+        "child.stdin.write(pickle.dumps(job)); child.stdin.flush()\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    writer = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, cwd=root, env={"PYTHONPATH": root})
+    assert writer.stdout is not None
+    child = psutil.Process(int(writer.stdout.readline()))
+    time.sleep(0.5)
+    assert child.is_running() and child.status() != psutil.STATUS_ZOMBIE  # waiting for the dump
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    writer.stdout.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    else:
+        child.kill()
+        pytest.fail("the child went on waiting for a dump nobody would finish")
+
+
 @pytest.mark.remote_only
 def test_a_remote_engine_gets_the_bulk_path_in_bounded_batches(
     backend: str, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch

@@ -196,7 +196,7 @@ def _whole(path: Path) -> Path:
 def _growing(path: Path) -> Iterator[bytes]:
     """The lines of a dump the writer may still be writing, as they come, until it is marked whole (the child
     reads the store's dump while the store writes it: two cores at work)."""
-    mark, rest = _whole(path), b""
+    mark, rest, writer = _whole(path), b"", os.getppid()
     with path.open("rb") as dump:
         while True:
             whole = mark.exists()  # looked at before the read: a dump marked whole and read to its end is all read
@@ -210,6 +210,8 @@ def _growing(path: Path) -> Iterator[bytes]:
                 if rest:
                     yield rest
                 return
+            elif os.getppid() != writer:  # the writer is gone (killed): nobody will finish the dump
+                raise RuntimeError(f"{path} was left unfinished")
             else:
                 time.sleep(POLL_SECONDS / 4)
 
