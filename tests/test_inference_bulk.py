@@ -16,7 +16,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.delta import Delta
 from graph.embedded import EmbeddedBackend
-from graph.inference import bulk, closure_state, materialize, reasoner
+from graph.inference import bulk, bulk_child, closure_state, materialize, reasoner
 from graph.inference.memory import Closure, filter_source
 from graph.inference.program import TEMPLATES, Row, Rule
 from graph.namespaces import GAI, GAID, GRAPH_INFERRED
@@ -120,7 +120,7 @@ def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:
 def test_the_closure_reaches_the_store_in_chunks_as_it_grows(monkeypatch: pytest.MonkeyPatch) -> None:
     """The child hands the triples it adds over in chunks while it reasons (what the closure holds stays in
     it); many small chunks, triples already in the inferred graph skipped, give the whole closure."""
-    monkeypatch.setattr(bulk, "CHUNK_LINES", 40)
+    monkeypatch.setattr(bulk_child, "CHUNK_LINES", 40)
     chunks: list[str] = []
     add_inferred = bulk.add_inferred
 
@@ -311,9 +311,9 @@ def test_a_child_whose_writer_is_killed_midway_ends(tmp_path: Path) -> None:
     script.write_text(
         "import os, pickle, subprocess, sys, time\n"
         "from pathlib import Path\n"
-        "from graph.inference.bulk import BulkJob\n"
+        "from graph.inference.bulk_child import BulkJob\n"
         f"job = BulkJob.in_folder(Path({str(tmp_path)!r}))\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'from graph.inference.bulk import child_main; child_main()'],"
+        "child = subprocess.Popen([sys.executable, '-c', 'from graph.inference.bulk_child import child_main; child_main()'],"
         " stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
         "child.stdin.write(pickle.dumps(job)); child.stdin.flush()\n"
         "print(child.pid, flush=True)\n"

@@ -19,6 +19,7 @@ from pyoxigraph import NamedNode, RdfFormat
 
 from ..errors import ReadOnly
 from .bulk import BULK_RETRACTION_MIN, load_in_bulk, materialize_in_bulk
+from .bulk_child import BulkResult
 from .engine import Run
 from .schema import CompiledSchema, TermTriple, read_schema, remember, schema_of
 from .state import ClosureState, mark_pending, new_write, publish, read_state
@@ -108,9 +109,7 @@ def recompute(kg: KnowledgeGraph, *, bulk: bool | None = None) -> tuple[Report, 
         bulk = len(kg) >= kg.bulk_reasoning_quads
     if bulk:
         done = materialize_in_bulk(kg, schema.fingerprint, in_process=kg.bulk_in_process)
-        seconds = time.perf_counter() - started
-        report = Report("materialised", done.added, done.removed, seconds, True, engine="bulk")
-        return Report(**{**asdict(report), "child_peak_rss": done.peak_rss}), schema
+        return _bulk_report("materialised", done, started), schema
     removed = kg.backend.clear_inferred()
     run = Run(kg, schema)
     run.materialize()
@@ -155,8 +154,7 @@ def retract_in_bulk(kg: KnowledgeGraph, retracted: tuple[TermTriple, ...]) -> tu
     started = time.perf_counter()
     schema = schema_of(kg, read_state(kg).schema)
     done = materialize_in_bulk(kg, schema.fingerprint, in_process=kg.bulk_in_process, retracted=retracted)
-    report = Report("updated", done.added, done.removed, time.perf_counter() - started, engine="bulk")
-    return Report(**{**asdict(report), "child_peak_rss": done.peak_rss}), schema
+    return _bulk_report("updated", done, started), schema
 
 
 def reason_over_load(
@@ -174,13 +172,11 @@ def reason_over_load(
     started = time.perf_counter()
     done, gained, schema = load_in_bulk(kg, source, format, to_graph=to_graph, base_iri=base_iri, read=read)
     remember(schema)
-    report = Report(
-        "materialised",
-        done.added,
-        done.removed,
-        time.perf_counter() - started,
-        True,
-        engine="bulk",
-        child_peak_rss=done.peak_rss,
-    )
-    return report, schema, gained
+    return _bulk_report("materialised", done, started), schema, gained
+
+
+def _bulk_report(status: str, done: BulkResult, started: float) -> Report:
+    """What the bulk path did, as a report (a whole closure when ``status`` is ``materialised``)."""
+    seconds = time.perf_counter() - started
+    full = status == "materialised"
+    return Report(status, done.added, done.removed, seconds, full, engine="bulk", child_peak_rss=done.peak_rss)
