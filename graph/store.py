@@ -10,6 +10,7 @@ big files go through :meth:`KnowledgeGraph.bulk_load`, which loads the file whil
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -26,7 +27,8 @@ from .embedded import EmbeddedBackend
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
 from .inference.bulk import BULK_REASONING_QUADS, BULK_RETRACTION_SHARE
 from .inference.reasoner import Change, materialize, reason, reason_over_load
-from .inference.state import mark_pending, new_write, pending_quad, publish, read_generation, read_state
+from .inference.state import mark_pending, new_write, pending_quad, read_generation, read_state
+from .inference.state import publish as publish_state
 from .namespaces import GRAPH_INFERRED, PREFIXES, is_reasoners, is_temporary
 from .outbound import NOWHERE, remote_failure
 from .sparql_lexer import called_endpoints
@@ -68,6 +70,9 @@ class KnowledgeGraph:
         self.bulk_retraction_share = BULK_RETRACTION_SHARE
         #: Compute the bulk path's closure in this process instead of a child (tests: no process start).
         self.bulk_in_process = False
+        #: The generation as last read or published, where only this process writes (see :attr:`generation`).
+        self._generation: str | None = None
+        self._generation_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
@@ -104,8 +109,27 @@ class KnowledgeGraph:
     @property
     def generation(self) -> str:
         """The store's generation: changes with every committed write, the same in every process ("" when the
-        store was never reasoned over). Snapshots and caches compare it instead of listening for writes."""
-        return read_generation(self) or ""
+        store was never reasoned over). Snapshots and caches compare it instead of listening for writes.
+
+        Every request that gets a validator or a snapshot asks for it. An embedded store is written by one
+        process at most (RocksDB's lock; a read-only opener reads a store nobody writes), so there it is read
+        once and then kept by :meth:`publish`; a remote engine, which other processes write too, is asked
+        each time.
+        """
+        if self.backend.shared:
+            return read_generation(self) or ""
+        with self._generation_lock:
+            if self._generation is None:
+                self._generation = read_generation(self) or ""
+            return self._generation
+
+    def publish(self, *, schema: str, report: dict[str, Any]) -> str:
+        """Step 5 of a write: mark the closure current under a new generation (:func:`.inference.state.publish`),
+        and keep that generation."""
+        generation = publish_state(self, schema=schema, report=report)
+        with self._generation_lock:
+            self._generation = generation
+        return generation
 
     def writing(self) -> AbstractContextManager[object]:
         """Hold the store's write turn (a lock here, a lease in a remote engine) for a sequence of writes."""
@@ -248,7 +272,7 @@ class KnowledgeGraph:
                 mark=pending_quad(write),
             )
             report, schema = reason(self, change)
-            generation = publish(self, schema=schema.fingerprint, report=report.as_json())
+            generation = self.publish(schema=schema.fingerprint, report=report.as_json())
         return WriteReport(
             removed=len(exact.removed),
             added=len(exact.added),
@@ -345,7 +369,7 @@ class KnowledgeGraph:
             except (BadData, TooLarge):  # refused before anything was loaded: the closure is as it was
                 self.backend.remove([pending_quad(write)])
                 raise
-            generation = publish(self, schema=schema.fingerprint, report=report.as_json())
+            generation = self.publish(schema=schema.fingerprint, report=report.as_json())
         return WriteReport(
             0, loaded, report.removed, report.added, generation, time.perf_counter() - started, report.full
         )

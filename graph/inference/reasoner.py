@@ -22,7 +22,7 @@ from .bulk import BULK_RETRACTION_MIN, load_in_bulk, materialize_in_bulk
 from .bulk_child import BulkResult
 from .engine import Run
 from .schema import CompiledSchema, TermTriple, read_schema, remember, schema_of
-from .state import ClosureState, mark_pending, new_write, publish, read_state
+from .state import ClosureState, mark_pending, new_write, read_state
 from .vocabulary import NODES, SCHEMA_PREDICATES, SCHEMA_TYPES, TYPE
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def materialize(kg: KnowledgeGraph, *, force: bool = False) -> Report:
             )
         mark_pending(kg, new_write())
         report, schema = recompute(kg)
-        publish(kg, schema=schema.fingerprint, report=report.as_json())
+        kg.publish(schema=schema.fingerprint, report=report.as_json())
         return report
 
 
