@@ -8,7 +8,8 @@ import pytest
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
 from graph import BadData, KnowledgeGraph, ReadOnly
-from graph.loading import load_file, load_shipped, rdf_format, shipped_sources
+from graph import loading
+from graph.loading import load_file, load_shipped, rdf_format, shipped_sources, takes_bulk_path
 from graph.namespaces import SHIPPED_GRAPHS
 
 GOOD = '@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\nex:a ex:q [ ex:r "x" ] .\n'
@@ -44,6 +45,30 @@ def test_load_file_into_named_graph(tmp_path: Path) -> None:
     graph = NamedNode("http://example.org/g")
     assert load_file(kg, path, graph=graph) == 3
     assert set(kg.named_graphs(infer=False)) == {graph}
+
+
+def test_load_file_counts_the_quads_it_added(tmp_path: Path) -> None:
+    kg = KnowledgeGraph.open()
+    path = tmp_path / "good.ttl"
+    path.write_text(GOOD)
+    assert load_file(kg, path) == 3
+    assert load_file(kg, path) == 2  # the two quads of a new blank node; ex:a ex:p ex:b is there already
+
+
+def test_a_file_takes_the_bulk_path_when_large_next_to_the_store(
+    kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path reasons over the whole store again: worth it for a file that is large next to the
+    store, and for any file past ``BULK_LOAD_BYTES``."""
+    stored = len(kg)
+    assert stored > 10_000
+    assert not takes_bulk_path(kg, loading.SMALL_FILE_BYTES - 1)
+    assert takes_bulk_path(kg, loading.BULK_LOAD_BYTES)
+    monkeypatch.setattr(loading, "SMALL_FILE_BYTES", 0)
+    per_quad = loading.BULK_BYTES_PER_STORED_QUAD
+    assert not takes_bulk_path(kg, per_quad * stored - 1)
+    assert takes_bulk_path(kg, per_quad * stored)
+    assert takes_bulk_path(KnowledgeGraph.open(), 1)
 
 
 def test_load_file_without_graph_goes_to_default_graph(tmp_path: Path) -> None:
