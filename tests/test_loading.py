@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
-from graph import BadData, KnowledgeGraph, ReadOnly
-from graph import loading
+from graph import BadData, KnowledgeGraph, ReadOnly, loading
 from graph.loading import load_file, load_shipped, rdf_format, shipped_sources, takes_bulk_path
 from graph.namespaces import SHIPPED_GRAPHS
 
