@@ -38,11 +38,26 @@ BULK_CHUNK_BYTES = 24 * 1024 * 1024
 
 
 def _split_blank_lines(chunk: bytes) -> tuple[bytes, bytes]:
-    """The lines of a chunk without a blank node, and those with one (``_:`` may sit in a literal: no harm)."""
-    if b"_:" not in chunk:
+    """The lines of a chunk without a blank node, and those with one (``_:`` may sit in a literal: no harm).
+
+    It goes from one ``_:`` to the next rather than line by line: the lines between two are kept as one run
+    (the bulk child writes a chunk's lines with a blank node last, so a chunk has one or two runs).
+    """
+    at = chunk.find(b"_:")
+    if at < 0:
         return chunk, b""
-    lines = chunk.splitlines(keepends=True)
-    return b"".join(x for x in lines if b"_:" not in x), b"".join(x for x in lines if b"_:" in x)
+    plain: list[bytes] = []
+    blank: list[bytes] = []
+    start = 0  # where the current run of plain lines starts
+    while at >= 0:
+        line = max(start, chunk.rfind(b"\n", start, at) + 1)
+        end = chunk.find(b"\n", at) + 1 or len(chunk)
+        plain.append(chunk[start:line])
+        blank.append(chunk[line:end])
+        start = end
+        at = chunk.find(b"_:", start)
+    plain.append(chunk[start:])
+    return b"".join(plain), b"".join(blank)
 
 
 def _into_graph(lines: bytes, graph: NamedNode) -> bytes:

@@ -166,12 +166,14 @@ def renewer(kg: KnowledgeGraph) -> Callable[[], None]:
 
 
 def add_inferred(kg: KnowledgeGraph, added: Path) -> None:
-    """Add a file of the child's triples to the inferred graph, in bounded batches (a remote engine refuses
-    one huge update)."""
-    size = REMOTE_BATCH_LINES if kg.backend.shared else EMBEDDED_BATCH_LINES
-    renew = renewer(kg)
+    """Add a file of the child's triples to the inferred graph: whole to the embedded store (which reads it in
+    blocks of whole lines), in bounded batches to a remote engine (which refuses one huge update)."""
     with added.open("rb") as lines:
-        while chunk := b"".join(itertools.islice(lines, size)):
+        if not kg.backend.shared:
+            kg.backend.add_ntriples(lines, (GRAPH_INFERRED,))
+            return
+        renew = renewer(kg)
+        while chunk := b"".join(itertools.islice(lines, REMOTE_BATCH_LINES)):
             renew()
             kg.backend.add_ntriples(io.BytesIO(chunk), (GRAPH_INFERRED,))
 
