@@ -46,7 +46,11 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
         kg = open_knowledge_graph(store, read_only=config.read_only and not memory)
     app.extensions[GRAPH] = kg
     app.extensions[SERVICE] = service_for(
-        kg, workers=config.query_workers, max_queries=config.max_queries, timeout=config.query_timeout
+        kg,
+        workers=config.query_workers,
+        max_queries=config.max_queries,
+        max_per_client=config.max_client_queries,
+        timeout=config.query_timeout,
     )
     if memory and config.read_only:
         kg.read_only = True  # --memory --read-only: the shipped graph is loaded (and snapshotted); writes refused

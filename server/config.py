@@ -100,6 +100,12 @@ class Config:
     max_queries: int | None = setting(
         None, help="Queries admitted at once before 503.", shown="8 per worker; 64 on a remote engine"
     )
+    max_client_queries: int | None = setting(
+        None,
+        help="Queries one client (one address: a reverse proxy's own, behind one) may have admitted at once "
+        "before 503, so that one client cannot take every place.",
+        shown="half of --max-queries",
+    )
     token: str | None = setting(None, help="Bearer token that writes must carry; none: writes are refused.", cli=False)
     base_url: str | None = setting(
         None, help="Public base URL that replaces http://HOST:PORT in pages and descriptions.", shown="the request's"

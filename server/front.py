@@ -40,6 +40,7 @@ from flask import Flask
 
 from graph import KnowledgeGraph
 from graph.errors import GraphError
+from graph.querying.service import CLIENT
 
 from . import access_log, ops
 from .app import create_app
@@ -196,6 +197,7 @@ class Front:
                 return
             body = await self._read_body(scope, receive)
             if mounted is not None:
+                CLIENT.set(exchange.client)  # this request's task, and the threads its app starts from it
                 await mounted[1](
                     {**scope, "root_path": scope.get("root_path", "") + mounted[0]},
                     _replay(body, receive),
@@ -336,6 +338,7 @@ class Front:
         """In a pool thread: call the app and read :data:`READ_AHEAD` bytes of its answer (all of a shorter one,
         which then goes out in one piece, without a thread again)."""
         head: list[Any] = []
+        CLIENT.set(environ["REMOTE_ADDR"])  # the query service counts this request's works as this client's
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
             head[:] = [status, headers]

@@ -60,6 +60,7 @@ SERVICE_COUNTERS = (
     ("total", "genai_kg_queries", "Works admitted (queries, pages, Graph Store reads, inference, …)"),
     ("timeouts", "genai_kg_query_timeouts", "Works stopped at their time budget"),
     ("refused", "genai_kg_queries_refused", "Works refused because too many ran at once"),
+    ("refused_client", "genai_kg_queries_refused_client", "Works refused because their client had its share running"),
     ("replaced", "genai_kg_query_workers_replaced", "Query workers killed and replaced"),
     ("long_stopped", "genai_kg_queries_stopped_long", "Long works stopped to keep a worker for short ones"),
     ("long_refused", "genai_kg_queries_refused_long", "Works stopped long before and sent again, refused at once"),

@@ -16,8 +16,8 @@ from graph import BadQuery, KnowledgeGraph, QueryTimeout, Unavailable, open_know
 from graph.deadline import Deadline
 from graph.errors import NotAcceptable
 from graph.querying.pool import WorkerPool
-from graph.querying.service import InThreadRunner, QueryService
-from graph.querying.work import Answer, Formats, QueryRequest
+from graph.querying.service import CLIENT, InThreadRunner, QueryService
+from graph.querying.work import Answer, Call, Formats, QueryRequest
 
 JSON = Formats.of(QueryResultsFormat.JSON, RdfFormat.TURTLE)
 RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -188,6 +188,29 @@ def test_too_many_queries_are_refused_at_once(disk_kg: KnowledgeGraph) -> None:
         wait_for(lambda: service.stats()["workers"] == 1)
         assert b"true" in service.run(QueryRequest("ASK {}")).body()
     finally:
+        service.close()
+
+
+def test_one_client_cannot_take_every_place(disk_kg: KnowledgeGraph) -> None:
+    """Two streams held by one client take its share; another client is still admitted, and the share is
+    given back when a stream ends."""
+    service = QueryService(disk_kg, WorkerPool(disk_kg, size=3), max_queries=4, timeout=30)
+    assert service.max_per_client == 2
+    greedy = CLIENT.set("192.0.2.1")
+    try:
+        held = [service.run(QueryRequest(RUNAWAY_ROWS)) for _ in range(2)]
+        with pytest.raises(Unavailable, match=r"2 requests from 192\.0\.2\.1 are being answered already"):
+            service.run(QueryRequest("ASK {}"))
+        assert service.stats()["refused_client"] == 1 and service.stats()["admitted"] == 2
+        other = CLIENT.set("192.0.2.2")
+        assert service.value(Call(len)) > 0  # another client gets in (a value: given back at once)
+        CLIENT.reset(other)
+        held[0].chunks.close()  # type: ignore[attr-defined]
+        assert b"true" in service.run(QueryRequest("ASK {}")).body()  # the greedy client's share is back
+        held[1].chunks.close()  # type: ignore[attr-defined]
+        assert service.stats()["admitted"] == 0 and service.stats()["refused"] == 0
+    finally:
+        CLIENT.reset(greedy)
         service.close()
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
 import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psutil
 import pytest
@@ -186,3 +189,35 @@ def test_an_update_past_its_budget_is_stopped_and_leaves_nothing_behind(
     small = "INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> 1 } }"
     assert requests.post(server.url + "/sparql", data=small, headers=headers, timeout=30).status_code == 204
     assert ask(server, "ASK { GRAPH <urn:x:g> { ?s ?p ?o } }").json()["boolean"] is True
+
+
+def ask_from(server: ServerProcess, address: str, sparql: str = SIMPLE) -> tuple[int, str]:
+    """Ask from another loopback address (127.0.0.0/8 is all this machine's): another client to the server."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30, source_address=(address, 0))
+    try:
+        body = urlencode({"query": sparql})
+        connection.request("POST", "/sparql", body, {"Content-Type": "application/x-www-form-urlencoded", **JSON})
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_one_client_cannot_take_every_place(serve: Callable[..., ServerProcess]) -> None:
+    """A client holding its share (one query here) is refused more at once; another client is not."""
+    server = serve("--memory", "--query-timeout", "30", "--query-workers", "2", "--max-client-queries", "1")
+    with requests.post(
+        server.url + "/sparql", data={"query": RUNAWAY_ROWS}, headers=JSON, stream=True, timeout=30
+    ) as held:
+        chunks = held.iter_content(1024)
+        next(chunks)  # 127.0.0.1's one query is streaming now
+        refused = ask(server)
+        status, text = ask_from(server, "127.0.0.2")
+        assert next(chunks)
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
+    assert "requests from 127.0.0.1 are being answered already" in refused.text
+    assert status == 200 and '"boolean":true' in text.replace(" ", "")
+    wait_for(lambda: ask(server).status_code == 200)  # the share is back once the held query is dropped
+    metrics = requests.get(server.url + "/metrics", timeout=10).text
+    refusals = re.search(r"^genai_kg_queries_refused_client_total (\S+)$", metrics, re.MULTILINE)
+    assert refusals and float(refusals[1]) >= 1  # and more if a retry above came before the share was back

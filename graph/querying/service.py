@@ -8,15 +8,18 @@ A request's work (:mod:`.work`) goes to one runner, chosen when the service is b
 - :class:`InThreadRunner` — the calling thread, for a store held only in memory (tests, ``--query-workers
   0``): nothing can stop a query there, which ``docs/timeouts.md`` says.
 
-The service itself admits at most ``max_queries`` works at once (beyond that: 503 at once, never queued),
-sets each work's deadline from its budget, releases the admission when the answer has been sent (streamed
-bodies included) and counts what happened, for ``/metrics``.
+The service itself admits at most ``max_queries`` works at once (beyond that: 503 at once, never queued), and
+at most ``max_per_client`` of them for one client (:data:`CLIENT`), so that one client sending many costly
+requests cannot take every place from the others. It sets each work's deadline from its budget, releases
+the admission when the answer has been sent (streamed bodies included) and counts what happened, for
+``/metrics``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from ..deadline import Deadline
@@ -31,6 +34,11 @@ PER_WORKER = 8
 DEFAULT_MAX = 64
 #: Cached values kept at most (they are few kinds of page; the cache empties when full).
 CACHE_SIZE = 256
+
+#: The client whose request the calling thread serves (its address): set by the server's front for every
+#: request. The works of a request admitted while it is set count against that client's share; unset (""),
+#: they count against none (the command line, tests calling the app directly).
+CLIENT: ContextVar[str] = ContextVar("genai_kg_client", default="")
 
 
 class Runner(Protocol):
@@ -64,17 +72,30 @@ class InThreadRunner:
 class QueryService:
     """Admission, deadlines and statistics for every work, in front of one runner."""
 
-    def __init__(self, kg: KnowledgeGraph, runner: Runner, *, max_queries: int, timeout: float | None) -> None:
-        if max_queries < 1:
-            raise ValueError("the service must admit at least one query at once")
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        runner: Runner,
+        *,
+        max_queries: int,
+        timeout: float | None,
+        max_per_client: int | None = None,
+    ) -> None:
+        """``max_per_client`` defaults to half of ``max_queries`` (at least one)."""
+        if max_queries < 1 or (max_per_client is not None and max_per_client < 1):
+            raise ValueError("the service must admit at least one query at once, and one per client")
         self.kg = kg
         self.runner = runner
         self.max_queries = max_queries
+        self.max_per_client = max_per_client or max(1, max_queries // 2)
         self.timeout = timeout
         self._lock = threading.Lock()
         self._admitted = 0
-        #: Events since start: works admitted in all, refused at the door, stopped at their budget; by kind.
-        self.counts = {"total": 0, "refused": 0, "timeouts": 0}
+        #: Works admitted now, by client (only clients with some).
+        self._by_client: dict[str, int] = {}
+        #: Events since start: works admitted in all, refused at the door (the service full, or the client's
+        #: share taken), stopped at their budget; by kind.
+        self.counts = {"total": 0, "refused": 0, "refused_client": 0, "timeouts": 0}
         self.kinds: dict[str, int] = {}
         self._cache: dict[tuple[Work, str], Any] = {}
         self._writing = threading.Lock()
@@ -85,16 +106,16 @@ class QueryService:
         Errors known before the first chunk are raised here; past it, iterating the chunks raises, and the
         server must abort the response rather than end it.
         """
-        self._admit(work)
+        client = self._admit(work)
         try:
             answer = self.runner.run(work, Deadline.after(self.timeout))
         except BaseException as error:
-            self._release(error)
+            self._release(client, error)
             raise
         if answer.media_type is None:  # a value: the work is done
-            self._release()
+            self._release(client)
         else:  # a body: the work is done when its last chunk is sent
-            answer.chunks = _Released(self, answer.chunks)
+            answer.chunks = _Released(self, client, answer.chunks)
         return answer
 
     def update(self, update: Update, context: PlanContext) -> None:
@@ -121,18 +142,34 @@ class QueryService:
             self._cache[key] = value
         return value
 
-    def _admit(self, work: Work) -> None:
+    def _admit(self, work: Work) -> str:
+        """Admit ``work`` or refuse it (:class:`Unavailable`); returns the client it counts against."""
+        client = CLIENT.get()
         with self._lock:
             if self._admitted >= self.max_queries:
                 self.counts["refused"] += 1
                 raise Unavailable(f"the server is answering {self.max_queries} requests already; retry shortly")
+            held = self._by_client.get(client, 0) if client else 0
+            if held >= self.max_per_client:
+                self.counts["refused_client"] += 1
+                raise Unavailable(
+                    f"{held} requests from {client} are being answered already, the most one client may have at "
+                    "once; retry when one has ended"
+                )
             self._admitted += 1
+            if client:
+                self._by_client[client] = held + 1
             self.counts["total"] += 1
             self.kinds[work.kind] = self.kinds.get(work.kind, 0) + 1
+        return client
 
-    def _release(self, error: BaseException | None = None) -> None:
+    def _release(self, client: str, error: BaseException | None = None) -> None:
         with self._lock:
             self._admitted -= 1
+            if client:
+                held = self._by_client.pop(client) - 1
+                if held:
+                    self._by_client[client] = held
             if isinstance(error, QueryTimeout):
                 self.counts["timeouts"] += 1
 
@@ -150,8 +187,9 @@ class _Released:
     """A body's chunks that give the work's admission back once: at the end, on a failure, or on ``close()``
     (a client gone, a response never sent) — even before the first chunk, which a generator could not do."""
 
-    def __init__(self, service: QueryService, chunks: Iterator[bytes]) -> None:
+    def __init__(self, service: QueryService, client: str, chunks: Iterator[bytes]) -> None:
         self.service = service
+        self.client = client
         self.chunks: Iterator[bytes] | None = chunks
 
     def __iter__(self) -> Iterator[bytes]:
@@ -179,7 +217,7 @@ class _Released:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()  # a worker stream not read to its end is killed
-        self.service._release(error)
+        self.service._release(self.client, error)
 
 
 def service_for(
@@ -188,6 +226,7 @@ def service_for(
     workers: int,
     max_queries: int | None,
     timeout: float | None,
+    max_per_client: int | None = None,
     long_after: float = 2.0,
 ) -> QueryService:
     """The service for ``kg``: the remote engine's runner, a worker pool for an on-disk store (``workers`` > 0),
@@ -203,4 +242,4 @@ def service_for(
         runner, default = WorkerPool(kg, size=workers, long_after=long_after), PER_WORKER * workers
     else:
         runner, default = InThreadRunner(kg), DEFAULT_MAX
-    return QueryService(kg, runner, max_queries=max_queries or default, timeout=timeout)
+    return QueryService(kg, runner, max_queries=max_queries or default, timeout=timeout, max_per_client=max_per_client)
