@@ -77,6 +77,20 @@ def test_stats(runner: CliRunner, tmp_path: Path) -> None:
     assert code == 0
     assert "https://w3id.org/genai-kg/graph/data" in out
     assert "classes" in out
+    assert "(default graph)" not in out
+
+
+def test_stats_count_every_graph_and_the_default_graph(runner: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "two.nt"
+    data.write_text("<http://e/a> <http://e/p> <http://e/b> .\n<http://e/a> <http://e/p> <http://e/c> .\n")
+    store = str(tmp_path / "s")
+    assert run(runner, "load", str(data), "--store", store)[0] == 0
+    code, out = run(runner, "stats", "--store", store)
+    assert code == 0
+    lines = out.splitlines()
+    assert ["2", "(default", "graph)"] in [line.split() for line in lines]
+    per_graph = [int(line.split()[0]) for line in lines if line.startswith("  ")]
+    assert lines[0] == f"quads       {sum(per_graph)}"
 
 
 def test_validate_conforms(runner: CliRunner, tmp_path: Path) -> None:
