@@ -197,7 +197,7 @@ class Front:
                 return
             body = await self._read_body(scope, receive)
             if mounted is not None:
-                CLIENT.set(exchange.client)  # this request's task, and the threads its app starts from it
+                CLIENT.set(str((scope.get("client") or ("", 0))[0]))  # this task's, and its threads'
                 await mounted[1](
                     {**scope, "root_path": scope.get("root_path", "") + mounted[0]},
                     _replay(body, receive),

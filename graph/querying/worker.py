@@ -38,7 +38,7 @@ READY, WHOLE, START, DATA, END, VALUE, ERROR = b"R", b"W", b"S", b"D", b"E", b"V
 #: first byte comes early.
 FRAME = 64 * 1024
 #: Each further frame twice the one before, up to this: a long answer crosses the pipe and the server's
-#: threads in few pieces (10,000 rows of JSON, 1.5 MB: 5 frames instead of 24, and 20% more such answers a
+#: threads in few pieces (10,000 rows of JSON, 1.5 MB: 5 frames instead of 24, and 15% more such answers a
 #: second on two cores).
 MAX_FRAME = 1024 * 1024
 #: The errors a worker reports by name; the pool raises the same class on the other side.
