@@ -36,6 +36,8 @@ DEFAULT_SIZES = (10_000, 20_000, 100_000, 1_000_000)
 #: ``--quick``: the look-up, contention and query figures at one size, in a few minutes.
 QUICK_SIZES = (20_000,)
 SEED = 42
+#: Seconds of unmeasured load before each throughput figure (at most the figure's own length).
+WARM_UP_SECONDS = 1.0
 LOADING_PATH = "genai-kg (loading path)"
 #: Oxigraph's server on a copy of genai-kg's own dataset, reading the union of its graphs like genai-kg.
 SAME_DATASET = "oxigraph (same dataset, union)"
@@ -174,7 +176,9 @@ def copy_dataset(oxigraph_bin: Path, genai_store: Path, target: Path, output: Pa
 
 
 def drive(server: Server, tools: peers.Peers, options: Options, result: SizeResult, label: str) -> None:
-    """Every throughput query against one running server, after a warm-up answer that also counts rows."""
+    """Every throughput query against one running server, after a warm-up: one answer that also counts rows,
+    then :data:`WARM_UP_SECONDS` of load that is not measured (every server gets it: one just started, its
+    caches cold, answers more slowly at first)."""
     for query in queries.THROUGHPUT:
         started = time.perf_counter()
         try:
@@ -185,16 +189,21 @@ def drive(server: Server, tools: peers.Peers, options: Options, result: SizeResu
             continue
         single = time.perf_counter() - started
         seconds = max(options.seconds, min(60.0, 4 * single * query.connections))
+        load(server, tools, options, query, result.models, min(WARM_UP_SECONDS, options.seconds))
         cpu = server.cpu_seconds()
-        if tools.wrk is not None and options.loadgen != "python":
-            figure = loadgen.run_wrk(
-                tools.wrk, server, query, result.models, seconds=seconds, connections=query.connections
-            )
-        else:
-            figure = loadgen.run_python(server, query, result.models, seconds=seconds, connections=query.connections)
+        figure = load(server, tools, options, query, result.models, seconds)
         cpu_ms = 1000 * (server.cpu_seconds() - cpu) / max(1, figure.requests)
         result.throughput.setdefault(query.name, {})[label] = {**asdict(figure), "rps": figure.rps, "cpu_ms": cpu_ms}
         log(f"  {label:<24} {query.name:<10} {figure.rps:10.1f} answers/s  ({figure.errors} errors)")
+
+
+def load(
+    server: Server, tools: peers.Peers, options: Options, query: queries.Query, models: int, seconds: float
+) -> loadgen.Throughput:
+    """``query`` sent to ``server`` for ``seconds`` by the chosen load generator (``wrk`` when there is one)."""
+    if tools.wrk is not None and options.loadgen != "python":
+        return loadgen.run_wrk(tools.wrk, server, query, models, seconds=seconds, connections=query.connections)
+    return loadgen.run_python(server, query, models, seconds=seconds, connections=query.connections)
 
 
 def measure_stream(server: Server, result: SizeResult, label: str) -> None:
