@@ -321,7 +321,7 @@ class Front:
                     async with asyncio.timeout(self.config.send_timeout):
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
                     exchange.sent += len(chunk)
-                chunk = await loop.run_in_executor(self.pool, _next_or_close, answer)
+                chunk = await self._pooled(_next_or_close, answer)
             if chunk is None:
                 finished = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -332,7 +332,21 @@ class Front:
         finally:
             gone.cancel()
             if not finished:
-                await loop.run_in_executor(self.pool, answer.close)
+                await self._pooled(answer.close)
+
+    def _pooled(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        """``function(*args)`` in a pool thread, or here once the server stops and the pool takes no more work
+        (an answer still streaming then must be closed all the same: its query's worker is killed)."""
+        loop = asyncio.get_running_loop()
+        try:
+            return loop.run_in_executor(self.pool, function, *args)
+        except RuntimeError:  # "cannot schedule new futures after shutdown"
+            done: asyncio.Future[Any] = loop.create_future()
+            try:
+                done.set_result(function(*args))
+            except Exception as error:
+                done.set_exception(error)
+            return done
 
     def _begin(self, environ: dict[str, Any]) -> Answer:
         """In a pool thread: call the app and read :data:`READ_AHEAD` bytes of its answer (all of a shorter one,

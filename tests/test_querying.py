@@ -3,9 +3,12 @@ errors, deadlines, the long lane, admission, snapshots."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import psutil
@@ -15,7 +18,8 @@ from pyoxigraph import Literal, QueryResultsFormat, RdfFormat
 from graph import BadQuery, KnowledgeGraph, QueryTimeout, Unavailable, open_knowledge_graph
 from graph.deadline import Deadline
 from graph.errors import NotAcceptable
-from graph.querying.pool import WorkerPool
+from graph.querying import worker
+from graph.querying.pool import WorkerPool, _Worker
 from graph.querying.service import CLIENT, InThreadRunner, QueryService
 from graph.querying.work import Answer, Call, Formats, QueryRequest
 
@@ -303,3 +307,29 @@ def test_a_runaway_sent_again_is_refused_while_the_long_lane_is_full(disk_kg: Kn
         assert pool.counts["long_refused"] == 1
     finally:
         pool.close()
+
+
+def test_a_worker_whose_server_closed_its_pipes_ends_quietly() -> None:
+    """A server shutting down closes the pipes of a worker it has just started: the worker returns (no
+    traceback on the server's standard error), before and after saying it is ready."""
+    requests_read, requests_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    os.close(answers_read)  # nobody will read the answers
+    os.close(requests_write)
+    worker.serve(Connection(requests_read, writable=False), Connection(answers_write, readable=False))
+
+
+def test_a_worker_killed_from_two_threads_at_once_is_killed_once() -> None:
+    """A stream's close and the pool's shutdown may kill the same worker at the same moment."""
+    killed = _Worker()
+    threads = [threading.Thread(target=killed.kill) for _ in range(4)]
+    errors: list[BaseException] = []
+    threading.excepthook = lambda args: errors.append(args.exc_value)  # type: ignore[assignment]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        threading.excepthook = threading.__excepthook__
+    assert not errors and killed.requests.closed and killed.process.returncode is not None

@@ -65,6 +65,8 @@ class _Worker:
         self.stopped: errors.GraphError | None = None
         #: The work it runs (to remember one stopped at the long lane).
         self.work: Work | None = None
+        #: Held while killing: a stream's close and the pool's may kill the same worker at once (shutdown).
+        self._killing = threading.Lock()
 
     @property
     def pid(self) -> int:
@@ -79,11 +81,14 @@ class _Worker:
             raise RuntimeError("a query worker did not start")
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.requests.close()
-        self.answers.close()
+        """Kill the process and close its pipes; again, from any thread, does nothing more."""
+        with self._killing:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            if not self.requests.closed:
+                self.requests.close()
+                self.answers.close()
 
 
 class WorkerPool:

@@ -120,9 +120,13 @@ def _watch_parent(parent: int) -> None:
 
 
 def serve(requests: Connection, answers: Connection) -> None:
-    """The worker's loop: one job at a time, on the snapshot it names, until the pipe closes."""
+    """The worker's loop: one job at a time, on the snapshot it names, until the pipe closes (either pipe: a
+    server shutting down closes them while a worker it has just started says it is ready)."""
     opened: tuple[str, KnowledgeGraph] | None = None
-    answers.send_bytes(READY)
+    try:
+        answers.send_bytes(READY)
+    except BrokenPipeError:
+        return
     while True:
         try:
             job: Job = pickle.loads(requests.recv_bytes())
@@ -134,6 +138,8 @@ def serve(requests: Connection, answers: Connection) -> None:
                 opened = (job.snapshot, KnowledgeGraph.open(job.snapshot, read_only=True))
             frames = _Frames(answers)
             frames.finish(job.work.run(opened[1], frames))
+        except BrokenPipeError:  # the server is gone or shutting down: nobody to answer
+            return
         except errors.GraphError as error:  # by its nearest reported class (BadParameter as BadRequest: a 400)
             reported = next((kind.__name__ for kind in type(error).__mro__ if kind.__name__ in REPORTED), "Internal")
             _report(answers, reported, str(error))
