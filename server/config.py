@@ -44,11 +44,20 @@ def setting(
     location: bool = False,
     separator: str | None = None,
     shown: str | None = None,
+    minimum: int | None = None,
 ) -> Any:
     """A field of :class:`Config`: ``help`` for the option and the docs; ``cli`` False keeps it off command
     lines (secrets); ``location`` marks where the graph lives (every command takes those); ``separator``
-    splits a list's text; ``shown`` is the default as the docs and ``--help`` say it."""
-    metadata = {"help": help, "cli": cli, "location": location, "separator": separator, "shown": shown}
+    splits a list's text; ``shown`` is the default as the docs and ``--help`` say it; ``minimum`` is the
+    least number it takes (a count)."""
+    metadata = {
+        "help": help,
+        "cli": cli,
+        "location": location,
+        "separator": separator,
+        "shown": shown,
+        "minimum": minimum,
+    }
     if factory is not MISSING:
         return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -82,7 +91,7 @@ class Config:
     )
     host: str = setting("127.0.0.1", help="Address to listen on.")
     port: int = setting(8000, help="Port to listen on.")
-    threads: int = setting(8, help="Threads that run the app; bodies are read before, without a thread.")
+    threads: int = setting(8, help="Threads that run the app; bodies are read before, without a thread.", minimum=1)
     request_timeout: float = setting(
         10.0, help="Seconds a client has to send its request's headers, and as many again for its body (408)."
     )
@@ -96,33 +105,40 @@ class Config:
         factory=default_query_workers,
         help="Processes that evaluate queries and are killed at the budget (0: in the request thread).",
         shown="one per core, 2 to 8",
+        minimum=0,
     )
     max_queries: int | None = setting(
-        None, help="Queries admitted at once before 503.", shown="8 per worker; 64 on a remote engine"
+        None, help="Queries admitted at once before 503.", shown="8 per worker; 64 on a remote engine", minimum=1
     )
     max_client_queries: int | None = setting(
         None,
         help="Queries one client (one address: a reverse proxy's own, behind one) may have admitted at once "
         "before 503, so that one client cannot take every place.",
         shown="half of --max-queries",
+        minimum=1,
     )
     token: str | None = setting(None, help="Bearer token that writes must carry; none: writes are refused.", cli=False)
     base_url: str | None = setting(
         None, help="Public base URL that replaces http://HOST:PORT in pages and descriptions.", shown="the request's"
     )
     cors_origins: tuple[str, ...] = setting(("*",), help="Origins allowed by CORS, comma-separated.", separator=",")
-    max_body_bytes: int = setting(64 * 1024 * 1024, help="Largest request body, in bytes.")
-    max_query_length: int = setting(1024 * 1024, help="Longest query or update, in characters.")
+    max_body_bytes: int = setting(64 * 1024 * 1024, help="Largest request body, in bytes.", minimum=1)
+    max_query_length: int = setting(1024 * 1024, help="Longest query or update, in characters.", minimum=1)
     max_write_quads: int = setting(
-        1_000_000, help="Most quads one update may remove and add together (413 beyond, nothing written)."
+        1_000_000,
+        help="Most quads one update may remove and add together (413 beyond, nothing written).",
+        minimum=1,
     )
     max_nesting_depth: int = setting(
         100,
         help="Deepest nesting of a query, an update or an RDF body (brackets and groups, JSON-LD objects and "
         "arrays, XML elements), checked before parsing (400).",
+        minimum=1,
     )
     max_literal_bytes: int = setting(
-        1024 * 1024, help="Longest literal or IRI in an RDF body, in bytes, checked before parsing (413)."
+        1024 * 1024,
+        help="Longest literal or IRI in an RDF body, in bytes, checked before parsing (413).",
+        minimum=1,
     )
     allowed_endpoints: tuple[str, ...] = setting(
         (),
@@ -131,6 +147,13 @@ class Config:
         shown="none",
     )
     queries_dir: Path = setting(QUERIES_DIR, help="Folder of the named queries (*.rq).", shown="queries/")
+
+    def __post_init__(self) -> None:
+        """A count below its least value (no thread, no query at once) is refused, naming its setting."""
+        for name, f in setting_fields().items():
+            least, value = f.metadata["minimum"], getattr(self, name)
+            if least is not None and value is not None and value < least:
+                raise ValueError(f"{env_name(f)} / {option_name(f)}: at least {least}, not {value}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

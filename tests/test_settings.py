@@ -57,3 +57,18 @@ def test_an_option_wins_over_its_variable_and_a_variable_over_the_default() -> N
 def test_a_bad_value_names_its_setting(variable: str, text: str) -> None:
     with pytest.raises(ValueError, match=variable):
         Config.from_env({variable: text})
+
+
+@pytest.mark.parametrize(
+    ("variable", "text"),
+    [("GENAI_KG_MAX_QUERIES", "0"), ("GENAI_KG_MAX_CLIENT_QUERIES", "0"), ("GENAI_KG_THREADS", "-1")],
+)
+def test_a_count_below_its_least_value_names_its_setting(variable: str, text: str) -> None:
+    with pytest.raises(ValueError, match=f"{variable} / .*: at least"):
+        Config.from_env({variable: text})
+
+
+def test_serve_refuses_a_count_below_its_least_value_before_starting() -> None:
+    result = CliRunner().invoke(main, ["serve", "--memory", "--max-client-queries", "0"])
+    assert result.exit_code == 2
+    assert "--max-client-queries: at least 1, not 0" in result.output

@@ -82,7 +82,7 @@ class QueryService:
         max_per_client: int | None = None,
     ) -> None:
         """``max_per_client`` defaults to half of ``max_queries`` (at least one)."""
-        if max_queries < 1 or (max_per_client is not None and max_per_client < 1):
+        if max_queries < 1 or (max_per_client is not None and max_per_client < 1):  # (settings refuse those)
             raise ValueError("the service must admit at least one query at once, and one per client")
         self.kg = kg
         self.runner = runner
