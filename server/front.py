@@ -100,8 +100,7 @@ class Exchange:
     @property
     def client(self) -> str:
         """The peer's address, or ``-``."""
-        client = self.scope.get("client")
-        return str(client[0]) if client else "-"
+        return _peer(self.scope)[0] or "-"
 
     def __str__(self) -> str:
         return f"{self.client} ({self.scope['method']} {self.scope['path']})"
@@ -197,7 +196,7 @@ class Front:
                 return
             body = await self._read_body(scope, receive)
             if mounted is not None:
-                CLIENT.set(str((scope.get("client") or ("", 0))[0]))  # this task's, and its threads'
+                CLIENT.set(_peer(scope)[0])  # this request's task, and the threads its app starts from it
                 await mounted[1](
                     {**scope, "root_path": scope.get("root_path", "") + mounted[0]},
                     _replay(body, receive),
@@ -460,10 +459,16 @@ def _next_or_close(answer: Answer) -> bytes | None:
         return None
 
 
+def _peer(scope: Scope) -> tuple[str, int]:
+    """The client's address and port (``""`` and 0 when the server does not say)."""
+    client = scope.get("client")
+    return (str(client[0]), int(client[1])) if client else ("", 0)
+
+
 def _environ(scope: Scope, body: bytes) -> dict[str, Any]:
     """The WSGI environ of an ASGI request whose body has been read: a known length, never chunked."""
     server = scope.get("server") or ("localhost", 80)
-    client = scope.get("client") or ("", 0)
+    address, port = _peer(scope)
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
@@ -473,8 +478,8 @@ def _environ(scope: Scope, body: bytes) -> dict[str, Any]:
         "SERVER_NAME": str(server[0]),
         "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": "HTTP/" + scope.get("http_version", "1.1"),
-        "REMOTE_ADDR": client[0],
-        "REMOTE_PORT": str(client[1]),
+        "REMOTE_ADDR": address,
+        "REMOTE_PORT": str(port),
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.get("scheme", "http"),
         "wsgi.input": io.BytesIO(body),

@@ -52,7 +52,9 @@ BULK_REASONING_QUADS = 50_000
 #: A retraction of more triples than this, and than ``BULK_RETRACTION_SHARE`` of the store, too.
 BULK_RETRACTION_MIN = 1_000
 BULK_RETRACTION_SHARE = 0.001
-#: Lines per write of the bulk path's output: one bulk-loader call here, one request to a remote engine.
+#: Lines per batch of the bulk path's output: of the triples it removes here (one transaction each), of
+#: everything it writes to a remote engine (one request each). Added triples go to the embedded store a chunk
+#: of the child's at a time (:func:`add_inferred`).
 EMBEDDED_BATCH_LINES = 200_000
 REMOTE_BATCH_LINES = 5_000
 #: How often the write turn is renewed while the child computes.
