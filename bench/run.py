@@ -189,15 +189,15 @@ def drive(server: Server, tools: peers.Peers, options: Options, result: SizeResu
             continue
         single = time.perf_counter() - started
         seconds = max(options.seconds, min(60.0, 4 * single * query.connections))
-        load(server, tools, options, query, result.models, min(WARM_UP_SECONDS, options.seconds))
+        throughput(server, tools, options, query, result.models, min(WARM_UP_SECONDS, options.seconds))
         cpu = server.cpu_seconds()
-        figure = load(server, tools, options, query, result.models, seconds)
+        figure = throughput(server, tools, options, query, result.models, seconds)
         cpu_ms = 1000 * (server.cpu_seconds() - cpu) / max(1, figure.requests)
         result.throughput.setdefault(query.name, {})[label] = {**asdict(figure), "rps": figure.rps, "cpu_ms": cpu_ms}
         log(f"  {label:<24} {query.name:<10} {figure.rps:10.1f} answers/s  ({figure.errors} errors)")
 
 
-def load(
+def throughput(
     server: Server, tools: peers.Peers, options: Options, query: queries.Query, models: int, seconds: float
 ) -> loadgen.Throughput:
     """``query`` sent to ``server`` for ``seconds`` by the chosen load generator (``wrk`` when there is one)."""
