@@ -9,6 +9,7 @@ GraphError
 ├── NotFound              no such graph, resource or named query (-> 404)
 ├── ReadOnly              a write to a store opened read-only, or to the inferred graph (-> 403)
 ├── QueryTimeout          evaluation ran past its budget and was stopped (-> 503)
+├── QueryOutOfMemory      evaluation needed more memory than a query worker may use, and was stopped (-> 503)
 ├── Unavailable           too many queries at once, or a query worker was lost (-> 503)
 ├── EngineError           the remote SPARQL engine failed or refused a request (-> 502)
 └── Inconsistent          the data violates a disjointness or shape constraint
@@ -69,6 +70,11 @@ class ReadOnly(GraphError):
 
 class QueryTimeout(GraphError):
     """A query ran past its time budget and was stopped."""
+
+
+class QueryOutOfMemory(GraphError):
+    """A work needed more memory than a query worker may use (``--query-memory``) and was stopped; unlike a
+    busy service, the same request will fail again."""
 
 
 class Unavailable(GraphError):

@@ -51,6 +51,7 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
         max_queries=config.max_queries,
         max_per_client=config.max_client_queries,
         timeout=config.query_timeout,
+        memory=config.query_memory and config.query_memory * 2**20,
     )
     if memory and config.read_only:
         kg.read_only = True  # --memory --read-only: the shipped graph is loaded (and snapshotted); writes refused

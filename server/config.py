@@ -107,6 +107,12 @@ class Config:
         shown="one per core, 2 to 8",
         minimum=0,
     )
+    query_memory: int | None = setting(
+        None,
+        help="MiB of data each query worker may hold; a work that needs more is stopped (503).",
+        shown="half the machine's memory, shared among the workers",
+        minimum=128,
+    )
     max_queries: int | None = setting(
         None, help="Queries admitted at once before 503.", shown="8 per worker; 64 on a remote engine", minimum=1
     )

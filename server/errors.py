@@ -23,8 +23,8 @@ STATUS: list[tuple[type[errors.GraphError], int]] = [
     (errors.NotFound, 404),
     (errors.NotAcceptable, 406),
     (errors.ReadOnly, 403),
-    (errors.TooLarge, 413),
     (errors.QueryTimeout, 503),
+    (errors.QueryOutOfMemory, 503),
     (errors.Unavailable, 503),
     (errors.EngineError, 502),
     (errors.Inconsistent, 409),
@@ -92,8 +92,10 @@ def _graph_error(error: errors.GraphError) -> Response:
         502: "Bad Gateway",
         503: "Query Timeout" if isinstance(error, errors.QueryTimeout) else "Service Unavailable",
     }
+    if isinstance(error, errors.QueryOutOfMemory):
+        title[503] = "Query Out of Memory"
     response = problem(status, title.get(status, "Error"), str(error), extra=extra)
-    if status == 503:
+    if status == 503 and not isinstance(error, errors.QueryOutOfMemory):  # the same request would fail again
         response.headers["Retry-After"] = "1"
     return response
 

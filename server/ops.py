@@ -59,6 +59,7 @@ SERVICE_GAUGES = (
 SERVICE_COUNTERS = (
     ("total", "genai_kg_queries", "Works admitted (queries, pages, Graph Store reads, inference, …)"),
     ("timeouts", "genai_kg_query_timeouts", "Works stopped at their time budget"),
+    ("out_of_memory", "genai_kg_queries_out_of_memory", "Works stopped at the memory a query worker may use"),
     ("refused", "genai_kg_queries_refused", "Works refused because too many ran at once"),
     ("refused_client", "genai_kg_queries_refused_client", "Works refused because their client had its share running"),
     ("replaced", "genai_kg_query_workers_replaced", "Query workers killed and replaced"),

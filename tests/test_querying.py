@@ -15,17 +15,21 @@ import psutil
 import pytest
 from pyoxigraph import Literal, QueryResultsFormat, RdfFormat
 
-from graph import BadQuery, KnowledgeGraph, QueryTimeout, Unavailable, open_knowledge_graph
+from graph import BadQuery, KnowledgeGraph, QueryOutOfMemory, QueryTimeout, Unavailable, open_knowledge_graph
 from graph.deadline import Deadline
 from graph.errors import NotAcceptable
 from graph.querying import worker
 from graph.querying.pool import WorkerPool, _Worker
 from graph.querying.service import CLIENT, InThreadRunner, QueryService
-from graph.querying.work import Answer, Call, Formats, QueryRequest
+from graph.querying.work import Answer, Call, Formats, QueryRequest, Work
 
 JSON = Formats.of(QueryResultsFormat.JSON, RdfFormat.TURTLE)
 RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY_ROWS = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+#: Sorting a cross product of the shipped graph with itself: a billion rows held at once (10 GB in 30 s).
+RUNAWAY_MEMORY = "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?f"
+#: The memory budget of the pools that test it.
+BUDGET = 256 * 2**20
 
 
 @pytest.fixture
@@ -125,6 +129,48 @@ def test_a_runaway_query_is_stopped_and_its_worker_replaced(pool: WorkerPool) ->
     assert not any(psutil.pid_exists(pid) for pid in killed)
     wait_for(lambda: len(pool.pids()) == 2)
     assert b"true" in body(pool, "ASK { ?s ?p ?o }")
+
+
+def hoard(kg: KnowledgeGraph, size: int) -> int:
+    """A work that holds ``size`` bytes in Python objects (the worker imports it from this module)."""
+    return len(bytearray(size))
+
+
+@pytest.mark.parametrize(
+    "work",
+    [
+        QueryRequest(RUNAWAY_MEMORY, formats=JSON),  # pyoxigraph's allocation fails: the worker aborts
+        Call(hoard, (2 * BUDGET,)),  # Python's fails: MemoryError
+    ],
+    ids=["pyoxigraph", "python"],
+)
+def test_a_work_past_its_memory_is_stopped_and_its_worker_replaced(disk_kg: KnowledgeGraph, work: Work) -> None:
+    pool = WorkerPool(disk_kg, size=2, memory=BUDGET)
+    try:
+        before = set(pool.pids())
+        with pytest.raises(QueryOutOfMemory, match="more than the 256 MiB of memory a query may use"):
+            pool.run(work, Deadline.after(60))  # (a QueryTimeout at 60 s without the budget)
+        assert pool.stats()["out_of_memory"] == 1
+        killed = before - set(pool.pids())
+        assert len(killed) == 1 and not any(psutil.pid_exists(pid) for pid in killed)
+        wait_for(lambda: len(pool.pids()) == 2)
+        assert b"true" in body(pool, "ASK { ?s ?p ?o }")  # the others go on
+        assert pool.run(Call(hoard, (BUDGET // 4,)), Deadline.after(10)).value == BUDGET // 4  # less fits
+        workers = set(pool.pids())
+        with pytest.raises(QueryOutOfMemory):  # the same work on the same data: refused without a worker
+            pool.run(work, Deadline.after(60))
+        assert set(pool.pids()) == workers and pool.stats()["out_of_memory"] == 2
+        disk_kg.update("INSERT DATA { gaid:X a gai:Thing }")  # new data: it is tried again
+        with pytest.raises(QueryOutOfMemory):
+            pool.run(work, Deadline.after(60))
+        assert set(pool.pids()) != workers
+    finally:
+        pool.close()
+
+
+def test_a_worker_without_a_budget_is_not_limited(shared: tuple[KnowledgeGraph, WorkerPool]) -> None:
+    _, pool = shared
+    assert pool.run(Call(hoard, (2 * BUDGET,)), Deadline.after(10)).value == 2 * BUDGET
 
 
 def test_a_stream_past_its_deadline_fails_midway(pool: WorkerPool) -> None:

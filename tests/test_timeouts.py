@@ -20,6 +20,8 @@ from .conftest import ServerProcess
 
 RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY_ROWS = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+#: Sorting a cross product of the shipped graph with itself: a billion rows held at once (10 GB in 30 s).
+RUNAWAY_MEMORY = "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?f"
 SIMPLE = "ASK { gaid:ChatGPT ?p ?o }"
 JSON = {"Accept": "application/sparql-results+json"}
 
@@ -88,6 +90,24 @@ def test_a_runaway_query_is_stopped_and_answered_503_while_others_answer(serve: 
     wait_for(lambda: "genai_kg_query_workers 2.0" in metrics())  # the replacement is ready
     assert "genai_kg_query_timeouts_total 1.0" in metrics()
     assert "genai_kg_query_workers_replaced_total 1.0" in metrics()
+
+
+def test_a_query_past_its_memory_is_answered_503_and_the_server_goes_on(serve: Callable[..., ServerProcess]) -> None:
+    server = serve("--memory", "--query-workers", "2", "--query-memory", "256")
+    wait_for(lambda: len(workers(server)) == 2)
+    before = workers(server)
+    response = ask(server, RUNAWAY_MEMORY)
+    assert response.status_code == 503
+    problem = response.json()
+    assert problem["title"] == "Query Out of Memory"
+    assert "more than the 256 MiB of memory a query may use" in problem["detail"]
+    assert "Retry-After" not in response.headers  # the same query would fail again
+    killed = before - workers(server)
+    assert len(killed) == 1 and not any(psutil.pid_exists(pid) for pid in killed)
+    wait_for(lambda: len(workers(server)) == 2)
+    assert ask(server).status_code == 200
+    metrics = requests.get(server.url + "/metrics", timeout=10).text
+    assert "genai_kg_queries_out_of_memory_total 1.0" in metrics
 
 
 def test_a_stream_over_budget_is_cut_not_completed(serve: Callable[..., ServerProcess]) -> None:

@@ -11,6 +11,11 @@ most ``size - reserve`` long works run at once, and one that would exceed that i
 is remembered: sent again while the long lane is still full, it is refused at once (503) instead of taking
 a reserved worker for another ``long_after`` seconds, so a client that repeats runaway queries cannot keep
 small ones waiting (``bench/contention.py`` measured look-ups waiting 5 to 11 s before).
+
+**Memory is a budget too.** Each worker may hold ``memory`` bytes of data (the kernel's ``RLIMIT_DATA``, see
+:mod:`.worker`): a work that needs more ends its worker, whatever it is doing, and its client gets
+:class:`~graph.errors.QueryOutOfMemory`. Without it one request (an ``ORDER BY`` over a cross product) grew a
+worker by 10 GB in 30 s.
 """
 
 from __future__ import annotations
@@ -28,13 +33,15 @@ import time
 from collections.abc import Iterator
 from multiprocessing import util
 from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
 
 from .. import errors
 from ..deadline import Deadline
 from ..store import KnowledgeGraph
 from .snapshots import Snapshot, Snapshots
 from .work import Answer, Work
-from .worker import DATA, END, ERROR, READY, REPORTED, START, VALUE, WHOLE, Job
+from .worker import DATA, END, ERROR, OUT_OF_MEMORY_ENDS, READY, REPORTED, START, VALUE, WHOLE, Job
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +49,25 @@ log = logging.getLogger(__name__)
 REMEMBERED = 256
 
 
+def default_memory(workers: int) -> int:
+    """The bytes of data a worker may hold unless told: half the memory of the machine (or of its container's
+    cgroup, when that is less), shared among ``workers``; the rest is for the server, the writer and the
+    system's cache of the store's files."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with contextlib.suppress(OSError, ValueError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()  # "max" when none: not a number
+        total = min(total, int(limit))
+    return total // 2 // max(1, workers)
+
+
 class _Worker:
     """One worker process, the two pipes that talk to it, and what it is busy with."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory: int | None = None) -> None:
         requests_read, requests_write = os.pipe()
         answers_read, answers_write = os.pipe()
         command = [sys.executable, "-m", "graph.querying.worker", str(requests_read), str(answers_write)]
+        command.append(str(memory or 0))
         self.process = subprocess.Popen(command, pass_fds=(requests_read, answers_write), stdin=subprocess.DEVNULL)
         os.close(requests_read)
         os.close(answers_write)
@@ -95,11 +114,19 @@ class WorkerPool:
     """Runs works in worker processes over snapshots; kills a worker at its work's deadline."""
 
     def __init__(
-        self, kg: KnowledgeGraph, *, size: int = 2, reserve: int | None = None, long_after: float = 2.0
+        self,
+        kg: KnowledgeGraph,
+        *,
+        size: int = 2,
+        reserve: int | None = None,
+        long_after: float = 2.0,
+        memory: int | None = None,
     ) -> None:
+        """``memory``: the bytes of data each worker may hold (None: no limit)."""
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size = size
+        self.memory = memory
         self.reserve = min(size - 1, 1 if reserve is None else reserve)
         self.long_after = long_after
         self.snapshots = Snapshots(kg)
@@ -107,12 +134,16 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._closed = False
-        #: Events since start, for metrics: workers replaced, long works stopped for the reserve, and works
-        #: refused at once because the same work was stopped there while the long lane is still full.
-        self.counts = {"replaced": 0, "long_stopped": 0, "long_refused": 0}
+        #: Events since start, for metrics: workers replaced, long works stopped for the reserve, works
+        #: refused at once because the same work was stopped there while the long lane is still full, and
+        #: works stopped at the memory budget.
+        self.counts = {"replaced": 0, "long_stopped": 0, "long_refused": 0, "out_of_memory": 0}
         #: Works stopped at the long lane (insertion order, at most :data:`REMEMBERED`), forgotten when it frees.
         self._stopped_long: dict[Work, None] = {}
-        workers = [_Worker() for _ in range(size)]
+        #: Works that ran out of memory, with the generation they read (at most :data:`REMEMBERED`): the same
+        #: work on the same data is refused at once instead of costing a worker again.
+        self._out_of_memory: dict[tuple[str, Work], None] = {}
+        workers = [_Worker(memory) for _ in range(size)]
         for worker in workers:
             worker.wait_ready(30)
         self._idle.extend(workers)
@@ -175,6 +206,9 @@ class WorkerPool:
             if self._stopped_long and self._refuse_again(work):
                 self.counts["long_refused"] += 1
                 raise errors.Unavailable(self._lane_message())
+            if self._out_of_memory and _holds(self._out_of_memory, (self.snapshots.kg.generation, work)):
+                self.counts["out_of_memory"] += 1
+                raise self._memory_error()
             while not self._idle:
                 if self._closed:
                     raise errors.Unavailable("the server is shutting down")
@@ -193,19 +227,7 @@ class WorkerPool:
         if sum(w.long for w in self._busy) < self.size - self.reserve:
             self._stopped_long.clear()  # the lane has room again: every work gets its chance
             return False
-        try:
-            return work in self._stopped_long
-        except TypeError:  # a work with unhashable arguments is never remembered
-            return False
-
-    def _remember(self, work: Work | None) -> None:
-        """Remember a work stopped at the long lane (lock held)."""
-        if work is None:
-            return
-        if len(self._stopped_long) >= REMEMBERED:
-            self._stopped_long.pop(next(iter(self._stopped_long)))
-        with contextlib.suppress(TypeError):  # a work with unhashable arguments is never remembered
-            self._stopped_long[work] = None
+        return _holds(self._stopped_long, work)
 
     def _receive(self, worker: _Worker) -> bytes:
         """The worker's next frame; past the deadline the worker is killed and the reason raised."""
@@ -216,9 +238,30 @@ class WorkerPool:
                     return worker.answers.recv_bytes()
             except (EOFError, OSError):
                 if worker.stopped is None:
-                    raise errors.Unavailable("the query worker stopped unexpectedly; retry shortly") from None
+                    raise self._lost(worker) from None
         worker.kill()
         raise worker.stopped or worker.deadline.timeout("the query")
+
+    def _lost(self, worker: _Worker) -> errors.GraphError:
+        """Why a busy worker's pipe ended: its memory ran out, or something else stopped it."""
+        try:
+            ended = worker.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            ended = None
+        if not (self.memory and ended in OUT_OF_MEMORY_ENDS):
+            return errors.Unavailable("the query worker stopped unexpectedly; retry shortly")
+        with self._lock:
+            self.counts["out_of_memory"] += 1
+            if worker.snapshot is not None and worker.work is not None:
+                _remember(self._out_of_memory, (worker.snapshot.source, worker.work))
+        return self._memory_error()
+
+    def _memory_error(self) -> errors.QueryOutOfMemory:
+        return errors.QueryOutOfMemory(
+            f"the query needed more than the {(self.memory or 0) // 2**20} MiB of memory a query may use, and "
+            "was stopped; asking again will not help: ask for less (a LIMIT, fewer variables to sort or group "
+            "by, no cross product)"
+        )
 
     def _checkin(self, worker: _Worker, *, healthy: bool) -> None:
         """Return a worker whose answer is complete; any other is killed and replaced."""
@@ -243,7 +286,7 @@ class WorkerPool:
     def _start_one(self) -> None:
         worker: _Worker | None = None
         try:
-            worker = _Worker()
+            worker = _Worker(self.memory)
             worker.wait_ready(30)
         except (OSError, RuntimeError):
             log.exception("could not start a query worker")
@@ -271,7 +314,8 @@ class WorkerPool:
                     if not worker.long and now - worker.started > self.long_after:
                         if sum(w.long for w in self._busy) >= self.size - self.reserve:
                             self.counts["long_stopped"] += 1
-                            self._remember(worker.work)
+                            if worker.work is not None:
+                                _remember(self._stopped_long, worker.work)
                             self._stop(worker, errors.Unavailable(self._lane_message()))
                             continue
                         worker.long = True
@@ -304,6 +348,21 @@ class WorkerPool:
         for worker in workers:
             worker.kill()
         self.snapshots.close()
+
+
+def _holds(remembered: dict[Any, None], key: object) -> bool:
+    try:
+        return key in remembered
+    except TypeError:  # a work with unhashable arguments is never remembered
+        return False
+
+
+def _remember(remembered: dict[Any, None], key: object) -> None:
+    """Add ``key``, forgetting the oldest beyond :data:`REMEMBERED` (the pool's lock held)."""
+    if len(remembered) >= REMEMBERED:
+        remembered.pop(next(iter(remembered)))
+    with contextlib.suppress(TypeError):  # a work with unhashable arguments is never remembered
+        remembered[key] = None
 
 
 class _Stream:

@@ -228,18 +228,21 @@ def service_for(
     timeout: float | None,
     max_per_client: int | None = None,
     long_after: float = 2.0,
+    memory: int | None = None,
 ) -> QueryService:
-    """The service for ``kg``: the remote engine's runner, a worker pool for an on-disk store (``workers`` > 0),
-    else the calling thread."""
+    """The service for ``kg``: the remote engine's runner, a worker pool for an on-disk store (``workers`` > 0;
+    ``memory`` the bytes of data each may hold, by default :func:`~.pool.default_memory`), else the calling
+    thread."""
     from ..remote import RemoteBackend
-    from .pool import WorkerPool
+    from .pool import WorkerPool, default_memory
     from .remote import RemoteRunner
 
     runner: Runner
     if isinstance(kg.backend, RemoteBackend):
         runner, default = RemoteRunner(kg), DEFAULT_MAX
     elif workers > 0 and kg.path is not None:
-        runner, default = WorkerPool(kg, size=workers, long_after=long_after), PER_WORKER * workers
+        pool = WorkerPool(kg, size=workers, long_after=long_after, memory=memory or default_memory(workers))
+        runner, default = pool, PER_WORKER * workers
     else:
         runner, default = InThreadRunner(kg), DEFAULT_MAX
     return QueryService(kg, runner, max_queries=max_queries or default, timeout=timeout, max_per_client=max_per_client)

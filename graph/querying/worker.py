@@ -10,8 +10,10 @@ Frames go over a pipe (``multiprocessing`` connections; one tag byte, then the p
     V pickle           a work's value (works that return rather than stream)
     X json             an error: {"kind": a graph.errors class name or "Internal", "message": ...}
 
-A job arrives as one pickled :class:`Job`. Run as ``python -m graph.querying.worker REQUESTS_FD ANSWERS_FD``;
-the pool starts it.
+A job arrives as one pickled :class:`Job`. Run as ``python -m graph.querying.worker REQUESTS_FD ANSWERS_FD
+MEMORY``; the pool starts it. ``MEMORY`` is the bytes of data the process may hold (0: no limit), set as its
+``RLIMIT_DATA``: past it, an allocation fails and the kernel, not a poll, stops the work (pyoxigraph aborts
+the process, and Python's ``MemoryError`` ends it with :data:`OUT_OF_MEMORY`); the pool tells its client why.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import json
 import logging
 import os
 import pickle
+import resource
+import signal
 import sys
 import threading
 import time
@@ -41,6 +45,10 @@ FRAME = 64 * 1024
 #: threads in few pieces (10,000 rows of JSON, 1.5 MB: 5 frames instead of 24, and 15% more such answers a
 #: second on two cores).
 MAX_FRAME = 1024 * 1024
+#: How a worker ends when a work needed more than its memory: an allocation in pyoxigraph (Rust) aborts the
+#: process; Python's ``MemoryError`` exits with the code of its own, since the heap may be left in any state.
+OUT_OF_MEMORY = 3
+OUT_OF_MEMORY_ENDS = (-signal.SIGABRT, OUT_OF_MEMORY)
 #: The errors a worker reports by name; the pool raises the same class on the other side.
 REPORTED: dict[str, type[errors.GraphError]] = {
     kind.__name__: kind
@@ -143,6 +151,8 @@ def serve(requests: Connection, answers: Connection) -> None:
         except errors.GraphError as error:  # by its nearest reported class (BadParameter as BadRequest: a 400)
             reported = next((kind.__name__ for kind in type(error).__mro__ if kind.__name__ in REPORTED), "Internal")
             _report(answers, reported, str(error))
+        except MemoryError:
+            os._exit(OUT_OF_MEMORY)
         except Exception as error:  # a bug in a work: the server answers 500 and logs it; the worker goes on
             log.exception("a %s work failed", getattr(job.work, "kind", "?"))
             _report(answers, "Internal", f"{type(error).__name__}: {error}")
@@ -153,7 +163,9 @@ def _report(answers: Connection, kind: str, message: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    requests_fd, answers_fd = int(argv[0]), int(argv[1])
+    requests_fd, answers_fd, memory = int(argv[0]), int(argv[1]), int(argv[2])
+    if memory:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     _watch_parent(os.getppid())
     serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False))
 
