@@ -9,13 +9,10 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions
 from .describe import COMMENT, DEFINITION, OWL, RDFS, TYPE, expression, label, labels, rdf_list
 from .namespaces import GAI, GRAPH_ONTOLOGY, ONTOLOGY_IRI, is_anonymous
 from .store import KnowledgeGraph
-from .void import CLASSES, PROPERTIES, class_members
+from .void import CLASSES, class_members, property_triples
 
 Tokens = list[str | NamedNode]
 
-#: How many distinct triples use each property, VoID's ``void:triples`` of a property partition (one definition:
-#: the ontology page, the term pages and the VoID description count alike); ``?p`` may be bound to one property.
-PROPERTY_USES = PROPERTIES
 #: How many distinct resources are in one class (``?class`` bound), as VoID's class partitions count them.
 CLASS_MEMBERS = CLASSES
 
@@ -191,7 +188,7 @@ def ontology_page(kg: KnowledgeGraph, link_base: str) -> OntologyPage:
         labels(kg, nodes),
         class_diagram(kg, link_base),
         class_members(kg),
-        property_uses(kg),
+        property_triples(kg),
         property_diagram(kg, link_base),
     )
 
@@ -206,11 +203,6 @@ def _counts(kg: KnowledgeGraph, query: str, substitutions: dict[str, NamedNode] 
     }
 
 
-def property_uses(kg: KnowledgeGraph) -> dict[str, int]:
-    """How many triples use each property, by property IRI."""
-    return _counts(kg, PROPERTY_USES)
-
-
 @dataclass(frozen=True)
 class Usage:
     """How a term is used: in how many triples as the property, and how many resources are its instances."""
@@ -222,6 +214,6 @@ class Usage:
 def term_usage(kg: KnowledgeGraph, iri: str) -> Usage:
     """How many triples use ``iri`` as their property, and how many resources it has as a class."""
     node = NamedNode(iri)
-    triples = _counts(kg, PROPERTY_USES, {"p": node}).get(iri, 0)
+    triples = property_triples(kg, node).get(iri, 0)
     instances = _counts(kg, CLASS_MEMBERS, {"class": node}).get(iri, 0)
     return Usage(triples, instances)

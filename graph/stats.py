@@ -16,8 +16,7 @@ from .store import KnowledgeGraph
 from .void import class_members
 
 _PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-#: Distinct subjects and predicates need no set of distinct triples (VoID's totals build one, for
-#: ``void:triples``: 10 s and 1.4 GB at 4M quads, where this takes 2 s and 95 MB).
+#: Distinct subjects and predicates need no set of distinct triples (2 s and 95 MB at 4M quads).
 _SUBJECTS_AND_PROPERTIES = (
     "SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties) WHERE { ?s ?p ?o }"
 )

@@ -91,6 +91,27 @@ def test_counts_follow_writes(client: FlaskClient, kg: KnowledgeGraph) -> None:
     assert (members("LargeLanguageModel"), members("GenerativeAI")) == (before[0] + 1, before[1] + 1)
 
 
+def test_a_triple_stated_in_several_graphs_or_also_inferred_is_counted_once(
+    client: FlaskClient, kg: KnowledgeGraph
+) -> None:
+    """The asserted graphs are counted as a set, the inferred graph as quads: it holds nothing asserted."""
+
+    def triples() -> int:
+        return number(void_graph(client), DATASET, VOID.triples)
+
+    before = triples()
+    inferred = f"<https://w3id.org/genai-kg/id/ChatGPT> a <{GAI}GenerativeAI>"
+    assert kg.query(f"ASK {{ GRAPH <https://w3id.org/genai-kg/graph/inferred> {{ {inferred} }} }}")
+    kg.update(
+        f"INSERT DATA {{ {inferred} GRAPH <urn:test:one> {{ {inferred} }} GRAPH <urn:test:two> {{ {inferred} }} }}"
+    )
+    assert triples() == before  # now stated three times, and no longer inferred: still one triple
+    stated = '<urn:test:s> <urn:test:p> "x"'
+    kg.update(f"INSERT DATA {{ {stated} GRAPH <urn:test:one> {{ {stated} }} }}")
+    assert triples() == before + 1
+    assert triples() == len(parse(client.get("/dump.ttl").data, "turtle"))
+
+
 @pytest.mark.parametrize(
     ("suffix", "media", "parser"),
     [
