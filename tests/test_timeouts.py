@@ -211,6 +211,25 @@ def test_an_update_past_its_budget_is_stopped_and_leaves_nothing_behind(
     assert ask(server, "ASK { GRAPH <urn:x:g> { ?s ?p ?o } }").json()["boolean"] is True
 
 
+def test_an_update_past_its_memory_is_stopped_and_leaves_nothing_behind(
+    serve: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    """An update's WHERE that sorts a cross product is planned in a worker: stopped at the memory budget."""
+    server = serve("--store", str(tmp_path / "store"), "--query-memory", "256", token="t")
+    headers = {"Authorization": "Bearer t", "Content-Type": "application/sparql-update"}
+    before = server.quads()
+    runaway = (
+        "INSERT { GRAPH <urn:x:g> { ?a <urn:x:p> ?f } } "
+        "WHERE { SELECT ?a ?f { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } } ORDER BY ?c ?f }"
+    )
+    response = requests.post(server.url + "/sparql", data=runaway, headers=headers, timeout=60)
+    assert response.status_code == 503 and "256 MiB of memory" in response.text
+    assert server.quads() == before
+    small = "INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> 1 } }"
+    assert requests.post(server.url + "/sparql", data=small, headers=headers, timeout=30).status_code == 204
+    assert server.quads() > before
+
+
 def ask_from(server: ServerProcess, address: str, sparql: str = SIMPLE) -> tuple[int, str]:
     """Ask from another loopback address (127.0.0.0/8 is all this machine's): another client to the server."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30, source_address=(address, 0))
