@@ -81,6 +81,10 @@ def serve(store: Location, memory: bool, **options: object) -> None:
         websockets=False,
         log_access=False,  # the front writes its own access log
         respawn_failed_workers=True,
+        # A client that reads nothing would hold a graceful stop for ever (granian keeps what it was sent):
+        # past this, the worker is killed; RocksDB's log keeps every acknowledged write, and the next start
+        # removes the snapshots it leaves.
+        workers_kill_timeout=config.shutdown_timeout,
     ).serve()
 
 

@@ -98,6 +98,12 @@ class Config:
     send_timeout: float = setting(
         30.0, help="Seconds a client may leave its answer unread before the server gives up on it."
     )
+    shutdown_timeout: int = setting(
+        30,
+        help="Seconds the answers in flight get when the server is asked to stop (SIGTERM, SIGINT); then it stops "
+        "anyway.",
+        minimum=1,
+    )
     access_log: bool = setting(True, help="One line per request on standard error (see docs/deploy.md).")
     read_only: bool = setting(False, help="Refuse every write (403).")
     query_timeout: float = setting(30.0, help="Seconds of work a request may cause (queries, updates, pages).")

@@ -6,6 +6,7 @@ import http.client
 import os
 import re
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -152,6 +153,27 @@ def test_the_workers_stop_with_the_server(serve: Callable[..., ServerProcess], t
     _, alive = psutil.wait_procs(processes, timeout=10)
     assert not alive
     assert not (tmp_path / "store.snapshots").exists()
+
+
+def test_a_client_that_reads_nothing_cannot_hold_the_server_up(
+    serve: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    """Asked to stop, the server gives the answers in flight ``--shutdown-timeout`` seconds, then stops anyway
+    (granian keeps what it was sent for a client that never reads: it waited for ever)."""
+    server = serve("--store", str(tmp_path / "store"), "--shutdown-timeout", "2")
+    held = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        body = urlencode({"query": RUNAWAY_ROWS}).encode()
+        head = f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        held.sendall(head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        assert held.recv(12).startswith(b"HTTP/1.1 200")  # streaming; nothing more is read
+        os.kill(server.process.pid, signal.SIGTERM)
+        server.process.wait(20)  # 2 s, and the time to stop; before, it outlived the 30 s send timeout
+    finally:
+        held.close()
+    again = serve("--store", str(tmp_path / "store"))  # the store opens as it was left
+    assert ask(again).json()["boolean"] is True
 
 
 def test_nothing_outlives_a_crashed_server(serve: Callable[..., ServerProcess], tmp_path: Path) -> None:
