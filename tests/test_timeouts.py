@@ -165,7 +165,7 @@ def test_a_client_that_reads_nothing_cannot_hold_the_server_up(
     try:
         held.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         body = urlencode({"query": RUNAWAY_ROWS}).encode()
-        head = f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        head = "POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         held.sendall(head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         assert held.recv(12).startswith(b"HTTP/1.1 200")  # streaming; nothing more is read
         os.kill(server.process.pid, signal.SIGTERM)
