@@ -4,6 +4,7 @@ errors, deadlines, the long lane, admission, snapshots."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import threading
 import time
@@ -363,6 +364,33 @@ def test_a_worker_whose_server_closed_its_pipes_ends_quietly() -> None:
     os.close(answers_read)  # nobody will read the answers
     os.close(requests_write)
     worker.serve(Connection(requests_read, writable=False), Connection(answers_write, readable=False))
+
+
+def test_a_worker_whose_server_is_gone_mid_answer_ends_quietly(tmp_path: Path) -> None:
+    """The answers' pipe breaks while a query streams (a server killed at its shutdown timeout): the worker
+    returns. Before, the broken pipe was taken for a failed SERVICE call, and reporting that raised again."""
+    open_knowledge_graph(tmp_path / "store").close()
+    requests_read, requests_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    failures: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            worker.serve(Connection(requests_read, writable=False), Connection(answers_write, readable=False))
+        except BaseException as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    answers = Connection(answers_read, writable=False)
+    assert answers.recv_bytes() == worker.READY
+    answers.close()  # the server is gone
+    job = worker.Job(str(tmp_path / "store"), QueryRequest("SELECT * { ?s ?p ?o }", formats=JSON))
+    requests = Connection(requests_write, readable=False)
+    requests.send_bytes(pickle.dumps(job))
+    thread.join(30)
+    requests.close()
+    assert not thread.is_alive() and not failures
 
 
 def test_a_worker_killed_from_two_threads_at_once_is_killed_once() -> None:

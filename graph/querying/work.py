@@ -121,6 +121,8 @@ class QueryRequest:
         output.start(chosen.media_type)
         try:
             results.write(result, chosen, output)  # type: ignore[arg-type]
+        except BrokenPipeError:  # the output's: nobody is reading any more (the server stopped)
+            raise
         except OSError as error:  # a SERVICE call that failed: its remote answer is never shown
             raise BadQuery(remote_failure(error)) from None
         except (ValueError, RuntimeError) as error:  # pyoxigraph evaluates lazily, while it serialises

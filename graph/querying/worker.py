@@ -18,6 +18,7 @@ the process, and Python's ``MemoryError`` ends it with :data:`OUT_OF_MEMORY`); t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -159,7 +160,9 @@ def serve(requests: Connection, answers: Connection) -> None:
 
 
 def _report(answers: Connection, kind: str, message: str) -> None:
-    answers.send_bytes(ERROR + json.dumps({"kind": kind, "message": message}).encode())
+    """Send an error frame; the server may be gone by then (its pipe broken): nobody to tell."""
+    with contextlib.suppress(BrokenPipeError):
+        answers.send_bytes(ERROR + json.dumps({"kind": kind, "message": message}).encode())
 
 
 def main(argv: list[str]) -> None:
