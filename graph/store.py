@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple
 
@@ -33,6 +33,8 @@ from .namespaces import GRAPH_INFERRED, PREFIXES, is_reasoners, is_temporary
 from .outbound import NOWHERE, remote_failure
 from .sparql_lexer import called_endpoints
 from .updates import PlanContext, parse_update
+
+T = TypeVar("T")
 
 __all__ = ["GRAPH_RESULTS", "KnowledgeGraph", "QueryResult", "Term", "WriteReport"]
 
@@ -105,6 +107,18 @@ class KnowledgeGraph:
 
     def is_empty(self) -> bool:
         return self.backend.is_empty()
+
+    def cached(self, key: str, build: Callable[[KnowledgeGraph], T]) -> T:
+        """``build(self)``, computed at most once per :attr:`generation` in this process and kept in
+        :attr:`extensions` until a write changes it: the indexes readers build over the whole store
+        (reconciliation's matcher, search's names)."""
+        generation = self.generation
+        found = self.extensions.get(key)
+        if found is not None and found[0] == generation:
+            return cast(T, found[1])
+        value = build(self)
+        self.extensions[key] = (generation, value)
+        return value
 
     @property
     def generation(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
 from flask.testing import FlaskClient
 from pyoxigraph import QuerySolutions
 
@@ -36,6 +37,12 @@ def test_models_per_year_counts_what_the_graph_says(kg: KnowledgeGraph) -> None:
     )
     assert text_2023 > 10 and f"2023: {text_2023} text" in titles(svg)
     assert any(t.startswith("2014: ") and t.endswith("(not generative)") for t in titles(svg))
+
+
+@pytest.mark.parametrize("tallest", [1, 6, 7, 999, 6_001, 12_345, 10**9])
+def test_the_gridlines_fit_any_height(tallest: int) -> None:
+    ticks = charts._ticks(tallest)
+    assert ticks[0] == 0 and 1 <= len(ticks) - 1 <= 6 and ticks[-1] <= tallest < ticks[-1] + ticks[1]
 
 
 def test_parameters_over_time_has_a_dot_per_model_linked_to_its_page(kg: KnowledgeGraph) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph import KnowledgeGraph
-from graph.matching import Candidate, Matcher, candidates, compact, search, tokens, unqualified
+from graph.matching import Candidate, Matcher, NameSearch, candidates, compact, tokens, unqualified
 from graph.namespaces import GAI, GAID
 
 from .conftest import shipped_in_memory
@@ -130,7 +130,7 @@ def test_candidates_come_with_types_and_organisations(matcher: Matcher) -> None:
 def test_search_finds_names_without_their_punctuation(matcher: Matcher) -> None:
     assert {c.iri for c in matcher.search("dalle")[:2]} == {GAID + "DALL-E_model", GAID + "DALL-E"}
     assert GAID + "DALL-E_3" in {c.iri for c in matcher.search("Dall·e")}
-    assert search([("a", "GPT-4.5"), ("b", "GPT-4")], "gpt4") == ["b", "a"]
+    assert NameSearch([("a", "GPT-4.5"), ("b", "GPT-4")]).find("gpt4") == ["b", "a"]
     assert matcher.search("   ") == [] and matcher.search("·") == []
 
 

@@ -292,6 +292,13 @@ def test_search_by_label(site: FlaskClient, text: str, expected: str) -> None:
     assert f'href="{expected}"' in html
 
 
+def test_search_follows_writes(client: FlaskClient, kg: KnowledgeGraph) -> None:
+    """Search reads every name once per generation: a write shows in the next search."""
+    assert 'href="/id/Zyxwvut"' not in client.get("/search?q=zyxwvut").get_data(as_text=True)
+    kg.update('INSERT DATA { GRAPH <https://w3id.org/genai-kg/graph/data> { gaid:Zyxwvut rdfs:label "Zyxwvut 2" } }')
+    assert 'href="/id/Zyxwvut"' in client.get("/search?q=zyxwvut").get_data(as_text=True)
+
+
 def test_search_text_is_bound_not_spliced(site: FlaskClient) -> None:
     for text in ['") } DROP ALL #', "\\", "' UNION { ?x ?p ?o } '"]:
         response = site.get("/search", query_string={"q": text})

@@ -121,14 +121,7 @@ KEY = "reconciliation"
 
 def index(kg: KnowledgeGraph) -> Index:
     """The index of the store's current generation, built at most once per generation (per process)."""
-    generation = kg.generation
-    cached = kg.extensions.get(KEY)
-    if cached is not None and cached[0] == generation:
-        built: Index = cached[1]
-        return built
-    built = _build(kg)
-    kg.extensions[KEY] = (generation, built)
-    return built
+    return kg.cached(KEY, _build)
 
 
 def _terms(kg: KnowledgeGraph, sparql: str, related: str) -> dict[str, Term]:

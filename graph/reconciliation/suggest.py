@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..matching import search
+from ..matching import NameSearch
 from ..namespaces import GAID
 from ..store import KnowledgeGraph
 from .identifiers import short
@@ -34,7 +34,7 @@ def _suggest_terms(found: Index, terms: dict[str, Term], prefix: str, cursor: in
         names = [
             (iri, name) for iri, term in terms.items() for name in (term.name, short(iri), *found.aliases.get(iri, ()))
         ]
-        ranked = [terms[iri] for iri in search(names, prefix, limit=cursor + limit)]
+        ranked = [terms[iri] for iri in NameSearch(names).find(prefix, limit=cursor + limit)]
     return ranked[cursor : cursor + limit]
 
 
