@@ -37,6 +37,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
@@ -149,30 +150,42 @@ class Matcher:
     """Candidates indexed by their normalised names; :meth:`match` scores a query against them."""
 
     candidates: list[Candidate]
-    _compact: dict[str, set[int]] = field(default_factory=dict, repr=False)
-    _bag: dict[tuple[str, ...], set[int]] = field(default_factory=dict, repr=False)
-    _names: dict[tuple[str, ...], set[int]] = field(default_factory=dict, repr=False)
-    _starts: dict[tuple[str, ...], set[int]] = field(default_factory=dict, repr=False)
-    _words: dict[str, set[int]] = field(default_factory=dict, repr=False)
+    #: Candidate indexes by key, in lists (a set of one costs three times the memory; a repeat is harmless).
+    _compact: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _bag: dict[tuple[str, ...], list[int]] = field(default_factory=dict, repr=False)
+    _names: dict[tuple[str, ...], list[int]] = field(default_factory=dict, repr=False)
+    _starts: dict[tuple[str, ...], list[int]] = field(default_factory=dict, repr=False)
+    _words: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _label_words: list[frozenset[str]] = field(default_factory=list, repr=False)
     _organizations: list[Organizations] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        self._label_words = [frozenset(tokens(c.label)) for c in self.candidates]
-        self._organizations = [Organizations.of(c) for c in self.candidates]
+        words_of: dict[str, tuple[str, ...]] = {}  # each name normalised once
+
+        def tokens_once(name: str) -> tuple[str, ...]:
+            found = words_of.get(name)
+            if found is None:
+                found = words_of[name] = tokens(name)
+            return found
+
+        self._label_words = [frozenset(tokens_once(c.label)) for c in self.candidates]
+        shared: dict[tuple[tuple[str, ...], tuple[str, ...]], Organizations] = {}
+        for c in self.candidates:  # most candidates share their organisations with many others: one object each
+            key = (c.organizations, c.parent_organizations)
+            self._organizations.append(shared.get(key) or shared.setdefault(key, Organizations.of(c)))
         for index, candidate in enumerate(self.candidates):
             for label in candidate.labels:
                 for name in {label, unqualified(label)}:  # our own parentheses disambiguate: "Runway (company)"
-                    words = tokens(name)
+                    words = tokens_once(name)
                     if not words:
                         continue
-                    self._compact.setdefault("".join(words), set()).add(index)
-                    self._bag.setdefault(tuple(sorted(words)), set()).add(index)
-                    self._names.setdefault(words, set()).add(index)
+                    self._compact.setdefault("".join(words), []).append(index)
+                    self._bag.setdefault(tuple(sorted(words)), []).append(index)
+                    self._names.setdefault(words, []).append(index)
                     for end in range(1, len(words)):
-                        self._starts.setdefault(words[:end], set()).add(index)
+                        self._starts.setdefault(words[:end], []).append(index)
                     for word in words:
-                        self._words.setdefault(word, set()).add(index)
+                        self._words.setdefault(word, []).append(index)
 
     def match(
         self,
@@ -252,7 +265,7 @@ class Matcher:
         if last[:1].isdigit():
             parts = last.split(".")
             for cut in range(1, len(parts)):
-                found |= self._names.get((*head, ".".join(parts[:cut])), set())
+                found.update(self._names.get((*head, ".".join(parts[:cut])), ()))
         return found
 
     def _words_shared(self, words: tuple[str, ...]) -> set[int]:
@@ -359,12 +372,14 @@ TYPES = "SELECT ?x ?type WHERE { ?x a/rdfs:subClassOf* ?type FILTER(isIRI(?x) &&
 #: The same where the store's closure is materialised: it holds every superclass's type already (over a remote
 #: engine, ten times faster than the path: 0.65 s against 6.2 s for the shipped graph).
 CLOSED_TYPES = "SELECT ?x ?type WHERE { ?x a ?type FILTER(isIRI(?x) && isIRI(?type)) }"
-ORGANIZATIONS = """
-SELECT ?x ?org ?name ?direct WHERE {
-  ?x gai:developedBy ?developer .
+DEVELOPERS = "SELECT ?x ?developer WHERE { ?x gai:developedBy ?developer }"
+#: Each developer's organisations (itself and its parents, transitively) with their names: read once per
+#: developer, not once per model (the path evaluated for each of 117,000 models took 4.2 s, this 0.1 s).
+ANCESTORS = """
+SELECT ?developer ?org ?name WHERE {
+  { SELECT DISTINCT ?developer WHERE { ?x gai:developedBy ?developer } }
   ?developer gai:parentOrganization* ?org .
   OPTIONAL { ?org rdfs:label|skos:altLabel ?name }
-  BIND(?org = ?developer AS ?direct)
 }
 """
 
@@ -394,22 +409,35 @@ def candidates(
     types: dict[str, set[str]] = {}
     direct: dict[str, set[str]] = {}
     parents: dict[str, set[str]] = {}
+    # Many candidates share their types and organisations (111 type sets among 118,000 candidates at 1.15M
+    # triples): each value is kept once, and the candidates take 170 MB there instead of 447.
+    shared: dict[Any, Any] = {}
     if context:
         for row in _rows(kg, CLOSED_TYPES if closed and not graphs else TYPES, graphs):
-            types.setdefault(row["x"].value, set()).add(row["type"].value)
-        for row in _rows(kg, ORGANIZATIONS, graphs):
-            into = direct if row["direct"].value == "true" else parents
-            keys = into.setdefault(row["x"].value, set())
-            keys.add(row["org"].value)
-            if row["name"] is not None:
-                keys.add(row["name"].value)
+            type_iri = row["type"].value
+            types.setdefault(row["x"].value, set()).add(shared.setdefault(type_iri, type_iri))
+        ancestors: dict[str, list[tuple[str, str | None]]] = {}
+        for row in _rows(kg, ANCESTORS, graphs):
+            name = row["name"].value if row["name"] is not None else None
+            ancestors.setdefault(row["developer"].value, []).append((row["org"].value, name))
+        for row in _rows(kg, DEVELOPERS, graphs):
+            developer = row["developer"].value
+            for org, name in ancestors.get(developer, ()):
+                keys = (direct if org == developer else parents).setdefault(row["x"].value, set())
+                keys.add(org)
+                if name is not None:
+                    keys.add(name)
+
+    def once(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
     return [
         Candidate(
             iri=iri,
             labels=tuple(dict.fromkeys(name for _, name in sorted(found))),
-            types=frozenset(types.get(iri, ())),
-            organizations=tuple(sorted(direct.get(iri, ()))),
-            parent_organizations=tuple(sorted(parents.get(iri, ()))),
+            types=once(frozenset(types.get(iri, ()))),
+            organizations=once(tuple(sorted(direct.get(iri, ())))),
+            parent_organizations=once(tuple(sorted(parents.get(iri, ())))),
         )
         for iri, found in sorted(names.items())
     ]
