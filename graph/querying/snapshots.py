@@ -53,7 +53,7 @@ class Snapshots:
         self.kg = kg
         if kg.read_only:
             self.root: Path | None = None
-            self._latest = Snapshot(0, kg.path)
+            self._latest = Snapshot(0, kg.path, kg.generation)
             return
         self.root = kg.path.with_name(kg.path.name + ".snapshots")
         # The read-write store is open, so its lock is ours: folders left here came from a crashed run.
