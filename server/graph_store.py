@@ -80,7 +80,7 @@ def _get(target: GraphName | None) -> Response:
     if chosen is None:
         raise NotAcceptable("a graph is RDF; accept one of " + ", ".join(GRAPH_TYPES))
     iri = target.value if isinstance(target, NamedNode) else None
-    answer = get_service().run(Stream(read, (iri, chosen)))
+    answer = get_service().run(Stream(read, (iri, chosen), budgeted=False))
     response = streamed(answer)
     response.vary.add("Accept")
     return response

@@ -55,10 +55,10 @@ def _download(answer: Answer, name: str) -> Response:
 @bp.get("/dump.nq")
 def dump_nquads() -> Response:
     """Every quad of the dataset, named graphs included."""
-    return _download(get_service().run(Stream(dump_dataset, kind="dump")), "genai-kg.nq")
+    return _download(get_service().run(Stream(dump_dataset, kind="dump", budgeted=False)), "genai-kg.nq")
 
 
 @bp.get("/dump.ttl")
 def dump_turtle() -> Response:
     """The default union graph (asserted and inferred triples) as Turtle, in full IRIs (safe for any parser)."""
-    return _download(get_service().run(Stream(dump_union, kind="dump")), "genai-kg.ttl")
+    return _download(get_service().run(Stream(dump_union, kind="dump", budgeted=False)), "genai-kg.ttl")

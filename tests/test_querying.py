@@ -22,7 +22,7 @@ from graph.errors import NotAcceptable
 from graph.querying import worker
 from graph.querying.pool import WorkerPool, _Worker
 from graph.querying.service import CLIENT, InThreadRunner, QueryService
-from graph.querying.work import Answer, Call, Formats, QueryRequest, Work
+from graph.querying.work import Answer, Call, Formats, QueryRequest, Stream, Work
 
 JSON = Formats.of(QueryResultsFormat.JSON, RdfFormat.TURTLE)
 RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -285,6 +285,25 @@ def test_the_service_counts_timeouts_and_kinds(disk_kg: KnowledgeGraph) -> None:
             service.run(QueryRequest(RUNAWAY_ROWS)).body()  # stopped while streaming
         figures = service.stats()
         assert figures["timeouts"] == 2 and figures["admitted"] == 0 and service.kinds == {"query": 2}
+    finally:
+        service.close()
+
+
+def slow_body(kg: KnowledgeGraph, output: object, pieces: int) -> None:
+    """A body of ``pieces`` MiB written one a tenth of a second (a dump of a large store, slowed down)."""
+    output.start("application/n-quads")  # type: ignore[attr-defined]
+    for _ in range(pieces):
+        time.sleep(0.1)
+        output.write(b"#" * 2**20)  # type: ignore[attr-defined]
+
+
+def test_a_work_that_reads_the_store_out_is_not_cut_at_the_budget(disk_kg: KnowledgeGraph) -> None:
+    """Dumps and Graph Store reads grow with the store, not with the request: the time budget does not apply."""
+    service = QueryService(disk_kg, WorkerPool(disk_kg, size=2), max_queries=4, timeout=0.3)
+    try:
+        with pytest.raises(QueryTimeout):
+            service.run(Stream(slow_body, (10,))).body()
+        assert len(service.run(Stream(slow_body, (10,), budgeted=False)).body()) == 10 * 2**20
     finally:
         service.close()
 

@@ -108,7 +108,7 @@ class QueryService:
         """
         client = self._admit(work)
         try:
-            answer = self.runner.run(work, Deadline.after(self.timeout))
+            answer = self.runner.run(work, Deadline.after(self.timeout if work.budgeted else None))
         except BaseException as error:
             self._release(client, error)
             raise
