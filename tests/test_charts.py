@@ -58,6 +58,18 @@ def test_parameters_over_time_has_a_dot_per_model_linked_to_its_page(kg: Knowled
     assert any(t.startswith("VGG16: 138,000,000 parameters") for t in titles(svg))
 
 
+def test_parameters_over_time_shades_a_density_above_its_dots(
+    kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``MAX_DOTS`` models a square per year and half-decade, titled with its count, replaces the dots."""
+    dots = len(re.findall(r"<circle [^>]*><title>", charts.parameters_over_time(kg)))
+    monkeypatch.setattr(charts, "MAX_DOTS", 100)
+    svg = charts.parameters_over_time(kg)
+    assert svg.count("<circle") == 2 and 'href="/id/' not in svg  # the legend's two
+    counts = [int(c.replace(",", "")) for c in re.findall(r": ([\d,]+) models \(", " ".join(titles(svg)))]
+    assert sum(counts) == dots and max(counts) > 1
+
+
 def test_lineage_shows_ancestors_and_descendants_and_follows_writes(kg: KnowledgeGraph) -> None:
     palm = charts.lineage(kg, GAID + "PaLM_540B")
     assert palm is not None
