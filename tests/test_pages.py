@@ -17,12 +17,13 @@ import pytest
 import rdflib
 from flask import Flask
 from flask.testing import FlaskClient
+from pyoxigraph import QuerySolutions
 from rdflib import RDF, URIRef
 from rdflib.namespace import OWL
 
-from graph import KnowledgeGraph
+from graph import KnowledgeGraph, describe
 from graph.diagram import class_diagram
-from graph.namespaces import GAI, GAID, ONTOLOGY_IRI, page_path
+from graph.namespaces import GAI, GAID, GENID, ONTOLOGY_IRI, page_path
 from server import Config, create_app
 
 from .conftest import shipped_in_memory
@@ -213,6 +214,17 @@ def test_resource_page(client: FlaskClient) -> None:
     assert (URIRef(GAID + "ChatGPT"), URIRef(GAI + "developedBy"), URIRef(GAID + "OpenAI")) in graph
     for alternate in ("/id/ChatGPT.ttl", "/id/ChatGPT.jsonld", "/id/ChatGPT.rdf", "/id/ChatGPT.nt"):
         assert f'href="{alternate}"' in html
+
+
+def test_referrers_are_in_the_order_sparql_gives_them(kg: KnowledgeGraph) -> None:
+    """Sorted in Python (Oxigraph's ORDER BY decodes both terms at every comparison), as ORDER BY ?q ?x would."""
+    ours = [(r.predicate.value, r.subject.value) for r in describe.referrers(kg, GAI + "TextModality")]
+    result = kg.query(
+        f'SELECT DISTINCT ?x ?q WHERE {{ ?x ?q gai:TextModality FILTER(isIRI(?x) && !STRSTARTS(STR(?x), "{GENID}")) }} '
+        "ORDER BY ?q ?x"
+    )
+    assert isinstance(result, QuerySolutions)
+    assert ours == [(row["q"].value, row["x"].value) for row in result] and len(ours) > 50
 
 
 def test_incoming_links_are_counted_and_paged(client: FlaskClient) -> None:
