@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, QuerySolutions
 
-from .describe import OWL, TYPE, exists, label, labels
+from .describe import LABEL, OWL, TYPE, exists, label, labels
 from .errors import BadParameter
 from .matching import NameSearch, compact, tokens
 from .namespaces import GAI, GAID, GRAPH_INFERRED, GRAPH_ONTOLOGY
@@ -60,12 +60,19 @@ SELECT DISTINCT ?type ?x ?g WHERE {{
   FILTER NOT EXISTS {{ ?x a gai:Evidence }}
 }}
 """
-#: The classes our resources belong to, with how many each (the listing's class chooser).
+#: The classes of the resources the listing lists (named in a named graph, as :data:`LISTED` reads them), with
+#: how many each (the listing's class chooser). Counting every named resource of the store instead took 20.8 s
+#: at 1.15M triples, and counted resources the listing does not show; the subquery makes Oxigraph find those
+#: resources first (as a join it read every type first: 11.5 s).
 LISTED_CLASSES = f"""
 SELECT ?type (COUNT(DISTINCT ?x) AS ?n) WHERE {{
-  ?x a ?type ; rdfs:label|skos:prefLabel ?name .
-  FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{GAID}") && STRSTARTS(STR(?type), "{GAI}"))
-  FILTER NOT EXISTS {{ ?x a gai:Evidence }}
+  {{ SELECT DISTINCT ?x WHERE {{
+      GRAPH ?g {{ ?x rdfs:label|skos:prefLabel ?name }}
+      FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{GAID}"))
+      FILTER NOT EXISTS {{ ?x a gai:Evidence }}
+  }} }}
+  ?x a ?type .
+  FILTER(STRSTARTS(STR(?type), "{GAI}"))
 }} GROUP BY ?type
 """
 #: The facets of the resource listing: name -> the property whose values it counts (``source`` is the graph).
@@ -319,6 +326,28 @@ def _pairs(kg: KnowledgeGraph, predicate: str) -> dict[str, set[str]]:
     return found
 
 
+#: Above this many resources a listing names them from :func:`_every_label`, read once per generation (1 s at
+#: 1.15M triples), instead of asking for each one's label (about 0.1 ms each: 10 s for 100,000).
+FEW = 5000
+LABELS_KEY = "every label"
+EVERY_LABEL = "SELECT ?x ?p ?name WHERE { ?x rdfs:label|skos:prefLabel ?name FILTER(isIRI(?x) && isLiteral(?name)) }"
+
+
+def _every_label(kg: KnowledgeGraph) -> dict[str, str]:
+    """Every IRI's :func:`~graph.describe.label`, chosen as it chooses: ``rdfs:label`` before
+    ``skos:prefLabel``, English or untagged first, then the first in order."""
+    best: dict[str, tuple[bool, bool, str]] = {}
+    result = kg.query(EVERY_LABEL)
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        name = row["name"]
+        rank = (row["p"] != LABEL, name.language not in (None, "en"), name.value)
+        iri = row["x"].value
+        if iri not in best or rank < best[iri]:
+            best[iri] = rank
+    return {iri: rank[2] for iri, rank in best.items()}
+
+
 def listing(
     kg: KnowledgeGraph, type_iri: str | None, chosen: dict[str, tuple[str, ...]], page: int = 1, size: int = 50
 ) -> Listing:
@@ -354,7 +383,10 @@ def listing(
         facets[name] = [
             FacetValue(v, names.get(v) or v.rsplit("/", 1)[-1], n, v in chosen.get(name, ())) for v, n in top
         ]
-    named = sorted(((x, label(kg, NamedNode(x))) for x in kept), key=lambda pair: (pair[1].lower(), pair[0]))
+    known = kg.cached(LABELS_KEY, _every_label) if len(kept) > FEW else {}
+    named = sorted(
+        ((x, known.get(x) or label(kg, NamedNode(x))) for x in kept), key=lambda pair: (pair[1].lower(), pair[0])
+    )
     rows = named[(page - 1) * size : page * size]
     counted = kg.query(LISTED_CLASSES)
     assert isinstance(counted, QuerySolutions)
