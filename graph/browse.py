@@ -8,7 +8,7 @@ Search compares names as the reconciliation does (:mod:`graph.matching`), so "da
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, QuerySolutions
@@ -124,10 +124,14 @@ class Home:
 
 @dataclass(frozen=True)
 class Cell:
-    """The generative AI systems of one matrix cell, and the labels of the cell's modality and architecture."""
+    """One page of the generative AI systems of one matrix cell, how many it has, and the labels of the cell's
+    modality and architecture."""
 
     models: list[tuple[NamedNode, str]]
     labels: dict[str, str]
+    total: int
+    page: int
+    pages: int
 
 
 @dataclass
@@ -176,6 +180,35 @@ def matrix(kg: KnowledgeGraph, direction: str = "output") -> Matrix:
     return Matrix(direction, modalities, architectures, counts)
 
 
+#: Above this many resources a listing or a matrix cell names them from :func:`_every_label`, read once per generation (1 s at
+#: 1.15M triples), instead of asking for each one's label (about 0.1 ms each: 10 s for 100,000).
+FEW = 5000
+LABELS_KEY = "every label"
+EVERY_LABEL = "SELECT ?x ?p ?name WHERE { ?x rdfs:label|skos:prefLabel ?name FILTER(isIRI(?x) && isLiteral(?name)) }"
+
+
+def _labels_of(kg: KnowledgeGraph, iris: Iterable[str]) -> dict[str, str]:
+    """The :func:`~graph.describe.label` of each IRI; above :data:`FEW` of them, from one read of every label."""
+    iris = list(iris)
+    known = kg.cached(LABELS_KEY, _every_label) if len(iris) > FEW else {}
+    return {iri: known.get(iri) or label(kg, NamedNode(iri)) for iri in iris}
+
+
+def _every_label(kg: KnowledgeGraph) -> dict[str, str]:
+    """Every IRI's :func:`~graph.describe.label`, chosen as it chooses: ``rdfs:label`` before
+    ``skos:prefLabel``, English or untagged first, then the first in order."""
+    best: dict[str, tuple[bool, bool, str]] = {}
+    result = kg.query(EVERY_LABEL)
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        name = row["name"]
+        rank = (row["p"] != LABEL, name.language not in (None, "en"), name.value)
+        iri = row["x"].value
+        if iri not in best or rank < best[iri]:
+            best[iri] = rank
+    return {iri: rank[2] for iri, rank in best.items()}
+
+
 def models_in(
     kg: KnowledgeGraph, modality: str, architecture: str, direction: str = "output"
 ) -> list[tuple[NamedNode, str]]:
@@ -193,8 +226,8 @@ def models_in(
     }
     result = kg.query(MODELS, substitutions=substitutions)
     assert isinstance(result, QuerySolutions)
-    found = [(row["m"], label(kg, row["m"])) for row in result if isinstance(row["m"], NamedNode)]
-    return sorted(found, key=lambda pair: pair[1].lower())
+    found = _labels_of(kg, [row["m"].value for row in result if isinstance(row["m"], NamedNode)])
+    return sorted(((NamedNode(iri), name) for iri, name in found.items()), key=lambda pair: pair[1].lower())
 
 
 def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[NamedNode, str]]:
@@ -267,12 +300,20 @@ def home(kg: KnowledgeGraph) -> Home:
     return Home(stats, counts, kinds, links, examples)
 
 
-def cell(kg: KnowledgeGraph, direction: str, modality: str, architecture: str) -> Cell:
-    """One matrix cell's systems; unknown modalities or architectures are refused (:func:`models_in`)."""
+#: Systems a matrix cell's page shows at once (one cell held 60,885 at 1.15M triples: 10 MB of HTML).
+CELL_PAGE = 500
+
+
+def cell(kg: KnowledgeGraph, direction: str, modality: str, architecture: str, page: int = 1) -> Cell:
+    """One page of a matrix cell's systems (:data:`CELL_PAGE` a page); unknown modalities or architectures are
+    refused (:func:`models_in`)."""
     found = models_in(kg, modality, architecture, direction)
     names = labels(kg, [NamedNode(modality), NamedNode(architecture)])
     names[NONE.value] = "no architecture recorded"
-    return Cell(found, names)
+    pages = max(1, -(-len(found) // CELL_PAGE))
+    if page > pages:
+        raise BadParameter("page", f"this cell has {pages} page{'s' if pages > 1 else ''}, not {page}")
+    return Cell(found[(page - 1) * CELL_PAGE : page * CELL_PAGE], names, len(found), page, pages)
 
 
 def suggestions(kg: KnowledgeGraph, name: str, *, limit: int = 5) -> list[tuple[str, str]]:
@@ -326,28 +367,6 @@ def _pairs(kg: KnowledgeGraph, predicate: str) -> dict[str, set[str]]:
     return found
 
 
-#: Above this many resources a listing names them from :func:`_every_label`, read once per generation (1 s at
-#: 1.15M triples), instead of asking for each one's label (about 0.1 ms each: 10 s for 100,000).
-FEW = 5000
-LABELS_KEY = "every label"
-EVERY_LABEL = "SELECT ?x ?p ?name WHERE { ?x rdfs:label|skos:prefLabel ?name FILTER(isIRI(?x) && isLiteral(?name)) }"
-
-
-def _every_label(kg: KnowledgeGraph) -> dict[str, str]:
-    """Every IRI's :func:`~graph.describe.label`, chosen as it chooses: ``rdfs:label`` before
-    ``skos:prefLabel``, English or untagged first, then the first in order."""
-    best: dict[str, tuple[bool, bool, str]] = {}
-    result = kg.query(EVERY_LABEL)
-    assert isinstance(result, QuerySolutions)
-    for row in result:
-        name = row["name"]
-        rank = (row["p"] != LABEL, name.language not in (None, "en"), name.value)
-        iri = row["x"].value
-        if iri not in best or rank < best[iri]:
-            best[iri] = rank
-    return {iri: rank[2] for iri, rank in best.items()}
-
-
 def listing(
     kg: KnowledgeGraph, type_iri: str | None, chosen: dict[str, tuple[str, ...]], page: int = 1, size: int = 50
 ) -> Listing:
@@ -383,10 +402,7 @@ def listing(
         facets[name] = [
             FacetValue(v, names.get(v) or v.rsplit("/", 1)[-1], n, v in chosen.get(name, ())) for v, n in top
         ]
-    known = kg.cached(LABELS_KEY, _every_label) if len(kept) > FEW else {}
-    named = sorted(
-        ((x, known.get(x) or label(kg, NamedNode(x))) for x in kept), key=lambda pair: (pair[1].lower(), pair[0])
-    )
+    named = sorted(_labels_of(kg, kept).items(), key=lambda pair: (pair[1].lower(), pair[0]))
     rows = named[(page - 1) * size : page * size]
     counted = kg.query(LISTED_CLASSES)
     assert isinstance(counted, QuerySolutions)

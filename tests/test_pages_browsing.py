@@ -251,3 +251,15 @@ def test_a_long_listing_names_its_resources_as_a_short_one(kg: KnowledgeGraph, m
     monkeypatch.setattr(browse, "FEW", 0)
     assert [browse.listing(kg, None, {}, page, 50).rows for page in (1, 2, 7)] == short
     assert all(short)
+
+
+def test_a_matrix_cell_is_paged(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browse, "CELL_PAGE", 3)
+    url = "/matrix/models?modality=gai:TextModality&architecture=gai:TransformerArchitecture&by=output"
+    first = client.get(url).get_data(as_text=True)
+    total = int(re.search(r"</em>:\s*([\d,]+)\.</p>", first).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert total > 6 and first.count('<li><a href="/id/') == 3 and 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get(url + "&page=2").get_data(as_text=True)
+    assert 'rel="prev"' in second and "page 2 of" in second
+    assert set(re.findall(r'href="(/id/[^"]+)"', first)).isdisjoint(re.findall(r'href="(/id/[^"]+)"', second))
+    assert client.get(url + f"&page={total}").status_code == 400

@@ -153,10 +153,11 @@ def cell() -> Response:
     direction = _direction()
     modality = expand(request.args.get("modality", ""))
     architecture = expand(request.args.get("architecture", ""))
-    found: browse.Cell = get_service().value(Call(browse.cell, (direction, modality, architecture)))
+    page = _number("page", 1, 1_000_000)
+    found: browse.Cell = get_service().value(Call(browse.cell, (direction, modality, architecture, page)))
     html = render_template(
         "pages/models.html",
-        models=found.models,
+        found=found,
         modality=modality,
         architecture=architecture,
         direction=direction,
