@@ -180,8 +180,9 @@ def matrix(kg: KnowledgeGraph, direction: str = "output") -> Matrix:
     return Matrix(direction, modalities, architectures, counts)
 
 
-#: Above this many resources a listing or a matrix cell names them from :func:`_every_label`, read once per generation (1 s at
-#: 1.15M triples), instead of asking for each one's label (about 0.1 ms each: 10 s for 100,000).
+#: Above this many resources a listing or a matrix cell names them from :func:`_every_label`, read once per
+#: generation (1 s at 1.15M triples), instead of asking for each one's label (about 0.1 ms each: 10 s for
+#: 100,000).
 FEW = 5000
 LABELS_KEY = "every label"
 EVERY_LABEL = "SELECT ?x ?p ?name WHERE { ?x rdfs:label|skos:prefLabel ?name FILTER(isIRI(?x) && isLiteral(?name)) }"
@@ -232,10 +233,10 @@ def models_in(
 
 def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[NamedNode, str]]:
     """Resources whose label or alternative label contains ``text``, ignoring case, accents and punctuation
-    (:class:`graph.matching.NameSearch`, over names read once per generation). Ranked by name, then type: exact labels, then exact alternative labels,
-    then the ontology's terms, then systems, families, organisations and products, then the rest (claims,
-    sources); within each, label matches before alternative-label ones, then the matcher's order (names that
-    start with the text, the shortest)."""
+    (:class:`graph.matching.NameSearch`, over names read once per generation). Ranked by name, then type:
+    exact labels, then exact alternative labels, then the ontology's terms, then systems, families,
+    organisations and products, then the rest (claims, sources); within each, label matches before
+    alternative-label ones, then the matcher's order (names that start with the text, the shortest)."""
     names = kg.cached(NAMES_KEY, _names)
     primary, alternative = names.primary, names.alternative
     found = names.search.find(text, limit=10 * limit)
