@@ -33,12 +33,13 @@ SELECT ?type ?by ?modality ?architecture (COUNT(DISTINCT ?m) AS ?n) WHERE {
   BIND(COALESCE(?a, gai:none) AS ?architecture)
 } GROUP BY ?type ?by ?modality ?architecture
 """
+#: A cell's systems, put in order by name afterwards (an ``ORDER BY ?m`` here took 3.3 of 5.4 s for 60,885).
 MODELS = """
 SELECT DISTINCT ?type ?by ?modality ?architecture ?m WHERE {
   ?m a ?type ; ?by ?modality .
   OPTIONAL { ?m gai:architecture ?a }
   FILTER(COALESCE(?a, gai:none) = ?architecture)
-} ORDER BY ?m
+}
 """
 #: Every name of every resource but the evidence records (passages quoted from sources); ``?alt`` marks the
 #: alternative ones.
@@ -228,7 +229,8 @@ def models_in(
     result = kg.query(MODELS, substitutions=substitutions)
     assert isinstance(result, QuerySolutions)
     found = _labels_of(kg, [row["m"].value for row in result if isinstance(row["m"], NamedNode)])
-    return sorted(((NamedNode(iri), name) for iri, name in found.items()), key=lambda pair: pair[1].lower())
+    ordered = sorted(found.items(), key=lambda pair: (pair[1].lower(), pair[0]))
+    return [(NamedNode(iri), name) for iri, name in ordered]
 
 
 def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[NamedNode, str]]:
