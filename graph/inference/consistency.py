@@ -110,12 +110,17 @@ class _Checker:
             for r in self.rows(f"SELECT ?a ?b WHERE {{ ?a {_N[DISJOINT_WITH]} ?b }}")
         ]
         seen: set[frozenset[Term]] = set()
+        pairs = []
         for a, b, axiom in [*disjoint, *self.pairs(ALL_DISJOINT, MEMBERS)]:
-            if frozenset((a, b)) in seen:
-                continue
-            seen.add(frozenset((a, b)))
-            for row in self.rows(f"SELECT ?x ?a ?b WHERE {{ ?x {_A} ?a . ?x {_A} ?b }}", a=a, b=b):
-                x = row["x"]
+            if frozenset((a, b)) not in seen:
+                seen.add(frozenset((a, b)))
+                pairs.append((a, b, axiom))
+        # Each class's members are read once and the pairs intersected here: a query per pair read the large
+        # classes again for every pair (1.3 s each, 30.8 s in all at 1.15M triples).
+        classes = {c for a, b, _ in pairs for c in (a, b)}
+        members = {c: {row["x"] for row in self.rows(f"SELECT ?c ?x WHERE {{ ?x {_A} ?c }}", c=c)} for c in classes}
+        for a, b, axiom in pairs:
+            for x in sorted(members[a] & members[b], key=str):
                 message = f"{label(x)} is both {noun(a)} and {noun(b)}, which are disjoint"
                 yield self.clash("cax-dw", x, message, (x, a_, a), (x, a_, b), axiom)
         for row in self.rows(f"SELECT ?x ?a ?b WHERE {{ ?a {_N[COMPLEMENT]} ?b . ?x {_A} ?a . ?x {_A} ?b }}"):
