@@ -8,12 +8,12 @@ Search compares names as the reconciliation does (:mod:`graph.matching`), so "da
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, QuerySolutions
 
-from .describe import LABEL, OWL, TYPE, exists, label, labels
+from .describe import OWL, TYPE, exists, label, labels
 from .errors import BadParameter
 from .matching import NameSearch, compact, tokens
 from .namespaces import GAI, GAID, GRAPH_INFERRED, GRAPH_ONTOLOGY
@@ -181,36 +181,6 @@ def matrix(kg: KnowledgeGraph, direction: str = "output") -> Matrix:
     return Matrix(direction, modalities, architectures, counts)
 
 
-#: Above this many resources a listing or a matrix cell names them from :func:`_every_label`, read once per
-#: generation (1 s at 1.15M triples), instead of asking for each one's label (about 0.1 ms each: 10 s for
-#: 100,000).
-FEW = 5000
-LABELS_KEY = "every label"
-EVERY_LABEL = "SELECT ?x ?p ?name WHERE { ?x rdfs:label|skos:prefLabel ?name FILTER(isIRI(?x) && isLiteral(?name)) }"
-
-
-def _labels_of(kg: KnowledgeGraph, iris: Iterable[str]) -> dict[str, str]:
-    """The :func:`~graph.describe.label` of each IRI; above :data:`FEW` of them, from one read of every label."""
-    iris = list(iris)
-    known = kg.cached(LABELS_KEY, _every_label) if len(iris) > FEW else {}
-    return {iri: known.get(iri) or label(kg, NamedNode(iri)) for iri in iris}
-
-
-def _every_label(kg: KnowledgeGraph) -> dict[str, str]:
-    """Every IRI's :func:`~graph.describe.label`, chosen as it chooses: ``rdfs:label`` before
-    ``skos:prefLabel``, English or untagged first, then the first in order."""
-    best: dict[str, tuple[bool, bool, str]] = {}
-    result = kg.query(EVERY_LABEL)
-    assert isinstance(result, QuerySolutions)
-    for row in result:
-        name = row["name"]
-        rank = (row["p"] != LABEL, name.language not in (None, "en"), name.value)
-        iri = row["x"].value
-        if iri not in best or rank < best[iri]:
-            best[iri] = rank
-    return {iri: rank[2] for iri, rank in best.items()}
-
-
 def models_in(
     kg: KnowledgeGraph, modality: str, architecture: str, direction: str = "output"
 ) -> list[tuple[NamedNode, str]]:
@@ -228,7 +198,7 @@ def models_in(
     }
     result = kg.query(MODELS, substitutions=substitutions)
     assert isinstance(result, QuerySolutions)
-    found = _labels_of(kg, [row["m"].value for row in result if isinstance(row["m"], NamedNode)])
+    found = labels(kg, [row["m"] for row in result])
     ordered = sorted(found.items(), key=lambda pair: (pair[1].lower(), pair[0]))
     return [(NamedNode(iri), name) for iri, name in ordered]
 
@@ -405,7 +375,7 @@ def listing(
         facets[name] = [
             FacetValue(v, names.get(v) or v.rsplit("/", 1)[-1], n, v in chosen.get(name, ())) for v, n in top
         ]
-    named = sorted(_labels_of(kg, kept).items(), key=lambda pair: (pair[1].lower(), pair[0]))
+    named = sorted(labels(kg, map(NamedNode, kept)).items(), key=lambda pair: (pair[1].lower(), pair[0]))
     rows = named[(page - 1) * size : page * size]
     counted = kg.query(LISTED_CLASSES)
     assert isinstance(counted, QuerySolutions)

@@ -131,9 +131,32 @@ def label(kg: KnowledgeGraph, node: NamedNode) -> str:
     return _literal_text(kg, node, LABEL) or _literal_text(kg, node, PREF_LABEL) or compact(node.value)
 
 
+#: Above this many IRIs :func:`labels` reads every label of the store once per generation (1 s at 1.15M
+#: triples) instead of asking for each one's (about 0.1 ms each: 10 s for the 100,000 of a listing).
+FEW = 5000
+EVERY_LABEL = "SELECT ?x ?p ?name WHERE { ?x rdfs:label|skos:prefLabel ?name FILTER(isIRI(?x) && isLiteral(?name)) }"
+
+
 def labels(kg: KnowledgeGraph, nodes: Iterable[object]) -> dict[str, str]:
     """Labels for every IRI among ``nodes``, keyed by IRI string."""
-    return {n.value: label(kg, n) for n in set(nodes) if isinstance(n, NamedNode)}
+    iris = {n.value for n in nodes if isinstance(n, NamedNode)}
+    known = kg.cached("every label", _every_label) if len(iris) > FEW else {}
+    return {iri: known.get(iri) or label(kg, NamedNode(iri)) for iri in iris}
+
+
+def _every_label(kg: KnowledgeGraph) -> dict[str, str]:
+    """Every IRI's :func:`label` that has one, chosen as it chooses: ``rdfs:label`` before ``skos:prefLabel``,
+    English or untagged first, then the first in order."""
+    best: dict[str, tuple[bool, bool, str]] = {}
+    result = kg.query(EVERY_LABEL)
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        name = row["name"]
+        rank = (row["p"] != LABEL, name.language not in (None, "en"), name.value)
+        iri = row["x"].value
+        if iri not in best or rank < best[iri]:
+            best[iri] = rank
+    return {iri: rank[2] for iri, rank in best.items()}
 
 
 def describe(kg: KnowledgeGraph, iri: str) -> Description:

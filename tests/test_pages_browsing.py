@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from graph import KnowledgeGraph, browse, stats
+from graph import KnowledgeGraph, browse, describe, stats
 from graph.namespaces import GAI, GAID
 from server import Config, create_app
 
@@ -248,7 +248,7 @@ def test_the_ontology_draws_its_properties_as_edges_from_domain_to_range(site: F
 def test_a_long_listing_names_its_resources_as_a_short_one(kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past ``FEW`` resources the labels come from one read of every label: the same names, the same order."""
     short = [browse.listing(kg, None, {}, page, 50).rows for page in (1, 2, 7)]
-    monkeypatch.setattr(browse, "FEW", 0)
+    monkeypatch.setattr(describe, "FEW", 0)
     assert [browse.listing(kg, None, {}, page, 50).rows for page in (1, 2, 7)] == short
     assert all(short)
 
