@@ -169,9 +169,19 @@ def test_a_work_past_its_memory_is_stopped_and_its_worker_replaced(disk_kg: Know
         pool.close()
 
 
-def test_a_worker_without_a_budget_is_not_limited(shared: tuple[KnowledgeGraph, WorkerPool]) -> None:
-    _, pool = shared
-    assert pool.run(Call(hoard, (2 * BUDGET,)), Deadline.after(10)).value == 2 * BUDGET
+def test_the_budget_is_each_workers_kernel_limit_and_none_means_none(
+    disk_kg: KnowledgeGraph, shared: tuple[KnowledgeGraph, WorkerPool]
+) -> None:
+    _, unlimited = shared
+    for pid in unlimited.pids():
+        assert psutil.Process(pid).rlimit(psutil.RLIMIT_DATA) == (psutil.RLIM_INFINITY, psutil.RLIM_INFINITY)
+    assert unlimited.run(Call(hoard, (2 * BUDGET,)), Deadline.after(10)).value == 2 * BUDGET
+    pool = WorkerPool(disk_kg, size=2, memory=BUDGET)
+    try:
+        for pid in pool.pids():  # the kernel enforces it: nothing in the pool polls
+            assert psutil.Process(pid).rlimit(psutil.RLIMIT_DATA) == (BUDGET, BUDGET)
+    finally:
+        pool.close()
 
 
 def test_a_stream_past_its_deadline_fails_midway(pool: WorkerPool) -> None:
