@@ -9,6 +9,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -295,6 +296,40 @@ def test_the_service_counts_timeouts_and_kinds(disk_kg: KnowledgeGraph) -> None:
             service.run(QueryRequest(RUNAWAY_ROWS)).body()  # stopped while streaming
         figures = service.stats()
         assert figures["timeouts"] == 2 and figures["admitted"] == 0 and service.kinds == {"query": 2}
+    finally:
+        service.close()
+
+
+def slow_value(kg: KnowledgeGraph, seconds: float) -> int:
+    """A value that takes ``seconds`` to compute (a page's scan of a large store), and the process that did."""
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def slow_refusal(kg: KnowledgeGraph, seconds: float) -> None:
+    time.sleep(seconds)
+    raise BadQuery("no such thing")
+
+
+def test_the_same_cached_work_asked_for_at_once_runs_once(disk_kg: KnowledgeGraph) -> None:
+    """Visitors arriving together wait for the one run (each would otherwise turn long, and all but one be
+    stopped at the long lane), and a request refused at the door is refused alone."""
+    pool = WorkerPool(disk_kg, size=2, reserve=1, long_after=0.3)
+    service = QueryService(disk_kg, pool, max_queries=4, timeout=30, max_per_client=4)
+    work = Call(slow_value, (1.5,))
+    try:
+        with ThreadPoolExecutor(3) as threads:
+            values = list(threads.map(lambda _: service.value(work, cached=True), range(3)))
+        assert len(set(values)) == 1 and values[0] in pool.pids()  # one worker computed it, for all three
+        assert pool.stats()["long_stopped"] == 0 and service.stats()["admitted"] == 0
+        assert service.stats()["total"] == 3 and service.kinds["page"] == 3  # each request counted
+        assert service.value(work, cached=True) == values[0]  # then kept
+        failing = Call(slow_refusal, (0.5,))
+        with ThreadPoolExecutor(2) as threads:
+            runs = [threads.submit(service.value, failing, cached=True) for _ in range(2)]
+            for run_ in runs:  # the one run's error reaches both
+                with pytest.raises(BadQuery, match="no such thing"):
+                    run_.result()
     finally:
         service.close()
 

@@ -326,7 +326,7 @@ class WorkerPool:
     def _lane_message(self) -> str:
         lanes = self.size - self.reserve
         return (
-            f"{lanes} long-running {'query' if lanes == 1 else 'queries'} already use the workers this service "
+            f"{lanes} long-running {'query already uses' if lanes == 1 else 'queries already use'} the workers this service "
             f"keeps for long work; this one ran past {self.long_after:g} s and was stopped — retry later"
         )
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -34,6 +36,8 @@ PER_WORKER = 8
 DEFAULT_MAX = 64
 #: Cached values kept at most (they are few kinds of page; the cache empties when full).
 CACHE_SIZE = 256
+
+_MISSING = object()
 
 #: The client whose request the calling thread serves (its address): set by the server's front for every
 #: request. The works of a request admitted while it is set count against that client's share; unset (""),
@@ -98,6 +102,8 @@ class QueryService:
         self.counts = {"total": 0, "refused": 0, "refused_client": 0, "timeouts": 0}
         self.kinds: dict[str, int] = {}
         self._cache: dict[tuple[Work, str], Any] = {}
+        #: Cached works running now, by (work, generation): what other requests for them wait for.
+        self._running: dict[tuple[Work, str], Future[Any]] = {}
         self._writing = threading.Lock()
 
     def run(self, work: Work) -> Answer:
@@ -106,7 +112,10 @@ class QueryService:
         Errors known before the first chunk are raised here; past it, iterating the chunks raises, and the
         server must abort the response rather than end it.
         """
-        client = self._admit(work)
+        return self._execute(work, self._admit(work))
+
+    def _execute(self, work: Work, client: str) -> Answer:
+        """Run an admitted ``work`` (see :meth:`run`)."""
         try:
             answer = self.runner.run(work, Deadline.after(self.timeout if work.budgeted else None))
         except BaseException as error:
@@ -128,19 +137,61 @@ class QueryService:
 
     def value(self, work: Work, *, cached: bool = False) -> Any:
         """The value a work returns; with ``cached``, kept until the store's generation changes (for costly
-        pages whose answer only writes change: statistics, the home page, the ontology's documentation)."""
+        pages whose answer only writes change: statistics, the home page, the ontology's documentation).
+
+        A cached work asked for while the same work on the same generation is running is not run again: the
+        request waits for that one's value (or error), admitted and counted as if it ran it. Otherwise visitors
+        arriving together after a write would each take a worker for the same seconds-long scan, and those
+        beyond the long lane would be stopped (three first views of the home page at 1.15M triples: two 503s).
+        """
         if not cached:
             return self.run(work).value
         key = (work, self.kg.generation)
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        value = self.run(work).value
+        client = self._admit(work)  # a request refused at the door is refused alone
+        with self._lock:
+            found = self._cache.get(key, _MISSING)
+            running = self._running.get(key)
+            leader = found is _MISSING and running is None
+            if leader:
+                running = self._running[key] = Future()
+        if found is not _MISSING:
+            self._release(client)
+            return found
+        assert running is not None
+        if not leader:
+            return self._wait_for(work, client, running)
+        try:
+            value = self._execute(work, client).value
+        except BaseException as error:
+            with self._lock:
+                del self._running[key]
+            running.set_exception(error)
+            raise
         with self._lock:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = value
+            del self._running[key]
+        running.set_result(value)
         return value
+
+    def _wait_for(self, work: Work, client: str, running: Future[Any]) -> Any:
+        """The value of the same work another request is running, within this admitted request's budget."""
+        deadline = Deadline.after(self.timeout if work.budgeted else None)
+        error: BaseException | None = None
+        try:
+            return running.result(deadline.remaining())
+        except FutureTimeout:
+            error = deadline.timeout("the same work, run for another request,")
+            raise error from None
+        except BaseException as failed:
+            error = failed
+            raise
+        finally:
+            self._release(client, error)
 
     def _admit(self, work: Work) -> str:
         """Admit ``work`` or refuse it (:class:`Unavailable`); returns the client it counts against."""
