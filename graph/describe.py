@@ -134,13 +134,15 @@ def label(kg: KnowledgeGraph, node: NamedNode) -> str:
 #: Above this many IRIs :func:`labels` reads every label of the store once per generation (1 s at 1.15M
 #: triples) instead of asking for each one's (about 0.1 ms each: 10 s for the 100,000 of a listing).
 FEW = 5000
+#: The :meth:`~graph.store.KnowledgeGraph.cached` key of every label of the store.
+LABELS_KEY = "every label"
 EVERY_LABEL = "SELECT ?x ?p ?name WHERE { ?x rdfs:label|skos:prefLabel ?name FILTER(isIRI(?x) && isLiteral(?name)) }"
 
 
 def labels(kg: KnowledgeGraph, nodes: Iterable[object]) -> dict[str, str]:
     """Labels for every IRI among ``nodes``, keyed by IRI string."""
     iris = {n.value for n in nodes if isinstance(n, NamedNode)}
-    known = kg.cached("every label", _every_label) if len(iris) > FEW else {}
+    known = kg.cached(LABELS_KEY, _every_label) if len(iris) > FEW else {}
     return {iri: known.get(iri) or label(kg, NamedNode(iri)) for iri in iris}
 
 

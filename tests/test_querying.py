@@ -306,6 +306,38 @@ def slow_value(kg: KnowledgeGraph, seconds: float) -> int:
     return os.getpid()
 
 
+def slow_index(kg: KnowledgeGraph, seconds: float) -> int:
+    """A work that reads a whole-graph index taking ``seconds`` to build (search's names at 1.15M triples),
+    and the process whose index it read."""
+
+    def build(kg: KnowledgeGraph) -> int:
+        time.sleep(seconds)
+        return os.getpid()
+
+    return kg.cached("a slow index", build)
+
+
+def test_works_reading_an_index_wait_for_the_worker_that_builds_it(disk_kg: KnowledgeGraph) -> None:
+    """Searches arriving together after a write: the first builds the index in one worker (and turns long);
+    the others wait for that worker rather than build it again in the reserved one, where they would turn long
+    too and be stopped at the long lane. Work without the index still has the other worker."""
+    pool = WorkerPool(disk_kg, size=2, reserve=1, long_after=0.3)
+    work = Call(slow_index, (1.5,), index="a slow index")
+    try:
+        with ThreadPoolExecutor(3) as threads:
+            searches = [threads.submit(pool.run, work, Deadline.after(30)) for _ in range(3)]
+            time.sleep(0.6)  # the first has turned long
+            assert b"true" in body(pool, "ASK { ?s ?p ?o }")  # the reserved worker answers meanwhile
+            built = {search.result().value for search in searches}
+        assert len(built) == 1 and pool.stats()["long_stopped"] == 0
+        disk_kg.update("INSERT DATA { gaid:X a gai:Thing }")  # a new generation: built again, once
+        with ThreadPoolExecutor(2) as threads:
+            again = {v.value for v in threads.map(lambda _: pool.run(work, Deadline.after(30)), range(2))}
+        assert len(again) == 1 and pool.stats()["long_stopped"] == 0
+    finally:
+        pool.close()
+
+
 def slow_refusal(kg: KnowledgeGraph, seconds: float) -> None:
     time.sleep(seconds)
     raise BadQuery("no such thing")

@@ -84,6 +84,10 @@ class _Worker:
         self.stopped: errors.GraphError | None = None
         #: The work it runs (to remember one stopped at the long lane).
         self.work: Work | None = None
+        #: The whole-graph index its current work reads, with the generation it was checked out at, and the
+        #: indexes it has built (kept by :meth:`~graph.store.KnowledgeGraph.cached` in the process).
+        self.reading: tuple[str, str] | None = None
+        self.warm: set[tuple[str, str]] = set()
         #: Held while killing: a stream's close and the pool's may kill the same worker at once (shutdown).
         self._killing = threading.Lock()
 
@@ -209,18 +213,31 @@ class WorkerPool:
             if self._out_of_memory and _holds(self._out_of_memory, (self.snapshots.kg.generation, work)):
                 self.counts["out_of_memory"] += 1
                 raise self._memory_error()
-            while not self._idle:
+            index = None if work.index is None else (work.index, self.snapshots.kg.generation)
+            while (worker := self._pick(index)) is None:
                 if self._closed:
                     raise errors.Unavailable("the server is shutting down")
                 remaining = deadline.remaining()
                 if remaining == 0:
                     raise deadline.timeout("waiting for a free query worker")
                 self._lock.wait(remaining)
-            worker = self._idle.pop()
+            self._idle.remove(worker)
             worker.deadline, worker.started, worker.long, worker.stopped = deadline, time.monotonic(), False, None
-            worker.work = work
+            worker.work, worker.reading = work, index
             self._busy.add(worker)
             return worker
+
+    def _pick(self, index: tuple[str, str] | None) -> _Worker | None:
+        """The idle worker for a work that reads ``index`` (lock held): one that has built it, else none while
+        a busy one builds it (its work turns long, and another worker would spend the same seconds and memory
+        building it again), else the one that last came back, whose caches are the warmest."""
+        if index is not None:
+            warm = [w for w in self._idle if index in w.warm]
+            if warm:
+                return warm[-1]
+            if any(w.reading == index for w in self._busy):
+                return None
+        return self._idle[-1] if self._idle else None
 
     def _refuse_again(self, work: Work) -> bool:
         """Whether ``work`` was stopped at the long lane and the lane is still full (lock held)."""
@@ -267,9 +284,12 @@ class WorkerPool:
         """Return a worker whose answer is complete; any other is killed and replaced."""
         with self._lock:
             self._busy.discard(worker)
+            if healthy and worker.reading is not None:
+                worker.warm = {i for i in worker.warm if i[1] == worker.reading[1]} | {worker.reading}
+            worker.reading = None
             if healthy and not self._closed:
                 self._idle.append(worker)
-                self._lock.notify()
+            self._lock.notify_all()  # waiters may want another worker than the first (see _pick)
         if not healthy:
             worker.kill()
             self.snapshots.release(worker.snapshot)
@@ -296,7 +316,7 @@ class WorkerPool:
         with self._lock:
             if worker is not None and not self._closed:
                 self._idle.append(worker)
-                self._lock.notify()
+                self._lock.notify_all()
                 return
         if worker is not None:
             worker.kill()

@@ -44,6 +44,11 @@ class Work(Protocol):
     @property
     def budgeted(self) -> bool: ...
 
+    #: The whole-graph index the work reads (a :meth:`~graph.store.KnowledgeGraph.cached` key), if any: a
+    #: worker that built it for the store's generation is preferred, and waited for while it builds it.
+    @property
+    def index(self) -> str | None: ...
+
     def run(self, kg: KnowledgeGraph, output: Output) -> Any:
         """Read what is asked of ``kg``: stream a body to ``output`` (``start`` it first) or return a value."""
         ...
@@ -104,6 +109,7 @@ class QueryRequest:
 
     kind: ClassVar[str] = "query"
     budgeted: ClassVar[bool] = True
+    index: ClassVar[str | None] = None
 
     sparql: str
     formats: Formats = Formats()
@@ -146,6 +152,8 @@ class Call:
     function: Callable[..., Any]
     args: tuple[Any, ...] = ()
     kind: str = "page"
+    #: The whole-graph index the function reads (see :class:`Work`).
+    index: str | None = None
     budgeted: ClassVar[bool] = True
 
     def run(self, kg: KnowledgeGraph, output: Output) -> Any:
@@ -166,6 +174,7 @@ class Stream:
     args: tuple[Any, ...] = ()
     kind: str = "graph"
     budgeted: bool = True
+    index: ClassVar[str | None] = None
 
     def run(self, kg: KnowledgeGraph, output: Output) -> None:
         self.function(kg, output, *self.args)
