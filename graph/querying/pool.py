@@ -345,9 +345,10 @@ class WorkerPool:
 
     def _lane_message(self) -> str:
         lanes = self.size - self.reserve
+        use = "query already uses" if lanes == 1 else "queries already use"
         return (
-            f"{lanes} long-running {'query already uses' if lanes == 1 else 'queries already use'} the workers this service "
-            f"keeps for long work; this one ran past {self.long_after:g} s and was stopped — retry later"
+            f"{lanes} long-running {use} the workers this service keeps for long work; this one ran past "
+            f"{self.long_after:g} s and was stopped — retry later"
         )
 
     def _stop(self, worker: _Worker, reason: errors.GraphError) -> None:
