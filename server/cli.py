@@ -28,6 +28,13 @@ if TYPE_CHECKING:
     from graph.inference.explanation import Explanation
 
 
+#: Said at start by a server whose works run in the request thread (see docs/timeouts.md).
+UNBUDGETED = (
+    "genai-kg: warning: --query-workers 0 runs every query in the request thread, with neither the time nor the "
+    "memory budget: one request can hold a thread, or the server's memory, for as long as it runs"
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="genai-kg")
 def main() -> None:
@@ -69,6 +76,8 @@ def serve(store: Location, memory: bool, **options: object) -> None:
     os.environ.update(config.to_env())
     where = config.sparql_endpoint or ("memory" if config.store is None else str(config.store))
     click.echo(f"genai-kg serving {where} on http://{config.host}:{config.port}/", err=True)
+    if config.query_workers == 0 and config.sparql_endpoint is None:
+        click.echo(UNBUDGETED, err=True)
     Granian(
         "server.front:create_front",
         factory=True,

@@ -17,6 +17,8 @@ import psutil
 import pytest
 import requests
 
+from server.cli import UNBUDGETED
+
 from .conftest import ServerProcess
 
 RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -109,6 +111,17 @@ def test_a_query_past_its_memory_is_answered_503_and_the_server_goes_on(serve: C
     assert ask(server).status_code == 200
     metrics = requests.get(server.url + "/metrics", timeout=10).text
     assert "genai_kg_queries_out_of_memory_total 1.0" in metrics
+
+
+def test_a_server_without_budgets_says_so_when_it_starts(serve: Callable[..., ServerProcess]) -> None:
+    """``--query-workers 0`` is an operator's choice to trade the budgets for one hop less: it is said, not
+    silent; a server with workers says nothing of the kind."""
+    unbudgeted = serve("--memory", "--query-workers", "0")
+    assert ask(unbudgeted).json()["boolean"] is True
+    assert UNBUDGETED in unbudgeted.log()
+    budgeted = serve("--memory", "--query-workers", "1")
+    assert ask(budgeted).json()["boolean"] is True
+    assert UNBUDGETED not in budgeted.log()
 
 
 def test_a_stream_over_budget_is_cut_not_completed(serve: Callable[..., ServerProcess]) -> None:
