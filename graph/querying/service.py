@@ -37,6 +37,7 @@ DEFAULT_MAX = 64
 #: Cached values kept at most (they are few kinds of page; the cache empties when full).
 CACHE_SIZE = 256
 
+#: No value cached (a cached value may be None).
 _MISSING = object()
 
 #: The client whose request the calling thread serves (its address): set by the server's front for every
