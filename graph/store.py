@@ -72,6 +72,9 @@ class KnowledgeGraph:
         self.bulk_retraction_share = BULK_RETRACTION_SHARE
         #: Compute the bulk path's closure in this process instead of a child (tests: no process start).
         self.bulk_in_process = False
+        #: Told ``True`` when :meth:`cached` starts building an index and ``False`` when it is done (a query
+        #: worker tells its pool, which does not count the build against the request's budget).
+        self.on_build: Callable[[bool], None] | None = None
         #: The generation as last read or published, where only this process writes (see :attr:`generation`).
         self._generation: str | None = None
         self._generation_lock = threading.Lock()
@@ -116,7 +119,14 @@ class KnowledgeGraph:
         found = self.extensions.get(key)
         if found is not None and found[0] == generation:
             return cast(T, found[1])
-        value = build(self)
+        announce = self.on_build
+        if announce is not None:
+            announce(True)
+        try:
+            value = build(self)
+        finally:
+            if announce is not None:
+                announce(False)
         self.extensions[key] = (generation, value)
         return value
 

@@ -338,6 +338,20 @@ def test_works_reading_an_index_wait_for_the_worker_that_builds_it(disk_kg: Know
         pool.close()
 
 
+def test_building_an_index_does_not_count_against_the_budget(disk_kg: KnowledgeGraph) -> None:
+    """An index grows with the store, not with the request: one that takes longer than the budget to build is
+    built (else no request could ever use it), and the rest of a work keeps its budget."""
+    pool = WorkerPool(disk_kg, size=2)
+    try:
+        work = Call(slow_index, (1.0,), index="a slow index")
+        assert pool.run(work, Deadline.after(0.5)).value in pool.pids()  # twice the budget to build
+        assert pool.stats()["replaced"] == 0
+        with pytest.raises(QueryTimeout, match=r"the 0\.5 s budget"):
+            pool.run(Call(slow_value, (1.0,)), Deadline.after(0.5))
+    finally:
+        pool.close()
+
+
 def slow_refusal(kg: KnowledgeGraph, seconds: float) -> None:
     time.sleep(seconds)
     raise BadQuery("no such thing")

@@ -41,7 +41,20 @@ from ..deadline import Deadline
 from ..store import KnowledgeGraph
 from .snapshots import Snapshot, Snapshots
 from .work import Answer, Work
-from .worker import DATA, END, ERROR, OUT_OF_MEMORY_ENDS, READY, REPORTED, START, VALUE, WHOLE, Job
+from .worker import (
+    BUILDING,
+    BUILT,
+    DATA,
+    END,
+    ERROR,
+    OUT_OF_MEMORY_ENDS,
+    READY,
+    REPORTED,
+    START,
+    VALUE,
+    WHOLE,
+    Job,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +101,10 @@ class _Worker:
         #: indexes it has built (kept by :meth:`~graph.store.KnowledgeGraph.cached` in the process).
         self.reading: tuple[str, str] | None = None
         self.warm: set[tuple[str, str]] = set()
+        #: Indexes its work is building now (nested builds count), and the seconds its deadline had left when
+        #: the first began: building does not count against the budget (see :mod:`.worker`).
+        self.builds = 0
+        self.suspended: float | None = None
         #: Held while killing: a stream's close and the pool's may kill the same worker at once (shutdown).
         self._killing = threading.Lock()
 
@@ -223,7 +240,7 @@ class WorkerPool:
                 self._lock.wait(remaining)
             self._idle.remove(worker)
             worker.deadline, worker.started, worker.long, worker.stopped = deadline, time.monotonic(), False, None
-            worker.work, worker.reading = work, index
+            worker.work, worker.reading, worker.builds = work, index, 0
             self._busy.add(worker)
             return worker
 
@@ -247,7 +264,22 @@ class WorkerPool:
         return _holds(self._stopped_long, work)
 
     def _receive(self, worker: _Worker) -> bytes:
-        """The worker's next frame; past the deadline the worker is killed and the reason raised."""
+        """The worker's next frame of its answer; past the deadline the worker is killed and the reason raised.
+        While the work builds an index the deadline stands still (frames ``B`` and ``b``)."""
+        while (frame := self._frame(worker)) in (BUILDING, BUILT):
+            deadline = worker.deadline
+            if frame == BUILDING:
+                worker.builds += 1
+                if worker.builds == 1:
+                    worker.suspended = deadline.remaining()
+                    worker.deadline = Deadline(deadline.budget, None)
+            elif worker.builds > 0:
+                worker.builds -= 1
+                if worker.builds == 0 and worker.suspended is not None:
+                    worker.deadline = Deadline(deadline.budget, time.monotonic() + worker.suspended)
+        return frame
+
+    def _frame(self, worker: _Worker) -> bytes:
         remaining = worker.deadline.remaining()
         if remaining is None or remaining > 0:  # checked first: a fast stream must not outrun the deadline
             try:

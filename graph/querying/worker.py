@@ -9,6 +9,12 @@ Frames go over a pipe (``multiprocessing`` connections; one tag byte, then the p
     E                  the body is complete
     V pickle           a work's value (works that return rather than stream)
     X json             an error: {"kind": a graph.errors class name or "Internal", "message": ...}
+    B                  the work starts building a whole-graph index (``KnowledgeGraph.cached``)
+    b                  it is done building it
+
+An index is built once per generation, and its cost grows with the store, not with what the request asks
+(like a dump's): the pool does not count the time between ``B`` and ``b`` against the request's budget, so
+that a large store's index can be built at all. The memory budget still applies.
 
 A job arrives as one pickled :class:`Job`. Run as ``python -m graph.querying.worker REQUESTS_FD ANSWERS_FD
 MEMORY``; the pool starts it. ``MEMORY`` is the bytes of data the process may hold (0: no limit), set as its
@@ -39,6 +45,7 @@ from .work import Work
 log = logging.getLogger(__name__)
 
 READY, WHOLE, START, DATA, END, VALUE, ERROR = b"R", b"W", b"S", b"D", b"E", b"V", b"X"
+BUILDING, BUILT = b"B", b"b"
 #: Bytes of the first frame: big enough that a point look-up is one frame, small enough that a long answer's
 #: first byte comes early.
 FRAME = 64 * 1024
@@ -101,6 +108,10 @@ class _Frames:
     def flush(self) -> None:
         """Frames go out when full and at the end; a serialiser's flush changes nothing."""
 
+    def building(self, started: bool) -> None:
+        """Tell the pool that the work starts or ends building an index (see the module's docstring)."""
+        self.answers.send_bytes(BUILDING if started else BUILT)
+
     def _type(self) -> bytes:
         if self.media_type is None:
             raise RuntimeError("a work wrote a body without starting it")
@@ -146,6 +157,7 @@ def serve(requests: Connection, answers: Connection) -> None:
                 opened = None  # drop the old store before opening the new one
                 opened = (job.snapshot, KnowledgeGraph.open(job.snapshot, read_only=True))
             frames = _Frames(answers)
+            opened[1].on_build = frames.building
             frames.finish(job.work.run(opened[1], frames))
         except BrokenPipeError:  # the server is gone or shutting down: nobody to answer
             return
