@@ -168,8 +168,13 @@ def _direction(direction: str) -> NamedNode:
 
 
 def matrix(kg: KnowledgeGraph, direction: str = "output") -> Matrix:
-    """How many generative AI systems produce (or take in) each modality with each architecture."""
-    by = _direction(direction)
+    """How many generative AI systems produce (or take in) each modality with each architecture: a scan of
+    the systems, once per generation and direction (:meth:`~graph.store.KnowledgeGraph.cached`)."""
+    by = _direction(direction)  # an unknown direction is refused before anything is kept
+    return kg.cached(f"matrix {direction}", lambda kg: _matrix(kg, direction, by))
+
+
+def _matrix(kg: KnowledgeGraph, direction: str, by: NamedNode) -> Matrix:
     result = kg.query(CELLS, substitutions={"type": SUBJECTS, "by": by})
     assert isinstance(result, QuerySolutions)
     counts = {}

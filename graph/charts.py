@@ -76,7 +76,12 @@ def _year(value: object) -> int | None:
 
 def models_per_year(kg: KnowledgeGraph) -> str:
     """Stacked bars: the models first released each year, by output modality (a model with several counts in
-    each); models without one (discriminative: classifiers, detectors, game players) in grey."""
+    each); models without one (discriminative: classifiers, detectors, game players) in grey. A scan of the
+    models, drawn once per generation (:meth:`~graph.store.KnowledgeGraph.cached`)."""
+    return kg.cached("models per year", _models_per_year)
+
+
+def _models_per_year(kg: KnowledgeGraph) -> str:
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in _select(kg, PER_YEAR):
         year = _year(row["year"])
@@ -118,7 +123,12 @@ def models_per_year(kg: KnowledgeGraph) -> str:
 
 def parameters_over_time(kg: KnowledgeGraph, link_base: str = "") -> str:
     """A scatter plot: parameter count (log scale) against the year of release, generative models in colour,
-    the others in grey; each dot names its model and links to its page."""
+    the others in grey; each dot names its model and links to its page. A scan of the models, drawn once per
+    generation (:meth:`~graph.store.KnowledgeGraph.cached`)."""
+    return kg.cached(f"parameters over time {link_base}", lambda kg: _parameters_over_time(kg, link_base))
+
+
+def _parameters_over_time(kg: KnowledgeGraph, link_base: str) -> str:
     points = []
     for row in _select(kg, PARAMETERS):
         year, count = _year(row["year"]), row["parameters"]

@@ -92,7 +92,13 @@ def property_triples(kg: KnowledgeGraph, prop: NamedNode | None = None) -> dict[
 
 
 def statistics(kg: KnowledgeGraph) -> Statistics:
-    """Count triples, entities, classes, properties and outgoing links."""
+    """Count triples, entities, classes, properties and outgoing links: a scan of the store, done once per
+    generation in each process (:meth:`~graph.store.KnowledgeGraph.cached`: VoID, the home page and the
+    ontology's page share it, and in a query worker its time is not counted against a request's budget)."""
+    return kg.cached("statistics", _statistics)
+
+
+def _statistics(kg: KnowledgeGraph) -> Statistics:
     stats = Statistics()
     terms = kg.query(TERMS)
     assert isinstance(terms, QuerySolutions)

@@ -8,7 +8,7 @@ import pickle
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -17,9 +17,20 @@ import psutil
 import pytest
 from pyoxigraph import Literal, QueryResultsFormat, RdfFormat
 
-from graph import BadQuery, KnowledgeGraph, QueryOutOfMemory, QueryTimeout, Unavailable, open_knowledge_graph
+from graph import (
+    BadQuery,
+    KnowledgeGraph,
+    QueryOutOfMemory,
+    QueryTimeout,
+    Unavailable,
+    browse,
+    charts,
+    open_knowledge_graph,
+    void,
+)
 from graph.deadline import Deadline
 from graph.errors import NotAcceptable
+from graph.inference import api as inference_api
 from graph.querying import worker
 from graph.querying.pool import WorkerPool, _Worker
 from graph.querying.service import CLIENT, InThreadRunner, QueryService
@@ -350,6 +361,30 @@ def test_building_an_index_does_not_count_against_the_budget(disk_kg: KnowledgeG
             pool.run(Call(slow_value, (1.0,)), Deadline.after(0.5))
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize(
+    "scan",
+    [
+        void.statistics,
+        charts.models_per_year,
+        charts.parameters_over_time,
+        browse.matrix,
+        lambda kg: inference_api.consistency(kg, False),
+    ],
+    ids=["statistics", "models per year", "parameters over time", "matrix", "consistency"],
+)
+def test_whole_store_scans_are_builds_kept_for_the_generation(
+    disk_kg: KnowledgeGraph, scan: Callable[[KnowledgeGraph], object]
+) -> None:
+    """The pages' scans of the whole store are built like indexes: announced (a worker's pool does not time
+    them, above), done once per generation, and done again after a write."""
+    told: list[bool] = []
+    disk_kg.on_build = told.append
+    first = scan(disk_kg)
+    assert told == [True, False] and scan(disk_kg) is first
+    disk_kg.update("INSERT DATA { gaid:X a gai:Thing }")
+    assert scan(disk_kg) is not first and told == [True, False, True, False]
 
 
 def slow_refusal(kg: KnowledgeGraph, seconds: float) -> None:

@@ -68,7 +68,12 @@ def classify(kg: KnowledgeGraph, quads: list[Quad]) -> list[dict[str, Any]]:
 
 
 def consistency(kg: KnowledgeGraph, shacl: bool) -> dict[str, Any]:
-    """OWL 2 RL clashes (disjointness and the like) and, with ``shacl``, the SHACL violations."""
+    """OWL 2 RL clashes (disjointness and the like) and, with ``shacl``, the SHACL violations: a scan of the
+    store, once per generation (:meth:`~graph.store.KnowledgeGraph.cached`)."""
+    return kg.cached(f"consistency {bool(shacl)}", lambda kg: _consistency(kg, shacl))
+
+
+def _consistency(kg: KnowledgeGraph, shacl: bool) -> dict[str, Any]:
     found = [plain(c) for c in clashes(kg)]
     violations = [plain(v) for v in shape_violations(kg)] if shacl else []
     return {"consistent": not found, "conforms": not violations, "disjointness": found, "shacl": violations}
