@@ -113,8 +113,8 @@ class KnowledgeGraph:
 
     def cached(self, key: str, build: Callable[[KnowledgeGraph], T]) -> T:
         """``build(self)``, computed at most once per :attr:`generation` in this process and kept in
-        :attr:`extensions` until a write changes it: the indexes readers build over the whole store
-        (reconciliation's matcher, search's names)."""
+        :attr:`extensions` until a write changes it: what readers build over the whole store (reconciliation's
+        matcher, search's names, VoID's statistics, the pages' charts). A build is announced to :attr:`on_build`."""
         generation = self.generation
         found = self.extensions.get(key)
         if found is not None and found[0] == generation:
