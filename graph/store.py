@@ -21,6 +21,7 @@ from typing import IO, Any, TypeVar, cast
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple
 
 from .backend import GRAPH_RESULTS, Backend, Dataset, GraphName, QueryResult, Term
+from .builds import MISSING, Builds, beside
 from .dataset_clauses import query_names_dataset
 from .delta import Delta
 from .embedded import EmbeddedBackend
@@ -64,6 +65,8 @@ class KnowledgeGraph:
         self.path = path
         #: Caches of this store's readers (statistics…), each keyed by the :attr:`generation` it was computed at.
         self.extensions: dict[str, Any] = {}
+        #: Where :meth:`cached` also keeps its builds, for other processes on the same store (on-disk stores).
+        self.builds: Builds | None = None if path is None else Builds(beside(path))
         #: The most quads :meth:`write` takes in one delta.
         self.max_write_quads = MAX_WRITE_QUADS
         #: A change or a store larger than this is reasoned over in bulk (:mod:`.inference.bulk`; a bulk load always is).
@@ -112,9 +115,11 @@ class KnowledgeGraph:
         return self.backend.is_empty()
 
     def cached(self, key: str, build: Callable[[KnowledgeGraph], T]) -> T:
-        """``build(self)``, computed at most once per :attr:`generation` in this process and kept in
-        :attr:`extensions` until a write changes it: what readers build over the whole store (reconciliation's
-        matcher, search's names, VoID's statistics, the pages' charts). A build is announced to :attr:`on_build`."""
+        """``build(self)``, computed at most once per :attr:`generation` and kept in :attr:`extensions` until a
+        write changes it: what readers build over the whole store (reconciliation's matcher, search's names,
+        VoID's statistics, the pages' charts). An on-disk store also keeps it in :attr:`builds`, where the
+        other processes on the store (and this one after a restart) read it instead of building it again.
+        A build, or a read of one, is announced to :attr:`on_build`."""
         generation = self.generation
         found = self.extensions.get(key)
         if found is not None and found[0] == generation:
@@ -123,12 +128,16 @@ class KnowledgeGraph:
         if announce is not None:
             announce(True)
         try:
-            value = build(self)
+            value = MISSING if self.builds is None else self.builds.read(generation, key)
+            if value is MISSING:
+                value = build(self)
+                if self.builds is not None:
+                    self.builds.write(generation, key, value)
         finally:
             if announce is not None:
                 announce(False)
         self.extensions[key] = (generation, value)
-        return value
+        return cast(T, value)
 
     @property
     def generation(self) -> str:

@@ -76,11 +76,11 @@ def default_memory(workers: int) -> int:
 class _Worker:
     """One worker process, the two pipes that talk to it, and what it is busy with."""
 
-    def __init__(self, memory: int | None = None) -> None:
+    def __init__(self, memory: int | None = None, builds: Path | None = None) -> None:
         requests_read, requests_write = os.pipe()
         answers_read, answers_write = os.pipe()
         command = [sys.executable, "-m", "graph.querying.worker", str(requests_read), str(answers_write)]
-        command.append(str(memory or 0))
+        command += [str(memory or 0), str(builds or "")]
         self.process = subprocess.Popen(command, pass_fds=(requests_read, answers_write), stdin=subprocess.DEVNULL)
         os.close(requests_read)
         os.close(answers_write)
@@ -151,6 +151,8 @@ class WorkerPool:
         self.reserve = min(size - 1, 1 if reserve is None else reserve)
         self.long_after = long_after
         self.snapshots = Snapshots(kg)
+        #: The store's builds folder, where workers keep and find whole-store builds (:mod:`graph.builds`).
+        self.builds = None if kg.builds is None else kg.builds.folder
         self._lock = threading.Condition()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
@@ -164,7 +166,7 @@ class WorkerPool:
         #: Works that ran out of memory, with the generation they read (at most :data:`REMEMBERED`): the same
         #: work on the same data is refused at once instead of costing a worker again.
         self._out_of_memory: dict[tuple[str, Work], None] = {}
-        workers = [_Worker(memory) for _ in range(size)]
+        workers = [_Worker(memory, self.builds) for _ in range(size)]
         for worker in workers:
             worker.wait_ready(30)
         self._idle.extend(workers)
@@ -231,7 +233,11 @@ class WorkerPool:
                 self.counts["out_of_memory"] += 1
                 raise self._memory_error()
             index = None if work.index is None else (work.index, self.snapshots.kg.generation)
-            while (worker := self._pick(index)) is None:
+            while (worker := self._pick(index)) is None or worker.process.poll() is not None:
+                if worker is not None:  # it ended while idle (the kernel's OOM killer, an operator): replaced
+                    self._idle.remove(worker)
+                    self._discard(worker)
+                    continue
                 if self._closed:
                     raise errors.Unavailable("the server is shutting down")
                 remaining = deadline.remaining()
@@ -323,10 +329,14 @@ class WorkerPool:
                 self._idle.append(worker)
             self._lock.notify_all()  # waiters may want another worker than the first (see _pick)
         if not healthy:
-            worker.kill()
-            self.snapshots.release(worker.snapshot)
-            worker.snapshot = None
-            self._replace()
+            self._discard(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill a worker that is in neither set any more, free its snapshot, and start another."""
+        worker.kill()
+        self.snapshots.release(worker.snapshot)
+        worker.snapshot = None
+        self._replace()
 
     def _replace(self) -> None:
         with self._lock:
@@ -338,7 +348,7 @@ class WorkerPool:
     def _start_one(self) -> None:
         worker: _Worker | None = None
         try:
-            worker = _Worker(self.memory)
+            worker = _Worker(self.memory, self.builds)
             worker.wait_ready(30)
         except (OSError, RuntimeError):
             log.exception("could not start a query worker")

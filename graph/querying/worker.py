@@ -36,9 +36,11 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from .. import errors
+from ..builds import Builds
 from ..store import KnowledgeGraph
 from .work import Work
 
@@ -139,9 +141,10 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-def serve(requests: Connection, answers: Connection) -> None:
+def serve(requests: Connection, answers: Connection, builds: Path | None = None) -> None:
     """The worker's loop: one job at a time, on the snapshot it names, until the pipe closes (either pipe: a
-    server shutting down closes them while a worker it has just started says it is ready)."""
+    server shutting down closes them while a worker it has just started says it is ready). Whole-store builds
+    are kept in the store's ``builds`` folder, not beside the snapshot."""
     opened: tuple[str, KnowledgeGraph] | None = None
     try:
         answers.send_bytes(READY)
@@ -156,6 +159,7 @@ def serve(requests: Connection, answers: Connection) -> None:
             if opened is None or opened[0] != job.snapshot:
                 opened = None  # drop the old store before opening the new one
                 opened = (job.snapshot, KnowledgeGraph.open(job.snapshot, read_only=True))
+                opened[1].builds = None if builds is None else Builds(builds)
             frames = _Frames(answers)
             opened[1].on_build = frames.building
             frames.finish(job.work.run(opened[1], frames))
@@ -182,7 +186,8 @@ def main(argv: list[str]) -> None:
     if memory:
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     _watch_parent(os.getppid())
-    serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False))
+    builds = Path(argv[3]) if len(argv) > 3 and argv[3] else None
+    serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False), builds)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,145 @@
+"""Whole-store builds kept on disk (graph/builds.py): read by the other processes on the same store, by a
+replaced worker and after a restart, made again after a write, and never read unless this user signed them."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph import KnowledgeGraph, open_knowledge_graph
+from graph import builds as kept
+from graph.querying.pool import WorkerPool
+from graph.querying.service import QueryService
+from graph.querying.work import Call
+
+KEY = "test build"
+
+
+def _built(kg: KnowledgeGraph) -> tuple[int, str]:
+    """A build that says which process made it, and at which generation."""
+    return os.getpid(), kg.generation
+
+
+def process_build(kg: KnowledgeGraph) -> tuple[int, str]:
+    return kg.cached(KEY, _built)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    kg = open_knowledge_graph(tmp_path / "store")
+    kg.close()
+    return tmp_path / "store"
+
+
+def _files(store: Path) -> list[Path]:
+    return sorted(kept.beside(store).rglob("*.pickle"))
+
+
+def test_a_restarted_process_reads_the_build_instead_of_making_it(store: Path) -> None:
+    kg = KnowledgeGraph.open(store)
+    told: list[bool] = []
+    kg.on_build = told.append
+    first = kg.cached(KEY, _built)
+    assert told == [True, False] and len(_files(store)) == 1
+    kg.close()
+    del kg
+    again = KnowledgeGraph.open(store)
+    made: list[int] = []
+    again.on_build = told.append
+    assert again.cached(KEY, lambda kg: made.append(1) or _built(kg)) == first and not made
+    assert told == [True, False, True, False]  # reading a large build is announced like making it
+    again.close()
+
+
+def test_workers_share_builds_and_a_write_makes_them_again(store: Path) -> None:
+    """A server's workers, a replacement worker and the next server read what one worker built."""
+    kg = KnowledgeGraph.open(store)
+    pool = WorkerPool(kg, size=2)
+    service = QueryService(kg, pool, max_queries=4, timeout=30)
+    try:
+        maker, generation = service.value(Call(process_build, ()))
+        assert maker in pool.pids() and generation == kg.generation
+        os.kill(maker, 9)  # a worker killed (by the kernel's OOM killer, say) loses what it held in memory
+        while os.waitid(os.P_PID, maker, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:  # ended, not reaped
+            time.sleep(0.01)
+        assert all(service.value(Call(process_build, ())) == (maker, generation) for _ in range(4))
+        assert maker not in pool.pids()  # its replacement read the build
+    finally:
+        service.close()
+    pool = WorkerPool(kg, size=2)
+    service = QueryService(kg, pool, max_queries=4, timeout=30)
+    try:
+        for _ in range(4):  # every worker of the next server reads it, none makes it
+            assert service.value(Call(process_build, ())) == (maker, generation)
+        kg.update("INSERT DATA { <https://example.org/a> <https://example.org/b> 1 }")
+        remade, after = service.value(Call(process_build, ()))
+        assert after == kg.generation != generation and remade in pool.pids()
+    finally:
+        service.close()
+        kg.close()
+
+
+def test_a_build_not_signed_with_this_users_key_is_never_unpickled(store: Path, tmp_path: Path) -> None:
+    kg = KnowledgeGraph.open(store)
+    kg.cached(KEY, _built)
+    [file] = _files(store)
+    opened = tmp_path / "the pickle ran"
+    hostile = pickle.dumps(_Opens(str(opened)))
+    file.write_bytes(b"\0" * 32 + hostile)  # laid out as a build, signed with no key
+    kg.extensions.clear()  # as a new process would find it
+    assert kg.cached(KEY, _built) == (os.getpid(), kg.generation)
+    assert not opened.exists()  # built again, the file never read as a pickle
+    kg.close()
+
+
+class _Opens:
+    """A pickle that creates a file when it is read."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return open, (self.path, "w")
+
+
+def test_builds_of_other_code_are_not_read(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kg = KnowledgeGraph.open(store)
+    kg.cached(KEY, lambda kg: "old code's")
+    kg.extensions.clear()
+    monkeypatch.setattr(kept, "code_fingerprint", lambda: "new code")
+    assert kg.cached(KEY, lambda kg: "new code's") == "new code's"
+    kg.close()
+
+
+def test_a_store_whose_builds_cannot_be_written_serves_as_before(store: Path, tmp_path: Path) -> None:
+    kg = KnowledgeGraph.open(store)
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    kg.builds = kept.Builds(blocked / "builds")  # its parent is a file: no folder can be made there
+    assert kg.cached(KEY, _built) == (os.getpid(), kg.generation)
+    assert kg.cached("a value no pickle holds", lambda kg: lambda: 1)() == 1
+    kg.close()
+
+
+def test_only_the_two_newest_generations_are_kept(store: Path) -> None:
+    kg = KnowledgeGraph.open(store)
+    seen = []
+    for n in range(4):
+        kg.cached(KEY, _built)
+        seen.append(kg.generation)
+        kg.update(f"INSERT DATA {{ <https://example.org/a> <https://example.org/b> {n} }}")
+    kept_folders = sorted(f.name.split("-")[0] for f in kept.beside(store).iterdir())
+    assert kept_folders == sorted(seen[-2:])
+    kg.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_key_files() -> Iterator[None]:
+    yield
+    folder = kept.key_file().parent
+    assert [p.name for p in folder.iterdir()] in ([], ["builds.key"])  # no half-made key left behind
