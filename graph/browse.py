@@ -171,7 +171,7 @@ def matrix(kg: KnowledgeGraph, direction: str = "output") -> Matrix:
     """How many generative AI systems produce (or take in) each modality with each architecture: a scan of
     the systems, once per generation and direction (:meth:`~graph.store.KnowledgeGraph.cached`)."""
     by = _direction(direction)  # an unknown direction is refused before anything is kept
-    return kg.cached(f"matrix {direction}", lambda kg: _matrix(kg, direction, by))
+    return kg.cached(f"matrix {direction}", _matrix, direction, by)
 
 
 def _matrix(kg: KnowledgeGraph, direction: str, by: NamedNode) -> Matrix:

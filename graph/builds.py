@@ -13,6 +13,10 @@ them (a worker, a replacement worker, the server after a restart):
 A write moves the store to a new generation, so its builds are made again; the two newest generations' folders
 are kept (a worker may still read the older one) and older ones deleted as a new one is made.
 
+Each file also holds its build's :class:`Recipe` (a function of this package and its arguments), so that the
+builds a generation had can be made again for the next one before anybody asks (:func:`warm`, run in a
+process of its own by :mod:`graph.querying.warmer` once writes pause).
+
 A pickle runs code when it is read, so a file here is read only when it carries the keyed BLAKE2b digest that
 this user's key gives it. The key is kept outside the store (``$XDG_CONFIG_HOME/genai-kg/builds.key``, made on
 first use, readable by its owner alone): whoever can write a store's folder, or hands one over, cannot make
@@ -25,14 +29,21 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import importlib
+import io
 import logging
 import os
 import pickle
 import secrets
 import shutil
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import KnowledgeGraph
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +104,32 @@ def _digest(key: bytes, data: bytes) -> bytes:
     return hashlib.blake2b(data, key=key, digest_size=_DIGEST).digest()
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How a build is made again: its key, and a function of this package called with the store and ``args``."""
+
+    key: str
+    module: str
+    name: str
+    args: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, key: str, build: Callable[..., Any], args: tuple[Any, ...]) -> Recipe | None:
+        """The recipe of ``build(kg, *args)``; None for a lambda or a local function (kept, never made again)."""
+        module, name = getattr(build, "__module__", ""), getattr(build, "__qualname__", "")
+        if not module.startswith("graph.") or "<" in name:
+            return None
+        return cls(key, module, name, args)
+
+    def function(self) -> Callable[..., Any]:
+        if not self.module.startswith("graph."):  # signed files only, and even then this package's functions
+            raise ValueError(f"a build of another package: {self.module}")
+        found: Any = importlib.import_module(self.module)
+        for part in self.name.split("."):
+            found = getattr(found, part)
+        return found
+
+
 class Builds:
     """The builds folder of one on-disk store."""
 
@@ -100,36 +137,78 @@ class Builds:
         self.folder = folder
         self._failed = False
 
+    def _generation_folder(self, generation: str) -> Path:
+        return self.folder / f"{generation}-{code_fingerprint()}"
+
     def _file(self, generation: str, key: str) -> Path:
-        name = hashlib.sha256(key.encode()).hexdigest()
-        return self.folder / f"{generation}-{code_fingerprint()}" / f"{name}.pickle"
+        return self._generation_folder(generation) / f"{hashlib.sha256(key.encode()).hexdigest()}.pickle"
+
+    def has(self, generation: str, key: str) -> bool:
+        return self._file(generation, key).exists()
+
+    def _open(self, path: Path) -> io.BytesIO | None:
+        """The file's pickles, if it carries this user's digest; None when it is missing or does not verify."""
+        secret = _key()
+        if secret is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if not hmac.compare_digest(data[:_DIGEST], _digest(secret, data[_DIGEST:])):
+            log.warning("%s is not signed with this user's key: built again", path)
+            return None
+        stream = io.BytesIO(data)
+        stream.seek(_DIGEST)
+        return stream
 
     def read(self, generation: str, key: str) -> Any:
         """What was built for ``key`` at ``generation``, or :data:`MISSING`."""
-        secret = _key()
-        if not generation or secret is None:
+        if not generation:
+            return MISSING
+        stream = self._open(self._file(generation, key))
+        if stream is None:
             return MISSING
         try:
-            data = self._file(generation, key).read_bytes()
-        except OSError:
-            return MISSING
-        if not hmac.compare_digest(data[:_DIGEST], _digest(secret, data[_DIGEST:])):
-            log.warning("a build of %r in %s is not signed with this user's key: built again", key, self.folder)
-            return MISSING
-        try:
-            return pickle.loads(data[_DIGEST:])
+            pickle.load(stream)  # its recipe
+            return pickle.load(stream)
         except Exception as error:  # signed by us, so by other code: built again
             log.warning("a build of %r in %s does not read (%s): built again", key, self.folder, error)
             return MISSING
 
-    def write(self, generation: str, key: str, value: Any) -> None:
+    def recipes(self, generation: str) -> list[Recipe]:
+        """The recipes of the builds kept for ``generation``."""
+        found = []
+        folder = self._generation_folder(generation)
+        for path in sorted(folder.glob("*.pickle")) if folder.is_dir() else ():
+            stream = self._open(path)
+            try:
+                recipe = pickle.load(stream) if stream is not None else None
+            except Exception:  # as in read: built again when asked for
+                continue
+            if isinstance(recipe, Recipe):
+                found.append(recipe)
+        return found
+
+    def latest_before(self, generation: str) -> str | None:
+        """The newest other generation whose builds this code made."""
+        code = f"-{code_fingerprint()}"
+        try:
+            folders = [f for f in self.folder.iterdir() if f.name.endswith(code) and f.name != f"{generation}{code}"]
+            folders.sort(key=lambda f: f.stat().st_mtime)
+        except OSError:
+            return None
+        return folders[-1].name.removesuffix(code) if folders else None
+
+    def write(self, generation: str, key: str, value: Any, recipe: Recipe | None = None) -> None:
         """Keep ``value`` for ``key`` at ``generation``; a value that cannot be kept is simply not kept."""
         secret = _key()
         if not generation or secret is None or self._failed:
             return
         path = self._file(generation, key)
         try:
-            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(recipe, protocol=pickle.HIGHEST_PROTOCOL)
+            data += pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as error:  # what a build holds decides; it is then only not kept
             log.info("a build of %r cannot be kept on disk (%s)", key, error)
             return
@@ -158,3 +237,16 @@ class Builds:
 
         for folder in sorted(self.folder.iterdir(), key=age, reverse=True)[KEPT:]:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def warm(kg: KnowledgeGraph, since: str) -> list[str]:
+    """Make for ``kg``'s generation the builds that generation ``since`` had and this one lacks; their keys."""
+    builds, generation = kg.builds, kg.generation
+    if builds is None:
+        return []
+    made = []
+    for recipe in builds.recipes(since):
+        if not builds.has(generation, recipe.key):
+            kg.cached(recipe.key, recipe.function(), *recipe.args)
+            made.append(recipe.key)
+    return made

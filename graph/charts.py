@@ -125,7 +125,7 @@ def parameters_over_time(kg: KnowledgeGraph, link_base: str = "") -> str:
     """A scatter plot: parameter count (log scale) against the year of release, generative models in colour,
     the others in grey; each dot names its model and links to its page. A scan of the models, drawn once per
     generation (:meth:`~graph.store.KnowledgeGraph.cached`)."""
-    return kg.cached(f"parameters over time {link_base}", lambda kg: _parameters_over_time(kg, link_base))
+    return kg.cached(f"parameters over time {link_base}", _parameters_over_time, link_base)
 
 
 def _parameters_over_time(kg: KnowledgeGraph, link_base: str) -> str:

@@ -21,7 +21,7 @@ from typing import IO, Any, TypeVar, cast
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple
 
 from .backend import GRAPH_RESULTS, Backend, Dataset, GraphName, QueryResult, Term
-from .builds import MISSING, Builds, beside
+from .builds import MISSING, Builds, Recipe, beside
 from .dataset_clauses import query_names_dataset
 from .delta import Delta
 from .embedded import EmbeddedBackend
@@ -114,12 +114,13 @@ class KnowledgeGraph:
     def is_empty(self) -> bool:
         return self.backend.is_empty()
 
-    def cached(self, key: str, build: Callable[[KnowledgeGraph], T]) -> T:
-        """``build(self)``, computed at most once per :attr:`generation` and kept in :attr:`extensions` until a
-        write changes it: what readers build over the whole store (reconciliation's matcher, search's names,
-        VoID's statistics, the pages' charts). An on-disk store also keeps it in :attr:`builds`, where the
-        other processes on the store (and this one after a restart) read it instead of building it again.
-        A build, or a read of one, is announced to :attr:`on_build`."""
+    def cached(self, key: str, build: Callable[..., T], *args: Any) -> T:
+        """``build(self, *args)``, computed at most once per :attr:`generation` and kept in :attr:`extensions`
+        until a write changes it: what readers build over the whole store (reconciliation's matcher, search's
+        names, VoID's statistics, the pages' charts). An on-disk store also keeps it in :attr:`builds`, where
+        the other processes on the store (and this one after a restart) read it instead of building it again,
+        with its recipe (``build`` and ``args``, to make it again after a write before anybody asks: a function
+        of this package, picklable arguments). A build, or a read of one, is announced to :attr:`on_build`."""
         generation = self.generation
         found = self.extensions.get(key)
         if found is not None and found[0] == generation:
@@ -130,9 +131,9 @@ class KnowledgeGraph:
         try:
             value = MISSING if self.builds is None else self.builds.read(generation, key)
             if value is MISSING:
-                value = build(self)
+                value = build(self, *args)
                 if self.builds is not None:
-                    self.builds.write(generation, key, value)
+                    self.builds.write(generation, key, value, Recipe.of(key, build, args))
         finally:
             if announce is not None:
                 announce(False)

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from graph import KnowledgeGraph, open_knowledge_graph
+from graph import KnowledgeGraph, open_knowledge_graph, void
 from graph import builds as kept
 from graph.querying.pool import WorkerPool
 from graph.querying.service import QueryService
 from graph.querying.work import Call
+
+from .test_querying import wait_for
 
 KEY = "test build"
 
@@ -143,3 +145,24 @@ def _no_leftover_key_files() -> Iterator[None]:
     yield
     folder = kept.key_file().parent
     assert [p.name for p in folder.iterdir()] in ([], ["builds.key"])  # no half-made key left behind
+
+
+def test_the_builds_a_generation_had_are_made_again_once_writes_pause(store: Path) -> None:
+    """After a write the next visitor found every build stale; the warmer makes again, in a process of its own,
+    the builds the last generation had (this package's: a test's build is kept, not made again)."""
+    kg = KnowledgeGraph.open(store)
+    pool = WorkerPool(kg, size=2)
+    service = QueryService(kg, pool, max_queries=4, timeout=30)
+    assert kg.builds is not None and pool.warmer is not None
+    pool.warmer.quiet = 0.5
+    try:
+        first = service.value(Call(void.statistics, ()))
+        service.value(Call(process_build, ()))
+        for n in range(3):  # a burst of writes: one warm-up, once they pause
+            kg.update(f"INSERT DATA {{ <https://example.org/a> <https://example.org/b> {n} }}")
+        wait_for(lambda: kg.builds.has(kg.generation, "statistics"), 30)  # type: ignore[union-attr]
+        assert pool.warmer.runs == 1 and not kg.builds.has(kg.generation, KEY)
+        assert service.value(Call(void.statistics, ())).triples == first.triples + 3
+    finally:
+        service.close()
+        kg.close()

@@ -70,7 +70,7 @@ def classify(kg: KnowledgeGraph, quads: list[Quad]) -> list[dict[str, Any]]:
 def consistency(kg: KnowledgeGraph, shacl: bool) -> dict[str, Any]:
     """OWL 2 RL clashes (disjointness and the like) and, with ``shacl``, the SHACL violations: a scan of the
     store, once per generation (:meth:`~graph.store.KnowledgeGraph.cached`)."""
-    return kg.cached(f"consistency {bool(shacl)}", lambda kg: _consistency(kg, shacl))
+    return kg.cached(f"consistency {bool(shacl)}", _consistency, shacl)
 
 
 def _consistency(kg: KnowledgeGraph, shacl: bool) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from .. import errors
 from ..deadline import Deadline
 from ..store import KnowledgeGraph
 from .snapshots import Snapshot, Snapshots
+from .warmer import Warmer
 from .work import Answer, Work
 from .worker import (
     BUILDING,
@@ -152,7 +153,7 @@ class WorkerPool:
         self.long_after = long_after
         self.snapshots = Snapshots(kg)
         #: The store's builds folder, where workers keep and find whole-store builds (:mod:`graph.builds`).
-        self.builds = None if kg.builds is None else kg.builds.folder
+        self.builds_folder = None if kg.builds is None else kg.builds.folder
         self._lock = threading.Condition()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
@@ -166,10 +167,12 @@ class WorkerPool:
         #: Works that ran out of memory, with the generation they read (at most :data:`REMEMBERED`): the same
         #: work on the same data is refused at once instead of costing a worker again.
         self._out_of_memory: dict[tuple[str, Work], None] = {}
-        workers = [_Worker(memory, self.builds) for _ in range(size)]
+        workers = [_Worker(memory, self.builds_folder) for _ in range(size)]
         for worker in workers:
             worker.wait_ready(30)
         self._idle.extend(workers)
+        #: Makes the builds again after writes (a read-only store has none).
+        self.warmer = None if kg.builds is None or kg.read_only else Warmer(self, kg.builds)
         self._reaper = threading.Thread(target=self._reap, name="query-reaper", daemon=True)
         self._reaper.start()
         # Run at exit in a plain process (atexit) and in granian's forked worker (which skips atexit).
@@ -348,7 +351,7 @@ class WorkerPool:
     def _start_one(self) -> None:
         worker: _Worker | None = None
         try:
-            worker = _Worker(self.memory, self.builds)
+            worker = _Worker(self.memory, self.builds_folder)
             worker.wait_ready(30)
         except (OSError, RuntimeError):
             log.exception("could not start a query worker")
@@ -408,6 +411,8 @@ class WorkerPool:
             workers = [*self._idle, *self._busy]
             self._idle.clear()
             self._lock.notify_all()
+        if self.warmer is not None:
+            self.warmer.close()
         for worker in workers:
             worker.kill()
         self.snapshots.close()

@@ -130,7 +130,7 @@ class _Frames:
             self.answers.send_bytes(END)
 
 
-def _watch_parent(parent: int) -> None:
+def watch_parent(parent: int) -> None:
     """Exit when the server process is gone, even in the middle of a query (pyoxigraph releases the GIL)."""
 
     def watch() -> None:
@@ -185,7 +185,7 @@ def main(argv: list[str]) -> None:
     requests_fd, answers_fd, memory = int(argv[0]), int(argv[1]), int(argv[2])
     if memory:
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    _watch_parent(os.getppid())
+    watch_parent(os.getppid())
     builds = Path(argv[3]) if len(argv) > 3 and argv[3] else None
     serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False), builds)
 
