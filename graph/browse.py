@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, QuerySolutions
 
-from .describe import OWL, TYPE, exists, label, labels
+from .builds import reads
+from .describe import LABELS_KEY, OWL, TYPE, exists, label, labels
 from .errors import BadParameter
 from .matching import NameSearch, compact, tokens
 from .namespaces import GAI, GAID, GRAPH_INFERRED, GRAPH_ONTOLOGY
@@ -208,6 +209,11 @@ def models_in(
     return [(NamedNode(iri), name) for iri, name in ordered]
 
 
+#: The build search reads: every resource's names (:func:`_names`).
+NAMES_KEY = "search names"
+
+
+@reads(NAMES_KEY)
 def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[NamedNode, str]]:
     """Resources whose label or alternative label contains ``text``, ignoring case, accents and punctuation
     (:class:`graph.matching.NameSearch`, over names read once per generation). Ranked by name, then type:
@@ -230,9 +236,6 @@ def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[Nam
 
     ranked = [iri for _, iri in sorted((rank(i, iri), iri) for i, iri in enumerate(found))][:limit]
     return [(NamedNode(iri), label(kg, NamedNode(iri))) for iri in ranked]
-
-
-NAMES_KEY = "search names"
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,7 @@ def home(kg: KnowledgeGraph) -> Home:
 CELL_PAGE = 500
 
 
+@reads(LABELS_KEY)
 def cell(kg: KnowledgeGraph, direction: str, modality: str, architecture: str, page: int = 1) -> Cell:
     """One page of a matrix cell's systems (:data:`CELL_PAGE` a page); unknown modalities or architectures are
     refused (:func:`models_in`)."""
@@ -294,6 +298,7 @@ def cell(kg: KnowledgeGraph, direction: str, modality: str, architecture: str, p
     return Cell(found[(page - 1) * CELL_PAGE : page * CELL_PAGE], names, len(found), page, pages)
 
 
+@reads(NAMES_KEY)
 def suggestions(kg: KnowledgeGraph, name: str, *, limit: int = 5) -> list[tuple[str, str]]:
     """Names close to ``name`` (an unknown ``/id/`` name: ``GPT_4o`` → GPT-4o): the resources whose label
     contains it, else those containing its longest words, as (IRI, label).
@@ -345,6 +350,7 @@ def _pairs(kg: KnowledgeGraph, predicate: str) -> dict[str, set[str]]:
     return found
 
 
+@reads(LABELS_KEY)
 def listing(
     kg: KnowledgeGraph, type_iri: str | None, chosen: dict[str, tuple[str, ...]], page: int = 1, size: int = 50
 ) -> Listing:

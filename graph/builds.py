@@ -40,7 +40,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .store import KnowledgeGraph
@@ -53,6 +53,25 @@ _DIGEST = 32
 KEPT = 2
 #: What :meth:`Builds.read` answers when it has nothing to give.
 MISSING: Any = object()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reads(key: str) -> Callable[[F], F]:
+    """Mark a reading function of ``graph`` as one that reads the build ``key``: a
+    :class:`~graph.querying.work.Call` of it names that build, and the pool gives it to a worker that has it."""
+
+    def mark(function: F) -> F:
+        function.reads_build = key  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+def read_by(function: Callable[..., Any]) -> str | None:
+    """The build a function is marked as reading (:func:`reads`), if any."""
+    return getattr(function, "reads_build", None)
 
 
 def beside(store: Path) -> Path:

@@ -285,7 +285,7 @@ class Tools:
             raise BadParameter("text", f"must be 1 to {MAX_SEARCH} characters")
         if not 1 <= limit <= MAX_SEARCH_RESULTS:
             raise BadParameter("limit", f"must be from 1 to {MAX_SEARCH_RESULTS}, not {limit}")
-        found = self.service.value(Call(browse.search, (text,), index=browse.NAMES_KEY))
+        found = self.service.value(Call(browse.search, (text,)))
         return _json({"results": [{"id": compact(node.value), "label": name} for node, name in found[:limit]]})
 
     def explain(self, iri: str, class_iri: str) -> str:

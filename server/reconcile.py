@@ -26,7 +26,6 @@ from graph.errors import BadParameter, BadRequest, GraphError
 from graph.namespaces import GAI, GAID
 from graph.querying.work import Call
 from graph.reconciliation.extension import extend, propose_properties
-from graph.reconciliation.index import KEY as INDEX
 from graph.reconciliation.manifest import default_types
 from graph.reconciliation.parsing import MAX_BATCH, MAX_CURSOR, MAX_EXTEND_VALUES, parse_batch, parse_extension
 from graph.reconciliation.preview import Preview, preview_of
@@ -115,7 +114,7 @@ def _text(name: str, *, required: bool = False) -> str:
 def manifest() -> dict[str, Any]:
     """The service manifest: what this service is and where each of its services lives."""
     root = public_url().rstrip("/")
-    types = get_service().value(Call(default_types, kind="reconcile", index=INDEX), cached=True)
+    types = get_service().value(Call(default_types, kind="reconcile"), cached=True)
 
     def service(path: str) -> dict[str, str]:
         return {"service_url": root, "service_path": path}
@@ -158,10 +157,10 @@ def endpoint() -> Response:
         raise BadRequest("send queries= or extend=, not both")
     if queries is not None:
         batch = parse_batch(queries)
-        return _answer(get_service().value(Call(reconcile, (batch,), kind="reconcile", index=INDEX)))
+        return _answer(get_service().value(Call(reconcile, (batch,), kind="reconcile")))
     if extension is not None:
         wanted = parse_extension(extension)
-        return _answer(get_service().value(Call(extend, (wanted,), kind="reconcile", index=INDEX)))
+        return _answer(get_service().value(Call(extend, (wanted,), kind="reconcile")))
     if request.method == "POST":
         raise BadRequest("a POST to /reconcile sends queries= or extend= in a form")
     return _answer(manifest())
@@ -171,7 +170,7 @@ def _suggest(function: Callable[[KnowledgeGraph, str, int, int], list[dict[str, 
     prefix = _text("prefix")
     cursor = _bounded("cursor", 0, MAX_CURSOR)
     limit = max(1, _bounded("limit", DEFAULT_SUGGEST, MAX_SUGGEST))
-    found = get_service().value(Call(function, (prefix, cursor, limit), kind="reconcile", index=INDEX))
+    found = get_service().value(Call(function, (prefix, cursor, limit), kind="reconcile"))
     return _answer({"result": found})
 
 
@@ -199,13 +198,13 @@ def properties() -> Response:
     property proposals)."""
     type_id = _text("type")
     limit = max(1, _bounded("limit", 50, 200))
-    found = get_service().value(Call(propose_properties, (type_id, limit), kind="reconcile", index=INDEX))
+    found = get_service().value(Call(propose_properties, (type_id, limit), kind="reconcile"))
     return _answer({"type": type_id, "limit": limit, "properties": found})
 
 
 @bp.get("/preview")
 def preview() -> Response:
     """A small HTML summary of one entity, for a frame in OpenRefine."""
-    found: Preview = get_service().value(Call(preview_of, (_text("id", required=True),), kind="reconcile", index=INDEX))
+    found: Preview = get_service().value(Call(preview_of, (_text("id", required=True),), kind="reconcile"))
     html = render_template("reconcile/preview.html", entity=found)
     return Response(html, mimetype="text/html")

@@ -166,3 +166,27 @@ def test_the_builds_a_generation_had_are_made_again_once_writes_pause(store: Pat
     finally:
         service.close()
         kg.close()
+
+
+def test_the_functions_that_read_a_build_say_so() -> None:
+    """A call of one of them names its build, so that the pool gives it to the worker that has it."""
+    from graph import browse, describe
+    from graph.reconciliation import extension, index, manifest, preview, scoring, suggest
+
+    readers = {
+        browse.NAMES_KEY: [browse.search, browse.suggestions],
+        describe.LABELS_KEY: [browse.cell, browse.listing],
+        index.KEY: [
+            scoring.reconcile,
+            extension.extend,
+            extension.propose_properties,
+            suggest.suggest_entities,
+            suggest.suggest_types,
+            suggest.suggest_properties,
+            preview.preview_of,
+            manifest.default_types,
+        ],
+    }
+    for key, functions in readers.items():
+        assert all(Call(function).index == key for function in functions)
+    assert Call(void.statistics).index is None

@@ -28,6 +28,7 @@ from graph import (
     open_knowledge_graph,
     void,
 )
+from graph.builds import reads
 from graph.deadline import Deadline
 from graph.errors import NotAcceptable
 from graph.inference import api as inference_api
@@ -317,6 +318,7 @@ def slow_value(kg: KnowledgeGraph, seconds: float) -> int:
     return os.getpid()
 
 
+@reads("a slow index")
 def slow_index(kg: KnowledgeGraph, seconds: float) -> int:
     """A work that reads a whole-graph index taking ``seconds`` to build (search's names at 1.15M triples),
     and the process whose index it read."""
@@ -333,7 +335,7 @@ def test_works_reading_an_index_wait_for_the_worker_that_builds_it(disk_kg: Know
     the others wait for that worker rather than build it again in the reserved one, where they would turn long
     too and be stopped at the long lane. Work without the index still has the other worker."""
     pool = WorkerPool(disk_kg, size=2, reserve=1, long_after=0.3)
-    work = Call(slow_index, (1.5,), index="a slow index")
+    work = Call(slow_index, (1.5,))
     try:
         with ThreadPoolExecutor(3) as threads:
             searches = [threads.submit(pool.run, work, Deadline.after(30)) for _ in range(3)]
@@ -354,7 +356,7 @@ def test_building_an_index_does_not_count_against_the_budget(disk_kg: KnowledgeG
     built (else no request could ever use it), and the rest of a work keeps its budget."""
     pool = WorkerPool(disk_kg, size=2)
     try:
-        work = Call(slow_index, (1.0,), index="a slow index")
+        work = Call(slow_index, (1.0,))
         assert pool.run(work, Deadline.after(0.5)).value in pool.pids()  # twice the budget to build
         assert pool.stats()["replaced"] == 0
         with pytest.raises(QueryTimeout, match=r"the 0\.5 s budget"):

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from .. import results
+from ..builds import read_by
 from ..errors import BadQuery, NotAcceptable
 from ..outbound import remote_failure
 from ..store import GRAPH_RESULTS, KnowledgeGraph, QueryResult, Term
@@ -152,9 +153,12 @@ class Call:
     function: Callable[..., Any]
     args: tuple[Any, ...] = ()
     kind: str = "page"
-    #: The whole-graph index the function reads (see :class:`Work`).
-    index: str | None = None
     budgeted: ClassVar[bool] = True
+
+    @property
+    def index(self) -> str | None:
+        """The whole-graph build the function is marked as reading (:func:`graph.builds.reads`; see :class:`Work`)."""
+        return read_by(self.function)
 
     def run(self, kg: KnowledgeGraph, output: Output) -> Any:
         return self.function(kg, *self.args)

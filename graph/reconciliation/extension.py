@@ -10,11 +10,12 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
+from ..builds import reads
 from ..errors import BadParameter
 from ..namespaces import GAI, GAID, PREFIXES
 from ..store import KnowledgeGraph
 from .identifiers import full, node, short
-from .index import Index, index, select
+from .index import KEY, Index, index, select
 from .parsing import MAX_EXTEND_VALUES, Extension
 
 XSD = PREFIXES["xsd"]
@@ -25,6 +26,7 @@ USED_BY_ANY = "SELECT ?p (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x ?p ?o } GROUP BY 
 ABOUT = "SELECT ?p ?o ?s WHERE { ?s ?p ?o }"
 
 
+@reads(KEY)
 def propose_properties(kg: KnowledgeGraph, type_id: str, limit: int) -> list[dict[str, str]]:
     """The properties worth fetching for members of a class (of any entity, with no class): those its members
     have, most used first."""
@@ -37,6 +39,7 @@ def propose_properties(kg: KnowledgeGraph, type_id: str, limit: int) -> list[dic
     return [found.properties[p].entry() for p in used if p in found.properties][:limit]
 
 
+@reads(KEY)
 def extend(kg: KnowledgeGraph, extension: Extension) -> dict[str, Any]:
     """The data extension response: for each entity and property, its values (``{id, name}`` for our entities,
     ``{str}``, ``{int}``, ``{float}`` or ``{date}`` for the rest)."""

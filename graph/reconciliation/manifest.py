@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..builds import reads
 from ..namespaces import GAI
 from ..store import KnowledgeGraph
-from .index import index
+from .index import KEY, index
 
 #: The types a user most often reconciles against, most useful first (those the ontology declares).
 DEFAULT_TYPES = (
@@ -19,6 +20,7 @@ DEFAULT_TYPES = (
 )
 
 
+@reads(KEY)
 def default_types(kg: KnowledgeGraph) -> list[dict[str, str]]:
     """The manifest's default types: the ontology's most useful classes for reconciling, most useful first."""
     found = index(kg)

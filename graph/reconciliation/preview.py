@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..builds import reads
 from ..errors import NotFound
 from ..namespaces import GAID
 from ..store import KnowledgeGraph
 from .identifiers import full, short
-from .index import index
+from .index import KEY, index
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Preview:
     aliases: tuple[str, ...]
 
 
+@reads(KEY)
 def preview_of(kg: KnowledgeGraph, id: str) -> Preview:
     """The preview of one entity; :class:`NotFound` for an id that names none."""
     found = index(kg)

@@ -8,11 +8,12 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
+from ..builds import reads
 from ..matching import SAME_NAME, Candidate, Scored, compact
 from ..namespaces import GAI, GAID, PREFIXES
 from ..store import KnowledgeGraph
 from .identifiers import short
-from .index import Index, index
+from .index import KEY, Index, index
 from .parsing import Constraint, Query
 
 DEVELOPED_BY = GAI + "developedBy"
@@ -23,6 +24,7 @@ ORGANIZATION_FACTOR = {2: 1.0, 1: 0.95, 0: 0.9, -1: 0.5}
 PROPERTY_FACTOR = {True: 1.0, None: 0.95, False: 0.7}
 
 
+@reads(KEY)
 def reconcile(kg: KnowledgeGraph, queries: Sequence[Query]) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """The reconciliation result batch for ``queries``: each query's candidates, best first."""
     found = index(kg)

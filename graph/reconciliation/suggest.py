@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..builds import reads
 from ..matching import NameSearch
 from ..namespaces import GAID
 from ..store import KnowledgeGraph
 from .identifiers import short
-from .index import Index, Term, index
+from .index import KEY, Index, Term, index
 
 
+@reads(KEY)
 def suggest_entities(kg: KnowledgeGraph, prefix: str, cursor: int, limit: int) -> list[dict[str, Any]]:
     """Entities whose name contains ``prefix`` (compared as the matcher does), exact and starting names first."""
     found = index(kg)
@@ -38,6 +40,7 @@ def _suggest_terms(found: Index, terms: dict[str, Term], prefix: str, cursor: in
     return ranked[cursor : cursor + limit]
 
 
+@reads(KEY)
 def suggest_types(kg: KnowledgeGraph, prefix: str, cursor: int, limit: int) -> list[dict[str, Any]]:
     """Classes of the ontology whose name contains ``prefix``."""
     found = index(kg)
@@ -47,6 +50,7 @@ def suggest_types(kg: KnowledgeGraph, prefix: str, cursor: int, limit: int) -> l
     ]
 
 
+@reads(KEY)
 def suggest_properties(kg: KnowledgeGraph, prefix: str, cursor: int, limit: int) -> list[dict[str, str]]:
     """Properties whose name contains ``prefix``: the ontology's, and a few of SKOS's."""
     found = index(kg)

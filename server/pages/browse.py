@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from pyoxigraph import NamedNode
 
-from graph import browse, charts, describe
+from graph import browse, charts
 from graph.browse import DIRECTIONS, FACETS, MAX_PAGE_SIZE, NONE
 from graph.errors import BadParameter
 from graph.namespaces import compact, expand
@@ -154,9 +154,7 @@ def cell() -> Response:
     modality = expand(request.args.get("modality", ""))
     architecture = expand(request.args.get("architecture", ""))
     page = _number("page", 1, 1_000_000)
-    found: browse.Cell = get_service().value(
-        Call(browse.cell, (direction, modality, architecture, page), index=describe.LABELS_KEY)
-    )
+    found: browse.Cell = get_service().value(Call(browse.cell, (direction, modality, architecture, page)))
     html = render_template(
         "pages/models.html",
         found=found,
@@ -177,7 +175,7 @@ def find(suffix: str | None = None) -> Response:
     if len(text) > 200:
         raise BadParameter("q", "at most 200 characters")
     media = _format(suffix, HTML_JSON)
-    found = get_service().value(Call(browse.search, (text,), index=browse.NAMES_KEY))
+    found = get_service().value(Call(browse.search, (text,)))
     if media == "application/json":
         return _varied(jsonify({"q": text, "results": [{"iri": n.value, "label": name} for n, name in found]}))
     return _varied(Response(render_template("pages/search.html", text=text, found=found), mimetype="text/html"))
@@ -210,9 +208,7 @@ def index(suffix: str | None = None) -> Response:
     size = _number("size", 50, MAX_PAGE_SIZE)
     page = _number("page", 1, 1_000_000)
     media = _format(suffix, TABLES)
-    found: browse.Listing = get_service().value(
-        Call(browse.listing, (type_iri, chosen, page, size), index=describe.LABELS_KEY)
-    )
+    found: browse.Listing = get_service().value(Call(browse.listing, (type_iri, chosen, page, size)))
     if media == "text/csv":
         return _varied(_csv(["iri", "label"], found.rows))
     if media == "application/json":

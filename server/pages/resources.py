@@ -59,9 +59,7 @@ def _not_found(iri: str, suffix: str | None) -> Response:
     """404, with the names close to the unknown one ("did you mean …") for our own IRIs."""
     detail = f"Nothing is known about <{iri}>. Names are case-sensitive."
     name = iri[len(GAID) :] if iri.startswith(GAID) else iri[len(GAI) :] if iri.startswith(GAI) else ""
-    close: list[tuple[str, str]] = (
-        get_service().value(Call(browse.suggestions, (name,), index=browse.NAMES_KEY)) if name else []
-    )
+    close: list[tuple[str, str]] = get_service().value(Call(browse.suggestions, (name,))) if name else []
     return problem(404, "Not Found", detail, suggestions=close)
 
 
