@@ -183,7 +183,8 @@ class WorkerPool:
         with self._lock:
             busy = len(self._busy)
             long = sum(w.long for w in self._busy)
-            return {"workers": len(self._idle) + busy, "busy": busy, "long": long, **self.counts}
+            warm_ups = 0 if self.warmer is None else self.warmer.runs
+            return {"workers": len(self._idle) + busy, "busy": busy, "long": long, **self.counts, "warm_ups": warm_ups}
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests and operators)."""
