@@ -23,6 +23,8 @@ from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Stor
 from .backend import GRAPH_RESULTS, Backend, Dataset, GraphName, QueryResult, Term
 from .builds import MISSING, Builds, Recipe, beside
 from .dataset_clauses import query_names_dataset
+from .deadline import NONE as NO_DEADLINE
+from .deadline import bounded_by
 from .delta import Delta
 from .embedded import EmbeddedBackend
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
@@ -81,6 +83,8 @@ class KnowledgeGraph:
         #: The generation as last read or published, where only this process writes (see :attr:`generation`).
         self._generation: str | None = None
         self._generation_lock = threading.Lock()
+        #: One lock per :meth:`cached` key: a build is made once while other threads wait for it.
+        self._building: dict[str, threading.Lock] = {}
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> KnowledgeGraph:
@@ -125,19 +129,28 @@ class KnowledgeGraph:
         found = self.extensions.get(key)
         if found is not None and found[0] == generation:
             return cast(T, found[1])
-        announce = self.on_build
-        if announce is not None:
-            announce(True)
-        try:
-            value = MISSING if self.builds is None else self.builds.read(generation, key)
-            if value is MISSING:
-                value = build(self, *args)
-                if self.builds is not None:
-                    self.builds.write(generation, key, value, Recipe.of(key, build, args))
-        finally:
+        with self._generation_lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # threads that ask meanwhile (a remote engine's request threads) wait for this build
+            found = self.extensions.get(key)
+            if found is not None and found[0] == generation:
+                return cast(T, found[1])
+            announce = self.on_build
             if announce is not None:
-                announce(False)
-        self.extensions[key] = (generation, value)
+                announce(True)
+            # a build is not timed against the request that needs it first (it grows with the store, not with
+            # the request): over a remote engine its requests have the engine's timeout, not the work's deadline
+            with bounded_by(NO_DEADLINE):
+                try:
+                    value = MISSING if self.builds is None else self.builds.read(generation, key)
+                    if value is MISSING:
+                        value = build(self, *args)
+                        if self.builds is not None:
+                            self.builds.write(generation, key, value, Recipe.of(key, build, args))
+                finally:
+                    if announce is not None:
+                        announce(False)
+            self.extensions[key] = (generation, value)
         return cast(T, value)
 
     @property
