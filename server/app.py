@@ -6,6 +6,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from graph import KnowledgeGraph, open_knowledge_graph
+from graph.builds import Builds
 from graph.querying.service import service_for
 from graph.querying.snapshots import scratch_directory
 
@@ -44,6 +45,8 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
         if memory and config.query_workers:
             store = scratch_directory()  # worker processes read files: --memory uses a folder removed at exit
         kg = open_knowledge_graph(store, read_only=config.read_only and not memory)
+    if config.builds_folder is not None:
+        kg.builds = Builds(config.builds_folder)
     app.extensions[GRAPH] = kg
     app.extensions[SERVICE] = service_for(
         kg,

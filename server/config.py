@@ -129,6 +129,13 @@ class Config:
         shown="half of --max-queries",
         minimum=1,
     )
+    builds_folder: Path | None = setting(
+        None,
+        help="Folder where what the pages, search and reconciliation build over the whole store is kept per "
+        "generation, for every process on the store and after a restart (several servers in front of one engine "
+        "may share one).",
+        shown="STORE.builds beside an on-disk store; none over a remote engine",
+    )
     token: str | None = setting(None, help="Bearer token that writes must carry; none: writes are refused.", cli=False)
     base_url: str | None = setting(
         None, help="Public base URL that replaces http://HOST:PORT in pages and descriptions.", shown="the request's"

@@ -19,6 +19,7 @@ from graph.querying.pool import WorkerPool
 from graph.querying.remote import RemoteRunner
 from graph.querying.service import QueryService
 from graph.querying.work import Call
+from server import Config, create_app
 
 from .test_querying import wait_for
 
@@ -228,3 +229,17 @@ def test_over_a_remote_engine_a_build_is_made_once_and_not_timed(kg: KnowledgeGr
             service.value(Call(slow_remote_work))
     finally:
         service.close()
+
+
+@pytest.mark.remote_only
+def test_servers_in_front_of_one_engine_share_a_builds_folder(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    """``--builds-folder``: another service process in front of the same engine (or this one restarted) reads
+    what one built, keyed by the engine's generation."""
+    app = create_app(Config(store=None, sparql_endpoint="http://127.0.0.1:1/query", builds_folder=tmp_path), kg=kg)
+    assert kg.builds is not None and kg.builds.folder == tmp_path and app.extensions["genai_kg"] is kg
+    first = kg.cached(KEY, _built)
+    other = KnowledgeGraph(kg.backend)  # another process's knowledge graph on the same engine
+    other.builds = kept.Builds(tmp_path)
+    assert other.cached(KEY, lambda kg: (0, "")) == first
+    kg.update("INSERT DATA { <https://example.org/a> <https://example.org/b> 1 }")
+    assert other.cached(KEY, lambda kg: (0, kg.generation)) == (0, kg.generation)  # a new generation: made again
