@@ -209,6 +209,11 @@ class Builds:
                 found.append(recipe)
         return found
 
+    def lacks(self, since: str, generation: str) -> bool:
+        """Whether ``generation`` lacks a build that ``since`` has (by file name: nothing is read)."""
+        names = {path.name for path in self._generation_folder(since).glob("*.pickle")}
+        return bool(names - {path.name for path in self._generation_folder(generation).glob("*.pickle")})
+
     def latest_before(self, generation: str) -> str | None:
         """The newest other generation whose builds this code made."""
         code = f"-{code_fingerprint()}"

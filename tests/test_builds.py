@@ -243,3 +243,33 @@ def test_servers_in_front_of_one_engine_share_a_builds_folder(kg: KnowledgeGraph
     assert other.cached(KEY, lambda kg: (0, "")) == first
     kg.update("INSERT DATA { <https://example.org/a> <https://example.org/b> 1 }")
     assert other.cached(KEY, lambda kg: (0, kg.generation)) == (0, kg.generation)  # a new generation: made again
+
+
+def test_a_store_written_while_no_server_ran_gets_its_builds_at_start(store: Path) -> None:
+    """``genai-kg load`` with the server stopped: the next server makes the builds at start, not the first
+    visitor."""
+    kg = KnowledgeGraph.open(store)
+    pool = WorkerPool(kg, size=1)
+    service = QueryService(kg, pool, max_queries=4, timeout=30)
+    try:
+        service.value(Call(void.statistics))
+    finally:
+        service.close()
+    kg.update("INSERT DATA { <https://example.org/a> <https://example.org/b> 1 }")  # no server running
+    pool = WorkerPool(kg, size=1)
+    assert pool.warmer is not None and kg.builds is not None
+    pool.warmer.quiet = 0.2
+    try:
+        wait_for(lambda: pool.stats()["warm_ups"] == 1, 30)
+        assert kg.builds.has(kg.generation, "statistics")
+    finally:
+        pool.close()
+    pool = WorkerPool(kg, size=1)  # a restart with every build made: no warm-up
+    assert pool.warmer is not None
+    pool.warmer.quiet = 0.2
+    try:
+        time.sleep(1.5)
+        assert pool.stats()["warm_ups"] == 0
+    finally:
+        pool.close()
+        kg.close()

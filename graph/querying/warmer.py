@@ -3,8 +3,9 @@
 A write makes every whole-store build stale (:mod:`graph.builds`): the next visitor of the home page, of search
 or of reconciliation waited for it to be made again (10.5 s, 3.7 s and 15.3 s at 1.15M triples). The warmer
 watches the store's generation. Once it has stood still for :attr:`Warmer.quiet` seconds (a burst of writes
-costs one warm-up, at its end), it starts one process over the newest checkpoint, at the lowest CPU priority
-and with the query workers' memory budget, which makes the builds the last generation with builds had
+costs one warm-up, at its end) and lacks builds that the last generation with builds had (also at start: a
+store written while no server ran), the warmer starts one process over the newest checkpoint, at the lowest
+CPU priority and with the query workers' memory budget. That process makes those builds
 (:func:`graph.builds.warm`: what visitors used, not every build there is) and keeps them on disk, where the
 workers read them. It takes no query worker, so the long lane and the worker kept for short work are as
 before; a request that needs a build while it is being made makes it too.
@@ -54,7 +55,7 @@ class Warmer:
 
     def _watch(self) -> None:
         kg = self.pool.snapshots.kg
-        seen = warmed = kg.generation  # what this generation lacks is made when asked, or read from disk
+        seen, warmed = kg.generation, None  # at start too: a store loaded while no server ran lacks its builds
         since = time.monotonic()
         while not self._stop.wait(min(self.quiet / 2, 0.5)):
             current = kg.generation
@@ -69,7 +70,7 @@ class Warmer:
 
     def _warm(self, generation: str) -> None:
         before = self.builds.latest_before(generation)
-        if before is None:
+        if before is None or not self.builds.lacks(before, generation):
             return
         snapshots = self.pool.snapshots
         snapshot = snapshots.renew(None)
