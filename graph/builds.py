@@ -53,6 +53,8 @@ _DIGEST = 32
 KEPT = 2
 #: What :meth:`Builds.read` answers when it has nothing to give.
 MISSING: Any = object()
+#: What reading a signed pickle raises when it was cut short or made by other code (a class moved or changed).
+UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -191,7 +193,7 @@ class Builds:
         try:
             pickle.load(stream)  # its recipe
             return pickle.load(stream)
-        except Exception as error:  # signed by us, so by other code: built again
+        except UNREADABLE as error:  # signed by us, so cut short or made by other code: built again
             log.warning("a build of %r in %s does not read (%s): built again", key, self.folder, error)
             return MISSING
 
@@ -203,7 +205,7 @@ class Builds:
             stream = self._open(path)
             try:
                 recipe = pickle.load(stream) if stream is not None else None
-            except Exception:  # as in read: built again when asked for
+            except UNREADABLE:  # as in read: built again when asked for
                 continue
             if isinstance(recipe, Recipe):
                 found.append(recipe)
@@ -233,7 +235,7 @@ class Builds:
         try:
             data = pickle.dumps(recipe, protocol=pickle.HIGHEST_PROTOCOL)
             data += pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:  # what a build holds decides; it is then only not kept
+        except (pickle.PicklingError, TypeError, AttributeError) as error:  # a lambda, a lock…: only not kept
             log.info("a build of %r cannot be kept on disk (%s)", key, error)
             return
         try:

@@ -65,7 +65,7 @@ class Warmer:
                 warmed = current
                 try:
                     self._warm(current)
-                except Exception:  # a warm-up is only a head start: requests make what it did not
+                except (OSError, subprocess.SubprocessError):  # only a head start: requests make what it did not
                     log.exception("could not make the builds again after a write")
 
     def _warm(self, generation: str) -> None:
