@@ -34,6 +34,7 @@ import io
 import logging
 import os
 import pickle
+import re
 import secrets
 import shutil
 import sys
@@ -159,6 +160,10 @@ class Builds:
         self._failed = False
 
     def _generation_folder(self, generation: str) -> Path:
+        """The folder of a generation: its name, when it is one :func:`~graph.inference.state.publish` gives
+        (hexadecimal); else a digest of it (a remote engine's triple is anybody's text: ``../..`` is no name)."""
+        if not re.fullmatch(r"[0-9a-f]{1,64}", generation):
+            generation = hashlib.sha256(generation.encode()).hexdigest()[:32]
         return self.folder / f"{generation}-{code_fingerprint()}"
 
     def _file(self, generation: str, key: str) -> Path:

@@ -273,3 +273,12 @@ def test_a_store_written_while_no_server_ran_gets_its_builds_at_start(store: Pat
     finally:
         pool.close()
         kg.close()
+
+
+def test_a_generation_that_is_no_folder_name_stays_inside_the_folder(tmp_path: Path) -> None:
+    """A remote engine's generation triple is text anybody with access to the engine can write."""
+    builds = kept.Builds(tmp_path / "builds")
+    builds.write("../../escaped", KEY, 1)
+    assert builds.read("../../escaped", KEY) == 1
+    assert [p.parent.parent for p in (tmp_path / "builds").rglob("*.pickle")] == [tmp_path / "builds"]
+    assert not (tmp_path / "escaped").exists() and len(list(tmp_path.iterdir())) == 1
