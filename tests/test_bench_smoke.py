@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,17 @@ reasonable: seconds=1.663, closure=260000
     assert len(rows) == 2
     assert "3.06x" in rows[0]
     assert "met" in rows[1]
+
+
+def test_first_views_script_runs_on_the_shipped_graph(tmp_path: Path) -> None:
+    """``bench.views`` (a new store: the server loads the shipped graph): every page answers in each round."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.views", "--store", str(tmp_path / "store"), "--wait", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| `")]
+    assert len(rows) == 6 and all(line.count(" s |") == 4 for line in rows), done.stdout
