@@ -270,14 +270,11 @@ class Builds:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def warm(kg: KnowledgeGraph, since: str) -> list[str]:
-    """Make for ``kg``'s generation the builds that generation ``since`` had and this one lacks; their keys."""
+def warm(kg: KnowledgeGraph, since: str) -> None:
+    """Make for ``kg``'s generation the builds that generation ``since`` had and this one lacks."""
     builds, generation = kg.builds, kg.generation
     if builds is None:
-        return []
-    made = []
+        return
     for recipe in builds.recipes(since):
         if not builds.has(generation, recipe.key):
             kg.cached(recipe.key, recipe.function(), *recipe.args)
-            made.append(recipe.key)
-    return made

@@ -45,7 +45,7 @@ class Warmer:
         self.pool = pool
         self.builds = builds
         self.quiet = quiet
-        #: Warm-ups finished since start (for tests and metrics).
+        #: Warm-ups that ended well since start (for tests and metrics).
         self.runs = 0
         self._stop = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
@@ -81,8 +81,8 @@ class Warmer:
                 if self._stop.is_set():
                     return
                 self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-            self._process.wait()
-            self.runs += 1
+            if self._process.wait() == 0:  # not stopped, nor failed (its traceback is on standard error)
+                self.runs += 1
         finally:
             snapshots.release(snapshot)
 
@@ -103,8 +103,7 @@ def main(argv: list[str]) -> None:
     watch_parent(os.getppid())
     kg = KnowledgeGraph.open(snapshot, read_only=True)
     kg.builds = Builds(folder)
-    made = warm(kg, since)
-    log.info("made again after a write: %s", ", ".join(made) or "nothing")
+    warm(kg, since)
 
 
 if __name__ == "__main__":
