@@ -223,9 +223,9 @@ class Builds:
 
     def latest_before(self, generation: str) -> str | None:
         """The newest other generation whose builds this code made."""
-        code = f"-{code_fingerprint()}"
+        code, own = f"-{code_fingerprint()}", self._generation_folder(generation).name
         try:
-            folders = [f for f in self.folder.iterdir() if f.name.endswith(code) and f.name != f"{generation}{code}"]
+            folders = [f for f in self.folder.iterdir() if f.name.endswith(code) and f.name != own]
             folders.sort(key=lambda f: f.stat().st_mtime)
         except OSError:
             return None
