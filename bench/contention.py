@@ -2,7 +2,8 @@
 
 Each of N client threads sends :data:`~bench.queries.RUNAWAY` and, whatever the answer (genai-kg stops one
 at its budget, or at the long lane with a 503), sends it again at once, so N runaway queries are always
-asking. Meanwhile one connection sends point look-ups, and their median and 99th-percentile
+asking. Each time its text differs (a comment with a counter), as an attacker's would: a server that
+recognises the same query sent again cannot refuse it for that. Meanwhile one connection sends point look-ups, and their median and 99th-percentile
 latency, throughput and errors (a refused look-up is an error) are kept per N. N = 0 is the baseline; the
 runaway clients of one N go on into the next, so that none is orphaned. Run it last on a server: a runaway
 the client gave up on may go on inside the server (Oxigraph's server has no query timeout; genai-kg's worker
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import itertools
 import socket
 import threading
 import time
@@ -57,8 +59,10 @@ class Runaways:
         return found
 
     def _ask(self) -> None:
-        url = urllib.parse.urlsplit(self.server.url(queries.RUNAWAY.sparql))
-        while not self._stop.is_set():
+        for attempt in itertools.count():
+            if self._stop.is_set():
+                return
+            url = urllib.parse.urlsplit(self.server.url(f"{queries.RUNAWAY.sparql}\n# {attempt}"))
             connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=600)
             with self._lock:
                 self._connections.append(connection)

@@ -65,6 +65,11 @@ SERVICE_COUNTERS = (
     ("replaced", "genai_kg_query_workers_replaced", "Query workers killed and replaced"),
     ("long_stopped", "genai_kg_queries_stopped_long", "Long works stopped to keep a worker for short ones"),
     ("long_refused", "genai_kg_queries_refused_long", "Works stopped long before and sent again, refused at once"),
+    (
+        "probation_stopped",
+        "genai_kg_queries_stopped_probation",
+        "Works stopped early because their client's long work was stopped while the long lane was full",
+    ),
     ("warm_ups", "genai_kg_builds_warm_ups", "Whole-store builds made again after writes, before anybody asked"),
 )
 

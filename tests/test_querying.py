@@ -356,6 +356,7 @@ def test_building_an_index_does_not_count_against_the_budget(disk_kg: KnowledgeG
     built (else no request could ever use it), and the rest of a work keeps its budget."""
     pool = WorkerPool(disk_kg, size=2)
     try:
+        pool.run(Call(slow_value, (0.0,)), Deadline.after(30))  # the worker imports this module: a second, cold
         work = Call(slow_index, (1.0,))
         assert pool.run(work, Deadline.after(0.5)).value in pool.pids()  # twice the budget to build
         assert pool.stats()["replaced"] == 0
@@ -500,6 +501,39 @@ def test_a_runaway_sent_again_is_refused_while_the_long_lane_is_full(disk_kg: Kn
         again.chunks.close()  # type: ignore[attr-defined]
         assert pool.counts["long_refused"] == 1
     finally:
+        pool.close()
+
+
+def test_a_client_whose_runaway_was_stopped_gets_a_short_leash_while_the_long_lane_is_full(
+    disk_kg: KnowledgeGraph,
+) -> None:
+    """A client that changes its runaway's text each time is not refused as the same work; but once one of its
+    works was stopped at the full long lane, its next ones are stopped at the probation (a quarter second)
+    instead of holding the reserved worker until the long lane's threshold. Other clients' are not, and once
+    the lane has room the client is forgotten."""
+    pool = WorkerPool(disk_kg, size=2, reserve=1, long_after=0.5)
+    first = run(pool, RUNAWAY_ROWS, timeout=60)  # another client's, holding the long lane
+    next(iter(first.chunks))
+    attacker = CLIENT.set("192.0.2.66")
+    try:
+        with pytest.raises(Unavailable, match="long-running"):
+            run(pool, RUNAWAY_COUNT, timeout=30)
+        with pytest.raises(Unavailable, match=r"192\.0\.2\.66 may run 0\.25 s"):
+            run(pool, RUNAWAY_COUNT + " # another text", timeout=30)
+        assert pool.counts["probation_stopped"] == 1 and pool.counts["long_refused"] == 0
+        assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")  # its small work still runs
+        CLIENT.reset(attacker)
+        with pytest.raises(Unavailable, match="long-running"):  # another client's: the long lane's threshold
+            run(pool, RUNAWAY_COUNT + " # a third text", timeout=30)
+        assert pool.counts["probation_stopped"] == 1
+        first.chunks.close()  # type: ignore[attr-defined]
+        wait_for(lambda: pool.stats()["long"] == 0)
+        attacker = CLIENT.set("192.0.2.66")
+        with pytest.raises(QueryTimeout):  # the lane has room: the client runs to its budget again
+            run(pool, RUNAWAY_COUNT + " # a fourth text", timeout=0.4)
+        assert pool.counts["probation_stopped"] == 1
+    finally:
+        CLIENT.reset(attacker)
         pool.close()
 
 

@@ -10,7 +10,10 @@ most ``size - reserve`` long works run at once, and one that would exceed that i
 ``reserve`` workers are always back within ``long_after`` seconds for everything else. A work stopped there
 is remembered: sent again while the long lane is still full, it is refused at once (503) instead of taking
 a reserved worker for another ``long_after`` seconds, so a client that repeats runaway queries cannot keep
-small ones waiting (``bench/contention.py`` measured look-ups waiting 5 to 11 s before).
+small ones waiting (``bench/contention.py`` measured look-ups waiting 5 to 11 s before). Its client is
+remembered too: while the lane is still full, that client's works may run only :data:`PROBATION` seconds, so
+that changing the query's text each time costs the reserved worker a fraction of a second, not
+``long_after`` seconds (the client is the request's address, :data:`~.service.CLIENT`).
 
 **Memory is a budget too.** Each worker may hold ``memory`` bytes of data (the kernel's ``RLIMIT_DATA``, see
 :mod:`.worker`): a work that needs more ends its worker, whatever it is doing, and its client gets
@@ -39,6 +42,7 @@ from typing import Any
 from .. import errors
 from ..deadline import Deadline
 from ..store import KnowledgeGraph
+from .service import CLIENT
 from .snapshots import Snapshot, Snapshots
 from .warmer import Warmer
 from .work import Answer, Work
@@ -61,6 +65,9 @@ log = logging.getLogger(__name__)
 
 #: Works stopped at the long lane remembered at most (the oldest is forgotten first).
 REMEMBERED = 256
+#: Seconds a work may run while the long lane is full, when its client's work was stopped there (at most
+#: ``long_after``; the reaper looks every quarter second, so such a work runs a quarter to half a second).
+PROBATION = 0.25
 
 
 def default_memory(workers: int) -> int:
@@ -96,8 +103,9 @@ class _Worker:
         self.long = False
         #: Why the worker was killed while busy (the deadline, the long lane), for the error its client gets.
         self.stopped: errors.GraphError | None = None
-        #: The work it runs (to remember one stopped at the long lane).
+        #: The work it runs and the client it runs it for (to remember both when it is stopped at the long lane).
         self.work: Work | None = None
+        self.client = ""
         #: The whole-graph index its current work reads, with the generation it was checked out at, and the
         #: indexes it has built (kept by :meth:`~graph.store.KnowledgeGraph.cached` in the process).
         self.reading: tuple[str, str] | None = None
@@ -159,11 +167,14 @@ class WorkerPool:
         self._busy: set[_Worker] = set()
         self._closed = False
         #: Events since start, for metrics: workers replaced, long works stopped for the reserve, works
-        #: refused at once because the same work was stopped there while the long lane is still full, and
-        #: works stopped at the memory budget.
-        self.counts = {"replaced": 0, "long_stopped": 0, "long_refused": 0, "out_of_memory": 0}
-        #: Works stopped at the long lane (insertion order, at most :data:`REMEMBERED`), forgotten when it frees.
+        #: refused at once because the same work was stopped there while the long lane is still full, works
+        #: stopped at :data:`PROBATION` because their client's were, and works stopped at the memory budget.
+        self.counts = {"replaced": 0, "long_stopped": 0, "long_refused": 0, "probation_stopped": 0, "out_of_memory": 0}
+        #: Works stopped at the long lane, and their clients (insertion order, at most :data:`REMEMBERED` each),
+        #: forgotten when the lane has room again.
         self._stopped_long: dict[Work, None] = {}
+        self._stopped_clients: dict[str, None] = {}
+        self.probation = min(PROBATION, long_after)
         #: Works that ran out of memory, with the generation they read (at most :data:`REMEMBERED`): the same
         #: work on the same data is refused at once instead of costing a worker again.
         self._out_of_memory: dict[tuple[str, Work], None] = {}
@@ -250,7 +261,7 @@ class WorkerPool:
                 self._lock.wait(remaining)
             self._idle.remove(worker)
             worker.deadline, worker.started, worker.long, worker.stopped = deadline, time.monotonic(), False, None
-            worker.work, worker.reading, worker.builds = work, index, 0
+            worker.work, worker.client, worker.reading, worker.builds = work, CLIENT.get(), index, 0
             self._busy.add(worker)
             return worker
 
@@ -268,10 +279,16 @@ class WorkerPool:
 
     def _refuse_again(self, work: Work) -> bool:
         """Whether ``work`` was stopped at the long lane and the lane is still full (lock held)."""
+        return self._lane_full() and _holds(self._stopped_long, work)
+
+    def _lane_full(self) -> bool:
+        """Whether as many works are long as the long lane holds (lock held). When it has room, the works and
+        clients stopped there are forgotten: every work gets its chance again."""
         if sum(w.long for w in self._busy) < self.size - self.reserve:
-            self._stopped_long.clear()  # the lane has room again: every work gets its chance
+            self._stopped_long.clear()
+            self._stopped_clients.clear()
             return False
-        return _holds(self._stopped_long, work)
+        return True
 
     def _receive(self, worker: _Worker) -> bytes:
         """The worker's next frame of its answer; past the deadline the worker is killed and the reason raised.
@@ -377,14 +394,23 @@ class WorkerPool:
                     return
                 now = time.monotonic()
                 for worker in sorted(self._busy, key=lambda w: w.started):
-                    if not worker.long and now - worker.started > self.long_after:
-                        if sum(w.long for w in self._busy) >= self.size - self.reserve:
-                            self.counts["long_stopped"] += 1
-                            if worker.work is not None:
-                                _remember(self._stopped_long, worker.work)
-                            self._stop(worker, errors.Unavailable(self._lane_message()))
-                            continue
+                    ran = now - worker.started
+                    if worker.long or worker.stopped is not None or ran <= self.probation:
+                        pass
+                    elif ran > self.long_after and self._lane_full():
+                        self.counts["long_stopped"] += 1
+                        if worker.work is not None:
+                            _remember(self._stopped_long, worker.work)
+                        if worker.client:
+                            _remember(self._stopped_clients, worker.client)
+                        self._stop(worker, errors.Unavailable(self._lane_message()))
+                        continue
+                    elif ran > self.long_after:
                         worker.long = True
+                    elif worker.client in self._stopped_clients and self._lane_full():
+                        self.counts["probation_stopped"] += 1
+                        self._stop(worker, errors.Unavailable(self._probation_message(worker.client)))
+                        continue
                     at = worker.deadline.at
                     if at is not None and now > at + 1:
                         self._stop(worker, worker.deadline.timeout("the query"))
@@ -395,6 +421,13 @@ class WorkerPool:
         return (
             f"{lanes} long-running {use} the workers this service keeps for long work; this one ran past "
             f"{self.long_after:g} s and was stopped — retry later"
+        )
+
+    def _probation_message(self, client: str) -> str:
+        return (
+            f"a long-running query from {client} was stopped while the workers this service keeps for long work "
+            f"are busy; until they are free, queries from {client} may run {self.probation:g} s, and this one ran "
+            "longer — retry later"
         )
 
     def _stop(self, worker: _Worker, reason: errors.GraphError) -> None:
