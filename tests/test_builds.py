@@ -3,6 +3,7 @@ replaced worker and after a restart, made again after a write, and never read un
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import time
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 
 from graph import KnowledgeGraph, open_knowledge_graph, void
@@ -71,8 +73,8 @@ def test_workers_share_builds_and_a_write_makes_them_again(store: Path) -> None:
         maker, generation = service.value(Call(process_build, ()))
         assert maker in pool.pids() and generation == kg.generation
         os.kill(maker, 9)  # a worker killed (by the kernel's OOM killer, say) loses what it held in memory
-        while os.waitid(os.P_PID, maker, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:  # ended, not reaped
-            time.sleep(0.01)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(maker).wait(10)  # ended and reaped by the fork server
         assert all(service.value(Call(process_build, ())) == (maker, generation) for _ in range(4))
         assert maker not in pool.pids()  # its replacement read the build
     finally:

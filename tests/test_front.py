@@ -233,9 +233,12 @@ def test_a_client_that_stops_reading_is_given_up_on(serve: Callable[..., ServerP
 
 
 def granian_worker(server: ServerProcess) -> psutil.Process:
-    """The granian worker process that runs the app (the parent of the query workers)."""
+    """The granian worker process that runs the app (the parent of the pool's fork server, whose children are
+    the query workers)."""
     wait_for(lambda: len(workers(server)) > 0, seconds=30)
-    parent = psutil.Process(next(iter(workers(server)))).parent()
+    forks = psutil.Process(next(iter(workers(server)))).parent()
+    assert forks is not None
+    parent = forks.parent()
     assert parent is not None and parent.pid != server.process.pid
     return parent
 

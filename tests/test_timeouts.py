@@ -30,12 +30,13 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 
 def workers(server: ServerProcess) -> set[int]:
-    """The ids of the server's live query worker processes (a killed one not yet reaped is a zombie: gone)."""
+    """The ids of the server's live query worker processes: the fork server's children (a killed one not yet
+    reaped is a zombie: gone)."""
     found = set()
     for child in psutil.Process(server.process.pid).children(recursive=True):
         try:
-            if "graph.querying.worker" in " ".join(child.cmdline()):
-                found.add(child.pid)
+            if "graph.querying.forks" in " ".join(child.cmdline()):
+                found |= {w.pid for w in child.children() if w.status() != psutil.STATUS_ZOMBIE}
         except (psutil.ZombieProcess, psutil.NoSuchProcess):
             continue
     return found
@@ -203,10 +204,12 @@ def test_nothing_outlives_a_crashed_server(serve: Callable[..., ServerProcess], 
     thread = threading.Thread(target=runaway)
     thread.start()
     wait_for(lambda: any(p.cpu_percent(0.1) > 10 for p in processes))  # a worker is busy with it
-    parent = processes[0].parent()
+    forks = processes[0].parent()  # the fork server, whose parent owns the pool
+    assert forks is not None
+    parent = forks.parent()
     assert parent is not None
     parent.kill()  # the process that owns the pool dies without any clean-up
-    _, alive = psutil.wait_procs(processes, timeout=10)
+    _, alive = psutil.wait_procs([forks, *processes], timeout=10)
     assert not alive
     thread.join()
     wait_for(lambda: not scratch & set(tmp_path.glob("genai-kg-memory-*")))  # granian's new worker makes its own

@@ -30,7 +30,6 @@ import os
 import pickle
 import select
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -42,6 +41,7 @@ from typing import Any
 from .. import errors
 from ..deadline import Deadline
 from ..store import KnowledgeGraph
+from .forks import ForkServer
 from .service import CLIENT
 from .snapshots import Snapshot, Snapshots
 from .warmer import Warmer
@@ -66,8 +66,8 @@ log = logging.getLogger(__name__)
 #: Works stopped at the long lane remembered at most (the oldest is forgotten first).
 REMEMBERED = 256
 #: Seconds a work may run while the long lane is full, when its client's work was stopped there (at most
-#: ``long_after``; the reaper looks every quarter second, so such a work runs a quarter to half a second).
-PROBATION = 0.25
+#: ``long_after``): a look-up takes milliseconds, and a runaway costs the reserved worker no more than this.
+PROBATION = 0.1
 
 
 def default_memory(workers: int) -> int:
@@ -84,14 +84,18 @@ def default_memory(workers: int) -> int:
 class _Worker:
     """One worker process, the two pipes that talk to it, and what it is busy with."""
 
-    def __init__(self, memory: int | None = None, builds: Path | None = None) -> None:
+    def __init__(self, forks: ForkServer, memory: int | None = None, builds: Path | None = None) -> None:
         requests_read, requests_write = os.pipe()
         answers_read, answers_write = os.pipe()
-        command = [sys.executable, "-m", "graph.querying.worker", str(requests_read), str(answers_write)]
-        command += [str(memory or 0), str(builds or "")]
-        self.process = subprocess.Popen(command, pass_fds=(requests_read, answers_write), stdin=subprocess.DEVNULL)
-        os.close(requests_read)
-        os.close(answers_write)
+        try:
+            self.process = forks.fork(requests_read, answers_write, memory, builds, timeout=30)
+        except BaseException:
+            for end in (requests_write, answers_read):
+                os.close(end)
+            raise
+        finally:
+            os.close(requests_read)
+            os.close(answers_write)
         self.requests = Connection(requests_write, readable=False)
         self.answers = Connection(answers_read, writable=False)
         self._poller = select.poll()  # cheaper than Connection.poll, which builds a selector each call
@@ -164,6 +168,8 @@ class WorkerPool:
         self.builds_folder = None if kg.builds is None else kg.builds.folder
         self._lock = threading.Condition()
         self._idle: list[_Worker] = []
+        #: Works waiting for a worker, in the order they came.
+        self._waiting: list[_Waiting] = []
         self._busy: set[_Worker] = set()
         self._closed = False
         #: Events since start, for metrics: workers replaced, long works stopped for the reserve, works
@@ -178,7 +184,9 @@ class WorkerPool:
         #: Works that ran out of memory, with the generation they read (at most :data:`REMEMBERED`): the same
         #: work on the same data is refused at once instead of costing a worker again.
         self._out_of_memory: dict[tuple[str, Work], None] = {}
-        workers = [_Worker(memory, self.builds_folder) for _ in range(size)]
+        #: Forks the workers (:mod:`.forks`): a worker killed is replaced in milliseconds.
+        self.forks = ForkServer()
+        workers = [_Worker(self.forks, memory, self.builds_folder) for _ in range(size)]
         for worker in workers:
             worker.wait_ready(30)
         self._idle.extend(workers)
@@ -248,22 +256,43 @@ class WorkerPool:
                 self.counts["out_of_memory"] += 1
                 raise self._memory_error()
             index = None if work.index is None else (work.index, self.snapshots.kg.generation)
-            while (worker := self._pick(index)) is None or worker.process.poll() is not None:
-                if worker is not None:  # it ended while idle (the kernel's OOM killer, an operator): replaced
-                    self._idle.remove(worker)
-                    self._discard(worker)
-                    continue
-                if self._closed:
-                    raise errors.Unavailable("the server is shutting down")
-                remaining = deadline.remaining()
-                if remaining == 0:
-                    raise deadline.timeout("waiting for a free query worker")
-                self._lock.wait(remaining)
+            waiting = _Waiting(index)
+            self._waiting.append(waiting)
+            try:
+                while (worker := self._turn(waiting)) is None or worker.process.poll() is not None:
+                    if worker is not None:  # it ended while idle (the kernel's OOM killer, an operator): replaced
+                        self._idle.remove(worker)
+                        self._discard(worker)
+                        continue
+                    if self._closed:
+                        raise errors.Unavailable("the server is shutting down")
+                    remaining = deadline.remaining()
+                    if remaining == 0:
+                        raise deadline.timeout("waiting for a free query worker")
+                    self._lock.wait(remaining)
+            finally:
+                self._waiting.remove(waiting)
+                if self._waiting:
+                    self._lock.notify_all()  # the next in line may take another idle worker
             self._idle.remove(worker)
             worker.deadline, worker.started, worker.long, worker.stopped = deadline, time.monotonic(), False, None
             worker.work, worker.client, worker.reading, worker.builds = work, CLIENT.get(), index, 0
             self._busy.add(worker)
+            if worker.client in self._stopped_clients:
+                self._lock.notify_all()  # the reaper looks again at its probation's end
             return worker
+
+    def _turn(self, waiting: _Waiting) -> _Worker | None:
+        """The worker for a waiting work if it is its turn (lock held): works take workers in the order they
+        came, unless an earlier one can take none of the idle ones (it waits for the worker building its index).
+        Else a client that sends again the moment its work is stopped would take the worker a look-up has been
+        waiting for (``bench/contention.py``: look-ups waited several runaways' time)."""
+        for earlier in self._waiting:
+            if earlier is waiting:
+                break
+            if self._pick(earlier.index) is not None:
+                return None
+        return self._pick(waiting.index)
 
     def _pick(self, index: tuple[str, str] | None) -> _Worker | None:
         """The idle worker for a work that reads ``index`` (lock held): one that has built it, else none while
@@ -369,7 +398,7 @@ class WorkerPool:
     def _start_one(self) -> None:
         worker: _Worker | None = None
         try:
-            worker = _Worker(self.memory, self.builds_folder)
+            worker = _Worker(self.forks, self.memory, self.builds_folder)
             worker.wait_ready(30)
         except (OSError, RuntimeError):
             log.exception("could not start a query worker")
@@ -385,35 +414,43 @@ class WorkerPool:
             worker.kill()
 
     def _reap(self) -> None:
-        """Every quarter second: stop a long work beyond the long lane, and a work whose deadline passed a
-        second ago while nobody read its answer (a stalled client)."""
-        while True:
-            time.sleep(0.25)
-            with self._lock:  # held while killing, so that the worker cannot move on to another work
-                if self._closed:
-                    return
-                now = time.monotonic()
-                for worker in sorted(self._busy, key=lambda w: w.started):
-                    ran = now - worker.started
-                    if worker.long or worker.stopped is not None or ran <= self.probation:
-                        pass
-                    elif ran > self.long_after and self._lane_full():
-                        self.counts["long_stopped"] += 1
-                        if worker.work is not None:
-                            _remember(self._stopped_long, worker.work)
-                        if worker.client:
-                            _remember(self._stopped_clients, worker.client)
-                        self._stop(worker, errors.Unavailable(self._lane_message()))
-                        continue
-                    elif ran > self.long_after:
-                        worker.long = True
-                    elif worker.client in self._stopped_clients and self._lane_full():
+        """Stop a long work beyond the long lane, a work of a client on probation past :data:`PROBATION`, and a
+        work whose deadline passed a second ago while nobody read its answer (a stalled client); look again
+        when the next of those times comes, and at least every quarter second."""
+        with self._lock:  # held while killing, so that the worker cannot move on to another work
+            while not self._closed:
+                self._lock.wait(self._look(time.monotonic()))
+
+    def _look(self, now: float) -> float:
+        """Stop what must be stopped now (lock held); the seconds until something may have to be."""
+        wait = 0.25
+        for worker in sorted(self._busy, key=lambda w: w.started):
+            ran = now - worker.started
+            if worker.stopped is not None:
+                continue
+            if not worker.long:
+                if ran > self.long_after and self._lane_full():
+                    self.counts["long_stopped"] += 1
+                    if worker.work is not None:
+                        _remember(self._stopped_long, worker.work)
+                    if worker.client:
+                        _remember(self._stopped_clients, worker.client)
+                    self._stop(worker, errors.Unavailable(self._lane_message()))
+                    continue
+                if ran > self.long_after:
+                    worker.long = True
+                elif worker.client in self._stopped_clients and self._lane_full():
+                    if ran > self.probation:
                         self.counts["probation_stopped"] += 1
                         self._stop(worker, errors.Unavailable(self._probation_message(worker.client)))
                         continue
-                    at = worker.deadline.at
-                    if at is not None and now > at + 1:
-                        self._stop(worker, worker.deadline.timeout("the query"))
+                    wait = min(wait, self.probation - ran)
+                else:
+                    wait = min(wait, self.long_after - ran)
+            at = worker.deadline.at
+            if at is not None and now > at + 1:
+                self._stop(worker, worker.deadline.timeout("the query"))
+        return max(wait, 0.005)
 
     def _lane_message(self) -> str:
         lanes = self.size - self.reserve
@@ -449,7 +486,17 @@ class WorkerPool:
             self.warmer.close()
         for worker in workers:
             worker.kill()
+        self.forks.close()
         self.snapshots.close()
+
+
+class _Waiting:
+    """A work waiting for a worker: its place in line, and the index it reads."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: tuple[str, str] | None) -> None:
+        self.index = index
 
 
 def _holds(remembered: dict[Any, None], key: object) -> bool:

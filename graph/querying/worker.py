@@ -16,8 +16,8 @@ An index is built once per generation, and its cost grows with the store, not wi
 (like a dump's): the pool does not count the time between ``B`` and ``b`` against the request's budget, so
 that a large store's index can be built at all. The memory budget still applies.
 
-A job arrives as one pickled :class:`Job`. Run as ``python -m graph.querying.worker REQUESTS_FD ANSWERS_FD
-MEMORY``; the pool starts it. ``MEMORY`` is the bytes of data the process may hold (0: no limit), set as its
+A job arrives as one pickled :class:`Job`. The pool's fork server (:mod:`.forks`) forks a worker and calls
+:func:`start` with its pipes and the bytes of data the process may hold (0: no limit), set as its
 ``RLIMIT_DATA``: past it, an allocation fails and the kernel, not a poll, stops the work (pyoxigraph aborts
 the process, and Python's ``MemoryError`` ends it with :data:`OUT_OF_MEMORY`); the pool tells its client why.
 """
@@ -31,7 +31,6 @@ import os
 import pickle
 import resource
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -181,14 +180,9 @@ def _report(answers: Connection, kind: str, message: str) -> None:
         answers.send_bytes(ERROR + json.dumps({"kind": kind, "message": message}).encode())
 
 
-def main(argv: list[str]) -> None:
-    requests_fd, answers_fd, memory = int(argv[0]), int(argv[1]), int(argv[2])
+def start(requests: Connection, answers: Connection, memory: int, builds: Path | None) -> None:
+    """A worker's life once forked (:mod:`.forks`): ``memory`` the bytes of data it may hold (0: no limit)."""
     if memory:
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     watch_parent(os.getppid())
-    builds = Path(argv[3]) if len(argv) > 3 and argv[3] else None
-    serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False), builds)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+    serve(requests, answers, builds)
