@@ -584,6 +584,28 @@ def test_workers_are_forked_by_the_fork_server(disk_kg: KnowledgeGraph) -> None:
         pool.close()
 
 
+def test_a_fork_server_that_was_killed_is_started_again(disk_kg: KnowledgeGraph) -> None:
+    """Killing the fork server ends its workers; the pool replaces them from a new fork server, and answers."""
+    pool = WorkerPool(disk_kg, size=2)
+    try:
+        first = pool.forks.process
+        first.kill()
+        first.wait(10)
+        # as requests come: each finds the workers of the killed fork server ended, and replaces them
+        wait_for(lambda: _answers(pool) and pool.forks.process is not first and len(pool.pids()) == 2)
+        forks = psutil.Process(pool.forks.process.pid)
+        assert {child.pid for child in forks.children()} == set(pool.pids())
+    finally:
+        pool.close()
+
+
+def _answers(pool: WorkerPool) -> bool:
+    try:
+        return b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")
+    except Unavailable:  # a worker of the killed fork server, ended: replaced
+        return False
+
+
 def test_the_fork_server_tells_how_a_worker_ended() -> None:
     """The exit status crosses from the fork server, which reaps the worker, to the pool, which tells a worker
     that ran out of memory by it (pyoxigraph aborts)."""

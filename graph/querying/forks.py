@@ -52,6 +52,11 @@ class ForkServer:
         self._gone = False
         threading.Thread(target=self._listen, name="fork-server", daemon=True).start()
 
+    @property
+    def alive(self) -> bool:
+        """Whether it still forks: running, and its socket open."""
+        return not self._gone and self.process.poll() is None
+
     def fork(self, requests: int, answers: int, memory: int | None, builds: Path | None, timeout: float) -> Forked:
         """A worker serving the pipes ``requests`` and ``answers`` (file descriptors, still the caller's to
         close), holding at most ``memory`` bytes of data."""
@@ -60,6 +65,7 @@ class ForkServer:
             try:
                 socket.send_fds(self._socket, [message], [requests, answers])
             except OSError as error:
+                self._gone = True
                 raise RuntimeError(f"the fork server is gone: {error}") from None
             with self._news:
                 self._news.wait_for(lambda: self._started or self._gone, timeout)

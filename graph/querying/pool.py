@@ -184,14 +184,17 @@ class WorkerPool:
         #: Works that ran out of memory, with the generation they read (at most :data:`REMEMBERED`): the same
         #: work on the same data is refused at once instead of costing a worker again.
         self._out_of_memory: dict[tuple[str, Work], None] = {}
-        #: Forks the workers (:mod:`.forks`): a worker killed is replaced in milliseconds.
+        #: Forks the workers (:mod:`.forks`): a worker killed is replaced in milliseconds. Started again if it
+        #: ends (its workers end with it, and are replaced by the new one).
         self.forks = ForkServer()
+        self._forking = threading.Lock()
         workers = [_Worker(self.forks, memory, self.builds_folder) for _ in range(size)]
         for worker in workers:
             worker.wait_ready(30)
         self._idle.extend(workers)
         #: Makes the builds again after writes (a read-only store has none).
         self.warmer = None if kg.builds is None or kg.read_only else Warmer(self, kg.builds)
+        self._wake_reaper = threading.Event()
         self._reaper = threading.Thread(target=self._reap, name="query-reaper", daemon=True)
         self._reaper.start()
         # Run at exit in a plain process (atexit) and in granian's forked worker (which skips atexit).
@@ -279,7 +282,7 @@ class WorkerPool:
             worker.work, worker.client, worker.reading, worker.builds = work, CLIENT.get(), index, 0
             self._busy.add(worker)
             if worker.client in self._stopped_clients:
-                self._lock.notify_all()  # the reaper looks again at its probation's end
+                self._wake_reaper.set()  # to look again at its probation's end
             return worker
 
     def _turn(self, waiting: _Waiting) -> _Worker | None:
@@ -398,7 +401,11 @@ class WorkerPool:
     def _start_one(self) -> None:
         worker: _Worker | None = None
         try:
-            worker = _Worker(self.forks, self.memory, self.builds_folder)
+            with self._forking:
+                if not self.forks.alive:  # killed (an operator, the kernel's OOM killer): its workers end too
+                    self.forks.close()
+                    self.forks = ForkServer()
+                worker = _Worker(self.forks, self.memory, self.builds_folder)
             worker.wait_ready(30)
         except (OSError, RuntimeError):
             log.exception("could not start a query worker")
@@ -417,9 +424,14 @@ class WorkerPool:
         """Stop a long work beyond the long lane, a work of a client on probation past :data:`PROBATION`, and a
         work whose deadline passed a second ago while nobody read its answer (a stalled client); look again
         when the next of those times comes, and at least every quarter second."""
-        with self._lock:  # held while killing, so that the worker cannot move on to another work
-            while not self._closed:
-                self._lock.wait(self._look(time.monotonic()))
+        wait = 0.25
+        while True:
+            self._wake_reaper.wait(wait)
+            self._wake_reaper.clear()
+            with self._lock:  # held while killing, so that the worker cannot move on to another work
+                if self._closed:
+                    return
+                wait = self._look(time.monotonic())
 
     def _look(self, now: float) -> float:
         """Stop what must be stopped now (lock held); the seconds until something may have to be."""
@@ -482,6 +494,7 @@ class WorkerPool:
             workers = [*self._idle, *self._busy]
             self._idle.clear()
             self._lock.notify_all()
+        self._wake_reaper.set()
         if self.warmer is not None:
             self.warmer.close()
         for worker in workers:
