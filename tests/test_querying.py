@@ -449,7 +449,7 @@ def test_long_work_never_takes_the_reserved_worker(disk_kg: KnowledgeGraph) -> N
         next(iter(second.chunks))
         with pytest.raises(Unavailable, match="long-running"):
             second.body()
-        assert pool.stats()["long"] == 1 and pool.counts["long_stopped"] == 1
+        assert pool.stats()["long"] == 1 and pool.stats()["long_stopped"] == 1
         started = time.monotonic()
         for _ in range(5):
             assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")
@@ -494,14 +494,14 @@ def test_a_runaway_sent_again_is_refused_while_the_long_lane_is_full(disk_kg: Kn
         replaced = pool.counts["replaced"]
         with pytest.raises(Unavailable, match="long-running"):
             run(pool, RUNAWAY_COUNT, timeout=30)
-        assert pool.counts["long_refused"] == 1 and pool.counts["replaced"] == replaced
+        assert pool.stats()["long_refused"] == 1 and pool.counts["replaced"] == replaced
         assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")  # small work still runs
         first.chunks.close()  # type: ignore[attr-defined]
         wait_for(lambda: pool.stats()["long"] == 0)
         again = run(pool, RUNAWAY_ROWS, timeout=30)  # the lane has room: admitted again
         next(iter(again.chunks))
         again.chunks.close()  # type: ignore[attr-defined]
-        assert pool.counts["long_refused"] == 1
+        assert pool.stats()["long_refused"] == 1
     finally:
         pool.close()
 
@@ -522,18 +522,18 @@ def test_a_client_whose_runaway_was_stopped_gets_a_short_leash_while_the_long_la
             run(pool, RUNAWAY_COUNT, timeout=30)
         with pytest.raises(Unavailable, match=r"192\.0\.2\.66 may run 0\.1 s"):
             run(pool, RUNAWAY_COUNT + " # another text", timeout=30)
-        assert pool.counts["probation_stopped"] == 1 and pool.counts["long_refused"] == 0
+        assert pool.stats()["probation_stopped"] == 1 and pool.stats()["long_refused"] == 0
         assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")  # its small work still runs
         CLIENT.reset(attacker)
         with pytest.raises(Unavailable, match="long-running"):  # another client's: the long lane's threshold
             run(pool, RUNAWAY_COUNT + " # a third text", timeout=30)
-        assert pool.counts["probation_stopped"] == 1
+        assert pool.stats()["probation_stopped"] == 1
         first.chunks.close()  # type: ignore[attr-defined]
         wait_for(lambda: pool.stats()["long"] == 0)
         attacker = CLIENT.set("192.0.2.66")
         with pytest.raises(QueryTimeout):  # the lane has room: the client runs to its budget again
             run(pool, RUNAWAY_COUNT + " # a fourth text", timeout=0.4)
-        assert pool.counts["probation_stopped"] == 1
+        assert pool.stats()["probation_stopped"] == 1
     finally:
         CLIENT.reset(attacker)
         pool.close()

@@ -5,15 +5,8 @@ one of a pool of worker processes (:mod:`.worker`) that open a read-only checkpo
 (:mod:`.snapshots`). This process keeps the deadline: when it passes, the worker is killed (SIGKILL: it only
 reads immutable files, so this is always safe) and a fresh one replaces it, while the others go on.
 
-**Short work is never starved by long work.** A work that has run for ``long_after`` seconds is *long*; at
-most ``size - reserve`` long works run at once, and one that would exceed that is stopped there (503), so
-``reserve`` workers are always back within ``long_after`` seconds for everything else. A work stopped there
-is remembered: sent again while the long lane is still full, it is refused at once (503) instead of taking
-a reserved worker for another ``long_after`` seconds, so a client that repeats runaway queries cannot keep
-small ones waiting (``bench/contention.py`` measured look-ups waiting 5 to 11 s before). Its client is
-remembered too: while the lane is still full, that client's works may run only :data:`PROBATION` seconds, so
-that changing the query's text each time costs the reserved worker a fraction of a second, not
-``long_after`` seconds (the client is the request's address, :data:`~.service.CLIENT`).
+**Short work is never starved by long work**: the long lane (:mod:`.lanes`) says which works may run long
+and stops the others; the pool does the stopping, and serves waiting works in the order they came.
 
 **Memory is a budget too.** Each worker may hold ``memory`` bytes of data (the kernel's ``RLIMIT_DATA``, see
 :mod:`.worker`): a work that needs more ends its worker, whatever it is doing, and its client gets
@@ -36,12 +29,12 @@ from collections.abc import Iterator
 from multiprocessing import util
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from .. import errors
 from ..deadline import Deadline
 from ..store import KnowledgeGraph
 from .forks import ForkServer
+from .lanes import LongLane, Remembered
 from .service import CLIENT
 from .snapshots import Snapshot, Snapshots
 from .warmer import Warmer
@@ -62,12 +55,6 @@ from .worker import (
 )
 
 log = logging.getLogger(__name__)
-
-#: Works stopped at the long lane remembered at most (the oldest is forgotten first).
-REMEMBERED = 256
-#: Seconds a work may run while the long lane is full, when its client's work was stopped there (at most
-#: ``long_after``): a look-up takes milliseconds, and a runaway costs the reserved worker no more than this.
-PROBATION = 0.1
 
 
 def default_memory(workers: int) -> int:
@@ -172,18 +159,13 @@ class WorkerPool:
         self._waiting: list[_Waiting] = []
         self._busy: set[_Worker] = set()
         self._closed = False
-        #: Events since start, for metrics: workers replaced, long works stopped for the reserve, works
-        #: refused at once because the same work was stopped there while the long lane is still full, works
-        #: stopped at :data:`PROBATION` because their client's were, and works stopped at the memory budget.
-        self.counts = {"replaced": 0, "long_stopped": 0, "long_refused": 0, "probation_stopped": 0, "out_of_memory": 0}
-        #: Works stopped at the long lane, and their clients (insertion order, at most :data:`REMEMBERED` each),
-        #: forgotten when the lane has room again.
-        self._stopped_long: dict[Work, None] = {}
-        self._stopped_clients: dict[str, None] = {}
-        self.probation = min(PROBATION, long_after)
-        #: Works that ran out of memory, with the generation they read (at most :data:`REMEMBERED`): the same
-        #: work on the same data is refused at once instead of costing a worker again.
-        self._out_of_memory: dict[tuple[str, Work], None] = {}
+        #: Events since start, for metrics: workers replaced, and works stopped at the memory budget (the long
+        #: lane counts its own).
+        self.counts = {"replaced": 0, "out_of_memory": 0}
+        self.lane = LongLane(size - self.reserve, long_after)
+        #: Works that ran out of memory, with the generation they read: the same work on the same data is
+        #: refused at once instead of costing a worker again.
+        self._out_of_memory = Remembered()
         #: Forks the workers (:mod:`.forks`): a worker killed is replaced in milliseconds. Started again if it
         #: ends (its workers end with it, and are replaced by the new one).
         self.forks = ForkServer()
@@ -206,7 +188,14 @@ class WorkerPool:
             busy = len(self._busy)
             long = sum(w.long for w in self._busy)
             warm_ups = 0 if self.warmer is None else self.warmer.runs
-            return {"workers": len(self._idle) + busy, "busy": busy, "long": long, **self.counts, "warm_ups": warm_ups}
+            return {
+                "workers": len(self._idle) + busy,
+                "busy": busy,
+                "long": long,
+                **self.counts,
+                **self.lane.counts,
+                "warm_ups": warm_ups,
+            }
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests and operators)."""
@@ -252,10 +241,9 @@ class WorkerPool:
     def _checkout(self, work: Work, deadline: Deadline) -> _Worker:
         """Wait, within the budget, for an idle worker; a work stopped at the full long lane is refused at once."""
         with self._lock:
-            if self._stopped_long and self._refuse_again(work):
-                self.counts["long_refused"] += 1
-                raise errors.Unavailable(self._lane_message())
-            if self._out_of_memory and _holds(self._out_of_memory, (self.snapshots.kg.generation, work)):
+            if refused := self.lane.refuses(work, self._long()):
+                raise refused
+            if self._out_of_memory and (self.snapshots.kg.generation, work) in self._out_of_memory:
                 self.counts["out_of_memory"] += 1
                 raise self._memory_error()
             index = None if work.index is None else (work.index, self.snapshots.kg.generation)
@@ -281,7 +269,7 @@ class WorkerPool:
             worker.deadline, worker.started, worker.long, worker.stopped = deadline, time.monotonic(), False, None
             worker.work, worker.client, worker.reading, worker.builds = work, CLIENT.get(), index, 0
             self._busy.add(worker)
-            if worker.client in self._stopped_clients:
+            if self.lane.on_probation(worker.client):
                 self._wake_reaper.set()  # to look again at its probation's end
             return worker
 
@@ -309,18 +297,9 @@ class WorkerPool:
                 return None
         return self._idle[-1] if self._idle else None
 
-    def _refuse_again(self, work: Work) -> bool:
-        """Whether ``work`` was stopped at the long lane and the lane is still full (lock held)."""
-        return self._lane_full() and _holds(self._stopped_long, work)
-
-    def _lane_full(self) -> bool:
-        """Whether as many works are long as the long lane holds (lock held). When it has room, the works and
-        clients stopped there are forgotten: every work gets its chance again."""
-        if sum(w.long for w in self._busy) < self.size - self.reserve:
-            self._stopped_long.clear()
-            self._stopped_clients.clear()
-            return False
-        return True
+    def _long(self) -> int:
+        """How many works run long (lock held)."""
+        return sum(w.long for w in self._busy)
 
     def _receive(self, worker: _Worker) -> bytes:
         """The worker's next frame of its answer; past the deadline the worker is killed and the reason raised.
@@ -361,7 +340,7 @@ class WorkerPool:
         with self._lock:
             self.counts["out_of_memory"] += 1
             if worker.snapshot is not None and worker.work is not None:
-                _remember(self._out_of_memory, (worker.snapshot.source, worker.work))
+                self._out_of_memory.add((worker.snapshot.source, worker.work))
         return self._memory_error()
 
     def _memory_error(self) -> errors.QueryOutOfMemory:
@@ -436,48 +415,22 @@ class WorkerPool:
     def _look(self, now: float) -> float:
         """Stop what must be stopped now (lock held); the seconds until something may have to be."""
         wait = 0.25
+        long = self._long()
         for worker in sorted(self._busy, key=lambda w: w.started):
-            ran = now - worker.started
             if worker.stopped is not None:
                 continue
             if not worker.long:
-                if ran > self.long_after and self._lane_full():
-                    self.counts["long_stopped"] += 1
-                    if worker.work is not None:
-                        _remember(self._stopped_long, worker.work)
-                    if worker.client:
-                        _remember(self._stopped_clients, worker.client)
-                    self._stop(worker, errors.Unavailable(self._lane_message()))
+                look = self.lane.look(worker.work, worker.client, now - worker.started, long)
+                if look.stop is not None:
+                    self._stop(worker, look.stop)
                     continue
-                if ran > self.long_after:
-                    worker.long = True
-                elif worker.client in self._stopped_clients and self._lane_full():
-                    if ran > self.probation:
-                        self.counts["probation_stopped"] += 1
-                        self._stop(worker, errors.Unavailable(self._probation_message(worker.client)))
-                        continue
-                    wait = min(wait, self.probation - ran)
-                else:
-                    wait = min(wait, self.long_after - ran)
+                if look.long:
+                    worker.long, long = True, long + 1
+                wait = min(wait, look.again)
             at = worker.deadline.at
             if at is not None and now > at + 1:
                 self._stop(worker, worker.deadline.timeout("the query"))
         return max(wait, 0.005)
-
-    def _lane_message(self) -> str:
-        lanes = self.size - self.reserve
-        use = "query already uses" if lanes == 1 else "queries already use"
-        return (
-            f"{lanes} long-running {use} the workers this service keeps for long work; this one ran past "
-            f"{self.long_after:g} s and was stopped — retry later"
-        )
-
-    def _probation_message(self, client: str) -> str:
-        return (
-            f"a long-running query from {client} was stopped while the workers this service keeps for long work "
-            f"are busy; until they are free, queries from {client} may run {self.probation:g} s, and this one ran "
-            "longer — retry later"
-        )
 
     def _stop(self, worker: _Worker, reason: errors.GraphError) -> None:
         if worker.stopped is None:
@@ -510,21 +463,6 @@ class _Waiting:
 
     def __init__(self, index: tuple[str, str] | None) -> None:
         self.index = index
-
-
-def _holds(remembered: dict[Any, None], key: object) -> bool:
-    try:
-        return key in remembered
-    except TypeError:  # a work with unhashable arguments is never remembered
-        return False
-
-
-def _remember(remembered: dict[Any, None], key: object) -> None:
-    """Add ``key``, forgetting the oldest beyond :data:`REMEMBERED` (the pool's lock held)."""
-    if len(remembered) >= REMEMBERED:
-        remembered.pop(next(iter(remembered)))
-    with contextlib.suppress(TypeError):  # a work with unhashable arguments is never remembered
-        remembered[key] = None
 
 
 class _Stream:

@@ -1,0 +1,133 @@
+"""The long lane: how many works may run long, and what becomes of the others.
+
+**Short work is never starved by long work.** A work that has run for ``long_after`` seconds is *long*; at
+most ``places`` long works run at once (the pool's workers less its reserve), and one that would exceed that
+is stopped there (503), so the reserved workers are always back within ``long_after`` seconds for everything
+else.
+
+A work stopped there is remembered: sent again while the long lane is still full, it is refused at once
+(503) instead of taking a reserved worker for another ``long_after`` seconds, so a client that repeats
+runaway queries cannot keep small ones waiting (``bench/contention.py`` measured look-ups waiting 5 to 11 s
+before). Its client is remembered too (the request's address, :data:`~.service.CLIENT`): while the lane is
+still full, that client's works may run only :data:`PROBATION` seconds, so that changing the query's text
+each time costs the reserved worker a tenth of a second, not ``long_after`` seconds. Once the lane has room,
+works and clients are forgotten: every work gets its chance again.
+
+The pool (:mod:`.pool`) asks the lane, under its own lock, whether a work it is about to run is refused, and
+what to do with each work running (:meth:`LongLane.look`); it does the stopping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, NamedTuple
+
+from .. import errors
+from .work import Work
+
+#: Works and clients stopped at the long lane remembered at most (the oldest is forgotten first).
+REMEMBERED = 256
+#: Seconds a work may run while the long lane is full, when its client's work was stopped there (at most
+#: ``long_after``): a look-up takes milliseconds, and a runaway costs the reserved worker no more than this.
+PROBATION = 0.1
+
+
+class LongLane:
+    """The long lane of a pool with ``places`` workers for long work."""
+
+    def __init__(self, places: int, long_after: float) -> None:
+        self.places = places
+        self.long_after = long_after
+        self.probation = min(PROBATION, long_after)
+        #: Events since start, for metrics: long works stopped for the reserve, works refused at once because
+        #: the same work was stopped there while the lane is still full, and works stopped at the probation.
+        self.counts = {"long_stopped": 0, "long_refused": 0, "probation_stopped": 0}
+        #: Works and clients stopped here.
+        self._works = Remembered()
+        self._clients = Remembered()
+
+    def full(self, long: int) -> bool:
+        """Whether ``long`` works running long fill the lane. When it has room, the works and clients stopped
+        here are forgotten."""
+        if long < self.places:
+            self._works.clear()
+            self._clients.clear()
+            return False
+        return True
+
+    def refuses(self, work: Work, long: int) -> errors.Unavailable | None:
+        """The error refusing ``work`` at once (stopped here before, and the lane still full), or None."""
+        if self._works and self.full(long) and work in self._works:
+            self.counts["long_refused"] += 1
+            return errors.Unavailable(self._message())
+        return None
+
+    def on_probation(self, client: str) -> bool:
+        return client in self._clients
+
+    def look(self, work: Work | None, client: str, ran: float, long: int) -> Look:
+        """What becomes of a work that is not long yet and has run ``ran`` seconds, while ``long`` works are."""
+        if ran > self.long_after:
+            if not self.full(long):
+                return Look(long=True)
+            self.counts["long_stopped"] += 1
+            if work is not None:
+                self._works.add(work)
+            if client:
+                self._clients.add(client)
+            return Look(stop=errors.Unavailable(self._message()))
+        if client in self._clients and self.full(long):
+            if ran > self.probation:
+                self.counts["probation_stopped"] += 1
+                return Look(stop=errors.Unavailable(self._probation_message(client)))
+            return Look(again=self.probation - ran)
+        return Look(again=self.long_after - ran)
+
+    def _message(self) -> str:
+        use = "query already uses" if self.places == 1 else "queries already use"
+        return (
+            f"{self.places} long-running {use} the workers this service keeps for long work; this one ran past "
+            f"{self.long_after:g} s and was stopped — retry later"
+        )
+
+    def _probation_message(self, client: str) -> str:
+        return (
+            f"a long-running query from {client} was stopped while the workers this service keeps for long work "
+            f"are busy; until they are free, queries from {client} may run {self.probation:g} s, and this one ran "
+            "longer — retry later"
+        )
+
+
+class Look(NamedTuple):
+    """What :meth:`LongLane.look` says of a work: the error that stops it now, or whether it is long now; and
+    the seconds until it must be looked at again."""
+
+    stop: errors.Unavailable | None = None
+    long: bool = False
+    again: float = 0.25
+
+
+class Remembered:
+    """Keys remembered in the order they came, at most :data:`REMEMBERED` (the oldest is forgotten first); a
+    key that cannot be hashed (a work with a list among its arguments) is never remembered."""
+
+    def __init__(self) -> None:
+        self._keys: dict[Any, None] = {}
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            return key in self._keys
+        except TypeError:
+            return False
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: object) -> None:
+        if len(self._keys) >= REMEMBERED:
+            self._keys.pop(next(iter(self._keys)))
+        with contextlib.suppress(TypeError):
+            self._keys[key] = None
+
+    def clear(self) -> None:
+        self._keys.clear()
