@@ -94,6 +94,15 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def engine_folder(endpoint: str) -> Path:
+    """Where builds are kept for a remote engine when no folder is set: in this user's cache, one folder per
+    engine (its query endpoint), so that the service processes this user runs in front of it on this machine,
+    and each of them after a restart, read what one made. Generations are random, so an engine emptied and
+    loaded again at the same address never reads an old build."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "genai-kg" / "builds" / hashlib.sha256(endpoint.encode()).hexdigest()[:16]
+
+
 def key_file() -> Path:
     config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(config) / "genai-kg" / "builds.key"

@@ -6,7 +6,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from graph import KnowledgeGraph, open_knowledge_graph
-from graph.builds import Builds
+from graph.builds import Builds, engine_folder
 from graph.querying.service import service_for
 from graph.querying.snapshots import scratch_directory
 
@@ -47,6 +47,8 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
         kg = open_knowledge_graph(store, read_only=config.read_only and not memory)
     if config.builds_folder is not None:
         kg.builds = Builds(config.builds_folder)
+    elif endpoints is not None:
+        kg.builds = Builds(engine_folder(endpoints.query))
     app.extensions[GRAPH] = kg
     app.extensions[SERVICE] = service_for(
         kg,

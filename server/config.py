@@ -134,7 +134,8 @@ class Config:
         help="Folder where what the pages, search and reconciliation build over the whole store is kept per "
         "generation, for every process on the store and after a restart (several servers in front of one engine "
         "may share one).",
-        shown="STORE.builds beside an on-disk store; none over a remote engine",
+        shown="STORE.builds beside an on-disk store; over a remote engine, one folder per engine in "
+        "$XDG_CACHE_HOME/genai-kg/builds/",
     )
     token: str | None = setting(None, help="Bearer token that writes must carry; none: writes are refused.", cli=False)
     base_url: str | None = setting(

@@ -44,6 +44,7 @@ BACKENDS = ("embedded", "remote") + (("virtuoso",) if os.environ.get("GENAI_KG_T
 def pytest_configure(config: pytest.Config) -> None:
     # the key that signs whole-store builds (graph/builds.py) is made in this run's own folder, not the user's
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="genai-kg-test-config-")
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="genai-kg-test-cache-")  # remote engines' builds
     config.addinivalue_line("markers", "both_backends: run on the embedded store and on a remote Oxigraph server")
     config.addinivalue_line("markers", "remote_only: run on a remote Oxigraph server only")
     config.addinivalue_line("markers", "virtuoso_only: run on Debian's Virtuoso only (skipped where it is missing)")

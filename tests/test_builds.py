@@ -247,6 +247,22 @@ def test_servers_in_front_of_one_engine_share_a_builds_folder(kg: KnowledgeGraph
     assert other.cached(KEY, lambda kg: (0, kg.generation)) == (0, kg.generation)  # a new generation: made again
 
 
+def test_without_a_builds_folder_processes_in_front_of_one_engine_share_one_in_the_users_cache(
+    kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a remote engine, builds are kept on disk without ``--builds-folder`` too: in this user's cache, one
+    folder per engine, so that a restarted process reads what the one before made."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    create_app(Config(store=None, sparql_endpoint="http://127.0.0.1:1/query"), kg=kg)
+    assert kg.builds is not None and kg.builds.folder == kept.engine_folder("http://127.0.0.1:1/query")
+    assert kg.builds.folder.parent == tmp_path / "genai-kg" / "builds"
+    assert kept.engine_folder("http://127.0.0.1:2/query") != kg.builds.folder
+    first = kg.cached(KEY, _built)
+    restarted = KnowledgeGraph(kg.backend)
+    create_app(Config(store=None, sparql_endpoint="http://127.0.0.1:1/query"), kg=restarted)
+    assert restarted.cached(KEY, lambda kg: (0, "")) == first
+
+
 def test_a_store_written_while_no_server_ran_gets_its_builds_at_start(store: Path) -> None:
     """``genai-kg load`` with the server stopped: the next server makes the builds at start, not the first
     visitor."""
