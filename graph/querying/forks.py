@@ -69,7 +69,8 @@ class ForkServer:
                 raise RuntimeError(f"the fork server is gone: {error}") from None
             with self._news:
                 self._news.wait_for(lambda: self._started or self._gone, timeout)
-                if not self._started:
+                if not self._started:  # a pid that comes later would be taken for the next worker's: no more
+                    self._gone = True
                     raise RuntimeError("the fork server did not fork a query worker")
                 pid = self._started.popleft()
         return Forked(self, pid)
@@ -125,6 +126,7 @@ class Forked:
         self.server = server
         self.pid = pid
         self.returncode: int | None = None
+        self._ending = threading.Lock()
         try:
             self._pidfd: int | None = os.pidfd_open(pid)
         except ProcessLookupError:  # ended and reaped already
@@ -157,13 +159,13 @@ class Forked:
         return not waiting.poll(None if timeout is None else max(0, round(timeout * 1000)))
 
     def _ended(self) -> None:
-        """Take the exit status from the fork server (SIGKILL's if it cannot tell: it is gone) and let go."""
-        told = self.server.told(self.pid, TOLD_WITHIN)
-        self.returncode = -signal.SIGKILL if told is None else told
-        self.server.forget(self.pid)
-        if self._pidfd is not None:
-            os.close(self._pidfd)
-            self._pidfd = None
+        """Take the exit status from the fork server (SIGKILL's if it cannot tell: it is gone), once. The pidfd
+        stays open until this object goes: another thread may be polling it or signalling through it."""
+        with self._ending:
+            if self.returncode is None:
+                told = self.server.told(self.pid, TOLD_WITHIN)
+                self.returncode = -signal.SIGKILL if told is None else told
+                self.server.forget(self.pid)
 
     def __del__(self) -> None:
         if getattr(self, "_pidfd", None) is not None:
