@@ -51,14 +51,17 @@ def _copy(store: Store) -> Store:
     return copy
 
 
-def _state(store: Store) -> tuple[set[Quad], set[object]]:
+def _state(store: Store, *, canonical: bool) -> tuple[set[Quad], set[object]]:
+    """The store's quads and named graphs; ``canonical``: with blank nodes named by canonicalisation."""
+    if not canonical:
+        return set(store), set(store.named_graphs())
     dataset = Dataset(store)
     dataset.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
     return set(dataset), set(store.named_graphs())
 
 
-def _outcomes(store: Store, update: str, base_iri: str | None) -> tuple[object, object]:
-    """What planning and writing gives, and what Oxigraph's own update gives: a state, or an error."""
+def _outcomes(store: Store, update: str, base_iri: str | None) -> tuple[Store | str, Store | str]:
+    """What planning and writing gives, and what Oxigraph's own update gives: a store, or an error."""
     planned, native = _copy(store), _copy(store)
     kg = KnowledgeGraph(EmbeddedBackend(planned))
     try:
@@ -70,12 +73,12 @@ def _outcomes(store: Store, update: str, base_iri: str | None) -> tuple[object, 
             planned.add_graph(graph)
         for graph in delta.dropped:
             planned.remove_graph(graph)
-        ours: object = _state(planned)
+        ours: Store | str = planned
     except GraphError as error:
         ours = f"refused: {error}"
     try:
         native.update(update, base_iri=base_iri, prefixes=PREFIXES)  # the prefixes genai-kg declares
-        theirs: object = _state(native)
+        theirs: Store | str = native
     except (SyntaxError, RuntimeError, OSError) as error:
         theirs = f"refused: {error}"
     return ours, theirs
@@ -86,7 +89,10 @@ def assert_same(store: Store, update: str, base_iri: str | None = None) -> None:
     if isinstance(ours, str) or isinstance(theirs, str):  # both refuse (their words differ), or neither
         assert isinstance(ours, str) and isinstance(theirs, str), f"{update}\nplanned: {ours}\noxigraph: {theirs}"
         return
-    assert ours == theirs, update
+    # Both copies keep the given store's blank nodes, so equal quads are the same state; else they may differ
+    # only in the names of new blank nodes, which canonicalisation settles (two thirds of the test's time).
+    if _state(ours, canonical=False) != _state(theirs, canonical=False):
+        assert _state(ours, canonical=True) == _state(theirs, canonical=True), update
 
 
 # -- the W3C update evaluation tests -----------------------------------------------------------------
