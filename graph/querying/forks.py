@@ -127,8 +127,10 @@ class Forked:
         self.pid = pid
         self.returncode: int | None = None
         self._ending = threading.Lock()
+        self._ended_poller = select.poll()  # the pool asks at every checkout: made once
         try:
             self._pidfd: int | None = os.pidfd_open(pid)
+            self._ended_poller.register(self._pidfd, select.POLLIN)  # readable once the process has ended
         except ProcessLookupError:  # ended and reaped already
             self._pidfd = None
 
@@ -154,9 +156,7 @@ class Forked:
     def _running(self, timeout: float | None) -> bool:
         if self._pidfd is None:
             return False
-        waiting = select.poll()
-        waiting.register(self._pidfd, select.POLLIN)  # readable once the process has ended
-        return not waiting.poll(None if timeout is None else max(0, round(timeout * 1000)))
+        return not self._ended_poller.poll(None if timeout is None else max(0, round(timeout * 1000)))
 
     def _ended(self) -> None:
         """Take the exit status from the fork server (SIGKILL's if it cannot tell: it is gone), once. The pidfd
