@@ -33,6 +33,7 @@ from graph.builds import reads
 from graph.deadline import Deadline
 from graph.errors import NotAcceptable
 from graph.inference import api as inference_api
+from graph.querying import forks as forks_module
 from graph.querying import worker
 from graph.querying.forks import ForkServer
 from graph.querying.pool import WorkerPool, _Worker
@@ -625,6 +626,28 @@ def test_the_fork_server_tells_how_a_worker_ended() -> None:
             os.close(end)
         forks.close()
     assert forks.process.returncode is not None
+
+
+def test_the_ends_nobody_asked_for_are_not_kept_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's end told after the pool stopped waiting for it is never asked for: the fork server's
+    listener keeps only the newest ``ENDS_KEPT`` ends, so a long-lived pool does not grow with them."""
+    monkeypatch.setattr(forks_module, "ENDS_KEPT", 2)
+    forks = ForkServer()
+    ends: list[int] = []
+    try:
+        for _ in range(4):
+            requests_read, requests_write = os.pipe()
+            answers_read, answers_write = os.pipe()
+            forked = forks.fork(requests_read, answers_write, None, None, timeout=30)
+            assert Connection(answers_read, writable=False).recv_bytes() == worker.READY
+            os.kill(forked.pid, signal.SIGKILL)  # not through the handle, which would forget it
+            assert forks.told(forked.pid, 10) == -signal.SIGKILL
+            ends.append(forked.pid)
+            for end in (requests_read, requests_write, answers_write):
+                os.close(end)
+        assert [forks.told(pid, 0) for pid in ends] == [None, None, -signal.SIGKILL, -signal.SIGKILL]
+    finally:
+        forks.close()
 
 
 def test_a_worker_whose_server_closed_its_pipes_ends_quietly() -> None:

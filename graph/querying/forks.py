@@ -34,6 +34,8 @@ from pathlib import Path
 
 #: Seconds to wait for the fork server's word on a worker that has ended (it reaps it at once).
 TOLD_WITHIN = 1.0
+#: Ends kept for the pool to read; one told after the pool stopped waiting for it is dropped past this many.
+ENDS_KEPT = 256
 
 
 class ForkServer:
@@ -105,6 +107,8 @@ class ForkServer:
                         self._started.append(int(pid))
                     else:
                         self._ended[int(pid)] = int(code[0])
+                        if len(self._ended) > ENDS_KEPT:
+                            del self._ended[next(iter(self._ended))]
                 self._news.notify_all()
 
     def close(self) -> None:
