@@ -112,15 +112,13 @@ class ForkServer:
                 self._news.notify_all()
 
     def close(self) -> None:
-        """End the fork server (its workers end with it)."""
+        """End the fork server (its workers end with it). It holds nothing to save, so it is killed: ending
+        on its own, it took 65 ms to shut its interpreter down, and every pool's close waited for that."""
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
         self._socket.close()
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self.process.kill()
+        self.process.wait()
 
 
 class Forked:

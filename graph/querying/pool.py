@@ -117,8 +117,12 @@ class _Worker:
         return bool(self._poller.poll(None if timeout is None else max(0, round(timeout * 1000))))
 
     def wait_ready(self, timeout: float) -> None:
-        if not self.readable(timeout) or self.answers.recv_bytes() != READY:
-            raise RuntimeError("a query worker did not start")
+        try:
+            if self.readable(timeout) and self.answers.recv_bytes() == READY:
+                return
+        except (EOFError, OSError):  # it ended first (its fork server was killed, the pool closed)
+            pass
+        raise RuntimeError("a query worker did not start")
 
     def kill(self) -> None:
         """Kill the process and close its pipes; again, from any thread, does nothing more."""
@@ -387,7 +391,8 @@ class WorkerPool:
                 worker = _Worker(self.forks, self.memory, self.builds_folder)
             worker.wait_ready(30)
         except (OSError, RuntimeError):
-            log.exception("could not start a query worker")
+            if not self._closed:
+                log.exception("could not start a query worker")
             if worker is not None:
                 worker.kill()
             worker = None
