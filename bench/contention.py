@@ -3,8 +3,10 @@
 Each of N client threads sends :data:`~bench.queries.RUNAWAY` and, whatever the answer (genai-kg stops one
 at its budget, or at the long lane with a 503), sends it again at once, so N runaway queries are always
 asking. Each time its text differs (a comment with a counter), as an attacker's would: a server that
-recognises the same query sent again cannot refuse it for that. Meanwhile one connection sends point look-ups, and their median and 99th-percentile
-latency, throughput and errors (a refused look-up is an error) are kept per N. N = 0 is the baseline; the
+recognises the same query sent again cannot refuse it for that. They come from :data:`ATTACKER`, another
+address than the look-ups': genai-kg puts a client whose runaway it stopped on probation, and an attack's
+victims are other clients. Meanwhile one connection sends point look-ups, and their median
+and 99th-percentile latency, throughput and errors (a refused look-up is an error) are kept per N. N = 0 is the baseline; the
 runaway clients of one N go on into the next, so that none is orphaned. Run it last on a server: a runaway
 the client gave up on may go on inside the server (Oxigraph's server has no query timeout; genai-kg's worker
 runs to its budget).
@@ -28,6 +30,8 @@ from .servers import Server
 
 #: Seconds the runaway queries run before the look-ups start (genai-kg's long lane acts after 2 s).
 SETTLE = 2.5
+#: The runaway clients' address (the whole of 127.0.0.0/8 is this machine's loopback).
+ATTACKER = "127.0.0.2"
 
 
 class Runaways:
@@ -63,7 +67,9 @@ class Runaways:
             if self._stop.is_set():
                 return
             url = urllib.parse.urlsplit(self.server.url(f"{queries.RUNAWAY.sparql}\n# {attempt}"))
-            connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=600)
+            connection = http.client.HTTPConnection(
+                "127.0.0.1", self.server.port, timeout=600, source_address=(ATTACKER, 0)
+            )
             with self._lock:
                 self._connections.append(connection)
             try:

@@ -309,9 +309,10 @@ def latency_table(result: SizeResult) -> list[str]:
     lines = [
         f"#### Small queries while runaway queries run, {result.models:,} models",
         "",
-        "N clients each keep a never-ending query in flight (a counted three-way cartesian product, sent again",
-        "as soon as it is answered); meanwhile one connection sends look-ups (Python's client, which also times a",
-        "look-up still waiting when the run ends). N is genai-kg's number of query",
+        "N clients each keep a never-ending query in flight (a counted three-way cartesian product, its text",
+        "changed and sent again as soon as it is answered), from another address (127.0.0.2) than the one",
+        "connection that meanwhile sends look-ups (Python's client, which also times a look-up still waiting",
+        "when the run ends). N is genai-kg's number of query",
         'workers, and one more. A refused look-up (503) is an error. "runaway answers" counts how the runaway',
         "queries ended while measured (genai-kg stops one past its budget or at its long lane; Oxigraph's server",
         "never stops one).",
