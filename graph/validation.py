@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode
-from pyshacl import validate as shacl_validate
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.sparql import Query
 
 from .loading import ONTOLOGY_DIR
 from .namespaces import SHIPPED_GRAPHS
 from .store import KnowledgeGraph, Term
+
+if TYPE_CHECKING:  # pyshacl and rdflib's SPARQL are imported when a validation runs (0.3 s of every start)
+    from rdflib.plugins.sparql.sparql import Query
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -80,6 +80,8 @@ class _PreparedQueries(rdflib.Graph):
             key = (query_object, tuple(sorted((initNs or {}).items())))
             prepared = self._prepared.get(key)
             if prepared is None:
+                from rdflib.plugins.sparql import prepareQuery
+
                 prepared = self._prepared[key] = prepareQuery(query_object, initNs=dict(initNs or {}))
             query_object = prepared
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
@@ -101,6 +103,8 @@ def _graph_of(kg: KnowledgeGraph, *graphs: NamedNode) -> tuple[rdflib.Graph, int
 def validate(kg: KnowledgeGraph, shapes: Path = ONTOLOGY_DIR / "shapes.ttl") -> Report:
     """Validate the shipped graphs (ontology, data, links, Epoch AI's and the derived) against the shapes,
     with RDFS entailment."""
+    from pyshacl import validate as shacl_validate
+
     data, skipped = _graph_of(kg, *SHIPPED_GRAPHS)
     shapes_graph = rdflib.Graph().parse(shapes, format="turtle")
     conforms, results, text = shacl_validate(
