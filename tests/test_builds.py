@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from graph import KnowledgeGraph, open_knowledge_graph, void
+from graph import KnowledgeGraph, void
 from graph import builds as kept
 from graph.errors import QueryTimeout
 from graph.querying.pool import WorkerPool
@@ -38,10 +38,8 @@ def process_build(kg: KnowledgeGraph) -> tuple[int, str]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    kg = open_knowledge_graph(tmp_path / "store")
-    kg.close()
-    return tmp_path / "store"
+def store(shipped_store: Path) -> Path:
+    return shipped_store
 
 
 def _files(store: Path) -> list[Path]:

@@ -40,6 +40,8 @@ from graph.querying.pool import WorkerPool, _Worker
 from graph.querying.service import CLIENT, InThreadRunner, QueryService
 from graph.querying.work import Answer, Call, Formats, QueryRequest, Stream, Work
 
+from .conftest import shipped_copy
+
 JSON = Formats.of(QueryResultsFormat.JSON, RdfFormat.TURTLE)
 RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY_ROWS = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -50,16 +52,18 @@ BUDGET = 256 * 2**20
 
 
 @pytest.fixture
-def disk_kg(tmp_path: Path) -> Iterator[KnowledgeGraph]:
-    kg = open_knowledge_graph(tmp_path / "store")
+def disk_kg(shipped_store: Path) -> Iterator[KnowledgeGraph]:
+    kg = open_knowledge_graph(shipped_store)
     yield kg
     kg.close()
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KnowledgeGraph, WorkerPool]]:
+def shared(
+    shipped_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[KnowledgeGraph, WorkerPool]]:
     """One store and pool for the tests that only read (starting them costs most of a second)."""
-    kg = open_knowledge_graph(tmp_path_factory.mktemp("shared") / "store")
+    kg = open_knowledge_graph(shipped_copy(shipped_template, tmp_path_factory.mktemp("shared") / "store"))
     pool = WorkerPool(kg, size=2)
     yield kg, pool
     pool.close()

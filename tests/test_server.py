@@ -12,7 +12,7 @@ from tests.conftest import ServerProcess
 
 
 def test_memory_server_answers_ask(serve: Callable[..., ServerProcess]) -> None:
-    server = serve("--memory")
+    server = serve("--memory", in_memory=True)
     response = requests.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
     assert response.status_code == 200
     assert response.json() == {"head": {}, "boolean": True}

@@ -216,7 +216,7 @@ def test_nothing_outlives_a_crashed_server(serve: Callable[..., ServerProcess], 
 
 
 def test_a_read_only_memory_server_stops_runaway_queries_too(serve: Callable[..., ServerProcess]) -> None:
-    server = serve("--memory", "--read-only", "--query-timeout", "1", "--query-workers", "1")
+    server = serve("--memory", "--read-only", "--query-timeout", "1", "--query-workers", "1", in_memory=True)
     assert ask(server).json()["boolean"] is True  # the shipped graph is loaded
     assert ask(server, RUNAWAY_COUNT).status_code == 503
     refused = requests.post(
