@@ -70,6 +70,11 @@ SERVICE_COUNTERS = (
         "genai_kg_queries_stopped_probation",
         "Works stopped early because their client's long work was stopped while the long lane was full",
     ),
+    (
+        "probation_refused",
+        "genai_kg_queries_refused_probation",
+        "Works refused at once because their client's work was stopped early a moment before",
+    ),
     ("warm_ups", "genai_kg_builds_warm_ups", "Whole-store builds made again after writes, before anybody asked"),
 )
 

@@ -34,7 +34,7 @@ from graph.deadline import Deadline
 from graph.errors import NotAcceptable
 from graph.inference import api as inference_api
 from graph.querying import forks as forks_module
-from graph.querying import worker
+from graph.querying import lanes, worker
 from graph.querying.forks import ForkServer
 from graph.querying.pool import WorkerPool, _Worker
 from graph.querying.service import CLIENT, InThreadRunner, QueryService
@@ -515,9 +515,10 @@ def test_a_client_whose_runaway_was_stopped_gets_a_short_leash_while_the_long_la
     disk_kg: KnowledgeGraph,
 ) -> None:
     """A client that changes its runaway's text each time is not refused as the same work; but once one of its
-    works was stopped at the full long lane, its next ones are stopped at the probation (a quarter second)
-    instead of holding the reserved worker until the long lane's threshold. Other clients' are not, and once
-    the lane has room the client is forgotten."""
+    works was stopped at the full long lane, its next ones are stopped at the probation (a tenth of a second)
+    instead of holding the reserved worker until the long lane's threshold, and after such a stop its works
+    are refused at once for a cool-down. Other clients' are not, and once the lane has room the client is
+    forgotten."""
     pool = WorkerPool(disk_kg, size=2, reserve=1, long_after=0.5)
     first = run(pool, RUNAWAY_ROWS, timeout=60)  # another client's, holding the long lane
     next(iter(first.chunks))
@@ -528,7 +529,12 @@ def test_a_client_whose_runaway_was_stopped_gets_a_short_leash_while_the_long_la
         with pytest.raises(Unavailable, match=r"192\.0\.2\.66 may run 0\.1 s"):
             run(pool, RUNAWAY_COUNT + " # another text", timeout=30)
         assert pool.stats()["probation_stopped"] == 1 and pool.stats()["long_refused"] == 0
-        assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")  # its small work still runs
+        replaced = pool.counts["replaced"]
+        with pytest.raises(Unavailable, match=r"192\.0\.2\.66 are refused for 1 s"):  # without taking a worker
+            body(pool, "ASK { gaid:ChatGPT ?p ?o }")
+        assert pool.stats()["probation_refused"] == 1 and pool.counts["replaced"] == replaced
+        time.sleep(lanes.COOL_DOWN)
+        assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }")  # then its small work runs
         CLIENT.reset(attacker)
         with pytest.raises(Unavailable, match="long-running"):  # another client's: the long lane's threshold
             run(pool, RUNAWAY_COUNT + " # a third text", timeout=30)

@@ -244,8 +244,9 @@ class WorkerPool:
 
     def _checkout(self, work: Work, deadline: Deadline) -> _Worker:
         """Wait, within the budget, for an idle worker; a work stopped at the full long lane is refused at once."""
+        client = CLIENT.get()
         with self._lock:
-            if refused := self.lane.refuses(work, self._long()):
+            if refused := self.lane.refuses(work, client, self._long(), time.monotonic()):
                 raise refused
             if self._out_of_memory and (self.snapshots.kg.generation, work) in self._out_of_memory:
                 self.counts["out_of_memory"] += 1
@@ -271,7 +272,7 @@ class WorkerPool:
                     self._lock.notify_all()  # the next in line may take another idle worker
             self._idle.remove(worker)
             worker.deadline, worker.started, worker.long, worker.stopped = deadline, time.monotonic(), False, None
-            worker.work, worker.client, worker.reading, worker.builds = work, CLIENT.get(), index, 0
+            worker.work, worker.client, worker.reading, worker.builds = work, client, index, 0
             self._busy.add(worker)
             if self.lane.on_probation(worker.client):
                 self._wake_reaper.set()  # to look again at its probation's end
@@ -425,7 +426,7 @@ class WorkerPool:
             if worker.stopped is not None:
                 continue
             if not worker.long:
-                look = self.lane.look(worker.work, worker.client, now - worker.started, long)
+                look = self.lane.look(worker.work, worker.client, now - worker.started, long, now)
                 if look.stop is not None:
                     self._stop(worker, look.stop)
                     continue
