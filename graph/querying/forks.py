@@ -9,8 +9,9 @@ The fork server is one small process per pool (``python -m graph.querying.forks`
 :mod:`.worker`, then forks a worker each time the pool asks, handing it the two pipes the pool passed over a
 Unix socket, and answers with its process id. It reaps its workers and tells the pool how each ended (the
 pool tells a worker that ran out of memory by its exit status). It opens no store and starts no thread, so
-forking it is safe. It ends when the pool closes its socket or when the server process is gone, and its
-workers end with it (they watch their parent, :func:`.worker.watch_parent`).
+forking it is safe. It ends when the pool closes (which kills it: it holds nothing to save), when the pool
+closes its socket, or when the server process is gone, and its workers end with it (they watch their parent,
+:func:`.worker.watch_parent`).
 
 The pool holds each worker's pidfd: it tests and kills exactly that process, even once the fork server has
 reaped it and the kernel has given its number to another.

@@ -45,7 +45,8 @@ class LongLane:
         self.long_after = long_after
         self.probation = min(PROBATION, long_after)
         #: Events since start, for metrics: long works stopped for the reserve, works refused at once because
-        #: the same work was stopped there while the lane is still full, and works stopped at the probation.
+        #: the same work was stopped there while the lane is still full, works stopped at the probation, and
+        #: works of a client cooling down refused at once.
         self.counts = {"long_stopped": 0, "long_refused": 0, "probation_stopped": 0, "probation_refused": 0}
         #: Works and clients stopped here, and until when (monotonic clock) each cooling client is refused.
         self._works = Remembered()

@@ -243,7 +243,8 @@ class WorkerPool:
         return self._receive(worker)
 
     def _checkout(self, work: Work, deadline: Deadline) -> _Worker:
-        """Wait, within the budget, for an idle worker; a work stopped at the full long lane is refused at once."""
+        """Wait, within the budget, for an idle worker; a work the long lane refuses (stopped there before, or its
+        client cooling down) is refused at once."""
         client = CLIENT.get()
         with self._lock:
             if refused := self.lane.refuses(work, client, self._long(), time.monotonic()):
