@@ -550,6 +550,23 @@ def test_a_client_whose_runaway_was_stopped_gets_a_short_leash_while_the_long_la
         pool.close()
 
 
+def test_a_pool_that_does_not_wait_for_its_workers_answers_once_they_are_ready(disk_kg: KnowledgeGraph) -> None:
+    """A server's pool starts its workers in the background (``wait=False``), so that the fork server's start
+    overlaps the app's: a work sent at once waits for them, and a pool closed meanwhile leaves none behind."""
+    pool = WorkerPool(disk_kg, size=2, wait=False)
+    try:
+        assert b"true" in body(pool, "ASK { gaid:ChatGPT ?p ?o }", timeout=30)
+        wait_for(lambda: len(pool.pids()) == 2)
+    finally:
+        pool.close()
+    before = set(psutil.Process().children(recursive=True))  # other tests' pools (this module shares one)
+    closed_early = WorkerPool(disk_kg, size=2, wait=False)
+    forks = closed_early.forks.process
+    closed_early.close()
+    assert forks.poll() is not None
+    assert not [p.cmdline() for p in set(psutil.Process().children(recursive=True)) - before]
+
+
 def test_works_take_workers_in_the_order_they_came(disk_kg: KnowledgeGraph) -> None:
     """A client that asks again the moment its answer arrives does not take the worker another work has been
     waiting for: works are served in the order they came (a client sending runaways, each stopped at once,

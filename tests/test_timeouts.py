@@ -191,7 +191,7 @@ def test_a_client_that_reads_nothing_cannot_hold_the_server_up(
 
 
 def test_nothing_outlives_a_crashed_server(serve: Callable[..., ServerProcess], tmp_path: Path) -> None:
-    server = serve("--memory", "--query-timeout", "30", "--query-workers", "2", TMPDIR=str(tmp_path))
+    server = serve("--memory", "--query-timeout", "30", "--query-workers", "2", in_memory=True, TMPDIR=str(tmp_path))
     wait_for(lambda: len(workers(server)) == 2)
     processes = [psutil.Process(pid) for pid in workers(server)]
     scratch = set(tmp_path.glob("genai-kg-memory-*"))  # --memory's scratch store

@@ -146,8 +146,11 @@ class WorkerPool:
         reserve: int | None = None,
         long_after: float = 2.0,
         memory: int | None = None,
+        wait: bool = True,
     ) -> None:
-        """``memory``: the bytes of data each worker may hold (None: no limit)."""
+        """``memory``: the bytes of data each worker may hold (None: no limit). ``wait``: return once the
+        workers are ready; without it they start in the background while the caller goes on (a server's
+        start: the fork server's 0.4 s of imports overlap the app's set-up), and works wait for them."""
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size = size
@@ -174,10 +177,14 @@ class WorkerPool:
         #: ends (its workers end with it, and are replaced by the new one).
         self.forks = ForkServer()
         self._forking = threading.Lock()
-        workers = [_Worker(self.forks, memory, self.builds_folder) for _ in range(size)]
-        for worker in workers:
-            worker.wait_ready(30)
-        self._idle.extend(workers)
+        if wait:
+            workers = [_Worker(self.forks, memory, self.builds_folder) for _ in range(size)]
+            for worker in workers:
+                worker.wait_ready(30)
+            self._idle.extend(workers)
+        else:
+            for _ in range(size):
+                threading.Thread(target=self._start_one, name="query-worker-start", daemon=True).start()
         #: Makes the builds again after writes (a read-only store has none).
         self.warmer = None if kg.builds is None or kg.read_only else Warmer(self, kg.builds)
         self._wake_reaper = threading.Event()
@@ -387,6 +394,8 @@ class WorkerPool:
         worker: _Worker | None = None
         try:
             with self._forking:
+                if self._closed:
+                    return
                 if not self.forks.alive:  # killed (an operator, the kernel's OOM killer): its workers end too
                     self.forks.close()
                     self.forks = ForkServer()
@@ -460,6 +469,8 @@ class WorkerPool:
         for worker in workers:
             worker.kill()
         self.forks.close()
+        with self._forking:  # a worker's start under way may have found it gone and started another
+            self.forks.close()
         self.snapshots.close()
 
 

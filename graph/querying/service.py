@@ -293,7 +293,7 @@ def service_for(
     if isinstance(kg.backend, RemoteBackend):
         runner, default = RemoteRunner(kg), DEFAULT_MAX
     elif workers > 0 and kg.path is not None:
-        pool = WorkerPool(kg, size=workers, long_after=long_after, memory=memory or default_memory(workers))
+        pool = WorkerPool(kg, size=workers, long_after=long_after, memory=memory or default_memory(workers), wait=False)
         runner, default = pool, PER_WORKER * workers
     else:
         runner, default = InThreadRunner(kg), DEFAULT_MAX
