@@ -2,8 +2,8 @@
 
 Built with the ``mcp`` SDK's ``MCPServer`` and mounted on the HTTP front (``server/front.py``), which
 relays its lifespan so that the SDK's session manager has its task group, and leaves a browser's ``GET /mcp``
-to the Flask app, where :data:`bp` says what the endpoint is. The SDK is imported only when the front builds
-the endpoint, never by the command line's other commands. It offers
+to the Flask app, where :data:`bp` says what the endpoint is. The SDK is imported by the first request to
+``/mcp`` (:class:`MCPEndpoint`), never at a server's start nor by the command line's other commands. It offers
 
 - tools: ``sparql_query`` (read-only, budgeted, capped), ``describe``, ``search``, ``explain`` (is-a with its
   steps), ``list_named_queries`` and ``run_named_query`` (typed parameters, bound as the REST API binds them);
@@ -18,9 +18,11 @@ error (``isError``) with the service's message. ``docs/mcp.md`` is the user's gu
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -59,7 +61,9 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from mcp.server.transport_security import TransportSecuritySettings
 
-    from .front import Receive, Scope, Send
+    from .front import ASGIApp, Lifespan, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 #: Rows (or triples) a query tool returns unless the call asks for fewer, and the most it may ask for.
 DEFAULT_ROWS = 100
@@ -149,24 +153,23 @@ def create(app: Flask) -> MCPEndpoint:
 
 
 class MCPEndpoint:
-    """The mounted ASGI app: the lifespan runs the SDK's session manager; ``/mcp`` itself is the endpoint."""
+    """The mounted ASGI app; ``/mcp`` itself is the endpoint.
+
+    The SDK is imported, and its server built, by the first request to ``/mcp``, in a thread (its imports
+    build hundreds of pydantic models: about 0.9 s, a third of a server's start when it was built there). That
+    request starts the SDK's session manager as a lifespan of its own (its task group), which the front's
+    shutdown stops; until then, the front's lifespan has nothing to run here.
+    """
 
     def __init__(self, app: Flask) -> None:
         self.tools = Tools(app)
-        config: Config = app.config["GENAI_KG"]
-        self.server = build_server(self.tools)
-        # The Starlette app is kept for its lifespan (the session manager's task group); requests go straight to
-        # the session manager, since the front has already matched the path.
-        self._lifespan_app = self.server.streamable_http_app(
-            stateless_http=True,
-            json_response=True,
-            transport_security=transport_security(config),
-            max_request_body_size=min(config.max_body_bytes, config.max_query_length * 6 + 64 * 1024),
-        )
+        self.config: Config = app.config["GENAI_KG"]
+        self._built: tuple[MCPServer[Any], Lifespan] | None = None
+        self._building = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan_app(scope, receive, send)
+            await self._lifespan(receive, send)
             return
         if scope["path"].rstrip("/") != scope.get("root_path", "").rstrip("/"):
             body = json.dumps({"type": "about:blank", "status": 404, "title": "Not Found", "detail": "see /mcp"})
@@ -174,7 +177,49 @@ class MCPEndpoint:
             await send({"type": "http.response.start", "status": 404, "headers": head})
             await send({"type": "http.response.body", "body": body.encode()})
             return
-        await self.server.session_manager.handle_request(scope, receive, send)
+        server = await self._server(scope.get("root_path", "/mcp"))
+        await server.session_manager.handle_request(scope, receive, send)
+
+    async def _server(self, prefix: str) -> MCPServer[Any]:
+        """The SDK's server, built and its session manager started by the first request."""
+        from .front import Lifespan  # the front imports the app, which imports this module
+
+        async with self._building:
+            if self._built is None:
+                server, lifespan_app = await asyncio.to_thread(self._build)
+                lifespan = Lifespan(prefix, lifespan_app)
+                await lifespan.startup()
+                self._built = (server, lifespan)
+        return self._built[0]
+
+    def _build(self) -> tuple[MCPServer[Any], ASGIApp]:
+        server = build_server(self.tools)
+        # The Starlette app is kept for its lifespan (the session manager's task group); requests go straight to
+        # the session manager, since the front has already matched the path.
+        lifespan_app = server.streamable_http_app(
+            stateless_http=True,
+            json_response=True,
+            transport_security=transport_security(self.config),
+            max_request_body_size=min(self.config.max_body_bytes, self.config.max_query_length * 6 + 64 * 1024),
+        )
+        return server, lifespan_app
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """The front's lifespan: nothing to start; at its end, the SDK's session manager if a request started it."""
+        from .front import LifespanFailed
+
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._built is not None:
+                    try:
+                        await self._built[1].shutdown()
+                    except LifespanFailed as failed:
+                        log.warning("%s", failed)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 def transport_security(config: Config) -> TransportSecuritySettings:

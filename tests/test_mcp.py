@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -235,6 +238,17 @@ def test_over_the_remote_engine(serve: Callable[..., ServerProcess]) -> None:
 
 
 # -- in process: the tools' edges, and the front's lifespan relay, without a server ---------------------------------------------------------
+
+
+def test_a_server_starts_without_the_sdk_and_its_first_request_brings_it(shipped_store: Path) -> None:
+    """The SDK's imports (about 0.9 s) are not part of a server's start: the front is built without them (the
+    tests above use ``/mcp`` on a server started that way)."""
+    code = "import sys; from server.front import create_front; create_front(); print('mcp' in sys.modules)"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
+    environment |= {"GENAI_KG_STORE": str(shipped_store), "GENAI_KG_QUERY_WORKERS": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "False"
 
 
 def test_tools_in_process(app: Flask) -> None:
