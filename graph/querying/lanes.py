@@ -51,7 +51,7 @@ class LongLane:
         #: Works and clients stopped here, and until when (monotonic clock) each cooling client is refused.
         self._works = Remembered()
         self._clients = Remembered()
-        self._cooling: dict[str, float] = {}
+        self._cooling = Remembered()
 
     def full(self, long: int) -> bool:
         """Whether ``long`` works running long fill the lane. When it has room, the works and clients stopped
@@ -95,9 +95,7 @@ class LongLane:
         if client in self._clients and self.full(long):
             if ran > self.probation:
                 self.counts["probation_stopped"] += 1
-                if len(self._cooling) >= REMEMBERED:
-                    self._cooling.pop(next(iter(self._cooling)))
-                self._cooling[client] = now + COOL_DOWN
+                self._cooling.add(client, now + COOL_DOWN)
                 return Look(stop=errors.Unavailable(self._probation_message(client)))
             return Look(again=self.probation - ran)
         return Look(again=self.long_after - ran)
@@ -134,11 +132,12 @@ class Look(NamedTuple):
 
 
 class Remembered:
-    """Keys remembered in the order they came, at most :data:`REMEMBERED` (the oldest is forgotten first); a
-    key that cannot be hashed (a work with a list among its arguments) is never remembered."""
+    """Keys (each with a value, if given) remembered in the order they came, at most :data:`REMEMBERED` (the
+    oldest is forgotten first); a key that cannot be hashed (a work with a list among its arguments) is never
+    remembered."""
 
     def __init__(self) -> None:
-        self._keys: dict[Any, None] = {}
+        self._keys: dict[Any, Any] = {}
 
     def __contains__(self, key: object) -> bool:
         try:
@@ -149,11 +148,18 @@ class Remembered:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def add(self, key: object) -> None:
+    def get(self, key: object) -> Any:
+        """The value remembered with ``key``, or None."""
+        try:
+            return self._keys.get(key)
+        except TypeError:
+            return None
+
+    def add(self, key: object, value: Any = None) -> None:
         if len(self._keys) >= REMEMBERED:
             self._keys.pop(next(iter(self._keys)))
         with contextlib.suppress(TypeError):
-            self._keys[key] = None
+            self._keys[key] = value
 
     def clear(self) -> None:
         self._keys.clear()
