@@ -9,7 +9,7 @@ one N-Triples file. Every figure comes from a process of its own, so that peak m
   new store, no reasoning (seconds);
 - genai-kg ``load``: a new on-disk store with the shipped graph, then the file bulk-loaded and its closure
   computed, as ``genai-kg load`` does (seconds, peak RSS of this process and of the bulk path's child,
-  inferred triples, which engine reasoned: ``bulk`` past ``bulk_reasoning_quads``, else ``store``);
+  inferred triples, which engine reasoned: ``bulk`` past ``GENAI_KG_BULK_REASONING_QUADS``, else ``store``);
 - genai-kg ``force``: ``genai-kg infer --force`` on that materialised store (the bulk path finds nothing to
   change; seconds, peak RSS of both processes);
 - genai-kg ``reopen``: open that materialised store (as ``serve`` and every CLI command do) and answer one

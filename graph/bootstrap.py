@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .engine_client import Endpoints, EngineClient
 from .inference import materialize
+from .inference.bulk import BulkThresholds
 from .loading import load_shipped
 from .namespaces import SHIPPED_GRAPHS
 from .remote import RemoteBackend
@@ -19,6 +20,7 @@ def open_knowledge_graph(
     infer: bool = True,
     endpoints: Endpoints | None = None,
     timeout: float | None = None,
+    bulk: BulkThresholds | None = None,
 ) -> KnowledgeGraph:
     """Open the store at ``path`` (or in memory, or the remote engine at ``endpoints``), loading the shipped
     knowledge graph into an empty store.
@@ -28,12 +30,14 @@ def open_knowledge_graph(
     named graphs is present. With ``infer``, a writable store whose closure is not current (new, left pending
     by a crash, computed by other rules) is materialised before this returns; a current one is used at once,
     and a read-only one never. Every write keeps the closure current. ``timeout`` bounds each request to a
-    remote engine.
+    remote engine; ``bulk`` says when a write is reasoned over in bulk (by default, :class:`BulkThresholds`).
     """
     if endpoints is not None:
         kg = KnowledgeGraph(RemoteBackend(EngineClient(endpoints, timeout=timeout), read_only=read_only))
     else:
         kg = KnowledgeGraph.open(path, read_only=read_only)
+    if bulk is not None:
+        kg.bulk = bulk
     if not read_only and (_lacks_shipped_graphs(kg) if kg.backend.shared else kg.is_empty()):
         load_shipped(kg)
     if infer and not kg.read_only:

@@ -154,7 +154,7 @@ def takes_bulk_path(kg: KnowledgeGraph, size: int) -> bool:
     catalogue (2026-12-06): 11,500 quads (1.6 MB) into the shipped graph, 3.7 s written and 0.7 s in bulk;
     229,330 (33 MB), 14.0 and 6.5 s; 34,290 (5 MB) into a store of 4.2M quads, 22.8 and 46.6 s. So a file
     takes the bulk path when it is large next to the store, and always from ``BULK_LOAD_BYTES`` (a write
-    of more than ``kg.bulk_reasoning_quads`` quads would recompute in bulk anyway, after writing them one
+    of more than ``kg.bulk.reasoning_quads`` quads would recompute in bulk anyway, after writing them one
     by one).
     """
     if size >= BULK_LOAD_BYTES:

@@ -28,7 +28,7 @@ from .deadline import bounded_by
 from .delta import Delta
 from .embedded import EmbeddedBackend
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
-from .inference.bulk import BULK_REASONING_QUADS, BULK_RETRACTION_SHARE
+from .inference.bulk import BulkThresholds
 from .inference.reasoner import Change, materialize, reason, reason_over_load
 from .inference.state import mark_pending, new_write, pending_quad, read_generation, read_state
 from .inference.state import publish as publish_state
@@ -71,10 +71,8 @@ class KnowledgeGraph:
         self.builds: Builds | None = None if path is None else Builds(beside(path))
         #: The most quads :meth:`write` takes in one delta.
         self.max_write_quads = MAX_WRITE_QUADS
-        #: A change or a store larger than this is reasoned over in bulk (:mod:`.inference.bulk`; a bulk load always is).
-        self.bulk_reasoning_quads = BULK_REASONING_QUADS
-        #: … and so is a retraction of more than this share of the store's quads (and over a thousand triples).
-        self.bulk_retraction_share = BULK_RETRACTION_SHARE
+        #: When a write is reasoned over in bulk (:mod:`.inference.bulk`; a bulk load always is).
+        self.bulk = BulkThresholds()
         #: Compute the bulk path's closure in this process instead of a child (tests: no process start).
         self.bulk_in_process = False
         #: Told ``True`` when :meth:`cached` starts building an index and ``False`` when it is done (a query

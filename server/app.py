@@ -39,12 +39,14 @@ def create_app(config: Config | None = None, *, kg: KnowledgeGraph | None = None
     memory = False
     endpoints = config.endpoints()
     if kg is None and endpoints is not None:
-        kg = open_knowledge_graph(read_only=config.read_only, endpoints=endpoints, timeout=config.query_timeout)
+        kg = open_knowledge_graph(
+            read_only=config.read_only, endpoints=endpoints, timeout=config.query_timeout, bulk=config.bulk_thresholds()
+        )
     elif kg is None:
         store, memory = config.store, config.store is None
         if memory and config.query_workers:
             store = scratch_directory()  # worker processes read files: --memory uses a folder removed at exit
-        kg = open_knowledge_graph(store, read_only=config.read_only and not memory)
+        kg = open_knowledge_graph(store, read_only=config.read_only and not memory, bulk=config.bulk_thresholds())
     if config.builds_folder is not None:
         kg.builds = Builds(config.builds_folder)
     elif endpoints is not None:

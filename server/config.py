@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.engine_client import Endpoints
+from graph.inference.bulk import BulkThresholds
 from graph.input_limits import InputLimits
 from graph.named_queries import QUERIES_DIR
 from graph.outbound import OutboundPolicy
@@ -149,6 +150,18 @@ class Config:
         help="Most quads one update may remove and add together (413 beyond, nothing written).",
         minimum=1,
     )
+    bulk_reasoning_quads: int = setting(
+        BulkThresholds.reasoning_quads,
+        help="A write changing more triples than this, or a closure from scratch of a store holding this many "
+        "quads, is reasoned over in memory in a child process instead of as queries in the store "
+        "(docs/inference.md); every command that writes reads it.",
+        minimum=0,
+    )
+    bulk_retraction_share: float = setting(
+        BulkThresholds.retraction_share,
+        help="So is a write retracting more than this share of the store's quads (and more than 1,000 triples).",
+        minimum=0,
+    )
     max_nesting_depth: int = setting(
         100,
         help="Deepest nesting of a query, an update or an RDF body (brackets and groups, JSON-LD objects and "
@@ -197,6 +210,10 @@ class Config:
         return Endpoints(
             self.sparql_endpoint, self.sparql_update_endpoint, self.store_endpoint, self.sparql_timeout_parameter
         )
+
+    def bulk_thresholds(self) -> BulkThresholds:
+        """When a write is reasoned over through the bulk path."""
+        return BulkThresholds(self.bulk_reasoning_quads, self.bulk_retraction_share)
 
     def input_limits(self) -> InputLimits:
         """How deeply queries, updates and RDF bodies may nest, and how long their literals may be."""

@@ -8,13 +8,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from graph import GraphError, KnowledgeGraph, open_knowledge_graph
 from graph.engine_client import Endpoints
+from graph.inference.bulk import BulkThresholds
 
 from .config import Config
 from .options import configured, setting_options
@@ -22,10 +23,12 @@ from .options import configured, setting_options
 
 @dataclass(frozen=True)
 class Location:
-    """Where a command finds the knowledge graph: an on-disk store, or a remote engine's endpoints."""
+    """Where a command finds the knowledge graph: an on-disk store, or a remote engine's endpoints; and when
+    its writes are reasoned over in bulk (settings that every command that writes reads)."""
 
     path: Path
     endpoints: Endpoints | None = None
+    bulk: BulkThresholds = field(default_factory=BulkThresholds)
 
     @classmethod
     def of(cls, config: Config) -> Location:
@@ -35,13 +38,15 @@ class Location:
             endpoints = config.endpoints()
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--sparql-endpoint") from error
-        return cls(config.store or Path(), endpoints)
+        return cls(config.store or Path(), endpoints, config.bulk_thresholds())
 
     def __str__(self) -> str:
         return self.endpoints.query if self.endpoints is not None else str(self.path)
 
     def open(self, *, read_only: bool = False, infer: bool = True) -> KnowledgeGraph:
-        return open_knowledge_graph(self.path, read_only=read_only, infer=infer, endpoints=self.endpoints)
+        return open_knowledge_graph(
+            self.path, read_only=read_only, infer=infer, endpoints=self.endpoints, bulk=self.bulk
+        )
 
 
 def store_option(command: Callable[..., None]) -> Callable[..., None]:

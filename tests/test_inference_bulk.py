@@ -19,6 +19,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.delta import Delta
 from graph.embedded import EmbeddedBackend, _split_blank_lines
 from graph.inference import bulk, bulk_child, closure_state, materialize, reasoner
+from graph.inference.bulk import BulkThresholds
 from graph.inference.memory import Closure, filter_source
 from graph.inference.program import TEMPLATES, Row, Rule
 from graph.namespaces import GAI, GAID, GRAPH_INFERRED
@@ -31,7 +32,7 @@ def bulk_inferred(kg: KnowledgeGraph, *, in_process: bool = True) -> set[str]:
     """What the bulk path makes of a copy of ``kg``'s asserted quads, its inferred graph emptied first."""
     copy = KnowledgeGraph.open()
     copy.store.extend(q for q in kg.quads() if q.graph_name != GRAPH_INFERRED)
-    copy.bulk_reasoning_quads, copy.bulk_in_process = 0, in_process
+    copy.bulk, copy.bulk_in_process = BulkThresholds(reasoning_quads=0), in_process
     report = materialize(copy)
     assert report.engine == "bulk" and closure_state(copy).current
     return inferred(copy)
@@ -101,7 +102,7 @@ def test_a_rule_is_compiled_from_its_patterns_whatever_their_shape() -> None:
 def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:
     kg = open_knowledge_graph()
     kg.bulk_in_process = True
-    kg.bulk_reasoning_quads = 2
+    kg.bulk = BulkThresholds(reasoning_quads=2)
     kg.write(Delta(added=(typed("Small", "LargeLanguageModel"),)))
     assert engine_of(kg) == "store"
     many = tuple(typed(f"Many{i}", "MultimodalLLM") for i in range(5))
@@ -132,7 +133,7 @@ def test_the_closure_reaches_the_store_in_chunks_as_it_grows(monkeypatch: pytest
 
     monkeypatch.setattr(bulk, "add_inferred", counted)
     kg = open_knowledge_graph()
-    kg.bulk_in_process, kg.bulk_reasoning_quads = True, 0
+    kg.bulk_in_process, kg.bulk = True, BulkThresholds(reasoning_quads=0)
     report = kg.add_quads(university_quads(1, 1))
     assert engine_of(kg) == "bulk" and report.inferred_added > 40 * 5
     assert len(chunks) > 5 and chunks == [f"added.{n}.nt" for n in range(len(chunks))]
@@ -146,10 +147,10 @@ def test_a_retraction_of_a_share_of_the_store_goes_to_the_bulk_path(monkeypatch:
     many = tuple(typed(f"Many{i}", "MultimodalLLM") for i in range(4))
     kg.write(Delta(added=many))
     assert engine_of(kg) == "store"  # additions are cheap in the store
-    kg.bulk_retraction_share = 0.5
+    kg.bulk = BulkThresholds(retraction_share=0.5)
     kg.write(Delta(removed=many[:3]))
     assert engine_of(kg) == "store"  # three triples are not half of the store
-    kg.bulk_retraction_share = 0.0
+    kg.bulk = BulkThresholds(retraction_share=0.0)
     kg.write(Delta(removed=many[3:]))
     assert engine_of(kg) == "store"  # one triple is not more than BULK_RETRACTION_MIN
     kg.write(Delta(added=many))
@@ -162,7 +163,7 @@ def test_a_retraction_in_bulk_keeps_what_still_follows(monkeypatch: pytest.Monke
     inferred afterwards, and what followed only from the retracted ones goes."""
     monkeypatch.setattr(reasoner, "BULK_RETRACTION_MIN", 0)
     kg = open_knowledge_graph()
-    kg.bulk_in_process, kg.bulk_retraction_share = True, 0.0
+    kg.bulk_in_process, kg.bulk = True, BulkThresholds(retraction_share=0.0)
     kept, implied, gone = (
         typed("Kept", "LargeLanguageModel"),
         typed("Kept", "GenerativeAI"),
@@ -180,7 +181,7 @@ def test_a_bulk_load_over_the_threshold_is_reasoned_over_in_bulk(tmp_path: Path)
     path = tmp_path / "models.nt"
     path.write_text("".join(f"<{GAID}Loaded{i}> <{RDF_TYPE}> <{GAI}LargeLanguageModel> .\n" for i in range(30)))
     kg = open_knowledge_graph()
-    kg.bulk_reasoning_quads = 10
+    kg.bulk = BulkThresholds(reasoning_quads=10)
     report = kg.bulk_load(path, RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:loaded"), base_iri=path.as_uri())
     assert report.added == 30 and report.full and engine_of(kg) == "bulk"
     assert kg.query("ASK { gaid:Loaded29 a gai:GenerativeAI }")
@@ -259,7 +260,7 @@ def test_a_bulk_load_with_a_token_too_large_writes_nothing(tmp_path: Path) -> No
 def test_infer_force_in_bulk_on_a_current_store_changes_nothing_but_the_generation(tmp_path: Path) -> None:
     kg = open_knowledge_graph(tmp_path / "store")
     before, generation = inferred(kg), kg.generation
-    kg.bulk_reasoning_quads = 0
+    kg.bulk = BulkThresholds(reasoning_quads=0)
     report = materialize(kg, force=True)
     assert report.engine == "bulk" and report.added == report.removed == 0 and report.child_peak_rss > 0
     assert inferred(kg) == before and kg.generation != generation
@@ -270,7 +271,7 @@ def test_a_crash_in_the_middle_of_a_bulk_write_is_repaired_by_the_next_open(
 ) -> None:
     store = tmp_path / "store"
     kg = open_knowledge_graph(store)
-    kg.bulk_reasoning_quads, kg.bulk_in_process = 0, True
+    kg.bulk, kg.bulk_in_process = BulkThresholds(reasoning_quads=0), True
     kg.backend.clear_inferred()  # so that the bulk path has much to add
     monkeypatch.setattr(bulk_child, "CHUNK_LINES", 100)
     calls = []
@@ -376,7 +377,7 @@ def bounded_batches(kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(kg.backend.client, "request", counted_request)  # type: ignore[attr-defined]
     want = inferred_remote(kg)
     kg.backend.clear_inferred()
-    kg.bulk_reasoning_quads, kg.bulk_in_process = 0, True
+    kg.bulk, kg.bulk_in_process = BulkThresholds(reasoning_quads=0), True
     report = materialize(kg, force=True)
     assert report.engine == "bulk" and report.added == len(want) > 1000
     assert len(sizes) > len(want) // 500 and max(sizes) <= 500 + 10  # the state update names a few graphs

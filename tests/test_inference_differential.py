@@ -19,6 +19,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.delta import Delta
+from graph.inference.bulk import BulkThresholds
 from graph.namespaces import GAI, GAID, GRAPH_DATA, GRAPH_ONTOLOGY
 
 from .test_inference_rules import fresh_inferred, inferred
@@ -108,7 +109,7 @@ def test_every_write_leaves_exactly_the_closure(
     the store-resident materialisation from scratch."""
     kg, pool = make()
     if bulk:
-        kg.bulk_reasoning_quads, kg.bulk_in_process = 0, True
+        kg.bulk, kg.bulk_in_process = BulkThresholds(reasoning_quads=0), True
     base = set(kg.store)
     counter = itertools.count()
 

@@ -75,6 +75,21 @@ def test_infer_does_nothing_on_a_current_store_unless_forced(tmp_path: Path) -> 
     assert kg.generation != generation and closure_state(kg).current
 
 
+def test_the_bulk_thresholds_are_settings_every_command_reads(tmp_path: Path) -> None:
+    """``GENAI_KG_BULK_REASONING_QUADS`` reaches a command's writes: the shipped graph (about 32,000 quads) is
+    below the default threshold, so ``infer --force`` reasons in the store, and in bulk when the setting says
+    so; a bad value stops the command naming its setting."""
+    store = str(tmp_path / "store")
+    runner = CliRunner()
+    assert runner.invoke(main, ["infer", "--store", store]).exit_code == 0
+    default = runner.invoke(main, ["infer", "--store", store, "--force"])
+    assert default.exit_code == 0 and "rounds of queries in the store" in default.output, default.output
+    lowered = runner.invoke(main, ["infer", "--store", store, "--force"], env={"GENAI_KG_BULK_REASONING_QUADS": "0"})
+    assert lowered.exit_code == 0 and "the bulk path" in lowered.output, lowered.output
+    refused = runner.invoke(main, ["infer", "--store", store], env={"GENAI_KG_BULK_RETRACTION_SHARE": "-1"})
+    assert refused.exit_code != 0 and "GENAI_KG_BULK_RETRACTION_SHARE" in refused.output
+
+
 def test_a_store_left_pending_is_computed_again_by_the_writer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,7 +2,7 @@
 
 Rounds of SPARQL over delta graphs (:mod:`.engine`) are right for a write of a few triples; for a closure from
 scratch, a large file or a large delta they pay a store lookup for every candidate derivation. Past
-:data:`BULK_REASONING_QUADS` the writer instead
+:attr:`BulkThresholds.reasoning_quads` the writer instead
 
 1. dumps the asserted graphs, and the inferred graph as it is, to N-Triples files;
 2. computes the closure in a child process (:mod:`.memory`: the same rules, over integer triples; its memory
@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -47,11 +48,24 @@ if TYPE_CHECKING:
     from ..store import KnowledgeGraph
     from .schema import TermTriple
 
-#: Changes (asserted triples added and removed) or stores larger than this are reasoned over in bulk.
-BULK_REASONING_QUADS = 50_000
-#: A retraction of more triples than this, and than ``BULK_RETRACTION_SHARE`` of the store, too.
+#: A retraction of more triples than this, and than :attr:`BulkThresholds.retraction_share` of the store, is
+#: reasoned over in bulk.
 BULK_RETRACTION_MIN = 1_000
-BULK_RETRACTION_SHARE = 0.001
+
+
+@dataclass(frozen=True)
+class BulkThresholds:
+    """When a write takes the bulk path instead of rounds in the store (the settings
+    ``GENAI_KG_BULK_REASONING_QUADS`` and ``GENAI_KG_BULK_RETRACTION_SHARE``; see ``docs/inference.md``)."""
+
+    #: A change (asserted triples added and removed) larger than this, or a closure from scratch of a store
+    #: holding this many quads or more.
+    reasoning_quads: int = 50_000
+    #: A retraction of more than this share of the store's quads (and of more than :data:`BULK_RETRACTION_MIN`
+    #: triples): DRed over-deletes broadly (1% of a million triples took five minutes in the store, 14 s here).
+    retraction_share: float = 0.001
+
+
 #: Lines per batch of the bulk path's output: of the triples it removes here (one transaction each), of
 #: everything it writes to a remote engine (one request each). Added triples go to the embedded store a chunk
 #: of the child's at a time (:func:`add_inferred`).

@@ -102,11 +102,11 @@ def materialize(kg: KnowledgeGraph, *, force: bool = False) -> Report:
 
 def recompute(kg: KnowledgeGraph, *, bulk: bool | None = None) -> tuple[Report, CompiledSchema]:
     """Compute the closure again, from the schema up: in the store (its inferred graph emptied first), or
-    through the bulk path (``bulk``; by default when the store holds ``kg.bulk_reasoning_quads`` or more)."""
+    through the bulk path (``bulk``; by default when the store holds ``kg.bulk.reasoning_quads`` or more)."""
     started = time.perf_counter()
     schema = remember(read_schema(kg))
     if bulk is None:
-        bulk = len(kg) >= kg.bulk_reasoning_quads
+        bulk = len(kg) >= kg.bulk.reasoning_quads
     if bulk:
         done = materialize_in_bulk(kg, schema.fingerprint, in_process=kg.bulk_in_process)
         return _bulk_report("materialised", done, started), schema
@@ -118,14 +118,13 @@ def recompute(kg: KnowledgeGraph, *, bulk: bool | None = None) -> tuple[Report, 
 
 
 def wants_bulk(kg: KnowledgeGraph, change: Change) -> bool:
-    """Whether a change is cheaper to reason over through the bulk path: more than ``kg.bulk_reasoning_quads``
-    triples, or a retraction of more than :data:`.bulk.BULK_RETRACTION_MIN` triples and
-    ``kg.bulk_retraction_share`` of the store (DRed over-deletes broadly: a share of 1% of a million triples
-    took five minutes, the whole closure in bulk about one)."""
-    if len(change) > kg.bulk_reasoning_quads:
+    """Whether a change is cheaper to reason over through the bulk path (``kg.bulk``): more than
+    ``reasoning_quads`` triples, or a retraction of more than :data:`.bulk.BULK_RETRACTION_MIN` triples and
+    ``retraction_share`` of the store."""
+    if len(change) > kg.bulk.reasoning_quads:
         return True
     retracted = len(change.retracted)
-    return retracted > BULK_RETRACTION_MIN and retracted > kg.bulk_retraction_share * len(kg)
+    return retracted > BULK_RETRACTION_MIN and retracted > kg.bulk.retraction_share * len(kg)
 
 
 def reason(kg: KnowledgeGraph, change: Change) -> tuple[Report, CompiledSchema]:
