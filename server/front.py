@@ -28,7 +28,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
@@ -44,16 +44,11 @@ from graph.querying.service import CLIENT
 
 from . import access_log, ops
 from .app import create_app
+from .asgi import ASGIApp, Lifespan, LifespanFailed, Message, Receive, Scope, Send
 from .config import Config
 from .context import GRAPH
 from .errors import status_of
 from .negotiation import prefers_html
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Bytes of an answer read before its first byte is sent: an answer shorter than that is sent in one piece.
 READ_AHEAD = 64 * 1024
@@ -383,64 +378,6 @@ class Front:
         status, headers = head
         encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
         return Answer(int(status[:3]), encoded, b"".join(parts), rest, close)
-
-
-class LifespanFailed(Exception):
-    """A mounted app's lifespan failed to start or to stop."""
-
-
-class Lifespan:
-    """A mounted app's ASGI lifespan, run as a task of its own and driven by the front's: its startup is
-    awaited before the front says it has started, its shutdown before the front says it has stopped.
-
-    An app that does not speak the lifespan protocol (it returns, or raises, at once) has nothing to run.
-    """
-
-    def __init__(self, prefix: str, app: ASGIApp) -> None:
-        self.prefix = prefix
-        self.app = app
-        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
-        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-
-    async def startup(self) -> None:
-        scope: Scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-        self._task = asyncio.create_task(self._run(scope))
-        await self._inbox.put({"type": "lifespan.startup"})
-        reply = await self._reply()
-        if reply is None:  # no lifespan to run
-            self._task = None
-        elif reply["type"] != "lifespan.startup.complete":
-            raise LifespanFailed(f"the app at {self.prefix} failed to start: {reply.get('message', '')}")
-
-    async def _run(self, scope: Scope) -> None:
-        await self.app(scope, self._inbox.get, self._outbox.put)
-
-    async def shutdown(self) -> None:
-        if self._task is None:
-            return
-        await self._inbox.put({"type": "lifespan.shutdown"})
-        reply = await self._reply()
-        task, self._task = self._task, None
-        if not task.done():
-            try:
-                await asyncio.wait_for(task, HEALTH_TIMEOUT)
-            except TimeoutError:
-                log.warning("the app at %s did not end its lifespan within %g s", self.prefix, HEALTH_TIMEOUT)
-        if reply is not None and reply["type"] != "lifespan.shutdown.complete":
-            raise LifespanFailed(f"the app at {self.prefix} failed to stop: {reply.get('message', '')}")
-
-    async def _reply(self) -> Message | None:
-        """The app's next lifespan message; None when its lifespan task ended without one."""
-        assert self._task is not None
-        reply = asyncio.ensure_future(self._outbox.get())
-        await asyncio.wait({reply, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if reply.done():
-            return reply.result()
-        reply.cancel()
-        if not self._task.cancelled() and self._task.exception() is not None:
-            log.info("the app at %s has no lifespan: %r", self.prefix, self._task.exception())
-        return None
 
 
 def _failing(error: GraphError) -> Iterator[bytes]:

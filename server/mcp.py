@@ -52,6 +52,7 @@ from graph.querying.work import Answer, Call, Formats, QueryRequest
 from graph.sparql_lexer import query_form, top_level_keyword
 from graph.void import statistics, void_triples
 
+from .asgi import ASGIApp, Lifespan, LifespanFailed, Receive, Scope, Send
 from .config import Config
 from .context import QUERIES, SERVICE, public_url
 from .pages.rdf import safe_prefixes
@@ -61,7 +62,6 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from mcp.server.transport_security import TransportSecuritySettings
 
-    from .front import ASGIApp, Lifespan, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +182,6 @@ class MCPEndpoint:
 
     async def _server(self, prefix: str) -> MCPServer[Any]:
         """The SDK's server, built and its session manager started by the first request."""
-        from .front import Lifespan  # the front imports the app, which imports this module
-
         async with self._building:
             if self._built is None:
                 server, lifespan_app = await asyncio.to_thread(self._build)
@@ -206,8 +204,6 @@ class MCPEndpoint:
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         """The front's lifespan: nothing to start; at its end, the SDK's session manager if a request started it."""
-        from .front import LifespanFailed
-
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":

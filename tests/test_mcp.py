@@ -22,8 +22,8 @@ from pyoxigraph import RdfFormat, parse
 
 from graph.errors import BadParameter, BadQuery
 from graph.querying.work import Formats, QueryRequest
+from server.asgi import Lifespan, LifespanFailed
 from server.config import Config
-from server.front import Lifespan, LifespanFailed
 from server.mcp import MAX_ROWS, MAX_TEXT, N_TRIPLES, TSV, Tools, transport_security
 
 from .conftest import ServerProcess
