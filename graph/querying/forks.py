@@ -33,6 +33,8 @@ from collections import deque
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from .remembered import Remembered
+
 #: Seconds to wait for the fork server's word on a worker that has ended (it reaps it at once).
 TOLD_WITHIN = 1.0
 #: Ends kept for the pool to read; one told after the pool stopped waiting for it is dropped past this many.
@@ -51,7 +53,7 @@ class ForkServer:
         self._asking = threading.Lock()  # one fork at a time: each answer is the pid of the last asked
         self._news = threading.Condition()
         self._started: deque[int] = deque()
-        self._ended: dict[int, int] = {}
+        self._ended = Remembered(ENDS_KEPT)
         self._gone = False
         threading.Thread(target=self._listen, name="fork-server", daemon=True).start()
 
@@ -87,7 +89,7 @@ class ForkServer:
 
     def forget(self, pid: int) -> None:
         with self._news:
-            self._ended.pop(pid, None)
+            self._ended.pop(pid)
 
     def _listen(self) -> None:
         pending = b""
@@ -107,9 +109,7 @@ class ForkServer:
                     if kind == b"S":
                         self._started.append(int(pid))
                     else:
-                        self._ended[int(pid)] = int(code[0])
-                        if len(self._ended) > ENDS_KEPT:
-                            del self._ended[next(iter(self._ended))]
+                        self._ended.add(int(pid), int(code[0]))
                 self._news.notify_all()
 
     def close(self) -> None:

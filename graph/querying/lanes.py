@@ -22,14 +22,12 @@ what to do with each work running (:meth:`LongLane.look`); it does the stopping.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .. import errors
+from .remembered import Remembered
 from .work import Work
 
-#: Works and clients stopped at the long lane remembered at most (the oldest is forgotten first).
-REMEMBERED = 256
 #: Seconds a work may run while the long lane is full, when its client's work was stopped there (at most
 #: ``long_after``): a look-up takes milliseconds, and a runaway costs the reserved worker no more than this.
 PROBATION = 0.1
@@ -129,37 +127,3 @@ class Look(NamedTuple):
     stop: errors.Unavailable | None = None
     long: bool = False
     again: float = 0.25
-
-
-class Remembered:
-    """Keys (each with a value, if given) remembered in the order they came, at most :data:`REMEMBERED` (the
-    oldest is forgotten first); a key that cannot be hashed (a work with a list among its arguments) is never
-    remembered."""
-
-    def __init__(self) -> None:
-        self._keys: dict[Any, Any] = {}
-
-    def __contains__(self, key: object) -> bool:
-        try:
-            return key in self._keys
-        except TypeError:
-            return False
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def get(self, key: object) -> Any:
-        """The value remembered with ``key``, or None."""
-        try:
-            return self._keys.get(key)
-        except TypeError:
-            return None
-
-    def add(self, key: object, value: Any = None) -> None:
-        if len(self._keys) >= REMEMBERED:
-            self._keys.pop(next(iter(self._keys)))
-        with contextlib.suppress(TypeError):
-            self._keys[key] = value
-
-    def clear(self) -> None:
-        self._keys.clear()

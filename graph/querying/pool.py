@@ -34,7 +34,8 @@ from .. import errors
 from ..deadline import Deadline
 from ..store import KnowledgeGraph
 from .forks import ForkServer
-from .lanes import LongLane, Remembered
+from .lanes import LongLane
+from .remembered import Remembered
 from .service import CLIENT
 from .snapshots import Snapshot, Snapshots
 from .warmer import Warmer
