@@ -72,7 +72,8 @@ def create_front() -> Front:
 
 
 class Refused(Exception):
-    """A request the front answers itself, before any app sees it."""
+    """A request the front answers itself with a problem: before any app sees it, or for a mounted app that
+    failed before it answered."""
 
     def __init__(self, status: int, title: str, detail: str) -> None:
         super().__init__(detail)
@@ -192,11 +193,7 @@ class Front:
             body = await self._read_body(scope, receive)
             if mounted is not None:
                 CLIENT.set(_peer(scope)[0])  # this request's task, and the threads its app starts from it
-                await mounted[1](
-                    {**scope, "root_path": scope.get("root_path", "") + mounted[0]},
-                    _replay(body, receive),
-                    _counting(exchange, send),
-                )
+                await self._mounted_app(mounted, exchange, scope, _replay(body, receive), send)
             else:
                 await self._wsgi(exchange, body, receive, send)
         except Refused as refused:  # nothing was sent yet: bodies are read before the app runs
@@ -212,6 +209,21 @@ class Front:
                 access_log.write(
                     exchange.client, scope["method"], where, exchange.status, exchange.sent, exchange.started
                 )
+
+    async def _mounted_app(
+        self, mounted: tuple[str, ASGIApp], exchange: Exchange, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Run a mounted app; one that fails before it has answered is answered a 500 problem here (an app
+        built on its first request, such as ``/mcp``, can fail there), and its error goes to the log."""
+        prefix, app = mounted
+        try:
+            await app({**scope, "root_path": scope.get("root_path", "") + prefix}, receive, _counting(exchange, send))
+        except Exception as error:
+            if exchange.status:  # its answer has begun: the connection is cut, as for the Flask app
+                raise
+            log.exception("the app at %s failed", prefix)
+            detail = f"the endpoint at {prefix} failed ({type(error).__name__}); the server's log says why"
+            raise Refused(500, "Internal Server Error", detail) from None
 
     def _mounted(self, path: str) -> tuple[str, ASGIApp] | None:
         for prefix, app in self.mounts.items():

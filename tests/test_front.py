@@ -308,14 +308,23 @@ async def echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": said})
 
 
+async def broken(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A mounted ASGI app that fails before it answers (as ``/mcp`` would if its SDK could not be imported)."""
+    raise ImportError("No module named 'missing'")
+
+
 def mounted_front() -> Front:
-    """The front with :func:`echo` mounted at ``/echo`` (granian's factory in the test below)."""
+    """The front with :func:`echo` mounted at ``/echo`` and :func:`broken` at ``/broken`` (granian's factory
+    in the test below)."""
     front = create_front()
     front.mount("/echo", echo)
+    front.mount("/broken", broken)
     return front
 
 
 def test_an_asgi_app_mounted_at_a_prefix_gets_the_same_limits(tmp_path: Path) -> None:
+    """Its body is read under the same cap, its requests are logged, and one that fails before it answers is a
+    500 problem whose cause goes to the log."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENAI_KG_")}
     env.update(GENAI_KG_STORE="memory", GENAI_KG_QUERY_WORKERS="0", GENAI_KG_MAX_BODY_BYTES="1000")
@@ -329,8 +338,14 @@ def test_an_asgi_app_mounted_at_a_prefix_gets_the_same_limits(tmp_path: Path) ->
         assert said == {"root_path": "/echo", "path": "/echo/tools", "body": 600}
         assert requests.post(url + "/echo", data=chunks(b"x" * 2000, 100), timeout=10).status_code == 413
         assert requests.get(url + "/echoes", timeout=10).status_code == 404  # a prefix is a whole segment
+        failed = requests.get(url + "/broken", timeout=10)
+        assert failed.status_code == 500 and failed.headers["content-type"] == "application/problem+json"
+        assert "/broken failed (ImportError)" in failed.json()["detail"]
+        assert requests.post(url + "/echo", data=b"x", timeout=10).json()["body"] == 1  # and it goes on
         wait_for(lambda: " POST /echo 413 " in (tmp_path / "stderr").read_text())
-        assert " POST /echo/tools 200 " in (tmp_path / "stderr").read_text()
+        log_text = (tmp_path / "stderr").read_text()
+        assert " POST /echo/tools 200 " in log_text and " GET /broken 500 " in log_text
+        assert "No module named 'missing'" in log_text  # the error, for the operator
     finally:
         process.terminate()
         process.wait(30)

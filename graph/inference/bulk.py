@@ -62,7 +62,7 @@ class BulkThresholds:
     #: holding this many quads or more.
     reasoning_quads: int = 50_000
     #: A retraction of more than this share of the store's quads (and of more than :data:`BULK_RETRACTION_MIN`
-    #: triples): DRed over-deletes broadly (1% of a million triples took five minutes in the store, 14 s here).
+    #: triples): DRed over-deletes broadly (1% of a million triples took five minutes in the store, 14 to 18 s in bulk).
     retraction_share: float = 0.001
 
 
