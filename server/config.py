@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import math
 import os
 import typing
 from collections.abc import Mapping
@@ -29,6 +30,8 @@ from graph.outbound import OutboundPolicy
 PREFIX = "GENAI_KG_"
 #: How an in-memory store is written where a folder is expected (``GENAI_KG_STORE=memory``).
 MEMORY = "memory"
+#: The shortest duration a time setting takes: a timeout of 0 or less would refuse everything, or nothing.
+MIN_SECONDS = 0.001
 
 
 def default_query_workers() -> int:
@@ -45,12 +48,12 @@ def setting(
     location: bool = False,
     separator: str | None = None,
     shown: str | None = None,
-    minimum: int | None = None,
+    minimum: float | None = None,
 ) -> Any:
     """A field of :class:`Config`: ``help`` for the option and the docs; ``cli`` False keeps it off command
     lines (secrets); ``location`` marks where the graph lives (every command takes those); ``separator``
     splits a list's text; ``shown`` is the default as the docs and ``--help`` say it; ``minimum`` is the
-    least number it takes (a count)."""
+    least number it takes (a count, or a duration in seconds)."""
     metadata = {
         "help": help,
         "cli": cli,
@@ -94,10 +97,14 @@ class Config:
     port: int = setting(8000, help="Port to listen on.")
     threads: int = setting(8, help="Threads that run the app; bodies are read before, without a thread.", minimum=1)
     request_timeout: float = setting(
-        10.0, help="Seconds a client has to send its request's headers, and as many again for its body (408)."
+        10.0,
+        help="Seconds a client has to send its request's headers, and as many again for its body (408).",
+        minimum=MIN_SECONDS,
     )
     send_timeout: float = setting(
-        30.0, help="Seconds a client may leave its answer unread before the server gives up on it."
+        30.0,
+        help="Seconds a client may leave its answer unread before the server gives up on it.",
+        minimum=MIN_SECONDS,
     )
     shutdown_timeout: int = setting(
         30,
@@ -107,7 +114,9 @@ class Config:
     )
     access_log: bool = setting(True, help="One line per request on standard error (see docs/deploy.md).")
     read_only: bool = setting(False, help="Refuse every write (403).")
-    query_timeout: float = setting(30.0, help="Seconds of work a request may cause (queries, updates, pages).")
+    query_timeout: float = setting(
+        30.0, help="Seconds of work a request may cause (queries, updates, pages).", minimum=MIN_SECONDS
+    )
     query_workers: int = setting(
         factory=default_query_workers,
         help="Processes that evaluate queries and are killed at the budget (0: in the request thread).",
@@ -182,9 +191,12 @@ class Config:
     queries_dir: Path = setting(QUERIES_DIR, help="Folder of the named queries (*.rq).", shown="queries/")
 
     def __post_init__(self) -> None:
-        """A count below its least value (no thread, no query at once) is refused, naming its setting."""
+        """A number below its least value (no thread, no query at once, a timeout of 0) or not finite is
+        refused, naming its setting."""
         for name, f in setting_fields().items():
             least, value = f.metadata["minimum"], getattr(self, name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{env_name(f)} / {option_name(f)}: a finite number, not {value}")
             if least is not None and value is not None and value < least:
                 raise ValueError(f"{env_name(f)} / {option_name(f)}: at least {least}, not {value}")
 

@@ -52,7 +52,14 @@ def test_an_option_wins_over_its_variable_and_a_variable_over_the_default() -> N
 
 @pytest.mark.parametrize(
     ("variable", "text"),
-    [("GENAI_KG_QUERY_TIMEOUT", "soon"), ("GENAI_KG_READ_ONLY", "maybe"), ("GENAI_KG_PORT", "80.5")],
+    [
+        ("GENAI_KG_QUERY_TIMEOUT", "soon"),
+        ("GENAI_KG_READ_ONLY", "maybe"),
+        ("GENAI_KG_PORT", "80.5"),
+        ("GENAI_KG_QUERY_TIMEOUT", "inf"),  # a deadline at infinity: OverflowError in every query
+        ("GENAI_KG_REQUEST_TIMEOUT", "0"),
+        ("GENAI_KG_BULK_RETRACTION_SHARE", "nan"),
+    ],
 )
 def test_a_bad_value_names_its_setting(variable: str, text: str) -> None:
     with pytest.raises(ValueError, match=variable):
