@@ -99,6 +99,22 @@ def test_a_rule_is_compiled_from_its_patterns_whatever_their_shape() -> None:
     assert {closure.line(t) for t in closure.inferred} == expected
 
 
+def test_an_axiom_whose_new_rules_derive_much_recomputes_in_bulk() -> None:
+    """An axiom added alone extends the closure in the store, unless the rows it adds derive more than the
+    threshold: then the closure is computed again, through the bulk path."""
+    kg = open_knowledge_graph()
+    kg.bulk_in_process = True
+    kg.update("INSERT DATA { GRAPH gai:extra { gai:Product rdfs:subClassOf gai:Claim } }")
+    claims = {row["x"] for row in kg.query("SELECT ?x WHERE { ?x a gai:Claim }")}  # type: ignore[union-attr]
+    assert engine_of(kg) == "store" and not closure_state(kg).report["full"]
+    kg.bulk = BulkThresholds(reasoning_quads=5)
+    report = kg.update("INSERT DATA { GRAPH gai:extra { gai:Claim rdfs:subClassOf gai:Statement } }")
+    assert report.full and engine_of(kg) == "bulk"
+    statements = {row["x"] for row in kg.query("SELECT ?x WHERE { ?x a gai:Statement }")}  # type: ignore[union-attr]
+    assert len(claims) > 5 and statements == claims
+    assert inferred(kg) == fresh_inferred(kg)
+
+
 def test_the_threshold_switches_a_write_to_the_bulk_path() -> None:
     kg = open_knowledge_graph()
     kg.bulk_in_process = True

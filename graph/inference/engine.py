@@ -11,6 +11,9 @@ derivation may have used them for, against the store as it was), remove what was
 still follows (a query per rule row, conclusions restricted to the over-deleted set, premises outside it), and
 go forward from that.
 
+A schema that only grew keeps its old rules' work: the rows the new axioms add run over the whole store once,
+then rounds go forward (:meth:`Run.extend`).
+
 Queries read the union of all graphs: a frontier's triples are triples of the store, and the over-deleted
 ones are the old state over-deletion reads (re-derivation excludes them in its queries).
 """
@@ -216,6 +219,34 @@ class Run:
         self.added += len(fresh)
         return len(fresh) + self.forward(WHOLE_STORE)
 
+    def extend(self, grown: Sequence[program.Rule], asserted: Sequence[TermTriple], *, most: int) -> bool:
+        """The closure of a store closed under a smaller program, under this run's: its entailed schema triples
+        the store lacks, the rows only this program has (``grown``, :func:`.program.added_rows`), each over the
+        whole store, then rounds from what they derived and from the ``asserted`` triples. False, with only the
+        entailed schema triples written, when the new rows derive more than ``most`` triples (a closure from
+        scratch in bulk is then the cheaper way).
+
+        Enough because every rule only adds: a triple the new program derives and the store lacks has a first
+        step, and that step reads the store through a new row, or through an old one and an added triple.
+        """
+        entailed = self.schema.entailed()
+        present = {q.triple for q in self.backend.match(entailed) if not is_temporary(q.graph_name)}
+        fresh = [t for t in entailed if Triple(*t) not in present]  # type: ignore[arg-type]
+        self.put(fresh, (GRAPH_INFERRED,))
+        self.added += len(fresh)
+        with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
+            for rule in grown:
+                for batch in rule_sparql.batches(rule, rule.rows):
+                    self.construct(rule_sparql.forward(batch, None, None), batch.substitutions, sink)
+            self.rounds += 1
+            if _lines(sink) > most:
+                return False
+            frontier, new = self._output(sink, (GRAPH_INFERRED,))
+        self.added += new
+        self.forward(frontier)
+        self.forward(self.seed([*asserted, *fresh]))
+        return True
+
     # -- removing ------------------------------------------------------------------------------------
 
     def retract(self, retracted: Sequence[TermTriple]) -> Frontier | None:
@@ -277,3 +308,11 @@ class Run:
         missing = [t for t in entailed if Triple(*t) not in present]  # type: ignore[arg-type]
         self.put(missing, (GRAPH_INFERRED,))
         self.added += len(missing)
+
+
+def _lines(sink: IO[bytes]) -> int:
+    """The lines written to ``sink`` so far (it is left at its end)."""
+    sink.seek(0)
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: sink.read(1 << 20), b""))
+    sink.seek(0, 2)
+    return lines

@@ -18,7 +18,7 @@ such triples cannot be stored (RDF has no blank-node predicates), their reversed
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -376,6 +376,33 @@ def build_program(schema: CompiledSchema) -> tuple[Rule, ...]:
     if read:
         program.append(_rule(_BRIDGE, set(), set(), [Row((c,)) for c in sorted(read, key=str)]))
     return tuple(program)
+
+
+def added_rows(before: Sequence[Rule], after: Sequence[Rule]) -> list[Rule] | None:
+    """The rules of ``after`` with only the rows ``before`` lacks (a rule is its shape: name, premises,
+    conclusion, filters; a row its values); None when ``before`` has a row ``after`` lacks, so that a closure
+    under ``before`` is not one ``after`` can only extend."""
+
+    def table(program: Sequence[Rule]) -> dict[tuple[object, ...], set[tuple[Term, ...]]]:
+        rows: dict[tuple[object, ...], set[tuple[Term, ...]]] = {}
+        for rule in program:
+            rows.setdefault(_shape(rule), set()).update(row.values for row in rule.rows)
+        return rows
+
+    old, new = table(before), table(after)
+    if any(not values <= new.get(shape, set()) for shape, values in old.items()):
+        return None
+    grown = []
+    for rule in after:
+        known = old.get(_shape(rule), set())
+        rows = [row for row in rule.rows if row.values not in known]
+        if rows:
+            grown.append(rule.with_rows(rows))
+    return grown
+
+
+def _shape(rule: Rule) -> tuple[object, ...]:
+    return (rule.name, rule.columns, rule.premises, rule.conclusion, rule.filters)
 
 
 def stored(triple: TermTriple) -> TermTriple:

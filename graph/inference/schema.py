@@ -419,9 +419,14 @@ def compile_schema(triples: Iterable[TermTriple]) -> CompiledSchema:
 
 def read_schema(kg: KnowledgeGraph) -> CompiledSchema:
     """Read the asserted schema triples of ``kg`` and compile them (uncached: see :func:`schema_of`)."""
+    return compile_schema(schema_triples(kg))
+
+
+def schema_triples(kg: KnowledgeGraph) -> list[TermTriple]:
+    """The asserted schema triples of ``kg``, as :func:`compile_schema` reads them."""
     result = kg.query(SCHEMA_QUERY, infer=False)
     assert isinstance(result, QuerySolutions)
-    return compile_schema((row["s"], row["p"], row["o"]) for row in result)
+    return [(row["s"], row["p"], row["o"]) for row in result]
 
 
 #: Compiled schemas by fingerprint, most recently used last (a few ontologies per process at most).
@@ -442,9 +447,13 @@ def remember(schema: CompiledSchema) -> CompiledSchema:
 
 def schema_of(kg: KnowledgeGraph, fingerprint: str | None) -> CompiledSchema:
     """The compiled schema of ``kg``; ``fingerprint`` (from the closure state) finds it without reading it."""
-    if fingerprint is not None:
-        with _CACHE_LOCK:
-            found = _CACHE.get(fingerprint)
-        if found is not None:
-            return found
-    return remember(read_schema(kg))
+    found = remembered(fingerprint)
+    return found if found is not None else remember(read_schema(kg))
+
+
+def remembered(fingerprint: str | None) -> CompiledSchema | None:
+    """The compiled schema of that fingerprint, if this process has it."""
+    if fingerprint is None:
+        return None
+    with _CACHE_LOCK:
+        return _CACHE.get(fingerprint)
