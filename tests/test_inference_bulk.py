@@ -101,7 +101,7 @@ def test_a_rule_is_compiled_from_its_patterns_whatever_their_shape() -> None:
 
 def test_an_axiom_whose_new_rules_derive_much_recomputes_in_bulk() -> None:
     """An axiom added alone extends the closure in the store, unless the rows it adds derive more than the
-    threshold: then the closure is computed again, through the bulk path."""
+    threshold, or its removal would over-delete as many: then the closure is computed again, in bulk."""
     kg = open_knowledge_graph()
     kg.bulk_in_process = True
     kg.update("INSERT DATA { GRAPH gai:extra { gai:Product rdfs:subClassOf gai:Claim } }")
@@ -112,6 +112,9 @@ def test_an_axiom_whose_new_rules_derive_much_recomputes_in_bulk() -> None:
     assert report.full and engine_of(kg) == "bulk"
     statements = {row["x"] for row in kg.query("SELECT ?x WHERE { ?x a gai:Statement }")}  # type: ignore[union-attr]
     assert len(claims) > 5 and statements == claims
+    assert inferred(kg) == fresh_inferred(kg)
+    report = kg.update("DELETE DATA { GRAPH gai:extra { gai:Claim rdfs:subClassOf gai:Statement } }")
+    assert report.full and engine_of(kg) == "bulk"  # as many over-deleted
     assert inferred(kg) == fresh_inferred(kg)
 
 

@@ -11,8 +11,10 @@ derivation may have used them for, against the store as it was), remove what was
 still follows (a query per rule row, conclusions restricted to the over-deleted set, premises outside it), and
 go forward from that.
 
-A schema that only grew keeps its old rules' work: the rows the new axioms add run over the whole store once,
-then rounds go forward (:meth:`Run.extend`).
+A change of the schema keeps the work of the rules both schemas have: DRed also over-deletes what the rule
+rows only the old schema has derived (each over the whole store once), and the rows only the new one has run
+over the whole store once before rounds go forward (:meth:`Run.retract` and :meth:`Run.extend`, given the
+schema the closure was computed under).
 
 Queries read the union of all graphs: a frontier's triples are triples of the store, and the over-deleted
 ones are the old state over-deletion reads (re-derivation excludes them in its queries).
@@ -20,6 +22,7 @@ ones are the old state over-deletion reads (re-derivation excludes them in its q
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
@@ -72,12 +75,20 @@ def content_of(triples: Iterable[TermTriple]) -> Content:
     return Content(frozenset(predicates), frozenset(classes))  # type: ignore[arg-type]
 
 
-class Run:
-    """One writer's reasoning over a store: its schema's program, its temporary graphs, its counts."""
+class Overgrown(Exception):
+    """A change of the schema found more to do than its bound (its temporary graphs are dropped)."""
 
-    def __init__(self, kg: KnowledgeGraph, schema: CompiledSchema) -> None:
+
+class Run:
+    """One writer's reasoning over a store: its schema's program, its temporary graphs, its counts.
+
+    ``before`` is the schema the store's closure was computed under, when a write changed it (by default this
+    run's): over-deletion follows the derivations it made, everything else this run's program."""
+
+    def __init__(self, kg: KnowledgeGraph, schema: CompiledSchema, before: CompiledSchema | None = None) -> None:
         self.backend = kg.backend
         self.schema = schema
+        self.before = before or schema
         self.id = uuid.uuid4().hex[:12]
         self.added = 0
         self.removed = 0
@@ -219,16 +230,17 @@ class Run:
         self.added += len(fresh)
         return len(fresh) + self.forward(WHOLE_STORE)
 
-    def extend(self, grown: Sequence[program.Rule], asserted: Sequence[TermTriple], *, most: int) -> bool:
-        """The closure of a store closed under a smaller program, under this run's: its entailed schema triples
-        the store lacks, the rows only this program has (``grown``, :func:`.program.added_rows`), each over the
-        whole store, then rounds from what they derived and from the ``asserted`` triples. False, with only the
-        entailed schema triples written, when the new rows derive more than ``most`` triples (a closure from
-        scratch in bulk is then the cheaper way).
+    def extend(self, asserted: Sequence[TermTriple], *, most: int) -> None:
+        """From a store closed under ``before``'s program less the rows it dropped (:meth:`retract` did that),
+        to the closure under this run's: the entailed schema triples the store lacks, the rows only this
+        program has, each over the whole store, then rounds from what they derived and from the ``asserted``
+        triples. :class:`Overgrown`, with only the entailed schema triples written, when the new rows derive
+        more than ``most`` triples (a closure from scratch in bulk is then the cheaper way).
 
         Enough because every rule only adds: a triple the new program derives and the store lacks has a first
         step, and that step reads the store through a new row, or through an old one and an added triple.
         """
+        grown = program.rows_only_in(self.schema.program, self.before.program)
         entailed = self.schema.entailed()
         present = {q.triple for q in self.backend.match(entailed) if not is_temporary(q.graph_name)}
         fresh = [t for t in entailed if Triple(*t) not in present]  # type: ignore[arg-type]
@@ -240,35 +252,52 @@ class Run:
                     self.construct(rule_sparql.forward(batch, None, None), batch.substitutions, sink)
             self.rounds += 1
             if _lines(sink) > most:
-                return False
+                raise Overgrown(f"the schema's new rules derive more than {most} triples")
             frontier, new = self._output(sink, (GRAPH_INFERRED,))
         self.added += new
         self.forward(frontier)
         self.forward(self.seed([*asserted, *fresh]))
-        return True
 
     # -- removing ------------------------------------------------------------------------------------
 
-    def retract(self, retracted: Sequence[TermTriple]) -> Frontier | None:
-        """Delete/Rederive for triples no longer asserted; returns the frontier of what was re-derived."""
-        if not retracted:
+    def retract(self, retracted: Sequence[TermTriple], *, most: int | None = None) -> Frontier | None:
+        """Delete/Rederive for triples no longer asserted, and for what only ``before`` gave: the conclusions of
+        the rule rows this program lacks, and the schema triples it no longer entails. Returns the frontier of
+        what was re-derived; :class:`Overgrown` (nothing changed but the temporary graphs, dropped) when more
+        than ``most`` triples would be over-deleted."""
+        gone = self._no_longer_entailed()
+        same = self.before is self.schema
+        dropped = [] if same else program.rows_only_in(self.before.program, self.schema.program)
+        if not retracted and not gone and not dropped:
             return None
         over = self.graph("over")
-        first = self.graph("gone")
-        self.put(retracted, (over, first))
-        frontier: Frontier | None = Frontier(first, content_of(retracted))
-        seen = frontier.content  # type: ignore[union-attr]
-        deleted = 0
-        while frontier is not None:
+        frontiers = [self.seed([*retracted, *gone])]
+        self.put(gone, (over,))
+        self.put(retracted, (over,))
+        with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
+            for rule in dropped:  # their conclusions over the store as it was: that is, with ``over`` in it
+                for batch in rule_sparql.batches(rule, rule.rows):
+                    text = rule_sparql.overdelete(batch, None, None, GRAPH_INFERRED, over)
+                    self.construct(text, batch.substitutions, sink)
+            found, deleted = self._output(sink, (over,))
+        deleted += len(gone)
+        frontiers.append(found)
+        seen = Content(frozenset(), frozenset())
+        while live := [f for f in frontiers if f is not None]:
+            seen = functools.reduce(Content.union, (f.content for f in live), seen)
+            if most is not None and deleted > most:
+                for frontier in (*live, Frontier(over)):
+                    self.drop(frontier)
+                raise Overgrown(f"more than {most} inferred triples would be over-deleted")
             with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
-                self._overdelete_round(frontier, over, sink)
-                self.drop(frontier)
+                for frontier in live:
+                    self._overdelete_round(frontier, over, sink)
+                    self.drop(frontier)
                 self.rounds += 1
                 self.renew()
-                frontier, new = self._output(sink, (over,))
+                found, new = self._output(sink, (over,))
             deleted += new
-            if frontier is not None:
-                seen = seen.union(frontier.content)
+            frontiers = [found]
         if deleted:
             inferred = GRAPH_INFERRED
             self.backend.update(
@@ -286,7 +315,7 @@ class Run:
 
     def _overdelete_round(self, frontier: Frontier, over: NamedNode, sink: IO[bytes]) -> None:
         assert frontier.graph is not None
-        for rule in self.schema.program:
+        for rule in self.before.program:  # the derivations the closure was made of
             for premise in range(len(rule.premises)):
                 rows = program.rows_for(rule, premise, frontier.content)
                 for batch in rule_sparql.batches(rule, rows, one_by_one=True):
@@ -299,9 +328,19 @@ class Run:
             for batch in rule_sparql.batches(rule, rows, one_by_one=True):
                 self.construct(rule_sparql.rederive(batch, over), batch.substitutions, sink)
 
+    def _no_longer_entailed(self) -> list[TermTriple]:
+        """The schema triples ``before`` entailed and this run's schema does not, in the inferred graph."""
+        if self.before is self.schema:
+            return []
+        gone = set(self.before.entailed()).difference(self.schema.entailed())
+        held = {q.triple for q in self.backend.match(list(gone)) if q.graph_name == GRAPH_INFERRED}
+        return [t for t in gone if Triple(*t) in held]  # type: ignore[arg-type]
+
     def _restore_entailed(self) -> None:
-        """Put back entailed schema triples that over-deletion took (cls-oo types: instance-shaped)."""
-        entailed = [t for t in self.schema.entailed() if t[1] == NODES[TYPE]]
+        """Put back entailed schema triples that over-deletion took (cls-oo types: instance-shaped), those both
+        schemas entail (:meth:`extend` adds those only the new one does, and reasons from them)."""
+        before = set(self.before.entailed())
+        entailed = [t for t in self.schema.entailed() if t[1] == NODES[TYPE] and t in before]
         if not entailed:
             return
         present = {q.triple for q in self.backend.match(entailed) if not is_temporary(q.graph_name)}

@@ -378,27 +378,18 @@ def build_program(schema: CompiledSchema) -> tuple[Rule, ...]:
     return tuple(program)
 
 
-def added_rows(before: Sequence[Rule], after: Sequence[Rule]) -> list[Rule] | None:
-    """The rules of ``after`` with only the rows ``before`` lacks (a rule is its shape: name, premises,
-    conclusion, filters; a row its values); None when ``before`` has a row ``after`` lacks, so that a closure
-    under ``before`` is not one ``after`` can only extend."""
-
-    def table(program: Sequence[Rule]) -> dict[tuple[object, ...], set[tuple[Term, ...]]]:
-        rows: dict[tuple[object, ...], set[tuple[Term, ...]]] = {}
-        for rule in program:
-            rows.setdefault(_shape(rule), set()).update(row.values for row in rule.rows)
-        return rows
-
-    old, new = table(before), table(after)
-    if any(not values <= new.get(shape, set()) for shape, values in old.items()):
-        return None
-    grown = []
-    for rule in after:
-        known = old.get(_shape(rule), set())
-        rows = [row for row in rule.rows if row.values not in known]
+def rows_only_in(program: Sequence[Rule], other: Sequence[Rule]) -> list[Rule]:
+    """The rules of ``program`` with only the rows ``other`` lacks: what a schema change drops (``program`` the
+    old one) or adds (the new one). A rule is its shape (name, premises, conclusion, filters), a row its values."""
+    known: dict[tuple[object, ...], set[tuple[Term, ...]]] = {}
+    for rule in other:
+        known.setdefault(_shape(rule), set()).update(row.values for row in rule.rows)
+    only = []
+    for rule in program:
+        rows = [row for row in rule.rows if row.values not in known.get(_shape(rule), ())]
         if rows:
-            grown.append(rule.with_rows(rows))
-    return grown
+            only.append(rule.with_rows(rows))
+    return only
 
 
 def _shape(rule: Rule) -> tuple[object, ...]:

@@ -20,8 +20,7 @@ from pyoxigraph import NamedNode, RdfFormat
 from ..errors import ReadOnly
 from .bulk import BULK_RETRACTION_MIN, load_in_bulk, materialize_in_bulk
 from .bulk_child import BulkResult
-from .engine import Run
-from .program import added_rows
+from .engine import Overgrown, Run
 from .schema import (
     CompiledSchema,
     TermTriple,
@@ -139,15 +138,14 @@ def wants_bulk(kg: KnowledgeGraph, change: Change) -> bool:
 
 def reason(kg: KnowledgeGraph, change: Change) -> tuple[Report, CompiledSchema]:
     """Bring the inferred graph up to date with one committed write: DRed for what it retracted, then forward
-    rounds from what it asserted (and what DRed re-derived). Axioms added with nothing removed extend the
-    closure (:func:`extend`); any other change to the schema recomputes everything, and so does a large change,
-    through the bulk path (see :func:`wants_bulk`)."""
+    rounds from what it asserted (and what DRed re-derived); a change of the schema too (:func:`rebase`). A
+    large change recomputes everything, through the bulk path (see :func:`wants_bulk`)."""
     if wants_bulk(kg, change):
         if change.asserted or not change.retracted or change.touches_schema():
             return recompute(kg, bulk=True)
         return retract_in_bulk(kg, change.retracted)
     if change.touches_schema():
-        return recompute(kg) if change.retracted else extend(kg, change)
+        return rebase(kg, change)
     started = time.perf_counter()
     schema = schema_of(kg, read_state(kg).schema)
     run = Run(kg, schema)
@@ -158,35 +156,38 @@ def reason(kg: KnowledgeGraph, change: Change) -> tuple[Report, CompiledSchema]:
     return report, schema
 
 
-def extend(kg: KnowledgeGraph, change: Change) -> tuple[Report, CompiledSchema]:
-    """A write that only adds, to the schema too: the rules the schema had are kept, so only the rows the new
-    axioms add run over the whole store, then rounds from what they and the added triples derive (adding
-    ``gaid:X rdfs:subClassOf gai:Y`` to the catalogue's 815,000 quads took 15 s through a whole closure).
-    Without the schema the closure was computed under, when the new rules would lack one of its rows, or when
-    the new rows derive more than ``kg.bulk.reasoning_quads`` triples, the closure is computed again."""
+def rebase(kg: KnowledgeGraph, change: Change) -> tuple[Report, CompiledSchema]:
+    """A write that changes the schema: the work of the rule rows both schemas have is kept. DRed over-deletes
+    from the retracted triples, from what only the old rows derived and from what only the old schema entailed;
+    then the rows only the new schema has run over the whole store, and rounds go forward (:class:`.engine.Run`).
+    Adding ``gai:Product rdfs:subClassOf gai:Claim`` to the catalogue's 833,312 quads took 15.8 s as a whole
+    closure in bulk, 0.3 s this way. Without the schema the closure was computed under, or past
+    ``kg.bulk.reasoning_quads`` triples over-deleted or newly derived, the closure is computed again."""
     started = time.perf_counter()
     triples = schema_triples(kg)
     schema = remember(compile_schema(triples))
     before = _schema_before(kg, triples, change)
-    grown = None if before is None else added_rows(before.program, schema.program)
-    if before is None or grown is None or not set(before.entailed()) <= set(schema.entailed()):
+    if before is None:
         return recompute(kg)
-    run = Run(kg, schema)
-    if not run.extend(grown, change.asserted, most=kg.bulk.reasoning_quads):
+    run = Run(kg, schema, before)
+    try:
+        run.forward(run.retract(change.retracted, most=kg.bulk.reasoning_quads))
+        run.extend(change.asserted, most=kg.bulk.reasoning_quads)
+    except Overgrown:
         return recompute(kg)
     seconds = time.perf_counter() - started
     return Report("updated", run.added, run.removed, seconds, False, run.rounds, run.queries), schema
 
 
 def _schema_before(kg: KnowledgeGraph, triples: list[TermTriple], change: Change) -> CompiledSchema | None:
-    """The schema the store's closure was computed under: this process's, or the schema triples without those
-    ``change`` added, if their fingerprint is the closure's."""
+    """The schema the store's closure was computed under: this process's, or the schema triples as they were
+    before ``change`` (without those it added, with those it retracted), if their fingerprint is the closure's."""
     fingerprint = read_state(kg).schema
     found = remembered(fingerprint)
     if found is not None or fingerprint is None:
         return found
     added = set(change.asserted)
-    before = compile_schema(t for t in triples if t not in added)
+    before = compile_schema([*(t for t in triples if t not in added), *filter(touches_schema, change.retracted)])
     return before if before.fingerprint == fingerprint else None
 
 

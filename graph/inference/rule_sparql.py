@@ -136,13 +136,16 @@ def forward(batch: Batch, delta: int | None, graph: NamedNode | None) -> str:
     return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
 
 
-def overdelete(batch: Batch, delta: int, graph: NamedNode, inferred: NamedNode, over: NamedNode) -> str:
-    """The inferred conclusions of instances whose premise ``delta`` is in ``graph``, not yet in ``over``."""
+def overdelete(batch: Batch, delta: int | None, graph: NamedNode | None, inferred: NamedNode, over: NamedNode) -> str:
+    """The inferred conclusions of instances whose premise ``delta`` is in ``graph`` (None: of every instance,
+    a rule row the schema no longer has), not yet in ``over``."""
     rule = batch.rule
     inferred_only = _pattern(rule.conclusion, inferred)  # a pattern would be evaluated alone, then joined
     held = inferred_only if batch.substitutions else f"FILTER EXISTS {{ {inferred_only} }}"
     checks = [held, _absent(rule.conclusion, batch, over)]
-    where = _where(batch, [_pattern(rule.premises[delta], graph)], {delta: graph}, checks)
+    graphs = {delta: graph} if delta is not None and graph is not None else {}
+    lead = [_pattern(rule.premises[i], g) for i, g in graphs.items()]
+    where = _where(batch, lead, graphs, checks)
     return f"CONSTRUCT {{ {_pattern(rule.conclusion)} }} WHERE {{ {where} }}"
 
 
