@@ -3,6 +3,8 @@ store left pending is computed again, and readers of checkpoints never see half 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -73,6 +75,30 @@ def test_infer_does_nothing_on_a_current_store_unless_forced(tmp_path: Path) -> 
     assert forced.exit_code == 0 and "rounds" in forced.output
     kg = KnowledgeGraph.open(store, read_only=True)
     assert kg.generation != generation and closure_state(kg).current
+
+
+#: A write in a process of its own: nothing compiled is cached there, as in a server just started.
+WRITE = (
+    "import sys; from graph import open_knowledge_graph; "
+    "print(open_knowledge_graph(sys.argv[1]).update(sys.argv[2]).full)"
+)
+
+
+def test_a_new_process_changes_the_schema_without_a_closure_from_scratch(shipped_store: Path) -> None:
+    """The schema the closure was computed under is compiled again from the store's schema triples as they were
+    before the write (its fingerprint is the one the state records), so a process that did not compute the
+    closure changes the ontology as the writer did: adding and removing an axiom recompute nothing."""
+    for update in (
+        "INSERT DATA { GRAPH gai:extra { gai:Product rdfs:subClassOf gai:Claim } }",
+        "DELETE DATA { GRAPH gai:extra { gai:Product rdfs:subClassOf gai:Claim } }",
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", WRITE, str(shipped_store), update], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr  # not full
+    kg = open_knowledge_graph(shipped_store, read_only=True)
+    assert closure_state(kg).current and not closure_state(kg).report["full"]
+    assert inferred(kg) == fresh_inferred(kg)
 
 
 def test_the_bulk_thresholds_are_settings_every_command_reads(tmp_path: Path) -> None:
