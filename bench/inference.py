@@ -15,7 +15,8 @@ one N-Triples file. Every figure comes from a process of its own, so that peak m
 - genai-kg ``reopen``: open that materialised store (as ``serve`` and every CLI command do) and answer one
   query (seconds, RSS; nothing is rebuilt: the closure is current);
 - genai-kg ``updates``: one-fact INSERT DATA / DELETE DATA through ``KnowledgeGraph.update`` (median and max),
-  a fact with a wide fan-out, and one write that removes 1% of the data (a ``Delta``, as the update planner
+  a fact with a wide fan-out, an axiom added and removed (``GraduateCourse rdfs:subClassOf Offering``), and one
+  write that removes 1% of the data (a ``Delta``, as the update planner
   will make for a ``DELETE … WHERE``).
 
     python -m bench.inference --departments 30            # about 100k triples
@@ -176,6 +177,13 @@ def genai_kg_updates(store: Path, updates: int) -> dict[str, Any]:
         started = time.perf_counter()
         report = kg.update(f"{kind} DATA {{ {fact} }}")
         wide.append(time.perf_counter() - started)
+    # an axiom with a wide fan-out added and removed: every graduate course becomes an offering, and back
+    axiom = f"<{UB}GraduateCourse> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{UB}Offering>"
+    schema = []
+    for kind in ("INSERT", "DELETE"):
+        started = time.perf_counter()
+        report = kg.update(f"{kind} DATA {{ {axiom} }}")
+        schema.append((time.perf_counter() - started, report))
     data = [q for q in kg.quads(None, None, None, DefaultGraph()) if not touches_schema(q.triple)]  # type: ignore[arg-type]
     share = random.Random(1).sample(data, len(data) // 100)
     started, cpu = time.perf_counter(), _cpu_seconds()
@@ -192,6 +200,10 @@ def genai_kg_updates(store: Path, updates: int) -> dict[str, Any]:
         "remove_ms_max": 1000 * max(removes),
         "wide_remove_ms": 1000 * wide[0],
         "wide_add_ms": 1000 * wide[1],
+        "axiom_add_ms": 1000 * schema[0][0],
+        "axiom_remove_ms": 1000 * schema[1][0],
+        "axiom_inferred": schema[0][1].inferred_added,
+        "axiom_full": schema[0][1].full or schema[1][1].full,
         "remove_1pct_quads": removed.removed,
         "remove_1pct_seconds": one_percent,
         "remove_1pct_cpu_seconds": cpu,
