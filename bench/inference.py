@@ -203,7 +203,7 @@ def genai_kg_updates(store: Path, updates: int) -> dict[str, Any]:
         "axiom_add_ms": 1000 * schema[0][0],
         "axiom_remove_ms": 1000 * schema[1][0],
         "axiom_inferred": schema[0][1].inferred_added,
-        "axiom_full": schema[0][1].full or schema[1][1].full,
+        "axiom_full": int(schema[0][1].full or schema[1][1].full),  # a number: the report reads numbers
         "remove_1pct_quads": removed.removed,
         "remove_1pct_seconds": one_percent,
         "remove_1pct_cpu_seconds": cpu,

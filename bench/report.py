@@ -210,9 +210,9 @@ def inference_targets(text: str) -> list[str]:
             f"(median add {ours.get('add_ms_median', 0):.2f} ms) | {_met(worst, 50.0, below=True)} | | |"
         )
         if "axiom_add_ms" in ours:
-            how = "the whole closure again" if ours["axiom_full"] else "the rows it changes"
+            how = "the whole closure again" if ours.get("axiom_full") else "the rows it changes"
             lines.append(
-                f"| an axiom added / removed ({n:,} triples; {ours['axiom_inferred']:,} inferred; {how}) | — | — | "
+                f"| an axiom added / removed ({n:,} triples; {ours.get('axiom_inferred', 0):,.0f} inferred; {how}) | — | — | "
                 f"{ours['axiom_add_ms']:.0f} / {ours['axiom_remove_ms']:.0f} ms | | | |"
             )
     return lines
