@@ -271,17 +271,10 @@ class Run:
         if not retracted and not gone and not dropped:
             return None
         over = self.graph("over")
-        frontiers = [self.seed([*retracted, *gone])]
-        self.put(gone, (over,))
-        self.put(retracted, (over,))
-        with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
-            for rule in dropped:  # their conclusions over the store as it was: that is, with ``over`` in it
-                for batch in rule_sparql.batches(rule, rule.rows):
-                    text = rule_sparql.overdelete(batch, None, None, GRAPH_INFERRED, over)
-                    self.construct(text, batch.substitutions, sink)
-            found, deleted = self._output(sink, (over,))
+        self.put([*retracted, *gone], (over,))
+        found, deleted = self._overdelete_dropped(dropped, over)
+        frontiers = [self.seed([*retracted, *gone]), found]
         deleted += len(gone)
-        frontiers.append(found)
         seen = Content(frozenset(), frozenset())
         while live := [f for f in frontiers if f is not None]:
             seen = functools.reduce(Content.union, (f.content for f in live), seen)
@@ -312,6 +305,19 @@ class Run:
             back, new = self._output(sink, (GRAPH_INFERRED,))
         self.added += new
         return back
+
+    def _overdelete_dropped(self, dropped: Sequence[program.Rule], over: NamedNode) -> tuple[Frontier | None, int]:
+        """The inferred conclusions of rule rows the schema no longer has, each row over the store as it was
+        (``over`` holds what the write retracted), into ``over`` and a frontier."""
+        if not dropped:
+            return None, 0
+        with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
+            for rule in dropped:
+                for batch in rule_sparql.batches(rule, rule.rows):
+                    text = rule_sparql.overdelete(batch, None, None, GRAPH_INFERRED, over)
+                    self.construct(text, batch.substitutions, sink)
+            self.rounds += 1
+            return self._output(sink, (over,))
 
     def _overdelete_round(self, frontier: Frontier, over: NamedNode, sink: IO[bytes]) -> None:
         assert frontier.graph is not None
