@@ -162,8 +162,9 @@ class Config:
     bulk_reasoning_quads: int = setting(
         BulkThresholds.reasoning_quads,
         help="A write changing more triples than this, or a closure from scratch of a store holding this many "
-        "quads, is reasoned over in memory in a child process instead of as queries in the store "
-        "(docs/inference.md); every command that writes reads it.",
+        "quads, is reasoned over in memory in a child process instead of as queries in the store, and so is a "
+        "change of the ontology that would over-delete or newly derive more (docs/inference.md); every command "
+        "that writes reads it.",
         minimum=0,
     )
     bulk_retraction_share: float = setting(
