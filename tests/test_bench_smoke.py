@@ -86,15 +86,18 @@ def test_hot_functions_share_of_samples(raw: str, expected: list[tuple[str, floa
 
 
 def test_inference_figures_are_read_from_bench_inference_output() -> None:
+    """As ``bench/inference.py`` prints them: genai-kg's phases on lines of their own, merged."""
     text = """```
 102769 asserted triples (30 departments)
-  genai-kg: seconds=0.544, seconds_with_store=1.169, add_ms_median=0.124, add_ms_max=0.432, remove_ms_max=0.345, \
-axiom_add_ms=801.3, axiom_remove_ms=991.1, axiom_inferred=11318, axiom_full=0
-reasonable: seconds=1.663, closure=260000
+     genai-kg load: seconds=0.544, cpu_seconds=1.169, engine=bulk
+  genai-kg updates: add_ms_median=0.124, add_ms_max=0.432, remove_ms_max=0.345, axiom_add_ms=801.3, \
+axiom_remove_ms=991.1, axiom_inferred=11318, axiom_full=0
+        reasonable: seconds=1.663, closure=260000
 ```"""
     ((triples, figures),) = report.inference_figures(text)
     assert triples == 102769
     assert figures["reasonable"]["seconds"] == 1.663
+    assert figures["genai-kg"]["seconds"] == 0.544 and figures["genai-kg"]["add_ms_max"] == 0.432
     rows = report.inference_targets(text)
     assert len(rows) == 3
     assert "3.06x" in rows[0]
