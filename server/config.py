@@ -169,7 +169,7 @@ class Config:
     )
     bulk_retraction_share: float = setting(
         BulkThresholds.retraction_share,
-        help="So is a write retracting more than this share of the store's quads (and more than 1,000 triples).",
+        help="So is a write retracting more than this share of the store's quads (and more than 500 triples).",
         minimum=0,
     )
     max_nesting_depth: int = setting(
