@@ -270,10 +270,11 @@ class Run:
         dropped = [] if same else program.rows_only_in(self.before.program, self.schema.program)
         if not retracted and not gone and not dropped:
             return None
-        over = self.graph("over")
-        self.put([*retracted, *gone], (over,))
+        over, first = self.graph("over"), self.graph("gone")
+        seeds = [*retracted, *gone]
+        self.put(seeds, (over, first))  # one transaction: a one-fact removal is on the writes' hot path
         found, deleted = self._overdelete_dropped(dropped, over)
-        frontiers = [self.seed([*retracted, *gone]), found]
+        frontiers = [Frontier(first, content_of(seeds)) if seeds else None, found]
         deleted += len(gone)
         seen = Content(frozenset(), frozenset())
         while live := [f for f in frontiers if f is not None]:
@@ -345,8 +346,8 @@ class Run:
     def _restore_entailed(self) -> None:
         """Put back entailed schema triples that over-deletion took (cls-oo types: instance-shaped), those both
         schemas entail (:meth:`extend` adds those only the new one does, and reasons from them)."""
-        before = set(self.before.entailed())
-        entailed = [t for t in self.schema.entailed() if t[1] == NODES[TYPE] and t in before]
+        both = None if self.before is self.schema else set(self.before.entailed())
+        entailed = [t for t in self.schema.entailed() if t[1] == NODES[TYPE] and (both is None or t in both)]
         if not entailed:
             return
         present = {q.triple for q in self.backend.match(entailed) if not is_temporary(q.graph_name)}
