@@ -26,6 +26,7 @@ from graph import generate
 from server.config import default_query_workers
 
 from . import contention, loadgen, peers, queries, report
+from .report import SAME_DATASET
 from .servers import NAIVE, RssSampler, Server, genai_kg_remote, naive, oxigraph_engine
 from .servers import genai_kg as genai_kg_server
 from .servers import oxigraph as oxigraph_server
@@ -39,9 +40,7 @@ SEED = 42
 #: Seconds of unmeasured load before each throughput figure (at most the figure's own length).
 WARM_UP_SECONDS = 1.0
 LOADING_PATH = "genai-kg (loading path)"
-#: Oxigraph's server on a copy of genai-kg's own dataset, reading the union of its graphs like genai-kg.
-SAME_DATASET = "oxigraph (same dataset, union)"
-#: genai-kg serving from a remote ``oxigraph serve``, and that engine process asked directly (same union dataset).
+#: genai-kg serving from a remote ``oxigraph serve``, and that engine process asked directly (same dataset).
 REMOTE = "genai-kg (remote → oxigraph)"
 ENGINE = "oxigraph serve (the remote's engine, direct)"
 
@@ -164,7 +163,7 @@ def measure_loads(
 
 
 def copy_dataset(oxigraph_bin: Path, genai_store: Path, target: Path, output: Path) -> Path:
-    """An Oxigraph store holding exactly genai-kg's dataset (shipped graph, catalogue, inferred graph)."""
+    """An Oxigraph store holding exactly genai-kg's store (shipped graph, catalogue, inferred and closure graphs)."""
     dump = target.with_suffix(".nq")
     script = "import sys; from pyoxigraph import RdfFormat, Store; "
     script += "Store.read_only(sys.argv[1]).dump(output=sys.argv[2], format=RdfFormat.N_QUADS)"
@@ -267,7 +266,7 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
         same = out / "stores" / "oxigraph-same-dataset"
         if not (options.reuse_stores and same.is_dir()):
             same = copy_dataset(tools.oxigraph, stores["genai-kg"], same, output)
-        servers.append((oxigraph_server(tools.oxigraph, same, union=True, name=SAME_DATASET), [SAME_DATASET]))
+        servers.append((oxigraph_server(tools.oxigraph, same, closure=True, name=SAME_DATASET), [SAME_DATASET]))
     if options.naive and "oxigraph" in stores and models <= options.naive_max:
         granian = tools.genai_kg.with_name("granian")
         servers.append((naive(granian, stores["oxigraph"]), [NAIVE]))

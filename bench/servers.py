@@ -15,10 +15,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.namespaces import GRAPH_CLOSURE
+
 from .peers import ROOT
 
 #: The naive Flask + pyoxigraph app's label in the results.
 NAIVE = "naive Flask + pyoxigraph (2 workers)"
+#: The query parameters that read genai-kg's store as genai-kg does: its closure graph as the default graph.
+CLOSURE_DATASET = "&" + urllib.parse.urlencode({"default-graph-uri": GRAPH_CLOSURE.value})
 
 
 def free_port() -> int:
@@ -178,11 +182,11 @@ def genai_kg(genai_kg_bin: Path, store: Path, *, infer: bool = True) -> Server:
     return Server(name, command, "/sparql", extra="" if infer else "&infer=false")
 
 
-def oxigraph(oxigraph_bin: Path, store: Path, *, union: bool = False, name: str = "oxigraph") -> Server:
-    """Oxigraph's own Rust server on the same kind of store, read-only (the default graph as the union of all
-    graphs with ``union``, as genai-kg reads it)."""
+def oxigraph(oxigraph_bin: Path, store: Path, *, closure: bool = False, name: str = "oxigraph") -> Server:
+    """Oxigraph's own Rust server on the same kind of store, read-only (with ``closure``, a copy of genai-kg's
+    store, asked for its closure graph as genai-kg reads it)."""
     command = [str(oxigraph_bin), "serve-read-only", "--location", str(store), "--bind", "127.0.0.1:{port}"]
-    return Server(name, [*command, "--union-default-graph"] if union else command, "/query")
+    return Server(name, command, "/query", extra=CLOSURE_DATASET if closure else "")
 
 
 def rdflib_endpoint(rdflib_endpoint_bin: Path, data: Path) -> Server:
@@ -200,10 +204,10 @@ def naive(granian_bin: Path, store: Path, *, workers: int = 2) -> Server:
 
 
 def oxigraph_engine(oxigraph_bin: Path, store: Path, *, name: str) -> Server:
-    """``oxigraph serve`` (read-write) as the remote engine; asked directly with the ``union-default-graph``
-    parameter genai-kg sends it, so both read the same dataset."""
+    """``oxigraph serve`` (read-write) as the remote engine; asked directly for the closure graph, as genai-kg
+    asks it, so both read the same dataset."""
     command = [str(oxigraph_bin), "serve", "--location", str(store), "--bind", "127.0.0.1:{port}"]
-    return Server(name, command, "/query", extra="&union-default-graph=true")
+    return Server(name, command, "/query", extra=CLOSURE_DATASET)
 
 
 def genai_kg_remote(genai_kg_bin: Path, engine: Server, *, name: str) -> Server:

@@ -105,12 +105,11 @@ GRAPH_RESULTS = (QueryTriples, TripleResult)
 class Dataset:
     """The RDF dataset a query runs over, as the knowledge graph decided it.
 
-    ``union``: the default graph is the union of every graph (the store's default graph included);
-    otherwise ``default``/``named`` list the graphs exactly (``DefaultGraph()`` may be among ``default``);
-    ``None`` for both: the query's own ``FROM``/``FROM NAMED`` decide.
+    ``default``/``named`` list the graphs exactly (``DefaultGraph()`` may be among ``default``; no named graph
+    when ``named`` is None and ``default`` is not); ``None`` for both: the query's own ``FROM``/``FROM NAMED``
+    decide.
     """
 
-    union: bool = False
     default: tuple[GraphName, ...] | None = None
     named: tuple[NamedNode | BlankNode, ...] | None = None
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .engine_client import Endpoints, EngineClient
-from .inference import materialize
+from .inference import closure_state, materialize
 from .inference.bulk import BulkThresholds
 from .loading import load_shipped
 from .namespaces import SHIPPED_GRAPHS
@@ -42,6 +43,12 @@ def open_knowledge_graph(
         load_shipped(kg)
     if infer and not kg.read_only:
         materialize(kg)
+    elif infer and not kg.is_empty() and (state := closure_state(kg).status) != "current":
+        print(
+            f"genai-kg: the closure of {kg.backend.location} is {state} (a write did not finish, or older rules "
+            "wrote it): read-only, queries may miss inferred triples until a writable open computes it",
+            file=sys.stderr,
+        )
     return kg
 
 

@@ -25,11 +25,12 @@ from pyoxigraph import (
     Triple,
     Variable,
     parse,
+    serialize,
 )
 
 from .backend import Dataset, GraphName, QueryResult, Term, has_blank_node, write_operations
 from .errors import Unavailable
-from .namespaces import GRAPH_INFERRED, PREFIXES
+from .namespaces import GRAPH_CLOSURE, GRAPH_INFERRED, PREFIXES
 
 #: Lines of N-Triples per bulk-loader call: Oxigraph's loader holds a call's quads in memory while it sorts.
 BULK_CHUNK_LINES = 200_000
@@ -114,9 +115,7 @@ class EmbeddedBackend:
         self, sparql: str, dataset: Dataset, *, substitutions: Mapping[str, Term] | None, base_iri: str | None
     ) -> QueryResult:
         options: dict[str, Any] = {"base_iri": base_iri, "prefixes": PREFIXES}
-        if dataset.union:
-            options["use_default_graph_as_union"] = True
-        elif dataset.default is not None or dataset.named is not None:
+        if dataset.default is not None or dataset.named is not None:
             options["default_graph"] = list(dataset.default or ())
             options["named_graphs"] = list(dataset.named or ())
         if substitutions:
@@ -131,7 +130,8 @@ class EmbeddedBackend:
     ) -> Iterator[Quad]:
         if isinstance(subject, Literal):
             return iter(())
-        return self.store.quads_for_pattern(subject, predicate, object, graph)
+        found = self.store.quads_for_pattern(subject, predicate, object, graph)
+        return found if graph is not None else (q for q in found if q.graph_name != GRAPH_CLOSURE)
 
     def named_graphs(self) -> list[NamedNode | BlankNode]:
         return list(self.store.named_graphs())
@@ -140,7 +140,12 @@ class EmbeddedBackend:
         return self.store.contains_named_graph(graph)
 
     def count(self) -> int:
-        return len(self.store)
+        return len(self.store) - self._size(GRAPH_CLOSURE)
+
+    def _size(self, graph: NamedNode) -> int:
+        result = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        assert isinstance(result, QuerySolutions)
+        return int(next(iter(result))["n"].value)
 
     def is_empty(self) -> bool:
         return next(iter(self.store), None) is None
@@ -182,7 +187,7 @@ class EmbeddedBackend:
         found: list[Quad] = []
         for s, p, o in triples:
             if isinstance(s, NamedNode | BlankNode | Triple) and isinstance(p, NamedNode):
-                found += self.store.quads_for_pattern(s, p, o, None)
+                found += (q for q in self.store.quads_for_pattern(s, p, o, None) if q.graph_name != GRAPH_CLOSURE)
         return found
 
     def apply(
@@ -220,9 +225,7 @@ class EmbeddedBackend:
     def drop_graph(self, graph: NamedNode) -> int:
         """In one transaction when the graph is small, else in transactions of ``BULK_CHUNK_LINES`` quads
         (Oxigraph holds a transaction's changes in memory); returns how many quads went."""
-        result = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
-        assert isinstance(result, QuerySolutions)
-        size = int(next(iter(result))["n"].value)
+        size = self._size(graph)
         if size <= BULK_CHUNK_LINES:
             self.store.remove_graph(graph)
             return size
@@ -241,7 +244,10 @@ class EmbeddedBackend:
     def dump(
         self, output: IO[bytes], format: RdfFormat, *, from_graph: GraphName | None, prefixes: dict[str, str] | None
     ) -> None:
-        self.store.dump(output, format=format, from_graph=from_graph, prefixes=prefixes)
+        if from_graph is not None:
+            self.store.dump(output, format=format, from_graph=from_graph, prefixes=prefixes)
+        else:  # the dataset: every graph but the closure graph, which repeats them
+            serialize(self.quads(None, None, None, None), output, format=format, prefixes=prefixes)
 
     def storable(self, quads: Iterable[Quad]) -> list[Quad]:
         return list(quads)

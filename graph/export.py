@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, serialize
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
 from .errors import BadRequest
-from .namespaces import PREFIXES
-from .store import GRAPH_RESULTS, KnowledgeGraph
+from .namespaces import GRAPH_CLOSURE, PREFIXES
+from .store import KnowledgeGraph
 
 if TYPE_CHECKING:
     from .querying.work import Output
-
-#: The union of all graphs as triples, each once (CONSTRUCT over the default union graph).
-UNION = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 
 
 def export(
@@ -38,8 +35,7 @@ def dump_dataset(kg: KnowledgeGraph, output: Output) -> None:
 
 
 def dump_union(kg: KnowledgeGraph, output: Output) -> None:
-    """The default union graph (asserted and inferred triples, each once) as Turtle in full IRIs (``/dump.ttl``)."""
+    """The default graph (asserted and inferred triples, each once: the closure graph) as Turtle in full IRIs
+    (``/dump.ttl``)."""
     output.start(RdfFormat.TURTLE.media_type)
-    result = kg.query(UNION)
-    assert isinstance(result, GRAPH_RESULTS)
-    serialize(result, output, format=RdfFormat.TURTLE)  # type: ignore[arg-type]
+    kg.dump(output, RdfFormat.TURTLE, from_graph=GRAPH_CLOSURE)  # type: ignore[arg-type]

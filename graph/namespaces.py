@@ -16,6 +16,10 @@ GRAPH_LINKS = NamedNode(BASE + "graph/links")
 GRAPH_EPOCH = NamedNode(BASE + "graph/epoch")
 GRAPH_DERIVED = NamedNode(BASE + "graph/derived")
 GRAPH_INFERRED = NamedNode(BASE + "graph/inferred")
+#: Every triple of the dataset once: the asserted graphs' and the inferred graph's, kept by the reasoner. Queries
+#: read it as their default graph (one graph read alone is two to three times faster on disk than the union of
+#: the named graphs, which RocksDB looks up in every graph's indexes); it is not one of the dataset's named graphs.
+GRAPH_CLOSURE = NamedNode(BASE + "graph/closure")
 #: The reasoner's own vocabulary (the closure's state, a writer's lease, anonymous class membership).
 GKR = BASE + "reasoner#"
 #: Where the reasoner keeps the temporary graphs of a write in progress (never part of the dataset).
@@ -28,8 +32,13 @@ def is_temporary(graph: object) -> bool:
 
 
 def is_reasoners(graph: object) -> bool:
-    """True for a graph only the reasoner writes: the inferred graph and its temporary graphs."""
-    return graph == GRAPH_INFERRED or is_temporary(graph)
+    """True for a graph only the reasoner writes: the inferred graph, the closure graph and temporary graphs."""
+    return graph == GRAPH_INFERRED or is_view(graph)
+
+
+def is_view(graph: object) -> bool:
+    """True for a graph that is not one of the dataset's own: the closure graph, or a temporary graph."""
+    return graph == GRAPH_CLOSURE or is_temporary(graph)
 
 
 #: Skolem IRIs for blank nodes kept in a remote engine (RDF 1.1 Concepts, 3.5): ``GENID + label``.

@@ -44,7 +44,7 @@ from .backend import KEEP_STATE, Dataset, GraphName, QueryResult, Term, TripleRe
 from .engine_client import EngineClient
 from .errors import ReadOnly
 from .lease import LEASE_UNTIL, Lease
-from .namespaces import GENID, GRAPH_INFERRED, PREFIXES
+from .namespaces import GENID, GRAPH_CLOSURE, GRAPH_INFERRED, PREFIXES
 from .skolem import skolemize_quad
 from .sparql_lexer import query_form, tokens, where_group
 
@@ -100,6 +100,10 @@ def _opens_subselect(sparql: str, start: int) -> bool:
     return first is not None and first.is_keyword("SELECT")
 
 
+#: Reads of "every graph" leave out the closure graph, which repeats them (see :data:`GRAPH_CLOSURE`).
+_NOT_CLOSURE = f"FILTER(?g != {GRAPH_CLOSURE})"
+
+
 def _pattern_term(term: Term | None, variable: str) -> str:
     return variable if term is None else str(term)
 
@@ -113,7 +117,7 @@ class RemoteBackend:
         self.client = client
         self.read_only = read_only or not client.has("update")
         self.location = client.location
-        self._union: str | None = None  # "native", "parameter" or "graphs", once known
+        self._default_is_union: bool | None = None
         self._empty_graphs: bool | None = None
         self._lock = threading.RLock()
         self.lease = Lease(self)
@@ -122,36 +126,24 @@ class RemoteBackend:
 
     def dataset_fields(self, dataset: Dataset) -> list[tuple[str, str]]:
         """The protocol parameters that give a query this dataset on this engine."""
-        if dataset.union:
-            mode = self.union_mode()
-            if mode == "native":
-                return []
-            if mode == "parameter":
-                return [("union-default-graph", "true")]
-            graphs = self.named_graphs()
-            return [("default-graph-uri", g.value) for g in graphs] + [("named-graph-uri", g.value) for g in graphs]
         fields = [("default-graph-uri", g.value) for g in dataset.default or () if isinstance(g, NamedNode)]
         fields += [("named-graph-uri", g.value) for g in dataset.named or () if isinstance(g, NamedNode)]
         if dataset.default is not None and not fields:
             fields = [("named-graph-uri", GENID + "none")]  # an empty dataset, not the engine's default one
         return fields
 
-    def union_mode(self) -> str:
-        """How this engine makes its default graph the union of all graphs (asked once, when it can tell)."""
+    def default_is_union(self) -> bool:
+        """Whether this engine's own default graph is the union of its graphs (Fuseki's ``unionDefaultGraph``),
+        so that reads of "every graph" must not read it besides its named graphs (asked once it can tell)."""
         with self._lock:
-            if self._union is not None:
-                return self._union
+            if self._default_is_union is not None:
+                return self._default_is_union
+            if not self._ask("ASK { GRAPH ?g { ?s ?p ?o } }"):
+                return False  # no named graph holds anything yet: nothing to tell, ask again later
             # one quad of a named graph, looked for in the default graph (all of them would be a scan)
             probe = "ASK { { SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1 } FILTER NOT EXISTS { ?s ?p ?o } }"
-            if not self._ask("ASK { GRAPH ?g { ?s ?p ?o } }"):
-                return "parameter"  # no named graph holds anything yet: nothing to tell, ask again later
-            if not self._ask(probe):
-                self._union = "native"
-            elif not self._ask(probe, [("union-default-graph", "true")], tolerate=True):
-                self._union = "parameter"
-            else:
-                self._union = "graphs"
-            return self._union
+            self._default_is_union = not self._ask(probe)
+            return self._default_is_union
 
     def _ask(self, sparql: str, fields: list[tuple[str, str]] | None = None, *, tolerate: bool = False) -> bool:
         try:
@@ -193,10 +185,10 @@ class RemoteBackend:
             return iter(())  # a blank node cannot be named to an engine; ours are skolemised
         pattern = f"{_pattern_term(subject, '?s')} {_pattern_term(predicate, '?p')} {_pattern_term(object, '?o')}"
         parts = []
-        if (graph is None or isinstance(graph, DefaultGraph)) and self.union_mode() != "native":
+        if (graph is None or isinstance(graph, DefaultGraph)) and not self.default_is_union():
             parts.append(f"{{ {pattern} }}")
         if graph is None:
-            parts.append(f"{{ GRAPH ?g {{ {pattern} }} }}")
+            parts.append(f"{{ GRAPH ?g {{ {pattern} }} {_NOT_CLOSURE} }}")
         elif isinstance(graph, NamedNode):
             parts.append(f"{{ GRAPH {graph} {{ {pattern} }} }}")
         if not parts:
@@ -229,8 +221,10 @@ class RemoteBackend:
             return self._empty_graphs
 
     def count(self) -> int:
-        default = "{ ?s ?p ?o } UNION " if self.union_mode() != "native" else ""
-        row = next(self.rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {default}{{ GRAPH ?g {{ ?s ?p ?o }} }} }}"))
+        default = "" if self.default_is_union() else "{ ?s ?p ?o } UNION "
+        row = next(
+            self.rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {default}{{ GRAPH ?g {{ ?s ?p ?o }} {_NOT_CLOSURE} }} }}")
+        )
         count = row["n"]
         return int(count.value) if isinstance(count, Literal) else 0
 
@@ -308,8 +302,8 @@ class RemoteBackend:
         rows = [t for t in triples if not any(isinstance(x, BlankNode | Literal) for x in t[:2])]
         for batch in _batches(rows, 1000):
             values = " ".join(f"({s} {p} {o})" for s, p, o in batch)
-            parts = [] if self.union_mode() == "native" else ["{ ?s ?p ?o }"]
-            parts.append("{ GRAPH ?g { ?s ?p ?o } }")
+            parts = [] if self.default_is_union() else ["{ ?s ?p ?o }"]
+            parts.append(f"{{ GRAPH ?g {{ ?s ?p ?o }} {_NOT_CLOSURE} }}")
             sparql = f"SELECT * WHERE {{ VALUES (?s ?p ?o) {{ {values} }} {' UNION '.join(parts)} }}"
             for row in self.rows(sparql):
                 found.append(Quad(row["s"], row["p"], row["o"], row.get("g", DefaultGraph())))  # type: ignore[arg-type]

@@ -1,7 +1,8 @@
 """The knowledge graph: genai-kg's named graphs over a store (embedded or remote), and the way it is queried.
 
-Every read goes through :meth:`KnowledgeGraph.query`, which decides what the default graph is: the union of
-all graphs (asserted and inferred) by default, or everything but the inferred graph with ``infer=False``.
+Every read goes through :meth:`KnowledgeGraph.query`, which decides what the default graph is: every asserted
+and inferred triple by default (the closure graph, :data:`~graph.namespaces.GRAPH_CLOSURE`, which holds each
+once), or the asserted graphs alone with ``infer=False``.
 Every write is a :class:`~graph.delta.Delta` given to :meth:`KnowledgeGraph.write`, which applies it, reasons
 over it and publishes a new generation, in that order (:meth:`~KnowledgeGraph.update`,
 :meth:`~KnowledgeGraph.add_quads` and :meth:`~KnowledgeGraph.replace_graphs` build their delta and call it);
@@ -13,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
@@ -28,11 +29,12 @@ from .deadline import bounded_by
 from .delta import Delta
 from .embedded import EmbeddedBackend
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
+from .inference import closure_graph
 from .inference.bulk import BulkThresholds
 from .inference.reasoner import Change, materialize, reason, reason_over_load
 from .inference.state import mark_pending, new_write, pending_quad, read_generation, read_state
 from .inference.state import publish as publish_state
-from .namespaces import GRAPH_INFERRED, PREFIXES, is_reasoners, is_temporary
+from .namespaces import GRAPH_CLOSURE, GRAPH_INFERRED, PREFIXES, is_reasoners, is_view
 from .outbound import NOWHERE, remote_failure
 from .sparql_lexer import called_endpoints
 from .updates import PlanContext, parse_update
@@ -81,6 +83,9 @@ class KnowledgeGraph:
         #: The generation as last read or published, where only this process writes (see :attr:`generation`).
         self._generation: str | None = None
         self._generation_lock = threading.Lock()
+        #: :meth:`named_graphs` at a generation (see :meth:`_named_graphs`), and how many writes are in progress.
+        self._named: tuple[str, tuple[NamedNode | BlankNode, ...]] | None = None
+        self._writes = 0
         #: One lock per :meth:`cached` key: a build is made once while other threads wait for it.
         self._building: dict[str, threading.Lock] = {}
 
@@ -176,9 +181,16 @@ class KnowledgeGraph:
             self._generation = generation
         return generation
 
-    def writing(self) -> AbstractContextManager[object]:
+    @contextmanager
+    def writing(self) -> Iterator[object]:
         """Hold the store's write turn (a lock here, a lease in a remote engine) for a sequence of writes."""
-        return self.backend.writer()
+        with self.backend.writer() as turn:
+            self._writes += 1
+            try:
+                yield turn
+            finally:
+                self._writes -= 1
+                self._named = None
 
     def __len__(self) -> int:
         return self.backend.count()
@@ -186,8 +198,9 @@ class KnowledgeGraph:
     # -- reads ---------------------------------------------------------------------------------------
 
     def named_graphs(self, *, infer: bool = True) -> list[NamedNode | BlankNode]:
-        """The store's named graphs, without the inferred graph when ``infer`` is false."""
-        graphs = [g for g in self.backend.named_graphs() if not is_temporary(g)]
+        """The dataset's named graphs (not the closure graph, nor a write's temporary graphs), without the
+        inferred graph when ``infer`` is false."""
+        graphs = [g for g in self.backend.named_graphs() if not is_view(g)]
         return graphs if infer else [g for g in graphs if g != GRAPH_INFERRED]
 
     def quads(
@@ -222,7 +235,8 @@ class KnowledgeGraph:
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
     ) -> Dataset:
-        """The dataset a query runs over: the protocol's graphs, else its own FROM, else the union rule."""
+        """The dataset a query runs over: the protocol's graphs, else its own FROM, else the closure graph as
+        the default graph (the asserted graphs with ``infer=False``) and the dataset's named graphs."""
         try:
             defaults = tuple(NamedNode(iri) for iri in default_graph_uris)
             named = tuple(NamedNode(iri) for iri in named_graph_uris)
@@ -232,11 +246,23 @@ class KnowledgeGraph:
             # the protocol's dataset is exactly the graphs it names (SPARQL 1.1 Protocol, 2.1.4)
             return Dataset(default=defaults, named=named)
         if query_names_dataset(sparql):
-            return Dataset()  # FROM/FROM NAMED in the query decide; the union rule must not replace them
+            return Dataset()  # FROM/FROM NAMED in the query decide; the rule below must not replace them
+        graphs = self._named_graphs()
         if infer:
-            return Dataset(union=True)
-        visible = tuple(self.named_graphs(infer=False))
+            return Dataset(default=(GRAPH_CLOSURE,), named=graphs)
+        visible = tuple(g for g in graphs if g != GRAPH_INFERRED)
         return Dataset(default=(DefaultGraph(), *visible), named=visible)
+
+    def _named_graphs(self) -> tuple[NamedNode | BlankNode, ...]:
+        """:meth:`named_graphs`, read once per :attr:`generation` (every query's dataset lists them), and each
+        time while a write is in progress (it may create graphs before it publishes its generation)."""
+        if self._writes:
+            return tuple(self.named_graphs())
+        generation = self.generation
+        found = self._named
+        if found is None or found[0] != generation:
+            found = self._named = (generation, tuple(self.named_graphs()))
+        return found[1]
 
     def query(
         self,
@@ -248,7 +274,7 @@ class KnowledgeGraph:
         substitutions: Mapping[str, Term] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        """Evaluate a SPARQL query; the default graph is the union of the graphs ``infer`` lets it see.
+        """Evaluate a SPARQL query; the default graph holds what ``infer`` lets it see (see :meth:`dataset`).
 
         Explicit ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset), or else the query's own
         ``FROM``/``FROM NAMED``, win over that rule.
@@ -282,7 +308,8 @@ class KnowledgeGraph:
 
         1. refuse a delta that touches the inferred graph (:class:`ReadOnly`) or is too large (:class:`TooLarge`);
         2. make it exact: remove only quads present, add only quads absent;
-        3. apply it and mark the closure pending, in one transaction;
+        3. apply it, with what it newly asserts added to the closure graph, and mark the closure pending, in one
+           transaction;
         4. reason over exactly that change (the inferred graph changes);
         5. mark the closure current under a new :attr:`generation`.
         """
@@ -303,15 +330,15 @@ class KnowledgeGraph:
             dropped=delta.dropped,
         )
         with self.writing():
-            if read_state(self).pending:  # an earlier write stopped before it finished reasoning
-                materialize(self, force=True)
+            if not read_state(self).current:  # an earlier write stopped before it finished reasoning, or older rules
+                materialize(self)
             exact, change, promoted = self._exact(delta)
             if not exact:
                 return WriteReport(0, 0, 0, 0, self.generation, time.perf_counter() - started)
             write = new_write()
             self.backend.apply(
                 removed=(*exact.removed, *promoted),
-                added=exact.added,
+                added=(*exact.added, *closure_graph.quads(change.asserted)),
                 created=exact.created,
                 dropped=exact.dropped,
                 mark=pending_quad(write),
@@ -403,8 +430,8 @@ class KnowledgeGraph:
         if target is not None and is_reasoners(target):
             raise ReadOnly.reasoners(target)
         with self.writing():
-            if read_state(self).pending:
-                materialize(self, force=True)
+            if not read_state(self).current:
+                materialize(self)
             write = new_write()
             mark_pending(self, write)
             try:

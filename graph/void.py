@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
 
-from .namespaces import BASE, GAI, GAID, GRAPH_INFERRED, PREFIXES
+from .namespaces import BASE, GAI, GAID, PREFIXES
 from .store import KnowledgeGraph
 
 VOID = PREFIXES["void"]
@@ -37,14 +37,13 @@ TARGET_ENDPOINTS = {
     "https://dbpedia.org/sparql": "http://dbpedia.org/",
 }
 
-#: Over the union: distinct terms need no set of distinct triples.
+#: Distinct terms of the default graph (every asserted and inferred triple).
 TERMS = "SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }"
 CLASSES = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class FILTER(isIRI(?class)) } GROUP BY ?class ORDER BY ?class
 """
-#: Over the asserted graphs only (``infer=False``): a set of their triples.
-ASSERTED_PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } GROUP BY ?p"
-INFERRED_PROPERTIES = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH {GRAPH_INFERRED} {{ ?s ?p ?o }} }} GROUP BY ?p"
+#: Over the default graph, which holds each asserted or inferred triple once (the closure graph).
+PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"
 LINKS = """
 SELECT ?p ?o WHERE {
   VALUES ?p { <http://www.w3.org/2004/02/skos/core#exactMatch> <http://www.w3.org/2004/02/skos/core#closeMatch>
@@ -81,14 +80,9 @@ def class_members(kg: KnowledgeGraph) -> dict[str, int]:
 def property_triples(kg: KnowledgeGraph, prop: NamedNode | None = None) -> dict[str, int]:
     """How many distinct triples use each property (only ``prop``, when given), by property IRI: VoID's
     property partitions, the ontology page and the term pages count alike."""
-    counts: dict[str, int] = {}
-    for sparql, infer in ((ASSERTED_PROPERTIES, False), (INFERRED_PROPERTIES, True)):
-        result = kg.query(sparql, infer=infer, substitutions={"p": prop} if prop is not None else None)
-        assert isinstance(result, QuerySolutions)
-        for row in result:
-            if isinstance(row[0], NamedNode):
-                counts[row[0].value] = counts.get(row[0].value, 0) + _int(row[1])
-    return dict(sorted(counts.items()))
+    result = kg.query(PROPERTIES, substitutions={"p": prop} if prop is not None else None)
+    assert isinstance(result, QuerySolutions)
+    return dict(sorted((row[0].value, _int(row[1])) for row in result if isinstance(row[0], NamedNode)))
 
 
 def statistics(kg: KnowledgeGraph) -> Statistics:

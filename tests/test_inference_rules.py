@@ -11,7 +11,8 @@ from graph.delta import Delta
 from graph.inference import materialize
 from graph.inference.consistency import clashes
 from graph.inference.vocabulary import RDF
-from graph.namespaces import GRAPH_DATA, GRAPH_INFERRED
+from graph.lease import LEASE_UNTIL
+from graph.namespaces import GRAPH_CLOSURE, GRAPH_DATA, GRAPH_INFERRED
 
 SCHEMA_NAMESPACES = ("http://www.w3.org/2002/07/owl#", "http://www.w3.org/2000/01/rdf-schema#", RDF)
 
@@ -125,12 +126,20 @@ def graph_of(turtle: str) -> KnowledgeGraph:
 
 
 def inferred(kg: KnowledgeGraph) -> set[str]:
-    """The inferred graph's triples, without the triples that describe the closure's state."""
-    return {
-        f"{q.subject} {q.predicate} {q.object}"
-        for q in kg.quads(None, None, None, GRAPH_INFERRED)
-        if q.subject != GRAPH_INFERRED
-    }
+    """The inferred graph's triples, without the triples that describe the closure's state; and the closure
+    graph, which queries read, checked to hold exactly the asserted and inferred triples."""
+    quads = [(f"{q.subject} {q.predicate} {q.object}", q.graph_name) for q in kg.quads() if not is_state(q)]
+    dataset = {triple for triple, _ in quads}
+    closure = {f"{q.subject} {q.predicate} {q.object}" for q in kg.quads(None, None, None, GRAPH_CLOSURE)}
+    assert closure == dataset, (
+        f"the closure graph lacks {sorted(dataset - closure)[:5]}, has {sorted(closure - dataset)[:5]}"
+    )
+    return {triple for triple, graph in quads if graph == GRAPH_INFERRED}
+
+
+def is_state(quad: Quad) -> bool:
+    """A triple that describes the closure (its state, a remote engine's write lease), not part of it."""
+    return quad.graph_name == GRAPH_INFERRED and (quad.subject == GRAPH_INFERRED or quad.predicate == LEASE_UNTIL)
 
 
 def fresh_inferred(kg: KnowledgeGraph) -> set[str]:

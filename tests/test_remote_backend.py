@@ -16,11 +16,11 @@ from graph.engine_client import Endpoints, EngineClient
 from graph.errors import Unavailable
 from graph.inference import closure_state, materialize
 from graph.lease import LEASE_UNTIL
-from graph.namespaces import GAI, GAID, GENID, GRAPH_INFERRED
+from graph.namespaces import GAI, GAID, GENID, GRAPH_CLOSURE, GRAPH_INFERRED
 from graph.remote import RemoteBackend, with_values
 from server.cli import main
 
-from .conftest import TOKEN, ServerProcess, endpoint_args, free_port
+from .conftest import TOKEN, ServerProcess, endpoint_args, free_port, shipped_in_memory
 from .engines.oxigraph import OxigraphEngine, start_oxigraph
 
 pytestmark = pytest.mark.remote_only
@@ -100,13 +100,13 @@ def test_blank_nodes_written_through_genai_kg_are_skolemised(backend: str, engin
     assert not kg.query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?s) || isBlank(?o)) }")
 
 
-def test_an_engine_that_needs_graph_lists_still_sees_the_union(backend: str, engine: OxigraphEngine) -> None:
+def test_an_engine_is_read_through_the_closure_graph(backend: str, engine: OxigraphEngine) -> None:
     engine.clear()
     kg = open_knowledge_graph(endpoints=engine.endpoints)
     assert isinstance(kg.backend, RemoteBackend)
-    assert kg.backend.union_mode() == "parameter"  # Oxigraph's own union-default-graph parameter
-    expected = next(iter(kg.query(COUNT_LLMS)))["n"]
-    kg.backend._union = "graphs"  # as for an engine with neither a native union nor the parameter
+    assert ("default-graph-uri", GRAPH_CLOSURE.value) in kg.backend.dataset_fields(kg.dataset(COUNT_LLMS))
+    assert not kg.backend.default_is_union()  # Oxigraph's default graph is a graph of its own
+    expected = next(iter(shipped_in_memory().query(COUNT_LLMS)))["n"]
     assert next(iter(kg.query(COUNT_LLMS)))["n"] == expected
 
 

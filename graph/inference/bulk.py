@@ -11,7 +11,8 @@ scratch, a large file or a large delta they pay a store lookup for every candida
    fingerprint, and the triples to remove at the end, as N-Triples files;
 3. adds each chunk as it comes, then removes what goes, in bounded batches (a remote engine refuses one huge
    update), the closure marked pending meanwhile by the caller, as every write does: a crash leaves it
-   pending and the next writable open computes it again.
+   pending and the next writable open computes it again. What it adds goes to the closure graph too, and
+   what it removes leaves it where no asserted graph holds it (:mod:`.closure_graph`).
 
 A bulk load (:func:`load_in_bulk`) is the same job with a file beside the dumps, taken before it is loaded:
 the child parses the file first (a syntax error stops the load with nothing written), names its blank nodes
@@ -37,9 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
-from ..namespaces import GRAPH_INFERRED
+from ..namespaces import GRAPH_CLOSURE, GRAPH_INFERRED
+from . import closure_graph
 from .bulk_child import BulkJob, BulkResult, LoadedFile, compute, whole_mark
 from .memory import text
 from .schema import CompiledSchema, read_schema
@@ -186,20 +188,26 @@ def renewer(kg: KnowledgeGraph) -> Callable[[], None]:
 
 
 def add_inferred(kg: KnowledgeGraph, added: Path) -> None:
-    """Add a file of the child's triples to the inferred graph: whole to the embedded store (which reads it in
-    blocks of whole lines), in bounded batches to a remote engine (which refuses one huge update)."""
-    with added.open("rb") as lines:
+    """Add a file of the child's triples to the inferred graph and the closure graph."""
+    add_lines(kg, added, (GRAPH_INFERRED, GRAPH_CLOSURE))
+
+
+def add_lines(kg: KnowledgeGraph, path: Path, graphs: tuple[NamedNode, ...]) -> None:
+    """Add a file of N-Triples to ``graphs``: whole to the embedded store (which reads it in blocks of whole
+    lines), in bounded batches to a remote engine (which refuses one huge update)."""
+    with path.open("rb") as lines:
         if not kg.backend.shared:
-            kg.backend.add_ntriples(lines, (GRAPH_INFERRED,))
+            kg.backend.add_ntriples(lines, graphs)
             return
         renew = renewer(kg)
         while chunk := b"".join(itertools.islice(lines, REMOTE_BATCH_LINES)):
             renew()
-            kg.backend.add_ntriples(io.BytesIO(chunk), (GRAPH_INFERRED,))
+            kg.backend.add_ntriples(io.BytesIO(chunk), graphs)
 
 
 def remove_inferred(kg: KnowledgeGraph, removed: Path) -> None:
-    """Remove a file of the child's triples from the inferred graph, in bounded batches."""
+    """Remove a file of the child's triples from the inferred graph, in bounded batches, then from the closure
+    graph those no asserted graph holds."""
     size = REMOTE_BATCH_LINES if kg.backend.shared else EMBEDDED_BATCH_LINES
     renew = renewer(kg)
     with removed.open("rb") as lines:
@@ -207,6 +215,7 @@ def remove_inferred(kg: KnowledgeGraph, removed: Path) -> None:
             renew()
             triples = (q.triple for q in parse(chunk, RdfFormat.N_TRIPLES))
             kg.backend.remove([Quad(t.subject, t.predicate, t.object, GRAPH_INFERRED) for t in triples])
+    closure_graph.retire_file(kg, removed)
 
 
 def materialize_in_bulk(
@@ -231,6 +240,15 @@ def materialize_in_bulk(
         _check(result.fingerprint, fingerprint)
         remove_inferred(kg, job.removed)
     return result
+
+
+def _as_triples(load: LoadedFile, path: Path) -> Path:
+    """The loaded file's canonical lines as N-Triples (the closure graph holds triples), in ``path`` if need be."""
+    if load.canonical_format == RdfFormat.N_TRIPLES:
+        return load.canonical
+    with load.canonical.open("rb") as lines, path.open("wb") as output:
+        serialize((q.triple for q in parse(lines, RdfFormat.N_QUADS)), output, format=RdfFormat.N_TRIPLES)
+    return path
 
 
 def _check(found: str, expected: str) -> None:
@@ -273,6 +291,7 @@ def load_in_bulk(
             with load.canonical.open("rb") as lines:
                 kg.backend.bulk_load(lines, load.canonical_format, to_graph=graph, base_iri=base_iri)
             gained.append(len(kg) - before)
+            add_lines(kg, _as_triples(load, root / "loaded-triples.nt"), (GRAPH_CLOSURE,))
 
         def schema_now() -> str:  # the store's schema once the file is in it
             if not schemas:

@@ -16,6 +16,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, Store
 
 from ..embedded import EmbeddedBackend
 from ..namespaces import BASE, GRAPH_INFERRED
+from . import closure_graph
 from .engine import Frontier, Run
 from .explanation import Explanation, Prover, explain_with
 from .hierarchy import Named, types
@@ -54,6 +55,7 @@ def classify(kg: KnowledgeGraph, quads: Iterable[Quad]) -> list[Classification]:
         Quad(q.subject, q.predicate, q.object, GRAPH_INFERRED if q.graph_name == GRAPH_INFERRED else CONTEXT)
         for q in context
     )
+    scratch.store.extend(closure_graph.quads((q.subject, q.predicate, q.object) for q in (*description, *context)))
     schema = schema_of(kg, read_state(kg).schema)
     Run(scratch, schema).forward(Frontier(None))
     wording = Wording(scratch, kg)

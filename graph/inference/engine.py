@@ -3,8 +3,8 @@
 A *frontier* is what the last round added: a temporary named graph (semi-naive: each rule runs once per
 premise, that premise read from the frontier and the others from the whole store), or the whole store
 (naive: each rule runs once, every premise from the whole store; the first round of a full materialisation,
-or of a load into the default graph). A round's new triples go to the inferred graph and to the next
-frontier graph. Rounds stop when one adds nothing.
+or of a load into the default graph). A round's new triples go to the inferred graph, the closure graph and
+the next frontier graph. Rounds stop when one adds nothing.
 
 Removals are Delete/Rederive: over-delete (rounds from the removed triples that find every inferred triple a
 derivation may have used them for, against the store as it was), remove what was over-deleted, re-derive what
@@ -16,8 +16,10 @@ rows only the old schema has derived (each over the whole store once), and the r
 over the whole store once before rounds go forward (:meth:`Run.retract` and :meth:`Run.extend`, given the
 schema the closure was computed under).
 
-Queries read the union of all graphs: a frontier's triples are triples of the store, and the over-deleted
-ones are the old state over-deletion reads (re-derivation excludes them in its queries).
+"The whole store" is the closure graph (:data:`GRAPH_CLOSURE`: every asserted and inferred triple once), read
+alone: a frontier's triples are in it, a write adds what it asserts to it before reasoning, and what a write
+retracts stays in it until over-deletion, which reads the store as it was, has run; then the over-deleted
+triples leave the inferred graph and the closure graph together.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import IO, TYPE_CHECKING
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, QueryTriples, RdfFormat, Triple, parse
 
 from ..backend import Dataset, TripleResult
-from ..namespaces import GRAPH_INFERRED, TEMPORARY_GRAPHS, is_temporary
+from ..namespaces import GRAPH_CLOSURE, GRAPH_INFERRED, TEMPORARY_GRAPHS, is_view
 from . import program, rule_sparql
 from .dictionary import Term
 from .program import EVERYTHING, MEMBER, Content
@@ -56,9 +58,10 @@ class Frontier:
 
 
 WHOLE_STORE = Frontier(None)
-#: What rule queries read: the union of all graphs (one pass, where a list of graphs costs a pass per graph),
-#: ``GRAPH`` naming the frontier.
-UNION = Dataset(union=True)
+#: The store as rules read it: the closure graph (rule queries also name the graphs their ``GRAPH`` reads).
+CLOSURE = Dataset(default=(GRAPH_CLOSURE,))
+#: Where inferred triples go: the inferred graph, and the closure graph queries read.
+INFERRED = (GRAPH_INFERRED, GRAPH_CLOSURE)
 
 
 #: The predicates whose object is a class: rdf:type, and gkr:member for anonymous classes.
@@ -103,10 +106,14 @@ class Run:
         self._graphs += 1
         return NamedNode(f"{TEMPORARY_GRAPHS}{self.id}/{name}{self._graphs}")
 
-    def construct(self, text: str, substitutions: dict[str, Term] | None, sink: IO[bytes]) -> None:
-        """Run one rule query over the union of all graphs, its triples written to ``sink``."""
+    def construct(
+        self, text: str, substitutions: dict[str, Term] | None, sink: IO[bytes], *graphs: NamedNode | None
+    ) -> None:
+        """Run one rule query over the closure graph, ``GRAPH`` reading the inferred graph and ``graphs``; its
+        triples written to ``sink``."""
         self.queries += 1
-        result = self.backend.query(text, UNION, substitutions=substitutions, base_iri=None)
+        dataset = Dataset(default=CLOSURE.default, named=(GRAPH_INFERRED, *(g for g in graphs if g is not None)))
+        result = self.backend.query(text, dataset, substitutions=substitutions, base_iri=None)
         assert isinstance(result, QueryTriples | TripleResult)
         result.serialize(sink, RdfFormat.N_TRIPLES)
 
@@ -195,7 +202,7 @@ class Run:
                 self.drop(frontier)
                 self.rounds += 1
                 self.renew()
-                frontier, new = self._output(sink, (GRAPH_INFERRED,))
+                frontier, new = self._output(sink, INFERRED)
             added += new
         self.added += added
         return added
@@ -207,7 +214,7 @@ class Run:
                 rows = rule.rows if premise is None else program.rows_for(rule, premise, frontier.content)
                 for batch in rule_sparql.batches(rule, rows, one_by_one=premise is not None):
                     text = rule_sparql.forward(batch, premise, frontier.graph)
-                    self.construct(text, batch.substitutions, sink)
+                    self.construct(text, batch.substitutions, sink, frontier.graph)
 
     def seed(self, triples: Sequence[TermTriple]) -> Frontier | None:
         """A frontier graph holding ``triples`` (already in the store), to reason forward from."""
@@ -223,10 +230,10 @@ class Run:
         asserted = {
             q.triple
             for q in self.backend.match(entailed)
-            if q.graph_name != GRAPH_INFERRED and not is_temporary(q.graph_name)
+            if q.graph_name != GRAPH_INFERRED and not is_view(q.graph_name)
         }
         fresh = [t for t in entailed if Triple(*t) not in asserted]  # type: ignore[arg-type]
-        self.put(fresh, (GRAPH_INFERRED,))
+        self.put(fresh, INFERRED)
         self.added += len(fresh)
         return len(fresh) + self.forward(WHOLE_STORE)
 
@@ -242,9 +249,9 @@ class Run:
         """
         grown = program.rows_only_in(self.schema.program, self.before.program)
         entailed = self.schema.entailed()
-        present = {q.triple for q in self.backend.match(entailed) if not is_temporary(q.graph_name)}
+        present = {q.triple for q in self.backend.match(entailed) if not is_view(q.graph_name)}
         fresh = [t for t in entailed if Triple(*t) not in present]  # type: ignore[arg-type]
-        self.put(fresh, (GRAPH_INFERRED,))
+        self.put(fresh, INFERRED)
         self.added += len(fresh)
         with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
             for rule in grown:
@@ -253,7 +260,7 @@ class Run:
             self.rounds += 1
             if _lines(sink) > most:
                 raise Overgrown(f"the schema's new rules derive more than {most} triples")
-            frontier, new = self._output(sink, (GRAPH_INFERRED,))
+            frontier, new = self._output(sink, INFERRED)
         self.added += new
         self.forward(frontier)
         self.forward(self.seed([*asserted, *fresh]))
@@ -292,18 +299,20 @@ class Run:
                 found, new = self._output(sink, (over,))
             deleted += new
             frontiers = [found]
+        # the retracted and over-deleted triples leave the inferred graph and the closure graph (no asserted
+        # graph holds them: a write never asserts a triple it retracts, nor one that was inferred)
+        inferred, closure = GRAPH_INFERRED, GRAPH_CLOSURE
+        self.backend.update(
+            f"DELETE {{ GRAPH {inferred} {{ ?s ?p ?o }} GRAPH {closure} {{ ?s ?p ?o }} }} "
+            f"WHERE {{ GRAPH {over} {{ ?s ?p ?o }} }}"
+        )
         if deleted:
-            inferred = GRAPH_INFERRED
-            self.backend.update(
-                f"DELETE {{ GRAPH {inferred} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {over} {{ ?s ?p ?o }} "
-                f"GRAPH {inferred} {{ ?s ?p ?o }} }}"
-            )
             self.removed += deleted
             self._restore_entailed()
         with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
             self._rederive(over, seen, sink)
             self.drop(Frontier(over))
-            back, new = self._output(sink, (GRAPH_INFERRED,))
+            back, new = self._output(sink, INFERRED)
         self.added += new
         return back
 
@@ -316,7 +325,7 @@ class Run:
             for rule in dropped:
                 for batch in rule_sparql.batches(rule, rule.rows):
                     text = rule_sparql.overdelete(batch, None, None, GRAPH_INFERRED, over)
-                    self.construct(text, batch.substitutions, sink)
+                    self.construct(text, batch.substitutions, sink, over)
             self.rounds += 1
             return self._output(sink, (over,))
 
@@ -327,13 +336,13 @@ class Run:
                 rows = program.rows_for(rule, premise, frontier.content)
                 for batch in rule_sparql.batches(rule, rows, one_by_one=True):
                     text = rule_sparql.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, over)
-                    self.construct(text, batch.substitutions, sink)
+                    self.construct(text, batch.substitutions, sink, frontier.graph, over)
 
     def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
         for rule in self.schema.program:
             rows = program.rows_concluding(rule, content)
             for batch in rule_sparql.batches(rule, rows, one_by_one=True):
-                self.construct(rule_sparql.rederive(batch, over), batch.substitutions, sink)
+                self.construct(rule_sparql.rederive(batch, over), batch.substitutions, sink, over)
 
     def _no_longer_entailed(self) -> list[TermTriple]:
         """The schema triples ``before`` entailed and this run's schema does not, in the inferred graph."""
@@ -350,9 +359,9 @@ class Run:
         entailed = [t for t in self.schema.entailed() if t[1] == NODES[TYPE] and (both is None or t in both)]
         if not entailed:
             return
-        present = {q.triple for q in self.backend.match(entailed) if not is_temporary(q.graph_name)}
+        present = {q.triple for q in self.backend.match(entailed) if not is_view(q.graph_name)}
         missing = [t for t in entailed if Triple(*t) not in present]  # type: ignore[arg-type]
-        self.put(missing, (GRAPH_INFERRED,))
+        self.put(missing, INFERRED)
         self.added += len(missing)
 
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import NamedNode, QuerySolutions
 
-from ..backend import Dataset
 from ..errors import BadRequest, NotFound
 from ..namespaces import expand, is_reasoners
 from . import program, rule_sparql
 from .dictionary import Term
+from .engine import CLOSURE
 from .program import Row, Rule, shown
 from .rules import RULES
 from .schema import CompiledSchema, TermTriple, schema_of
@@ -151,7 +151,7 @@ class Prover:
                 bound = {**substitutions, **(batch.substitutions or {})}
                 given = {name: term for name, term in bound.items() if name in used}  # the rest: conclusion only
                 result = self.kg.backend.query(
-                    rule_sparql.premises(batch, CANDIDATES), Dataset(union=True), substitutions=given, base_iri=None
+                    rule_sparql.premises(batch, CANDIDATES), CLOSURE, substitutions=given, base_iri=None
                 )
                 assert isinstance(result, QuerySolutions)
                 names = [v.value for v in result.variables]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from pyoxigraph import NamedNode, RdfFormat
 
 from ..errors import ReadOnly
+from . import closure_graph
 from .bulk import BULK_RETRACTION_MIN, load_in_bulk, materialize_in_bulk
 from .bulk_child import BulkResult
 from .engine import Overgrown, Run
@@ -104,22 +105,31 @@ def materialize(kg: KnowledgeGraph, *, force: bool = False) -> Report:
                 file=sys.stderr,
             )
         mark_pending(kg, new_write())
-        report, schema = recompute(kg)
+        report, schema = recompute(kg, rebuild=True)
         kg.publish(schema=schema.fingerprint, report=report.as_json())
         return report
 
 
-def recompute(kg: KnowledgeGraph, *, bulk: bool | None = None) -> tuple[Report, CompiledSchema]:
+def recompute(
+    kg: KnowledgeGraph, *, bulk: bool | None = None, retracted: tuple[TermTriple, ...] = (), rebuild: bool = False
+) -> tuple[Report, CompiledSchema]:
     """Compute the closure again, from the schema up: in the store (its inferred graph emptied first), or
-    through the bulk path (``bulk``; by default when the store holds ``kg.bulk.reasoning_quads`` or more)."""
+    through the bulk path (``bulk``; by default when the store holds ``kg.bulk.reasoning_quads`` or more).
+
+    The closure graph is made again from the asserted graphs when ``rebuild`` (nothing is known of it) or in
+    the store; else it was current before a write that ``retracted`` these triples (:mod:`.closure_graph`)."""
     started = time.perf_counter()
     schema = remember(read_schema(kg))
     if bulk is None:
         bulk = len(kg) >= kg.bulk.reasoning_quads
     if bulk:
+        closure_graph.retire(kg, retracted)
         done = materialize_in_bulk(kg, schema.fingerprint, in_process=kg.bulk_in_process)
+        if rebuild:
+            closure_graph.rebuild(kg)
         return _bulk_report("materialised", done, started), schema
     removed = kg.backend.clear_inferred()
+    closure_graph.rebuild(kg, inferred=False)
     run = Run(kg, schema)
     run.materialize()
     report = Report("materialised", run.added, removed, time.perf_counter() - started, True, run.rounds, run.queries)
@@ -142,7 +152,7 @@ def reason(kg: KnowledgeGraph, change: Change) -> tuple[Report, CompiledSchema]:
     large change recomputes everything, through the bulk path (see :func:`wants_bulk`)."""
     if wants_bulk(kg, change):
         if change.asserted or not change.retracted or change.touches_schema():
-            return recompute(kg, bulk=True)
+            return recompute(kg, bulk=True, retracted=change.retracted)
         return retract_in_bulk(kg, change.retracted)
     if change.touches_schema():
         return rebase(kg, change)
@@ -168,13 +178,13 @@ def rebase(kg: KnowledgeGraph, change: Change) -> tuple[Report, CompiledSchema]:
     schema = remember(compile_schema(triples))
     before = _schema_before(kg, triples, change)
     if before is None:
-        return recompute(kg)
+        return recompute(kg, retracted=change.retracted)
     run = Run(kg, schema, before)
     try:
         run.forward(run.retract(change.retracted, most=kg.bulk.reasoning_quads))
         run.extend(change.asserted, most=kg.bulk.reasoning_quads)
     except Overgrown:
-        return recompute(kg)
+        return recompute(kg, retracted=change.retracted)
     seconds = time.perf_counter() - started
     return Report("updated", run.added, run.removed, seconds, False, run.rounds, run.queries), schema
 
@@ -196,6 +206,7 @@ def retract_in_bulk(kg: KnowledgeGraph, retracted: tuple[TermTriple, ...]) -> tu
     triples add back to it is what the inferred graph loses (the inferred graph itself is not read)."""
     started = time.perf_counter()
     schema = schema_of(kg, read_state(kg).schema)
+    closure_graph.retire(kg, retracted)
     done = materialize_in_bulk(kg, schema.fingerprint, in_process=kg.bulk_in_process, retracted=retracted)
     return _bulk_report("updated", done, started), schema
 

@@ -33,9 +33,10 @@ RULES = NamedNode(GKR + "rules")
 SCHEMA = NamedNode(GKR + "schema")
 PENDING = NamedNode(GKR + "pending")
 REPORT = NamedNode(GKR + "report")
-#: Bump when the rules change what they entail: stores computed by other rules are then recomputed once.
-RULES_VERSION = "owl2rl-sparql-2"
-_STATE = (GENERATION, RULES, SCHEMA, PENDING, REPORT)
+#: Bump when the rules change what they entail, or what the reasoner writes where (3: the closure graph):
+#: stores computed by other rules are then recomputed once.
+RULES_VERSION = "owl2rl-sparql-3"
+STATE_PREDICATES = (GENERATION, RULES, SCHEMA, PENDING, REPORT)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def read_state(kg: KnowledgeGraph) -> ClosureState:
     """The closure state stored with ``kg`` (one small read: the inferred graph's own triples)."""
     values: dict[NamedNode, list[str]] = {}
     for quad in kg.backend.quads(GRAPH_INFERRED, None, None, GRAPH_INFERRED):
-        if quad.predicate in _STATE and isinstance(quad.object, Literal):
+        if quad.predicate in STATE_PREDICATES and isinstance(quad.object, Literal):
             values.setdefault(quad.predicate, []).append(quad.object.value)
 
     def one(predicate: NamedNode) -> str | None:
@@ -119,7 +120,7 @@ def publish(kg: KnowledgeGraph, *, schema: str, report: dict[str, Any]) -> str:
     inserted = " ".join(f"{g} {p} {Literal(v)} ." for p, v in facts.items())
     kg.backend.update(
         f"DELETE {{ GRAPH {g} {{ {g} ?p ?o }} }} WHERE {{ GRAPH {g} {{ {g} ?p ?o }} "
-        f"VALUES ?p {{ {' '.join(str(p) for p in _STATE)} }} }} ;\n"
+        f"VALUES ?p {{ {' '.join(str(p) for p in STATE_PREDICATES)} }} }} ;\n"
         f"INSERT DATA {{ GRAPH {g} {{ {inserted} }} }}"
     )
     return generation

@@ -32,7 +32,7 @@ from ..backend import Backend, Dataset, GraphName
 from ..delta import Delta
 from ..embedded import EmbeddedBackend
 from ..errors import BadQuery, BadRequest, EngineError, QueryTimeout, TooLarge
-from ..namespaces import is_reasoners
+from ..namespaces import is_reasoners, is_view
 from ..outbound import OutboundPolicy, remote_failure
 
 if TYPE_CHECKING:
@@ -271,8 +271,8 @@ class Modify(Operation):
         if self.using is not None:
             return Dataset(default=self.using, named=self.using_named)
         if self.with_graph is not None:
-            return Dataset(default=(self.with_graph,), named=tuple(state.backend.named_graphs()))
-        return Dataset()  # the store's own: its default graph, and every named graph
+            return Dataset(default=(self.with_graph,), named=tuple(state.named_graphs()))
+        return Dataset(default=(DefaultGraph(),), named=tuple(state.named_graphs()))  # the store's own graphs
 
     def _plan(self, state: State, context: PlanContext) -> Delta:
         try:
@@ -487,7 +487,8 @@ class State:
         return graph not in self.dropped and self.backend.contains_named_graph(graph)
 
     def named_graphs(self) -> list[NamedNode | BlankNode]:
-        stored = [g for g in self.backend.named_graphs() if g not in self.dropped]
+        """The dataset's named graphs (not the closure graph, nor a write's temporary graphs)."""
+        stored = [g for g in self.backend.named_graphs() if g not in self.dropped and not is_view(g)]
         return stored + [g for g in self.created if g not in stored]
 
     def new_graphs(self, quads: Iterable[Quad]) -> tuple[NamedNode, ...]:
