@@ -330,8 +330,7 @@ class KnowledgeGraph:
             dropped=delta.dropped,
         )
         with self.writing():
-            if not read_state(self).current:  # an earlier write stopped before it finished reasoning, or older rules
-                materialize(self)
+            self._settle()
             exact, change, promoted = self._exact(delta)
             if not exact:
                 return WriteReport(0, 0, 0, 0, self.generation, time.perf_counter() - started)
@@ -354,6 +353,13 @@ class KnowledgeGraph:
             seconds=time.perf_counter() - started,
             full=report.full,
         )
+
+    def _settle(self) -> None:
+        """Compute the closure before a write if an earlier write stopped before it finished reasoning, other
+        rules computed it, or quads were stored without one (an empty store has nothing to compute)."""
+        status = read_state(self).status
+        if status in ("pending", "stale") or (status == "absent" and not self.is_empty()):
+            materialize(self)
 
     def _exact(self, delta: Delta) -> tuple[Delta, Change, list[Quad]]:
         """The delta without its no-ops, what it changes triple by triple, and the inferred quads it asserts."""
@@ -430,8 +436,7 @@ class KnowledgeGraph:
         if target is not None and is_reasoners(target):
             raise ReadOnly.reasoners(target)
         with self.writing():
-            if not read_state(self).current:
-                materialize(self)
+            self._settle()
             write = new_write()
             mark_pending(self, write)
             try:

@@ -28,7 +28,7 @@ from pyoxigraph import (
 from graph.embedded import EmbeddedBackend
 from graph.errors import GraphError
 from graph.loading import load_shipped
-from graph.namespaces import GRAPH_INFERRED, PREFIXES
+from graph.namespaces import PREFIXES, is_reasoners
 from graph.store import KnowledgeGraph
 from graph.updates import parse_update
 
@@ -126,15 +126,14 @@ def test_w3c_update_evaluation(test: ManifestEntry) -> None:
 
 
 def _shipped() -> Store:
-    """The shipped graphs as asserted: without the inferred graph, which Oxigraph's own update knows nothing of
-    (``DROP ALL`` would drop it, where genai-kg's ``ALL`` means the asserted graphs)."""
+    """The shipped graphs as asserted: without the reasoner's graphs, which Oxigraph's own update knows nothing of
+    (``DROP ALL`` would drop them, where genai-kg's ``ALL`` means the asserted graphs)."""
     kg = KnowledgeGraph.open()
     load_shipped(kg)
     store = Store()
-    store.extend(q for q in kg.store if q.graph_name != GRAPH_INFERRED)
-    for graph in kg.store.named_graphs():
-        if graph != GRAPH_INFERRED:
-            store.add_graph(graph)
+    store.extend(q for q in kg.store if not is_reasoners(q.graph_name))
+    for graph in kg.named_graphs(infer=False):
+        store.add_graph(graph)
     return store
 
 
