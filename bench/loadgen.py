@@ -152,6 +152,8 @@ def rows(server: Server, query: Query, n: int = 0, *, patience: float = 60.0) ->
     connection, response, _ = _get(server, query, n, patience)
     try:
         body = response.read()
+    except http.client.IncompleteRead as error:  # a server that stops a work mid-answer cuts the stream
+        raise RuntimeError(f"{server.name}: {query.name} was cut after {len(error.partial)} bytes") from error
     finally:
         connection.close()
     if response.status != 200:

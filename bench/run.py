@@ -278,10 +278,11 @@ def run_size(models: int, tools: peers.Peers, options: Options) -> SizeResult:
             result.startup_seconds[server.name] = server.startup_seconds
             result.idle_rss[server.name] = server.rss_bytes()
             log(f"{server.name} ready in {server.startup_seconds:.1f} s, RSS {server.rss_bytes() / 2**20:.0f} MiB")
+            own = server.extra  # the server's own parameters (the same-dataset peer's default graph)
             for label in labels:
-                server.extra = "&infer=false" if label.endswith("(infer=false)") else ""
+                server.extra = own + ("&infer=false" if label.endswith("(infer=false)") else "")
                 drive(server, tools, options, result, label)
-            server.extra = ""
+            server.extra = own
             if options.stream and server.name != "rdflib-endpoint":
                 measure_stream(server, result, server.name)
             if options.profile and server.name == "genai-kg":
