@@ -116,8 +116,9 @@ def recompute(
     """Compute the closure again, from the schema up: in the store (its inferred graph emptied first), or
     through the bulk path (``bulk``; by default when the store holds ``kg.bulk.reasoning_quads`` or more).
 
-    The closure graph is made again from the asserted graphs when ``rebuild`` (nothing is known of it) or in
-    the store; else it was current before a write that ``retracted`` these triples (:mod:`.closure_graph`)."""
+    The closure graph is made again from the asserted graphs when ``rebuild`` (nothing is known of it), or in
+    the store when it held inferred or retracted triples; else it was current before a write that
+    ``retracted`` these triples (:mod:`.closure_graph`)."""
     started = time.perf_counter()
     schema = remember(read_schema(kg))
     if bulk is None:
@@ -129,7 +130,8 @@ def recompute(
             closure_graph.rebuild(kg)
         return _bulk_report("materialised", done, started), schema
     removed = kg.backend.clear_inferred()
-    closure_graph.rebuild(kg, inferred=False)
+    if rebuild or removed or retracted:  # else it holds the asserted triples already (a first load)
+        closure_graph.rebuild(kg, inferred=False)
     run = Run(kg, schema)
     run.materialize()
     report = Report("materialised", run.added, removed, time.perf_counter() - started, True, run.rounds, run.queries)
