@@ -9,6 +9,7 @@ emptied before each test). With ``GENAI_KG_TEST_VIRTUOSO=1`` they run a third ti
 from __future__ import annotations
 
 import csv
+import functools
 import http.server
 import os
 import shutil
@@ -44,8 +45,10 @@ BACKENDS = ("embedded", "remote") + (("virtuoso",) if os.environ.get("GENAI_KG_T
 
 def pytest_configure(config: pytest.Config) -> None:
     # the key that signs whole-store builds (graph/builds.py) is made in this run's own folder, not the user's
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="genai-kg-test-config-")
-    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="genai-kg-test-cache-")  # remote engines' builds
+    for name, prefix in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):  # cache: remote builds
+        folder = tempfile.mkdtemp(prefix=f"genai-kg-test-{prefix}-")
+        os.environ[name] = folder
+        config.add_cleanup(functools.partial(shutil.rmtree, folder, ignore_errors=True))
     config.addinivalue_line("markers", "both_backends: run on the embedded store and on a remote Oxigraph server")
     config.addinivalue_line("markers", "remote_only: run on a remote Oxigraph server only")
     config.addinivalue_line("markers", "virtuoso_only: run on Debian's Virtuoso only (skipped where it is missing)")
