@@ -18,7 +18,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat
 from graph import KnowledgeGraph, open_knowledge_graph
 from graph.delta import Delta
 from graph.embedded import EmbeddedBackend, _split_blank_lines
-from graph.inference import bulk, bulk_child, closure_state, materialize, reasoner
+from graph.inference import batched, bulk, bulk_child, closure_state, materialize, reasoner
 from graph.inference.bulk import BulkThresholds
 from graph.inference.memory import Closure, filter_source
 from graph.inference.program import TEMPLATES, Row, Rule
@@ -379,7 +379,7 @@ def test_virtuoso_gets_the_bulk_path_in_bounded_batches(
 
 
 def bounded_batches(kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk, "REMOTE_BATCH_LINES", 500)
+    monkeypatch.setattr(batched, "REMOTE_BATCH_LINES", 500)
     sizes: list[int] = []
     update, request = kg.backend.update, kg.backend.client.request  # type: ignore[attr-defined]
 

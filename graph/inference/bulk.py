@@ -25,8 +25,6 @@ module is the writer's side; the child's is :mod:`.bulk_child`.
 
 from __future__ import annotations
 
-import io
-import itertools
 import os
 import pickle
 import subprocess
@@ -36,12 +34,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
 from ..namespaces import GRAPH_CLOSURE, GRAPH_INFERRED
 from . import closure_graph
+from .batched import add_lines, batch_lines, dump_asserted, line_batches, renewer
 from .bulk_child import BulkJob, BulkResult, LoadedFile, compute, whole_mark
 from .memory import text
 from .schema import CompiledSchema, read_schema
@@ -72,11 +71,6 @@ class BulkThresholds:
     retraction_share: float = 0.0002
 
 
-#: Lines per batch of the bulk path's output: of the triples it removes here (one transaction each), of
-#: everything it writes to a remote engine (one request each). Added triples go to the embedded store a chunk
-#: of the child's at a time (:func:`add_inferred`).
-EMBEDDED_BATCH_LINES = 200_000
-REMOTE_BATCH_LINES = 5_000
 #: How often the write turn is renewed while the child computes.
 RENEW_SECONDS = 5.0
 #: How often the writer looks whether the child has handed something over (see :class:`_Writer`).
@@ -173,48 +167,19 @@ def _in_child(job: BulkJob, writer: _Writer, renew: Callable[[], None]) -> BulkR
     return result
 
 
-def dump_asserted(kg: KnowledgeGraph, output: IO[bytes]) -> None:
-    """Every asserted graph (the default graph and the named graphs but the reasoner's) as N-Triples."""
-    renew = renewer(kg)
-    for graph in (DefaultGraph(), *kg.named_graphs(infer=False)):
-        renew()
-        kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=graph, prefixes=None)
-
-
-def renewer(kg: KnowledgeGraph) -> Callable[[], None]:
-    """What keeps ``kg``'s write turn during a long write (a remote engine's lease; nothing for a lock)."""
-    renew: Callable[[], None] | None = getattr(kg.backend.writer(), "renew", None)
-    return renew if renew is not None else lambda: None
-
-
 def add_inferred(kg: KnowledgeGraph, added: Path) -> None:
     """Add a file of the child's triples to the inferred graph and the closure graph."""
     add_lines(kg, added, (GRAPH_INFERRED, GRAPH_CLOSURE))
 
 
-def add_lines(kg: KnowledgeGraph, path: Path, graphs: tuple[NamedNode, ...]) -> None:
-    """Add a file of N-Triples to ``graphs``: whole to the embedded store (which reads it in blocks of whole
-    lines), in bounded batches to a remote engine (which refuses one huge update)."""
-    with path.open("rb") as lines:
-        if not kg.backend.shared:
-            kg.backend.add_ntriples(lines, graphs)
-            return
-        renew = renewer(kg)
-        while chunk := b"".join(itertools.islice(lines, REMOTE_BATCH_LINES)):
-            renew()
-            kg.backend.add_ntriples(io.BytesIO(chunk), graphs)
-
-
 def remove_inferred(kg: KnowledgeGraph, removed: Path) -> None:
     """Remove a file of the child's triples from the inferred graph, in bounded batches, then from the closure
     graph those no asserted graph holds."""
-    size = REMOTE_BATCH_LINES if kg.backend.shared else EMBEDDED_BATCH_LINES
     renew = renewer(kg)
-    with removed.open("rb") as lines:
-        while chunk := b"".join(itertools.islice(lines, size)):
-            renew()
-            triples = (q.triple for q in parse(chunk, RdfFormat.N_TRIPLES))
-            kg.backend.remove([Quad(t.subject, t.predicate, t.object, GRAPH_INFERRED) for t in triples])
+    for chunk in line_batches(removed, batch_lines(kg)):
+        renew()
+        triples = (q.triple for q in parse(chunk, RdfFormat.N_TRIPLES))
+        kg.backend.remove([Quad(t.subject, t.predicate, t.object, GRAPH_INFERRED) for t in triples])
     closure_graph.retire_file(kg, removed)
 
 

@@ -24,9 +24,8 @@ was stated. Its state is the closure's: a store whose closure is current has a c
 
 from __future__ import annotations
 
-import itertools
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,13 +33,14 @@ from pyoxigraph import Quad, RdfFormat, parse
 
 from ..lease import LEASE_UNTIL
 from ..namespaces import GRAPH_CLOSURE, GRAPH_INFERRED, is_view
+from .batched import add_lines, batch_lines, batches, dump_asserted, line_batches
 from .state import STATE_PREDICATES
 
 if TYPE_CHECKING:
     from ..store import KnowledgeGraph
     from .schema import TermTriple
 
-#: Triples checked and removed per transaction by :func:`retire` in an embedded store.
+#: Triples checked and removed per transaction by :func:`retire` (a remote engine's batch, too).
 BATCH = 5_000
 
 
@@ -51,10 +51,8 @@ def quads(triples: Iterable[TermTriple]) -> list[Quad]:
 
 def retire(kg: KnowledgeGraph, triples: Iterable[TermTriple]) -> None:
     """Take out of the closure graph those of ``triples`` that no asserted graph and not the inferred graph holds
-    (in batches a remote engine takes: :data:`.bulk.REMOTE_BATCH_LINES`)."""
-    from .bulk import REMOTE_BATCH_LINES
-
-    for batch in _batches(triples, REMOTE_BATCH_LINES if kg.backend.shared else BATCH):
+    (in batches a remote engine takes too)."""
+    for batch in batches(triples, min(BATCH, batch_lines(kg))):
         held = {q.triple for q in kg.backend.match(batch) if not is_view(q.graph_name)}
         gone = [q for q in quads(batch) if q.triple not in held]
         if gone:
@@ -63,16 +61,13 @@ def retire(kg: KnowledgeGraph, triples: Iterable[TermTriple]) -> None:
 
 def retire_file(kg: KnowledgeGraph, path: Path) -> None:
     """:func:`retire` for a file of N-Triples (the bulk path's triples removed from the inferred graph)."""
-    with path.open("rb") as lines:
-        while chunk := b"".join(itertools.islice(lines, BATCH)):
-            retire(kg, [(q.subject, q.predicate, q.object) for q in parse(chunk, RdfFormat.N_TRIPLES)])
+    for chunk in line_batches(path, BATCH):
+        retire(kg, [(q.subject, q.predicate, q.object) for q in parse(chunk, RdfFormat.N_TRIPLES)])
 
 
 def rebuild(kg: KnowledgeGraph, *, inferred: bool = True) -> None:
     """Make the closure graph hold the asserted graphs' triples, and the inferred graph's unless ``inferred`` is
     false (the store-resident engine is about to compute them again): for a closure computed from nothing."""
-    from .bulk import add_lines, dump_asserted  # the bulk path writes to this graph too
-
     kg.backend.drop_graph(GRAPH_CLOSURE)
     with tempfile.TemporaryDirectory(prefix="genai-kg-closure-") as folder:
         dumped = Path(folder) / "dataset.nt"
@@ -87,9 +82,3 @@ def rebuild(kg: KnowledgeGraph, *, inferred: bool = True) -> None:
         f"DELETE {{ GRAPH {GRAPH_CLOSURE} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {GRAPH_INFERRED} {{ ?s ?p ?o }} "
         f"VALUES ?p {{ {state} }} }}"
     )
-
-
-def _batches(triples: Iterable[TermTriple], size: int) -> Iterable[Sequence[TermTriple]]:
-    found = iter(triples)
-    while batch := list(itertools.islice(found, size)):
-        yield batch
