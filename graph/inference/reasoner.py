@@ -105,7 +105,9 @@ def materialize(kg: KnowledgeGraph, *, force: bool = False) -> Report:
                 file=sys.stderr,
             )
         mark_pending(kg, new_write())
-        report, schema = recompute(kg, rebuild=True)
+        # a current closure graph stays exact through the recomputation's own adds and removals (at 1M
+        # triples, making it again took `infer --force` from about 30 s to 280 s and 2.1 GB)
+        report, schema = recompute(kg, rebuild=not state.current)
         kg.publish(schema=schema.fingerprint, report=report.as_json())
         return report
 
@@ -116,7 +118,8 @@ def recompute(
     """Compute the closure again, from the schema up: in the store (its inferred graph emptied first), or
     through the bulk path (``bulk``; by default when the store holds ``kg.bulk.reasoning_quads`` or more).
 
-    The closure graph is made again from the asserted graphs when ``rebuild`` (nothing is known of it), or in
+    The closure graph is made again from the asserted graphs when ``rebuild`` (nothing is known of it: a
+    closure not current, pending after a crash or of older rules), or in
     the store when it held inferred or retracted triples; else it was current before a write that
     ``retracted`` these triples (:mod:`.closure_graph`)."""
     started = time.perf_counter()
