@@ -15,6 +15,7 @@ from graph import KnowledgeGraph, open_knowledge_graph
 from graph.engine_client import Endpoints, EngineClient
 from graph.errors import Unavailable
 from graph.inference import closure_state, materialize
+from graph.inference.bulk import BulkThresholds
 from graph.lease import LEASE_UNTIL
 from graph.namespaces import GAI, GAID, GENID, GRAPH_CLOSURE, GRAPH_INFERRED
 from graph.remote import RemoteBackend, with_values
@@ -22,6 +23,7 @@ from server.cli import main
 
 from .conftest import TOKEN, ServerProcess, endpoint_args, free_port, shipped_in_memory
 from .engines.oxigraph import OxigraphEngine, start_oxigraph
+from .test_inference_rules import fresh_inferred, inferred
 
 pytestmark = pytest.mark.remote_only
 
@@ -253,3 +255,21 @@ def test_loading_the_shipped_graph_again_writes_the_same_skolem_iris(backend: st
     assert any(q.subject.value.startswith(GENID) for q in before)
     load_shipped(kg)
     assert set(kg.quads(None, None, None, GRAPH_ONTOLOGY)) == before
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["store", "bulk"])
+def test_writes_straight_to_the_engine_are_read_once_infer_force_has_run(
+    backend: str, kg: KnowledgeGraph, bulk: bool
+) -> None:
+    """Another client of the engine writes an asserted graph without genai-kg (docs/deploy.md): ``infer
+    --force`` makes the closure graph, which queries read, hold what the asserted graphs hold again."""
+    if bulk:
+        kg.bulk, kg.bulk_in_process = BulkThresholds(reasoning_quads=0), True
+    gone = next(q for q in kg.quads(NamedNode(GAID + "ChatGPT"), None, None) if q.graph_name != GRAPH_INFERRED)
+    kg.backend.update(
+        f"DELETE DATA {{ GRAPH {gone.graph_name} {{ {gone.subject} {gone.predicate} {gone.object} }} }} ; "
+        f"INSERT DATA {{ GRAPH {gone.graph_name} {{ <urn:behind> <urn:our> <urn:back> }} }}"
+    )
+    materialize(kg, force=True)
+    assert kg.query("ASK { <urn:behind> <urn:our> <urn:back> }")
+    assert inferred(kg) == fresh_inferred(kg)  # and the closure graph is exactly the asserted and inferred graphs

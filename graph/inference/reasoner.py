@@ -105,9 +105,10 @@ def materialize(kg: KnowledgeGraph, *, force: bool = False) -> Report:
                 file=sys.stderr,
             )
         mark_pending(kg, new_write())
-        # a current closure graph stays exact through the recomputation's own adds and removals (at 1M
-        # triples, making it again took `infer --force` from about 30 s to 280 s and 2.1 GB)
-        report, schema = recompute(kg, rebuild=not state.current)
+        # A current closure graph stays exact through the recomputation's own adds and removals (at 1M
+        # triples, making it again took `infer --force` from 65 s to 283 s and 2.1 GB), unless other clients
+        # may have written the asserted graphs behind our back: a remote engine's (docs/deploy.md).
+        report, schema = recompute(kg, rebuild=not state.current or kg.backend.shared)
         kg.publish(schema=schema.fingerprint, report=report.as_json())
         return report
 
