@@ -7,12 +7,13 @@ import io
 from collections import OrderedDict
 
 import pytest
-from pyoxigraph import DefaultGraph, Quad, RdfFormat, parse
+from pyoxigraph import Quad, RdfFormat, parse
 
 from graph import KnowledgeGraph
 from graph.backend import GraphName
 from graph.delta import Delta
 from graph.inference import materialize
+from graph.inference.batched import asserted_graphs
 from graph.inference.consistency import clashes
 from graph.inference.vocabulary import RDF
 from graph.lease import LEASE_UNTIL
@@ -136,7 +137,7 @@ def inferred(kg: KnowledgeGraph) -> set[str]:
     Triples are N-Triples lines without their final " .", read from the store's dumps (twice as quick as
     reading its quads in Python: differential tests read whole stores after every write)."""
     found = {t for t in _triples(kg, GRAPH_INFERRED) if not t.startswith(_STATE_SUBJECT) and _LEASE not in t}
-    dataset = found.union(*(_triples(kg, graph) for graph in _asserted_graphs(kg)))
+    dataset = found.union(*(_triples(kg, graph) for graph in asserted_graphs(kg)))
     closure = _triples(kg, GRAPH_CLOSURE)
     assert closure == dataset, (
         f"the closure graph lacks {sorted(dataset - closure)[:5]}, has {sorted(closure - dataset)[:5]}"
@@ -146,10 +147,6 @@ def inferred(kg: KnowledgeGraph) -> set[str]:
 
 #: The triples that describe the closure (its state, a remote engine's write lease), not part of it.
 _STATE_SUBJECT, _LEASE = f"{GRAPH_INFERRED} ", f" {LEASE_UNTIL} "
-
-
-def _asserted_graphs(kg: KnowledgeGraph) -> list[GraphName]:
-    return [DefaultGraph(), *kg.named_graphs(infer=False)]
 
 
 def _triples(kg: KnowledgeGraph, graph: GraphName) -> set[str]:
@@ -163,7 +160,7 @@ def fresh_inferred(kg: KnowledgeGraph) -> set[str]:
 
     Differential tests come back to the same asserted quads often (every sequence of writes ends where it
     began): each set's answer is kept for a while, as it depends on nothing else."""
-    key = frozenset((graph, frozenset(_triples(kg, graph))) for graph in _asserted_graphs(kg))
+    key = frozenset((graph, frozenset(_triples(kg, graph))) for graph in asserted_graphs(kg))
     if key in _FRESH:
         _FRESH.move_to_end(key)
         return set(_FRESH[key])

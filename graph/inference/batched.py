@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, TypeVar
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
 if TYPE_CHECKING:
+    from ..backend import GraphName
     from ..store import KnowledgeGraph
 
 #: Lines per batch of what is removed from an embedded store (one transaction each), and of everything written
@@ -52,10 +53,15 @@ def renewer(kg: KnowledgeGraph) -> Callable[[], None]:
     return renew if renew is not None else lambda: None
 
 
+def asserted_graphs(kg: KnowledgeGraph) -> list[GraphName]:
+    """The graphs whose triples are stated: the default graph and the named graphs but the reasoner's."""
+    return [DefaultGraph(), *kg.named_graphs(infer=False)]
+
+
 def dump_asserted(kg: KnowledgeGraph, output: IO[bytes]) -> None:
-    """Every asserted graph (the default graph and the named graphs but the reasoner's) as N-Triples."""
+    """Every asserted graph as N-Triples."""
     renew = renewer(kg)
-    for graph in (DefaultGraph(), *kg.named_graphs(infer=False)):
+    for graph in asserted_graphs(kg):
         renew()
         kg.backend.dump(output, RdfFormat.N_TRIPLES, from_graph=graph, prefixes=None)
 
