@@ -51,7 +51,7 @@ def quads(triples: Iterable[TermTriple]) -> list[Quad]:
 
 def retire(kg: KnowledgeGraph, triples: Iterable[TermTriple]) -> None:
     """Take out of the closure graph those of ``triples`` that no asserted graph and not the inferred graph holds
-    (in batches a remote engine takes too)."""
+    (batches of :data:`BATCH`, and never larger than a remote engine's batch: :func:`.batched.batch_lines`)."""
     for batch in batches(triples, min(BATCH, batch_lines(kg))):
         held = {q.triple for q in kg.backend.match(batch) if not is_view(q.graph_name)}
         gone = [q for q in quads(batch) if q.triple not in held]
