@@ -8,6 +8,8 @@ PORT ?= 8000
 SIZES ?= 10000,20000,100000,1000000
 BENCH_ARGS ?=
 BENCH_SECONDS ?= 5
+# Test processes (pytest-xdist): the suite's tests are independent, each with its own stores, ports and engines.
+TEST_WORKERS ?= 2
 
 .PHONY: serve test lint check clean bench chromium virtuoso conformance epoch
 
@@ -31,7 +33,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test: lint chromium virtuoso
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS)
 
 # Re-run the Epoch AI import: reconcile ontology/epoch/notable-ai-models.csv with the article and map it by
 # SPARQL into ontology/epoch/notable-ai-models.ttl, ontology/derived/epoch.ttl and the reconciliation report
