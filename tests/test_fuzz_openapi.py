@@ -29,6 +29,7 @@ def server() -> Iterator[ServerProcess]:
     started.stop()
 
 
+@pytest.mark.timeout(600)  # every operation of /openapi.json, generated cases, over HTTP
 def test_no_operation_answers_with_a_server_error(server: ServerProcess, request: pytest.FixtureRequest) -> None:
     schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -243,6 +243,7 @@ def operation(draw: st.DrawFn) -> str:
     return f"{with_graph}{delete}{insert}{using}WHERE {draw(patterns())}"
 
 
+@pytest.mark.timeout(600)  # 250 generated updates on the shipped graph, each planned and run by Oxigraph
 @settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation(), min_size=1, max_size=3))
 def test_generated_updates_over_the_shipped_graph(operations: list[str]) -> None:

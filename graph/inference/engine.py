@@ -212,7 +212,7 @@ class Run:
             variants: Sequence[int | None] = [None] if frontier.graph is None else range(len(rule.premises))
             for premise in variants:
                 rows = rule.rows if premise is None else program.rows_for(rule, premise, frontier.content)
-                for batch in rule_sparql.batches(rule, rows, one_by_one=premise is not None):
+                for batch in rule_sparql.batches(rule, rows, led=premise is not None):
                     text = rule_sparql.forward(batch, premise, frontier.graph)
                     self.construct(text, batch.substitutions, sink, frontier.graph)
 
@@ -334,14 +334,14 @@ class Run:
         for rule in self.before.program:  # the derivations the closure was made of
             for premise in range(len(rule.premises)):
                 rows = program.rows_for(rule, premise, frontier.content)
-                for batch in rule_sparql.batches(rule, rows, one_by_one=True):
+                for batch in rule_sparql.batches(rule, rows, led=True):
                     text = rule_sparql.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, over)
                     self.construct(text, batch.substitutions, sink, frontier.graph, over)
 
     def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
         for rule in self.schema.program:
             rows = program.rows_concluding(rule, content)
-            for batch in rule_sparql.batches(rule, rows, one_by_one=True):
+            for batch in rule_sparql.batches(rule, rows, led=True):
                 self.construct(rule_sparql.rederive(batch, over), batch.substitutions, sink, over)
 
     def _no_longer_entailed(self) -> list[TermTriple]:
