@@ -7,7 +7,7 @@ import io
 from collections import OrderedDict
 
 import pytest
-from pyoxigraph import Quad, RdfFormat, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from graph import KnowledgeGraph
 from graph.backend import GraphName
@@ -202,6 +202,20 @@ def test_retracting_any_fact_equals_recomputing(name: str) -> None:
         assert inferred(kg) == fresh_inferred(kg), f"after removing {quad}"
         kg.write(Delta(added=(quad,)))
         assert inferred(kg) == fresh_inferred(kg), f"after adding {quad} back"
+
+
+def test_over_deletion_keeps_what_asserted_triples_alone_derive() -> None:
+    """Removing ``:x :p :y`` makes ``:x a :B`` (the domain of ``:p``) a candidate for over-deletion, but the
+    stated ``:x a :A`` derives it too: it stays, and ``:x a :C`` is not over-deleted through it (DRed
+    over-deleted both, then derived both again)."""
+    kg = graph_of(":A rdfs:subClassOf :B . :B rdfs:subClassOf :C . :p rdfs:domain :B . :x a :A ; :p :y .")
+    stated = list(kg.store.quads_for_pattern(None, NamedNode("http://example.org/p"), None, GRAPH_DATA))
+    report = kg.write(Delta(removed=tuple(stated)))
+    assert (report.inferred_removed, report.inferred_added) == (0, 0)
+    assert inferred(kg) == fresh_inferred(kg)
+    kg.write(Delta(removed=tuple(kg.store.quads_for_pattern(None, NamedNode(f"{RDF}type"), None, GRAPH_DATA))))
+    assert inferred(kg) == fresh_inferred(kg)  # without :x a :A, nothing keeps them
+    assert not kg.query("ASK { <http://example.org/x> a ?c }")
 
 
 def test_disjointness_is_an_inconsistency_not_an_entailment() -> None:

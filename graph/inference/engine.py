@@ -271,13 +271,17 @@ class Run:
         """Delete/Rederive for triples no longer asserted, and for what only ``before`` gave: the conclusions of
         the rule rows this program lacks, and the schema triples it no longer entails. Returns the frontier of
         what was re-derived; :class:`Overgrown` (nothing changed but the temporary graphs, dropped) when more
-        than ``most`` triples would be over-deleted."""
+        than ``most`` triples would be over-deleted.
+
+        A candidate for over-deletion that follows from asserted triples alone stays (:meth:`_kept`): it
+        cannot lose its derivation, and what follows from it is not over-deleted through it. Removing 0.1% of
+        LUBM(10) over-deleted 31,355 triples and re-derived 30,868 of them before."""
         gone = self._no_longer_entailed()
         same = self.before is self.schema
         dropped = [] if same else program.rows_only_in(self.before.program, self.schema.program)
         if not retracted and not gone and not dropped:
             return None
-        over, first = self.graph("over"), self.graph("gone")
+        over, first, kept = self.graph("over"), self.graph("gone"), self.graph("kept")
         seeds = [*retracted, *gone]
         self.put(seeds, (over, first))  # one transaction: a one-fact removal is on the writes' hot path
         found, deleted = self._overdelete_dropped(dropped, over)
@@ -287,18 +291,21 @@ class Run:
         while live := [f for f in frontiers if f is not None]:
             seen = functools.reduce(Content.union, (f.content for f in live), seen)
             if most is not None and deleted > most:
-                for frontier in (*live, Frontier(over)):
+                for frontier in (*live, Frontier(over), Frontier(kept)):
                     self.drop(frontier)
                 raise Overgrown(f"more than {most} inferred triples would be over-deleted")
             with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
                 for frontier in live:
-                    self._overdelete_round(frontier, over, sink)
+                    self._overdelete_round(frontier, (over, kept), sink)
                     self.drop(frontier)
                 self.rounds += 1
                 self.renew()
                 found, new = self._output(sink, (over,))
+            if found is not None:
+                new -= self._kept(found, over, kept)
             deleted += new
             frontiers = [found]
+        self.drop(Frontier(kept))
         # the retracted and over-deleted triples leave the inferred graph and the closure graph (no asserted
         # graph holds them: a write never asserts a triple it retracts, nor one that was inferred)
         inferred, closure = GRAPH_INFERRED, GRAPH_CLOSURE
@@ -310,11 +317,27 @@ class Run:
             self.removed += deleted
             self._restore_entailed()
         with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
-            self._rederive(over, seen, sink)
+            self._rederive(over, (over,), seen, sink)
             self.drop(Frontier(over))
             back, new = self._output(sink, INFERRED)
         self.added += new
         return back
+
+    def _kept(self, candidates: Frontier, over: NamedNode, kept: NamedNode) -> int:
+        """Move the ``candidates`` (a frontier of over-deletion, also in ``over``) that this program derives from
+        asserted triples alone (none inferred, none over-deleted) from both graphs to ``kept``; returns how many."""
+        assert candidates.graph is not None
+        with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
+            self._rederive(candidates.graph, (over, GRAPH_INFERRED), candidates.content, sink)
+            support, found = self._output(sink, (kept,))
+        if support is None:
+            return 0
+        self.drop(support)
+        self.backend.update(
+            f"DELETE {{ GRAPH {over} {{ ?s ?p ?o }} GRAPH {candidates.graph} {{ ?s ?p ?o }} }} "
+            f"WHERE {{ GRAPH {kept} {{ ?s ?p ?o }} }}"
+        )
+        return found
 
     def _overdelete_dropped(self, dropped: Sequence[program.Rule], over: NamedNode) -> tuple[Frontier | None, int]:
         """The inferred conclusions of rule rows the schema no longer has, each row over the store as it was
@@ -324,25 +347,26 @@ class Run:
         with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
             for rule in dropped:
                 for batch in rule_sparql.batches(rule, rule.rows):
-                    text = rule_sparql.overdelete(batch, None, None, GRAPH_INFERRED, over)
+                    text = rule_sparql.overdelete(batch, None, None, GRAPH_INFERRED, (over,))
                     self.construct(text, batch.substitutions, sink, over)
             self.rounds += 1
             return self._output(sink, (over,))
 
-    def _overdelete_round(self, frontier: Frontier, over: NamedNode, sink: IO[bytes]) -> None:
+    def _overdelete_round(self, frontier: Frontier, seen: Sequence[NamedNode], sink: IO[bytes]) -> None:
         assert frontier.graph is not None
         for rule in self.before.program:  # the derivations the closure was made of
             for premise in range(len(rule.premises)):
                 rows = program.rows_for(rule, premise, frontier.content)
                 for batch in rule_sparql.batches(rule, rows, led=True):
-                    text = rule_sparql.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, over)
-                    self.construct(text, batch.substitutions, sink, frontier.graph, over)
+                    text = rule_sparql.overdelete(batch, premise, frontier.graph, GRAPH_INFERRED, seen)
+                    self.construct(text, batch.substitutions, sink, frontier.graph, *seen)
 
-    def _rederive(self, over: NamedNode, content: Content, sink: IO[bytes]) -> None:
+    def _rederive(self, candidates: NamedNode, exclude: Sequence[NamedNode], content: Content, sink: IO[bytes]) -> None:
         for rule in self.schema.program:
             rows = program.rows_concluding(rule, content)
             for batch in rule_sparql.batches(rule, rows, led=True):
-                self.construct(rule_sparql.rederive(batch, over), batch.substitutions, sink, over)
+                text = rule_sparql.rederive(batch, candidates, exclude)
+                self.construct(text, batch.substitutions, sink, candidates, *exclude)
 
     def _no_longer_entailed(self) -> list[TermTriple]:
         """The schema triples ``before`` entailed and this run's schema does not, in the inferred graph."""
