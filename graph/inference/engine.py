@@ -7,9 +7,9 @@ or of a load into the default graph). A round's new triples go to the inferred g
 the next frontier graph. Rounds stop when one adds nothing.
 
 Removals are Delete/Rederive: over-delete (rounds from the removed triples that find every inferred triple a
-derivation may have used them for, against the store as it was), remove what was over-deleted, re-derive what
-still follows (a query per rule row, conclusions restricted to the over-deleted set, premises outside it), and
-go forward from that.
+derivation may have used them for, against the store as it was, less those asserted triples alone derive),
+remove what was over-deleted, re-derive what still follows (rule queries whose conclusions are restricted to
+the over-deleted set, premises outside it), and go forward from that.
 
 A change of the schema keeps the work of the rules both schemas have: DRed also over-deletes what the rule
 rows only the old schema has derived (each over the whole store once), and the rows only the new one has run
