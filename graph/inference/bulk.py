@@ -55,7 +55,6 @@ if TYPE_CHECKING:
 #: against 45.9 s; 999 of the 20,000-model catalogue (833k quads) 4.0 s against 5.1 s. Below 500 the store
 #: path is the quicker on both.
 BULK_RETRACTION_MIN = 500
-BULK_RETRACTION_MIN = 500
 
 
 @dataclass(frozen=True)
