@@ -41,7 +41,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from graph import browse, describe, named_queries
+from graph import describe, named_queries, search
 from graph.describe import ontology_triples
 from graph.errors import BadParameter, BadQuery, GraphError, NotFound, TooLarge
 from graph.inference import api as inference
@@ -326,7 +326,7 @@ class Tools:
             raise BadParameter("text", f"must be 1 to {MAX_SEARCH} characters")
         if not 1 <= limit <= MAX_SEARCH_RESULTS:
             raise BadParameter("limit", f"must be from 1 to {MAX_SEARCH_RESULTS}, not {limit}")
-        found = self.service.value(Call(browse.search, (text,)))
+        found = self.service.value(Call(search.search, (text,)))
         return _json({"results": [{"id": compact(node.value), "label": name} for node, name in found[:limit]]})
 
     def explain(self, iri: str, class_iri: str) -> str:

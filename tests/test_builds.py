@@ -175,11 +175,11 @@ def test_the_builds_a_generation_had_are_made_again_once_writes_pause(store: Pat
 
 def test_the_functions_that_read_a_build_say_so() -> None:
     """A call of one of them names its build, so that the pool gives it to the worker that has it."""
-    from graph import browse, describe
+    from graph import browse, describe, search
     from graph.reconciliation import extension, index, manifest, preview, scoring, suggest
 
     readers = {
-        browse.NAMES_KEY: [browse.search, browse.suggestions],
+        search.NAMES_KEY: [search.search, search.suggestions],
         describe.LABELS_KEY: [browse.cell, browse.listing],
         index.KEY: [
             scoring.reconcile,

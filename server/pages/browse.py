@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from pyoxigraph import NamedNode
 
-from graph import browse, charts
+from graph import browse, charts, search
 from graph.browse import DIRECTIONS, FACETS, MAX_PAGE_SIZE, NONE
 from graph.errors import BadParameter
 from graph.namespaces import compact, expand
@@ -175,7 +175,7 @@ def find(suffix: str | None = None) -> Response:
     if len(text) > 200:
         raise BadParameter("q", "at most 200 characters")
     media = _format(suffix, HTML_JSON)
-    found = get_service().value(Call(browse.search, (text,)))
+    found = get_service().value(Call(search.search, (text,)))
     if media == "application/json":
         return _varied(jsonify({"q": text, "results": [{"iri": n.value, "label": name} for n, name in found]}))
     return _varied(Response(render_template("pages/search.html", text=text, found=found), mimetype="text/html"))

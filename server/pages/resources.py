@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from pyoxigraph import NamedNode
 
-from graph import browse, charts, describe, docs
+from graph import charts, describe, docs, search
 from graph.errors import BadParameter
 from graph.namespaces import GAI, GAID, page_path
 from graph.querying.work import Call
@@ -59,7 +59,7 @@ def _not_found(iri: str, suffix: str | None) -> Response:
     """404, with the names close to the unknown one ("did you mean …") for our own IRIs."""
     detail = f"Nothing is known about <{iri}>. Names are case-sensitive."
     name = iri[len(GAID) :] if iri.startswith(GAID) else iri[len(GAI) :] if iri.startswith(GAI) else ""
-    close: list[tuple[str, str]] = get_service().value(Call(browse.suggestions, (name,))) if name else []
+    close: list[tuple[str, str]] = get_service().value(Call(search.suggestions, (name,))) if name else []
     return problem(404, "Not Found", detail, suggestions=close)
 
 
