@@ -164,14 +164,17 @@ class Run:
             found.update(row[name] for row in result)
         return Content(frozenset(p for p in predicates if isinstance(p, NamedNode)), frozenset(classes))
 
-    def _output(self, sink: IO[bytes], keep: Sequence[NamedNode]) -> tuple[Frontier | None, int]:
-        """Store a round's output in ``keep`` and in a new frontier graph; returns it and how many triples
-        were new. A small output is read into memory (its triples counted, written in one transaction); a
-        large one goes to the bulk loader, and what the frontier holds is asked of the store."""
+    def _output(
+        self, sink: IO[bytes], keep: Sequence[NamedNode], *, frontier: bool = True
+    ) -> tuple[Frontier | None, int]:
+        """Store a round's output in ``keep`` and (unless not ``frontier``) in a new frontier graph; returns it
+        and how many triples were new. A small output is read into memory (its triples counted, written in one
+        transaction); a large one goes to the bulk loader, and what the frontier holds is asked of the store."""
         size = sink.tell()
         sink.seek(0)
         if size == 0:
             return None, 0
+        nxt = [self.graph("delta")] if frontier else []
         if size <= SMALL_OUTPUT:
             found = [
                 (t.subject, t.predicate, t.object)
@@ -179,17 +182,16 @@ class Run:
             ]
             if not found:
                 return None, 0
-            nxt = self.graph("delta")
-            self.put(found, (*keep, nxt))
-            return Frontier(nxt, content_of(found)), len(found)
+            self.put(found, (*keep, *nxt))
+            return (Frontier(nxt[0], content_of(found)) if nxt else None), len(found)
         before = self.count(keep[0])
-        nxt = self.graph("delta")
-        self.backend.add_ntriples(sink, (*keep, nxt))
+        self.backend.add_ntriples(sink, (*keep, *nxt))
         grown = self.count(keep[0]) - before
         if not grown:
-            self.drop(Frontier(nxt))
+            for graph in nxt:
+                self.drop(Frontier(graph))
             return None, 0
-        return Frontier(nxt, self.content(nxt)), grown
+        return (Frontier(nxt[0], self.content(nxt[0])) if nxt else None), grown
 
     # -- forward -------------------------------------------------------------------------------------
 
@@ -288,10 +290,11 @@ class Run:
         frontiers = [Frontier(first, content_of(seeds)) if seeds else None, found]
         deleted += len(gone)
         seen = Content(frozenset(), frozenset())
+        kept_any = False
         while live := [f for f in frontiers if f is not None]:
             seen = functools.reduce(Content.union, (f.content for f in live), seen)
             if most is not None and deleted > most:
-                for frontier in (*live, Frontier(over), Frontier(kept)):
+                for frontier in (*live, Frontier(over), *([Frontier(kept)] if kept_any else [])):
                     self.drop(frontier)
                 raise Overgrown(f"more than {most} inferred triples would be over-deleted")
             with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
@@ -301,11 +304,15 @@ class Run:
                 self.rounds += 1
                 self.renew()
                 found, new = self._output(sink, (over,))
-            if found is not None:
-                new -= self._kept(found, over, kept)
+            if found is not None and (held := self._kept(found, over, kept)):
+                kept_any, new = True, new - held
+                if not new:  # every candidate is kept: no round from an empty frontier
+                    self.drop(found)
+                    found = None
             deleted += new
             frontiers = [found]
-        self.drop(Frontier(kept))
+        if kept_any:
+            self.drop(Frontier(kept))
         # the retracted and over-deleted triples leave the inferred graph and the closure graph (no asserted
         # graph holds them: a write never asserts a triple it retracts, nor one that was inferred)
         inferred, closure = GRAPH_INFERRED, GRAPH_CLOSURE
@@ -329,14 +336,12 @@ class Run:
         assert candidates.graph is not None
         with tempfile.SpooledTemporaryFile(max_size=SMALL_OUTPUT) as sink:
             self._rederive(candidates.graph, (over, GRAPH_INFERRED), candidates.content, sink)
-            support, found = self._output(sink, (kept,))
-        if support is None:
-            return 0
-        self.drop(support)
-        self.backend.update(
-            f"DELETE {{ GRAPH {over} {{ ?s ?p ?o }} GRAPH {candidates.graph} {{ ?s ?p ?o }} }} "
-            f"WHERE {{ GRAPH {kept} {{ ?s ?p ?o }} }}"
-        )
+            _, found = self._output(sink, (kept,), frontier=False)
+        if found:
+            self.backend.update(
+                f"DELETE {{ GRAPH {over} {{ ?s ?p ?o }} GRAPH {candidates.graph} {{ ?s ?p ?o }} }} "
+                f"WHERE {{ GRAPH {kept} {{ ?s ?p ?o }} }}"
+            )
         return found
 
     def _overdelete_dropped(self, dropped: Sequence[program.Rule], over: NamedNode) -> tuple[Frontier | None, int]:
