@@ -55,7 +55,7 @@ def search(kg: KnowledgeGraph, text: str, *, limit: int = 100) -> list[tuple[Nam
         exact_alternative = any(compact(n) == key for n in alternative.get(iri, ()))
         exactness = 0 if exact_label else 1 if exact_alternative else 2
         node = NamedNode(iri)
-        kind = 0 if iri.startswith(GAI) else 1 if any(exists_typed(kg, node, t) for t in PROMINENT) else 2
+        kind = 0 if iri.startswith(GAI) else 1 if any(_typed(kg, node, t) for t in PROMINENT) else 2
         by_label = 0 if any(key in compact(n) for n in primary.get(iri, ())) else 1
         return exactness, kind, by_label, position
 
@@ -108,6 +108,6 @@ def suggestions(kg: KnowledgeGraph, name: str, *, limit: int = 5) -> list[tuple[
     return [(node.value, title) for node, title in found[:limit]]
 
 
-def exists_typed(kg: KnowledgeGraph, node: NamedNode, cls: NamedNode) -> bool:
+def _typed(kg: KnowledgeGraph, node: NamedNode, cls: NamedNode) -> bool:
     """Whether ``node`` is a ``cls`` (asserted or inferred)."""
     return next(iter(kg.quads(node, TYPE, cls)), None) is not None
