@@ -166,6 +166,11 @@ class Backend(Protocol):
 
     def flush(self) -> None: ...
 
+    def compact(self) -> None:
+        """Rewrite the storage for reading after a large write (RocksDB's files merged, as a new store's are);
+        nothing where the engine keeps its own storage."""
+        ...
+
     def close(self) -> None: ...
 
     # -- the write pipeline's operations (see KnowledgeGraph.write) -----------------------------------

@@ -256,5 +256,9 @@ class EmbeddedBackend:
         if self.path is not None and not self.read_only:
             self.store.flush()
 
+    def compact(self) -> None:
+        if self.path is not None and not self.read_only:
+            self.store.optimize()
+
     def close(self) -> None:
         self.flush()

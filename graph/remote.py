@@ -291,6 +291,9 @@ class RemoteBackend:
     def flush(self) -> None:
         pass
 
+    def compact(self) -> None:
+        pass
+
     def close(self) -> None:
         self.client.close()
 

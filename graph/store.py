@@ -31,7 +31,7 @@ from .embedded import EmbeddedBackend
 from .errors import BadData, BadQuery, EngineError, NotFound, ReadOnly, TooLarge
 from .inference import closure_graph
 from .inference.bulk import BulkThresholds
-from .inference.reasoner import Change, materialize, reason, reason_over_load
+from .inference.reasoner import Change, Report, materialize, reason, reason_over_load
 from .inference.state import mark_pending, new_write, pending_quad, read_generation, read_state
 from .inference.state import publish as publish_state
 from .namespaces import GRAPH_CLOSURE, GRAPH_INFERRED, PREFIXES, is_reasoners, is_view
@@ -173,12 +173,22 @@ class KnowledgeGraph:
                 self._generation = read_generation(self) or ""
             return self._generation
 
-    def publish(self, *, schema: str, report: dict[str, Any]) -> str:
+    def publish(self, *, schema: str, report: Report) -> str:
         """Step 5 of a write: mark the closure current under a new generation (:func:`.inference.state.publish`),
-        and keep that generation."""
-        generation = publish_state(self, schema=schema, report=report)
+        and keep that generation.
+
+        After a large write (:attr:`.inference.reasoner.Report.large`) the store's files are compacted before
+        the write turn ends, so that the checkpoint the query workers read next is too. Bulk loads leave dozens
+        of overlapping files, which RocksDB would merge in the background while serving, and a checkpoint of
+        them (read-only: never merged) kept every query slower until the next write: on the 20,000-model
+        catalogue, just loaded, the benchmark's join took 13.6 ms and a look-up 0.59 ms, against 6.5 and
+        0.39 ms once compacted (5.5 s, paid once here).
+        """
+        generation = publish_state(self, schema=schema, report=report.as_json())
         with self._generation_lock:
             self._generation = generation
+        if report.large:
+            self.backend.compact()
         return generation
 
     @contextmanager
@@ -343,7 +353,7 @@ class KnowledgeGraph:
                 mark=pending_quad(write),
             )
             report, schema = reason(self, change)
-            generation = self.publish(schema=schema.fingerprint, report=report.as_json())
+            generation = self.publish(schema=schema.fingerprint, report=report)
         return WriteReport(
             removed=len(exact.removed),
             added=len(exact.added),
@@ -446,7 +456,7 @@ class KnowledgeGraph:
             except (BadData, TooLarge):  # refused before anything was loaded: the closure is as it was
                 self.backend.remove([pending_quad(write)])
                 raise
-            generation = self.publish(schema=schema.fingerprint, report=report.as_json())
+            generation = self.publish(schema=schema.fingerprint, report=report)
         return WriteReport(
             0, loaded, report.removed, report.added, generation, time.perf_counter() - started, report.full
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
-from graph import BadData, KnowledgeGraph, ReadOnly, loading
+from graph import BadData, KnowledgeGraph, ReadOnly, generate, loading
 from graph.loading import load_file, load_shipped, rdf_format, shipped_sources, takes_bulk_path
 from graph.namespaces import SHIPPED_GRAPHS
 
@@ -117,3 +117,25 @@ def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
     kg = KnowledgeGraph.open(tmp_path / "store", read_only=True)
     with pytest.raises(ReadOnly):
         kg.update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
+
+
+def test_a_bulk_load_leaves_the_store_compacted_and_a_small_write_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk write compacts the store's files before its write turn ends, so that the checkpoint the query
+    workers read next is compacted too; a small write leaves that to RocksDB."""
+    kg = KnowledgeGraph.open(tmp_path / "store")
+    compacted: list[int] = []
+    compact = kg.backend.compact
+    monkeypatch.setattr(kg.backend, "compact", lambda: compacted.append(len(kg)) or compact())
+    path = tmp_path / "catalogue.nt"
+    with path.open("wb") as output:
+        generate.write(300, output, seed=1)
+    monkeypatch.setattr(loading, "SMALL_FILE_BYTES", 0)
+    assert takes_bulk_path(kg, path.stat().st_size)
+    loaded = load_file(kg, path)
+    assert compacted == [len(kg)]
+    kg.update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
+    assert compacted == [len(kg) - 1]
+    kg.close()
+    assert len(KnowledgeGraph.open(tmp_path / "store", read_only=True)) == len(kg) > loaded

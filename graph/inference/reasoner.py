@@ -59,6 +59,12 @@ class Report:
     #: The bulk child's peak resident memory, in bytes.
     child_peak_rss: int = 0
 
+    @property
+    def large(self) -> bool:
+        """Whether it wrote the closure in bulk or computed all of it: writes after which the store's files are
+        compacted (:meth:`~graph.store.KnowledgeGraph.publish`)."""
+        return self.engine == "bulk" or self.full
+
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
@@ -109,7 +115,7 @@ def materialize(kg: KnowledgeGraph, *, force: bool = False) -> Report:
         # triples, making it again took `infer --force` from 65 s to 283 s and 2.1 GB), unless other clients
         # may have written the asserted graphs behind our back: a remote engine's (docs/deploy.md).
         report, schema = recompute(kg, rebuild=not state.current or kg.backend.shared)
-        kg.publish(schema=schema.fingerprint, report=report.as_json())
+        kg.publish(schema=schema.fingerprint, report=report)
         return report
 
 
