@@ -24,7 +24,8 @@ from graph.errors import BadParameter, BadQuery
 from graph.querying.work import Formats, QueryRequest
 from server.asgi import Lifespan, LifespanFailed
 from server.config import Config
-from server.mcp import MAX_ROWS, MAX_TEXT, N_TRIPLES, TSV, Tools, transport_security
+from server.mcp import transport_security
+from server.mcp_tools import MAX_ROWS, MAX_TEXT, N_TRIPLES, TSV, Tools
 
 from .conftest import ServerProcess
 
