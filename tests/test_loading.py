@@ -123,19 +123,22 @@ def test_a_bulk_load_leaves_the_store_compacted_and_a_small_write_does_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bulk write compacts the store's files before its write turn ends, so that the checkpoint the query
-    workers read next is compacted too; a small write leaves that to RocksDB."""
+    workers read next is compacted too, and readers are told the generation before meanwhile; a small write
+    leaves compaction to RocksDB."""
     kg = KnowledgeGraph.open(tmp_path / "store")
-    compacted: list[int] = []
+    compacted: list[tuple[int, str]] = []  # the store's size, and the generation readers are told meanwhile
     compact = kg.backend.compact
-    monkeypatch.setattr(kg.backend, "compact", lambda: compacted.append(len(kg)) or compact())
+    monkeypatch.setattr(kg.backend, "compact", lambda: compacted.append((len(kg), kg.generation)) or compact())
     path = tmp_path / "catalogue.nt"
     with path.open("wb") as output:
         generate.write(300, output, seed=1)
     monkeypatch.setattr(loading, "SMALL_FILE_BYTES", 0)
     assert takes_bulk_path(kg, path.stat().st_size)
+    before = kg.generation
     loaded = load_file(kg, path)
-    assert compacted == [len(kg)]
+    assert compacted == [(len(kg), before)]  # readers keep their checkpoint until the files are compacted
+    assert kg.generation not in ("", before)
     kg.update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
-    assert compacted == [len(kg) - 1]
+    assert compacted == [(len(kg) - 1, before)]
     kg.close()
     assert len(KnowledgeGraph.open(tmp_path / "store", read_only=True)) == len(kg) > loaded
