@@ -11,6 +11,7 @@ big files go through :meth:`KnowledgeGraph.bulk_load`, which loads the file whil
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,6 +39,8 @@ from .namespaces import GRAPH_CLOSURE, GRAPH_INFERRED, PREFIXES, is_reasoners, i
 from .outbound import NOWHERE, remote_failure
 from .sparql_lexer import called_endpoints
 from .updates import PlanContext, parse_update
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -188,7 +191,10 @@ class KnowledgeGraph:
         """
         generation = publish_state(self, schema=schema, report=report.as_json())
         if report.large:
-            self.backend.compact()
+            try:
+                self.backend.compact()
+            except OSError as error:  # a full disk, say: the write stands, and RocksDB merges the files later
+                log.warning("could not compact %s after a large write: %s", self.backend.location, error)
         with self._generation_lock:
             self._generation = generation
         return generation
