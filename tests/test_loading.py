@@ -8,6 +8,9 @@ import pytest
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
 from graph import BadData, KnowledgeGraph, ReadOnly, generate, loading
+from graph.delta import Delta
+from graph.inference.reasoner import Change, wants_bulk
+from graph.inference.state import read_state
 from graph.loading import load_file, load_shipped, rdf_format, shipped_sources, takes_bulk_path
 from graph.namespaces import SHIPPED_GRAPHS
 
@@ -119,29 +122,37 @@ def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
         kg.update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
 
 
-def test_a_bulk_load_leaves_the_store_compacted_and_a_small_write_does_not(
+def test_a_bulk_load_leaves_the_store_compacted_and_a_small_share_does_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A bulk write compacts the store's files before its write turn ends, so that the checkpoint the query
-    workers read next is compacted too, and readers are told the generation before meanwhile; a small write
-    leaves compaction to RocksDB."""
+    """A write that changes a large share of the store compacts its files before its write turn ends, so that
+    the checkpoint the query workers read next is compacted too, and readers are told the generation before
+    meanwhile; a small write, or a bulk retraction of a small share, leaves compaction to RocksDB."""
     kg = KnowledgeGraph.open(tmp_path / "store")
     compacted: list[tuple[int, str]] = []  # the store's size, and the generation readers are told meanwhile
     compact = kg.backend.compact
     monkeypatch.setattr(kg.backend, "compact", lambda: compacted.append((len(kg), kg.generation)) or compact())
     path = tmp_path / "catalogue.nt"
     with path.open("wb") as output:
-        generate.write(300, output, seed=1)
+        generate.write(1000, output, seed=1)
     monkeypatch.setattr(loading, "SMALL_FILE_BYTES", 0)
     assert takes_bulk_path(kg, path.stat().st_size)
     before = kg.generation
     loaded = load_file(kg, path)
     assert compacted == [(len(kg), before)]  # readers keep their checkpoint until the files are compacted
     assert kg.generation not in ("", before)
+
     kg.update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
-    assert compacted == [(len(kg) - 1, before)]
+    label = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    labels = list(kg.store.quads_for_pattern(None, label, None, DefaultGraph()))[:600]
+    assert wants_bulk(kg, Change(retracted=tuple((q.subject, q.predicate, q.object) for q in labels)))
+    kg.write(Delta(removed=tuple(labels)))
+    assert len(compacted) == 1
+    assert read_state(kg).report["engine"] == "bulk"
+    size = len(kg)
     kg.close()
-    assert len(KnowledgeGraph.open(tmp_path / "store", read_only=True)) == len(kg) > loaded
+    assert len(KnowledgeGraph.open(tmp_path / "store", read_only=True)) == size
+    assert loaded > 10_000
 
 
 def test_a_bulk_write_stands_when_its_compaction_fails(

@@ -59,12 +59,6 @@ class Report:
     #: The bulk child's peak resident memory, in bytes.
     child_peak_rss: int = 0
 
-    @property
-    def large(self) -> bool:
-        """Whether it wrote the closure in bulk or computed all of it: writes after which the store's files are
-        compacted (:meth:`~graph.store.KnowledgeGraph.publish`)."""
-        return self.engine == "bulk" or self.full
-
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
