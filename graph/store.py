@@ -184,15 +184,15 @@ class KnowledgeGraph:
 
         When the write changed :data:`COMPACT_SHARE` of what the store holds or more (``asserted`` quads added
         and removed, and the inferred triples the reasoner added and removed, against :meth:`__len__`), the
-        store's files are compacted before the write turn ends, so that the checkpoint the query workers read next is
-        too. A bulk load leaves dozens of overlapping files, which RocksDB would merge in the background while
-        serving, and a checkpoint of them (read-only: never merged) kept every query slower until the next
-        write: on the 20,000-model catalogue, just loaded, the benchmark's join took 13.6 ms and a look-up
-        0.59 ms, against 6.5 and 0.39 ms once compacted (5.5 s, paid once here). A smaller write leaves the
-        merging to RocksDB: compacting costs time in proportion to the whole store (7 to 29 s at LUBM(10)'s
-        size), too much for a 1% retraction. Meanwhile this process goes on telling the generation before (an
-        embedded store's is kept in memory), so that readers keep their checkpoint instead of waiting for the
-        write turn to take a new one.
+        store's files are compacted before the write turn ends, so that the checkpoint the query workers read
+        next is too. A bulk load leaves dozens of overlapping files, which RocksDB would merge in the
+        background while serving, and a checkpoint of them (read-only: never merged) kept every query slower
+        until the next write: on the 20,000-model catalogue, just loaded, the benchmark's join took 13.6 ms
+        and a look-up 0.59 ms, against 6.5 and 0.39 ms once compacted (5.5 s, paid once here). A smaller write
+        leaves the merging to RocksDB: compacting costs time in proportion to the whole store (7 to 29 s at
+        LUBM(10)'s size), too much for a 1% retraction. Meanwhile this process goes on telling the generation
+        before (an embedded store's is kept in memory), so that readers keep their checkpoint instead of
+        waiting for the write turn to take a new one.
         """
         generation = publish_state(self, schema=schema, report=report.as_json())
         if asserted + report.added + report.removed >= COMPACT_SHARE * len(self):
