@@ -46,8 +46,6 @@ T = TypeVar("T")
 
 __all__ = ["GRAPH_RESULTS", "KnowledgeGraph", "QueryResult", "Term", "WriteReport"]
 
-#: The share of the store a write changes from which the store is compacted after it (:meth:`publish`).
-COMPACT_SHARE = 0.25
 #: The most quads one write may remove and add (a larger change is a bulk load: ``genai-kg load``).
 MAX_WRITE_QUADS = 2_000_000
 
@@ -178,24 +176,23 @@ class KnowledgeGraph:
                 self._generation = read_generation(self) or ""
             return self._generation
 
-    def publish(self, *, schema: str, report: Report, asserted: int = 0) -> str:
+    def publish(self, *, schema: str, report: Report, compact: bool = False) -> str:
         """Step 5 of a write: mark the closure current under a new generation (:func:`.inference.state.publish`),
         and keep that generation.
 
-        When the write changed :data:`COMPACT_SHARE` of what the store holds or more (``asserted`` quads added
-        and removed, and the inferred triples the reasoner added and removed, against :meth:`__len__`), the
-        store's files are compacted before the write turn ends, so that the checkpoint the query workers read
-        next is too. A bulk load leaves dozens of overlapping files, which RocksDB would merge in the
-        background while serving, and a checkpoint of them (read-only: never merged) kept every query slower
-        until the next write: on the 20,000-model catalogue, just loaded, the benchmark's join took 13.6 ms
-        and a look-up 0.59 ms, against 6.5 and 0.39 ms once compacted (5.5 s, paid once here). A smaller write
-        leaves the merging to RocksDB: compacting costs time in proportion to the whole store (7 to 29 s at
-        LUBM(10)'s size), too much for a 1% retraction. Meanwhile this process goes on telling the generation
-        before (an embedded store's is kept in memory), so that readers keep their checkpoint instead of
-        waiting for the write turn to take a new one.
+        With ``compact`` (a bulk load, a closure computed from nothing: writes that rewrite most of a store,
+        and cost in proportion to all of it already), the store's files are compacted before the write turn
+        ends, so that the checkpoint the query workers read next is too. A bulk load leaves dozens of
+        overlapping files, which RocksDB would merge in the background while serving, and a checkpoint of them
+        (read-only: never merged) kept every query slower until the next write: on the 20,000-model catalogue,
+        just loaded, the benchmark's join took 13.6 ms and a look-up 0.59 ms, against 6.5 and 0.39 ms once
+        compacted (5.5 s, paid once here). Other writes leave the merging to RocksDB: compacting costs time in
+        proportion to the whole store (7 to 29 s at LUBM(10)'s size), too much for a 1% retraction. Meanwhile
+        this process goes on telling the generation before (an embedded store's is kept in memory), so that
+        readers keep their checkpoint instead of waiting for the write turn to take a new one.
         """
         generation = publish_state(self, schema=schema, report=report.as_json())
-        if asserted + report.added + report.removed >= COMPACT_SHARE * len(self):
+        if compact:
             try:
                 self.backend.compact()
             except OSError as error:  # a full disk, say: the write stands, and RocksDB merges the files later
@@ -366,8 +363,7 @@ class KnowledgeGraph:
                 mark=pending_quad(write),
             )
             report, schema = reason(self, change)
-            asserted = len(exact.added) + len(exact.removed)
-            generation = self.publish(schema=schema.fingerprint, report=report, asserted=asserted)
+            generation = self.publish(schema=schema.fingerprint, report=report)
         return WriteReport(
             removed=len(exact.removed),
             added=len(exact.added),
@@ -470,7 +466,7 @@ class KnowledgeGraph:
             except (BadData, TooLarge):  # refused before anything was loaded: the closure is as it was
                 self.backend.remove([pending_quad(write)])
                 raise
-            generation = self.publish(schema=schema.fingerprint, report=report, asserted=loaded)
+            generation = self.publish(schema=schema.fingerprint, report=report, compact=True)
         return WriteReport(
             0, loaded, report.removed, report.added, generation, time.perf_counter() - started, report.full
         )

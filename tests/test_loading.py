@@ -9,8 +9,8 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
 from graph import BadData, KnowledgeGraph, ReadOnly, generate, loading
 from graph.delta import Delta
-from graph.inference.reasoner import Change, wants_bulk
-from graph.inference.state import read_state
+from graph.inference.reasoner import Change, materialize, wants_bulk
+from graph.inference.state import mark_pending, new_write, read_state
 from graph.loading import load_file, load_shipped, rdf_format, shipped_sources, takes_bulk_path
 from graph.namespaces import SHIPPED_GRAPHS
 
@@ -122,12 +122,13 @@ def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
         kg.update("INSERT DATA { <http://e/a> <http://e/p> 1 }")
 
 
-def test_a_bulk_load_leaves_the_store_compacted_and_a_small_share_does_not(
+def test_a_bulk_load_and_a_closure_from_nothing_leave_the_store_compacted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A write that changes a large share of the store compacts its files before its write turn ends, so that
-    the checkpoint the query workers read next is compacted too, and readers are told the generation before
-    meanwhile; a small write, or a bulk retraction of a small share, leaves compaction to RocksDB."""
+    """A bulk load, or a closure computed from nothing, compacts the store's files before its write turn ends,
+    so that the checkpoint the query workers read next is compacted too, and readers are told the generation
+    before meanwhile; a small write, a bulk retraction and ``infer --force`` on a current closure leave the
+    merging to RocksDB."""
     kg = KnowledgeGraph.open(tmp_path / "store")
     compacted: list[tuple[int, str]] = []  # the store's size, and the generation readers are told meanwhile
     compact = kg.backend.compact
@@ -147,8 +148,13 @@ def test_a_bulk_load_leaves_the_store_compacted_and_a_small_share_does_not(
     labels = list(kg.store.quads_for_pattern(None, label, None, DefaultGraph()))[:600]
     assert wants_bulk(kg, Change(retracted=tuple((q.subject, q.predicate, q.object) for q in labels)))
     kg.write(Delta(removed=tuple(labels)))
-    assert len(compacted) == 1
     assert read_state(kg).report["engine"] == "bulk"
+    materialize(kg, force=True)
+    assert len(compacted) == 1
+
+    mark_pending(kg, new_write())  # as a crash between a write and its reasoning leaves it
+    materialize(kg)
+    assert len(compacted) == 2
     size = len(kg)
     kg.close()
     assert len(KnowledgeGraph.open(tmp_path / "store", read_only=True)) == size
