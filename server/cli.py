@@ -289,7 +289,9 @@ def generate(models: int, seed: int, output: Path | None) -> None:
 
 @main.command()
 @store_option
-@click.option("--force", is_flag=True, help="Compute the closure again even when it is current.")
+@click.option(
+    "--force", is_flag=True, help="Compute the closure again even when it is current, and compact the store's files."
+)
 def infer(store: Location, force: bool) -> None:
     """Materialise the OWL 2 RL inferences into the inferred graph (nothing to do when they are current)."""
     from graph.inference import closure_state, materialize

@@ -109,7 +109,8 @@ def materialize(kg: KnowledgeGraph, *, force: bool = False) -> Report:
         # triples, making it again took `infer --force` from 65 s to 283 s and 2.1 GB), unless other clients
         # may have written the asserted graphs behind our back: a remote engine's (docs/deploy.md).
         report, schema = recompute(kg, rebuild=not state.current or kg.backend.shared)
-        kg.publish(schema=schema.fingerprint, report=report, compact=not state.current)
+        # a closure from nothing rewrites the store, and `--force` is the operator's way to tidy it: both compact
+        kg.publish(schema=schema.fingerprint, report=report, compact=force or not state.current)
         return report
 
 
