@@ -180,8 +180,8 @@ class KnowledgeGraph:
         """Step 5 of a write: mark the closure current under a new generation (:func:`.inference.state.publish`),
         and keep that generation.
 
-        With ``compact`` (a bulk load, a closure computed from nothing: writes that rewrite most of a store,
-        and cost in proportion to all of it already), the store's files are compacted before the write turn
+        With ``compact`` (a bulk load, a closure computed from nothing, ``infer --force``: writes that rewrite
+        most of a store, or cost in proportion to all of it already), the store's files are compacted before the write turn
         ends, so that the checkpoint the query workers read next is too. A bulk load leaves dozens of
         overlapping files, which RocksDB would merge in the background while serving, and a checkpoint of them
         (read-only: never merged) kept every query slower until the next write: on the 20,000-model catalogue,
