@@ -174,7 +174,8 @@ class Run:
         sink.seek(0)
         if size == 0:
             return None, 0
-        nxt = [self.graph("delta")] if frontier else []
+        nxt = self.graph("delta") if frontier else None
+        graphs = (*keep, nxt) if nxt is not None else tuple(keep)
         if size <= SMALL_OUTPUT:
             found = [
                 (t.subject, t.predicate, t.object)
@@ -182,16 +183,17 @@ class Run:
             ]
             if not found:
                 return None, 0
-            self.put(found, (*keep, *nxt))
-            return (Frontier(nxt[0], content_of(found)) if nxt else None), len(found)
+            self.put(found, graphs)
+            return (Frontier(nxt, content_of(found)) if nxt is not None else None), len(found)
         before = self.count(keep[0])
-        self.backend.add_ntriples(sink, (*keep, *nxt))
+        self.backend.add_ntriples(sink, graphs)
         grown = self.count(keep[0]) - before
+        if nxt is None:
+            return None, grown
         if not grown:
-            for graph in nxt:
-                self.drop(Frontier(graph))
+            self.drop(Frontier(nxt))
             return None, 0
-        return (Frontier(nxt[0], self.content(nxt[0])) if nxt else None), grown
+        return Frontier(nxt, self.content(nxt)), grown
 
     # -- forward -------------------------------------------------------------------------------------
 
